@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+import { existsSync } from 'node:fs';
+
+const entry = new URL('../dist/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write(
+    'modfleet is not built yet: run `npm run build` (npm ci does it for you) in the modfleet checkout.\n',
+  );
+  process.exit(1);
+}
+await import(entry.href);

@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { redactRedisUrl } from '@modfleet/common';
+import { redisAnswers, redisServerInstalled, startPrivateRedis, type PrivateRedis } from './private-redis.js';
+import { spawnService, stopService, type ServiceProcess } from './spawn-service.js';
+
+export const LOCAL_ADMIN = { email: 'admin@modfleet.local', password: 'modfleet-local-admin' } as const;
+
+export interface LocalClusterOptions {
+  nodes: number;
+  dataDir: string;
+  host: string;
+  port: number;
+  redisUrl: string;
+  prefix: string | undefined;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  logLevel: string | undefined;
+}
+
+export interface LocalCluster {
+  coordinator: ServiceProcess;
+  agents: ServiceProcess[];
+  redisUrl: string;
+  admin: { email: string; password: string };
+  stop(): Promise<void>;
+}
+
+type Say = (line: string) => void;
+
+async function clusterSecret(dataDir: string): Promise<string> {
+  const file = join(dataDir, 'cluster-secret');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    const secret = randomBytes(32).toString('hex');
+    await writeFile(file, secret, { mode: 0o600 });
+    return secret;
+  }
+}
+
+async function resolveRedis(url: string, dataDir: string, say: Say): Promise<{ url: string; owned?: PrivateRedis }> {
+  if (await redisAnswers(url)) return { url };
+  if (!redisServerInstalled()) {
+    throw new Error(
+      `Redis is not reachable at ${redactRedisUrl(url)} and redis-server is not installed: start a Redis (apt-get install redis-server, or docker run -p 6379:6379 redis) or point REDIS_URL at one.`,
+    );
+  }
+  const owned = await startPrivateRedis(dataDir);
+  say(
+    `Redis at ${redactRedisUrl(url)} did not answer: started a private redis-server on ${owned.url} (data in ${join(dataDir, 'redis')}).`,
+  );
+  return { url: owned.url, owned };
+}
+
+/** `modfleet up`: Redis (shared or private), one coordinator and N agents, each a real process. */
+export async function startLocalCluster(options: LocalClusterOptions, say: Say): Promise<LocalCluster> {
+  const dataDir = resolve(options.dataDir);
+  const logsDir = join(dataDir, 'logs');
+  await mkdir(logsDir, { recursive: true });
+  const redis = await resolveRedis(options.redisUrl, dataDir, say);
+  const admin = {
+    email: options.adminEmail ?? LOCAL_ADMIN.email,
+    password: options.adminPassword ?? LOCAL_ADMIN.password,
+  };
+  if (!options.adminPassword) {
+    say(
+      `warning: using the documented local admin password; set MODFLEET_ADMIN_PASSWORD for anything but a local test cluster.`,
+    );
+  }
+  const shared: NodeJS.ProcessEnv = {
+    ...process.env,
+    REDIS_URL: redis.url,
+    MODFLEET_HOST: options.host,
+    MODFLEET_CLUSTER_SECRET: process.env.MODFLEET_CLUSTER_SECRET ?? (await clusterSecret(dataDir)),
+    ...(options.prefix && { MODFLEET_PREFIX: options.prefix }),
+    ...(options.logLevel && { LOG_LEVEL: options.logLevel }),
+  };
+  const started: ServiceProcess[] = [];
+  const stop = async () => {
+    await Promise.all(started.slice(1).map(service => stopService(service.child)));
+    if (started[0]) await stopService(started[0].child);
+    if (redis.owned) await stopService(redis.owned.process);
+  };
+  const base = (port: number) => `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+
+  try {
+    const coordinatorUrl = base(options.port);
+    const coordinator = await spawnService(
+      'coordinator',
+      'coordinator',
+      {
+        ...shared,
+        MODFLEET_PORT: String(options.port),
+        MODFLEET_DATA_DIR: join(dataDir, 'coordinator'),
+        MODFLEET_ADMIN_EMAIL: admin.email,
+        MODFLEET_ADMIN_PASSWORD: admin.password,
+      },
+      coordinatorUrl,
+      join(logsDir, 'coordinator.log'),
+    );
+    started.push(coordinator);
+    const agents = await Promise.all(
+      Array.from({ length: options.nodes }, async (_unused, index) => {
+        const node = index + 1;
+        const port = options.port + node;
+        const agent = await spawnService(
+          `agent ${node}`,
+          'agent',
+          {
+            ...shared,
+            MODFLEET_PORT: String(port),
+            MODFLEET_DATA_DIR: join(dataDir, `node-${node}`),
+            MODFLEET_NODE_ID: String(node),
+            MODFLEET_COORDINATOR_URL: coordinatorUrl,
+            MODFLEET_ADMIN_PASSWORD: undefined,
+          },
+          base(port),
+          join(logsDir, `node-${node}.log`),
+        );
+        started.push(agent);
+        return agent;
+      }),
+    );
+    return { coordinator, agents, redisUrl: redis.url, admin, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

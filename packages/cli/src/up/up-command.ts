@@ -1,0 +1,119 @@
+import { redactRedisUrl } from '@modfleet/common';
+import { InvalidArgumentError, type Command } from 'commander';
+import { exitWithError } from '../fail.js';
+import { startLocalCluster, type LocalCluster } from './local-cluster.js';
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 64)
+    throw new InvalidArgumentError('must be a whole number from 1 to 64');
+  return parsed;
+}
+
+function port(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535 - 64)
+    throw new InvalidArgumentError('must be a port number');
+  return parsed;
+}
+
+interface UpFlags {
+  nodes: number;
+  dataDir: string;
+  host: string;
+  port: number;
+  redisUrl: string;
+  prefix?: string;
+  adminEmail?: string;
+  logLevel?: string;
+}
+
+function summary(cluster: LocalCluster): string {
+  const { email, password } = cluster.admin;
+  const first = cluster.agents[0]?.url ?? '';
+  return [
+    '',
+    'modfleet local cluster is up',
+    `  coordinator  ${cluster.coordinator.url}`,
+    ...cluster.agents.map((agent, index) => `  node ${index + 1}       ${agent.url}`),
+    `  redis        ${redactRedisUrl(cluster.redisUrl)}`,
+    `  admin login  ${email} / ${password}`,
+    `  logs         ${cluster.coordinator.logFile.replace(/coordinator\.log$/, '')}`,
+    '',
+    'Try:',
+    `  curl -u '${email}:${password}' ${cluster.coordinator.url}/v1/modules`,
+    `  curl -u '${email}:${password}' -F module=@custom-module.zip ${first}/v2/local/modules/user-defined/artifacts`,
+    '',
+    'Ctrl-C stops the cluster.',
+    '',
+  ].join('\n');
+}
+
+export function registerUpCommand(program: Command): void {
+  program
+    .command('up')
+    .description('run a local cluster: a coordinator and N agents as separate processes (what `npm start` runs)')
+    .option('-n, --nodes <count>', 'number of agents', positiveInteger, 3)
+    .option(
+      '--data-dir <path>',
+      'where the cluster keeps artifacts, logs and (if needed) a private Redis [$MODFLEET_DATA_DIR]',
+      process.env.MODFLEET_DATA_DIR ?? '.modfleet',
+    )
+    .option(
+      '--host <address>',
+      'address every service listens on [$MODFLEET_HOST]',
+      process.env.MODFLEET_HOST ?? '127.0.0.1',
+    )
+    .option(
+      '--port <port>',
+      'coordinator port; agents take the next ones [$MODFLEET_PORT]',
+      port,
+      Number(process.env.MODFLEET_PORT ?? 9443),
+    )
+    .option(
+      '--redis-url <url>',
+      'Redis to use; if it does not answer, a private redis-server is started [$REDIS_URL]',
+      process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    )
+    .option('--prefix <prefix>', 'Redis key and queue prefix [$MODFLEET_PREFIX]', process.env.MODFLEET_PREFIX)
+    .option('--admin-email <email>', 'admin email [$MODFLEET_ADMIN_EMAIL]', process.env.MODFLEET_ADMIN_EMAIL)
+    .option('--log-level <level>', 'service log level [$LOG_LEVEL]', process.env.LOG_LEVEL)
+    .action(async (flags: UpFlags) => {
+      const say = (line: string) => process.stdout.write(`${line}\n`);
+      let cluster: LocalCluster;
+      try {
+        cluster = await startLocalCluster(
+          {
+            ...flags,
+            prefix: flags.prefix,
+            adminEmail: flags.adminEmail,
+            adminPassword: process.env.MODFLEET_ADMIN_PASSWORD,
+            logLevel: flags.logLevel,
+          },
+          say,
+        );
+      } catch (err) {
+        exitWithError(err);
+      }
+      say(summary(cluster));
+      let stopping = false;
+      const shutdown = async (code: number) => {
+        if (stopping) return;
+        stopping = true;
+        say('stopping the local cluster…');
+        await cluster.stop();
+        process.exit(code);
+      };
+      for (const service of [cluster.coordinator, ...cluster.agents]) {
+        service.child.once('exit', (exitCode, signal) => {
+          if (stopping) return;
+          process.stderr.write(
+            `modfleet: ${service.name} stopped unexpectedly (${signal ?? `exit ${exitCode}`}); see ${service.logFile}\n`,
+          );
+          void shutdown(1);
+        });
+      }
+      process.on('SIGINT', () => void shutdown(0));
+      process.on('SIGTERM', () => void shutdown(0));
+    });
+}

@@ -1,0 +1,67 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { UserStore } from '../ccs/user-store.js';
+import { toPublicUser, type PublicUser } from '../ccs/user-types.js';
+import { UNMATCHABLE_HASH, verifyPassword } from './password-hash.js';
+
+export interface Authenticator {
+  /** The user these credentials belong to, or undefined when they are wrong. */
+  verify(email: string, password: string): Promise<PublicUser | undefined>;
+  /** Forget every cached verification (a user was created, changed or deleted). */
+  invalidate(): void;
+}
+
+interface CachedVerification {
+  passwordDigest: Buffer;
+  user: PublicUser;
+  expiresAt: number;
+}
+
+export interface AuthenticatorOptions {
+  users: Pick<UserStore, 'findByEmail'>;
+  /** How long a verified email+password is trusted without another scrypt. */
+  cacheTtlMs?: number;
+  maxCachedUsers?: number;
+  now?: () => number;
+}
+
+/**
+ * scrypt costs tens of milliseconds by design, so verified credentials are cached briefly.
+ * The cache holds an HMAC of the password under a key that never leaves this process,
+ * never the password itself.
+ */
+export function createAuthenticator({
+  users,
+  cacheTtlMs = 60_000,
+  maxCachedUsers = 10_000,
+  now = Date.now,
+}: AuthenticatorOptions): Authenticator {
+  const cacheKey = randomBytes(32);
+  const cache = new Map<string, CachedVerification>();
+  let generation = 0;
+  const digest = (password: string) => createHmac('sha256', cacheKey).update(password).digest();
+
+  return {
+    async verify(email, password) {
+      const normalized = email.trim().toLowerCase();
+      const cached = cache.get(normalized);
+      if (cached && cached.expiresAt > now() && timingSafeEqual(cached.passwordDigest, digest(password))) {
+        return cached.user;
+      }
+      const startedIn = generation;
+      const record = await users.findByEmail(normalized);
+      const matches = await verifyPassword(password, record?.password_hash ?? UNMATCHABLE_HASH);
+      if (!record || !matches) return undefined;
+      const user = toPublicUser(record);
+      // A user change that landed while we were hashing may have made this record stale.
+      if (startedIn === generation) {
+        if (cache.size >= maxCachedUsers) cache.clear();
+        cache.set(normalized, { passwordDigest: digest(password), user, expiresAt: now() + cacheTtlMs });
+      }
+      return user;
+    },
+    invalidate() {
+      generation += 1;
+      cache.clear();
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { RedisKeys } from '../redis-keys.js';
+
+export const clusterSettingsSchema = z.strictObject({
+  name: z.string().min(1).max(256),
+  allow_modules_upload: z.boolean(),
+});
+export type ClusterSettings = z.infer<typeof clusterSettingsSchema>;
+export const clusterSettingsPatchSchema = clusterSettingsSchema.partial();
+export type ClusterSettingsPatch = z.infer<typeof clusterSettingsPatchSchema>;
+
+/** modfleet keeps RS 8.0's default; RS 8.2 ships with uploads off (`allow_modules_upload: false`). */
+const DEFAULTS: ClusterSettings = { name: 'modfleet', allow_modules_upload: true };
+
+export interface ClusterSettingsStore {
+  get(): Promise<ClusterSettings>;
+  update(patch: ClusterSettingsPatch): Promise<ClusterSettings>;
+}
+
+export function createRedisClusterSettingsStore(redis: Redis, keys: RedisKeys): ClusterSettingsStore {
+  const store: ClusterSettingsStore = {
+    async get() {
+      const stored = await redis.hgetall(keys.cluster);
+      const values = Object.fromEntries(
+        Object.entries(stored).map(([key, json]) => [key, JSON.parse(json) as unknown]),
+      );
+      return clusterSettingsSchema.parse({ ...DEFAULTS, ...values });
+    },
+    async update(patch) {
+      const entries = Object.entries(patch).filter(([, value]) => value !== undefined);
+      if (entries.length > 0) {
+        await redis.hset(keys.cluster, Object.fromEntries(entries.map(([key, value]) => [key, JSON.stringify(value)])));
+      }
+      return store.get();
+    },
+  };
+  return store;
+}

@@ -1,0 +1,120 @@
+import type { Redis } from 'ioredis';
+import { hashPassword } from '../auth/password-hash.js';
+import { ConflictError, NotAcceptableError, NotFoundError } from '../errors.js';
+import type { RedisKeys } from '../redis-keys.js';
+import type { CreateUserInput, UpdateUserInput, UserRecord } from './user-types.js';
+
+export interface UserStore {
+  findByEmail(email: string): Promise<UserRecord | undefined>;
+  get(uid: number): Promise<UserRecord | undefined>;
+  list(): Promise<UserRecord[]>;
+  count(): Promise<number>;
+  create(input: CreateUserInput): Promise<UserRecord>;
+  update(uid: number, patch: UpdateUserInput): Promise<UserRecord>;
+  delete(uid: number): Promise<void>;
+}
+
+/** Claims the email and stores the record in one step, so two creates can never share an email. */
+const CREATE_USER = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+return 1`;
+
+function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export function createRedisUserStore(redis: Redis, keys: RedisKeys): UserStore {
+  const parse = (json: string | null | undefined): UserRecord | undefined =>
+    json ? (JSON.parse(json) as UserRecord) : undefined;
+
+  const published = async () => {
+    await redis.publish(keys.usersChanged, '1');
+  };
+
+  const store: UserStore = {
+    async findByEmail(email) {
+      const uid = await redis.hget(keys.userEmails, normalizeEmail(email));
+      return uid ? parse(await redis.hget(keys.users, uid)) : undefined;
+    },
+
+    async get(uid) {
+      return parse(await redis.hget(keys.users, String(uid)));
+    },
+
+    async list() {
+      const all = await redis.hvals(keys.users);
+      return all.map(json => JSON.parse(json) as UserRecord).sort((a, b) => a.uid - b.uid);
+    },
+
+    count() {
+      return redis.hlen(keys.users);
+    },
+
+    async create(input) {
+      const uid = await redis.incr(keys.userUidSeq);
+      const email = normalizeEmail(input.email);
+      const record: UserRecord = {
+        uid,
+        email,
+        name: input.name ?? '',
+        role: input.role,
+        auth_method: 'regular',
+        status: 'active',
+        password_issue_date: new Date().toISOString(),
+        password_hash: await hashPassword(input.password),
+      };
+      const created = await redis.eval(
+        CREATE_USER,
+        2,
+        keys.userEmails,
+        keys.users,
+        email,
+        String(uid),
+        JSON.stringify(record),
+      );
+      if (created !== 1) throw new ConflictError('email_already_exists', `A user with email ${email} already exists`);
+      await published();
+      return record;
+    },
+
+    async update(uid, patch) {
+      const current = await store.get(uid);
+      if (!current) throw new NotFoundError('user_not_exist', `User ${uid} does not exist`);
+      if (patch.role && patch.role !== 'admin' && current.role === 'admin') await refuseLastAdmin(uid);
+      const next: UserRecord = {
+        ...current,
+        ...(patch.name !== undefined && { name: patch.name }),
+        ...(patch.role !== undefined && { role: patch.role }),
+        ...(patch.password !== undefined && {
+          password_hash: await hashPassword(patch.password),
+          password_issue_date: new Date().toISOString(),
+        }),
+      };
+      await redis.hset(keys.users, String(uid), JSON.stringify(next));
+      await published();
+      return next;
+    },
+
+    async delete(uid) {
+      const current = await store.get(uid);
+      if (!current) throw new NotFoundError('user_not_exist', `User ${uid} does not exist`);
+      if (current.role === 'admin') await refuseLastAdmin(uid);
+      await redis.multi().hdel(keys.users, String(uid)).hdel(keys.userEmails, current.email).exec();
+      await published();
+    },
+  };
+
+  async function refuseLastAdmin(uid: number): Promise<void> {
+    const admins = (await store.list()).filter(user => user.role === 'admin' && user.uid !== uid);
+    if (admins.length === 0) {
+      throw new NotAcceptableError(
+        'change_last_admin_role_not_allowed',
+        'The cluster must keep at least one admin user',
+      );
+    }
+  }
+
+  return store;
+}

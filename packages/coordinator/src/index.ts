@@ -1,0 +1,5 @@
+export { createCoordinatorApp, type CoordinatorAppDeps } from './app.js';
+export { loadCoordinatorConfig, type CoordinatorConfig } from './config.js';
+export { startCoordinator, type RunningCoordinator } from './main.js';
+export { createRedisModuleStore, type ModuleObject, type ModuleStore } from './modules/module-store.js';
+export { ensureAdmin, NoAdminError } from './users/bootstrap-admin.js';

@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { NotAcceptableError, type ModuleDefinition, type RedisKeys } from '@modfleet/common';
+import type { Redis } from 'ioredis';
+
+/** RS module object (objects/module.md): the definition plus the fields RS fills in. */
+export type ModuleObject = ModuleDefinition & {
+  uid: string;
+  author: string;
+  description: string;
+  email: string;
+  homepage: string;
+  license: string;
+  capability_name: string;
+  compatible_redis_version: string;
+  config_command: string;
+  module_file: string;
+  crdb: Record<string, unknown>;
+  dependencies: Record<string, unknown>;
+  is_bundled: boolean;
+  bigstore_version_2_support: boolean;
+};
+
+export interface ModuleStore {
+  list(): Promise<ModuleObject[]>;
+  get(uid: string): Promise<ModuleObject | undefined>;
+  create(definition: ModuleDefinition): Promise<ModuleObject>;
+  /** false when no module has that uid. */
+  delete(uid: string): Promise<boolean>;
+}
+
+const CREATE_MODULE = `
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+return 1`;
+
+const DELETE_MODULE = `
+local json = redis.call('HGET', KEYS[2], ARGV[1])
+if not json then return 0 end
+redis.call('HDEL', KEYS[2], ARGV[1])
+if redis.call('HGET', KEYS[1], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[1], ARGV[2]) end
+return 1`;
+
+const nameKey = (moduleName: string, version: number) => `${moduleName}@${version}`;
+
+export function createRedisModuleStore(redis: Redis, keys: RedisKeys): ModuleStore {
+  const store: ModuleStore = {
+    async list() {
+      const all = (await redis.hvals(keys.modules)).map(json => JSON.parse(json) as ModuleObject);
+      return all.sort((a, b) => a.module_name.localeCompare(b.module_name) || a.version - b.version);
+    },
+    async get(uid) {
+      const json = await redis.hget(keys.modules, uid);
+      return json ? (JSON.parse(json) as ModuleObject) : undefined;
+    },
+    async create(definition) {
+      const module: ModuleObject = {
+        author: '',
+        description: '',
+        email: '',
+        homepage: '',
+        license: '',
+        capability_name: '',
+        compatible_redis_version: '',
+        config_command: '',
+        module_file: '',
+        crdb: {},
+        dependencies: {},
+        bigstore_version_2_support: false,
+        ...definition,
+        is_bundled: false,
+        uid: randomBytes(16).toString('hex'),
+      };
+      const name = nameKey(module.module_name, module.version);
+      const created = await redis.eval(
+        CREATE_MODULE,
+        2,
+        keys.moduleNames,
+        keys.modules,
+        name,
+        module.uid,
+        JSON.stringify(module),
+      );
+      if (created !== 1) {
+        throw new NotAcceptableError(
+          'module_exists',
+          `Module ${module.module_name} version ${module.version} already exists in the cluster`,
+        );
+      }
+      return module;
+    },
+    async delete(uid) {
+      const existing = await store.get(uid);
+      if (!existing) return false;
+      const name = nameKey(existing.module_name, existing.version);
+      return (await redis.eval(DELETE_MODULE, 2, keys.moduleNames, keys.modules, uid, name)) === 1;
+    },
+  };
+  return store;
+}
