@@ -9,7 +9,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['vitest.config.ts', 'eslint.config.js'] },
+        project: ['./tsconfig.tests.json', './packages/*/tsconfig.json'],
         tsconfigRootDir: import.meta.dirname,
       },
       globals: globals.node,

@@ -67,6 +67,7 @@ export {
 } from './artifacts/hashing-disk-storage.js';
 
 export { acceptBody, jsonBody } from './http/body.js';
+export { ARTIFACT_FIELD, receiveArtifact, requireUploadedArtifact } from './http/receive-artifact.js';
 export { errorMiddleware, notFoundHandler } from './http/error-middleware.js';
 export { listen, onShutdownSignal, type ListenOptions, type RunningServer } from './http/http-server.js';
 export { REQUEST_ID_HEADER, requestLogger } from './http/request-logger.js';

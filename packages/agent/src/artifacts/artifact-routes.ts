@@ -2,6 +2,8 @@ import { rm } from 'node:fs/promises';
 import {
   inspectArtifact,
   moduleNameSchema,
+  receiveArtifact,
+  requireUploadedArtifact,
   NotFoundError,
   requirePermission,
   requireUploadsAllowed,
@@ -11,7 +13,6 @@ import {
 import { Router } from 'express';
 import type { ArtifactStore } from './artifact-store.js';
 import { toListing } from './artifact-types.js';
-import { receiveArtifact, requireUploadedArtifact } from './receive-artifact.js';
 
 export const LOCAL_ARTIFACTS_PATH = '/v2/local/modules/user-defined/artifacts';
 

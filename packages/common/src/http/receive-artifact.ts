@@ -1,11 +1,6 @@
-import {
-  acceptBody,
-  BadRequestError,
-  createHashingDiskStorage,
-  PayloadTooLargeError,
-  uploadedFile,
-  type HashedUpload,
-} from '@modfleet/common';
+import { createHashingDiskStorage, uploadedFile, type HashedUpload } from '../artifacts/hashing-disk-storage.js';
+import { BadRequestError, PayloadTooLargeError } from '../errors.js';
+import { acceptBody } from './body.js';
 import type { Request, RequestHandler } from 'express';
 import multer from 'multer';
 
