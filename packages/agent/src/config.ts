@@ -1,8 +1,8 @@
-import { envSchemas, ONE_GIB, parseEnv, tlsOption, tlsPairCheck, type Env } from '@modfleet/common';
+import { envSchemas, ONE_GIB, parseEnv, tlsOption, withTlsPairCheck, type Env } from '@modfleet/common';
 import { z } from 'zod';
 
-const agentEnvSchema = z
-  .object({
+const agentEnvSchema = withTlsPairCheck(
+  z.object({
     REDIS_URL: envSchemas.redisUrl.describe('Redis holding the CCS and the job queues'),
     MODFLEET_HOST: envSchemas.host('127.0.0.1').describe('Address the agent listens on'),
     MODFLEET_PORT: envSchemas.port(9444).describe('Port the agent listens on'),
@@ -24,8 +24,8 @@ const agentEnvSchema = z
     MODFLEET_TLS_CERT: envSchemas.optionalPath.describe('PEM certificate: serve HTTPS'),
     MODFLEET_TLS_KEY: envSchemas.optionalPath.describe('PEM private key for MODFLEET_TLS_CERT'),
     LOG_LEVEL: envSchemas.logLevel.describe('pino log level'),
-  })
-  .superRefine(tlsPairCheck);
+  }),
+);
 
 export interface AgentConfig {
   redisUrl: string;

@@ -21,6 +21,32 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 return 1`;
 
+/**
+ * Replaces (ARGV[2] = new JSON) or deletes (ARGV[2] = '') user ARGV[1], refusing with -1 when
+ * that would leave no admin. Check and write are one step, so two concurrent demotions or
+ * deletions can never remove the last two admins together.
+ */
+const WRITE_KEEPING_AN_ADMIN = `
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if not current then return 0 end
+local user = cjson.decode(current)
+local staysAdmin = ARGV[2] ~= '' and cjson.decode(ARGV[2]).role == 'admin'
+if user.role == 'admin' and not staysAdmin then
+  local others = 0
+  for _, json in ipairs(redis.call('HVALS', KEYS[1])) do
+    local other = cjson.decode(json)
+    if other.role == 'admin' and tostring(other.uid) ~= ARGV[1] then others = others + 1 end
+  end
+  if others == 0 then return -1 end
+end
+if ARGV[2] == '' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('HDEL', KEYS[2], user.email)
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+end
+return 1`;
+
 function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
@@ -82,7 +108,6 @@ export function createRedisUserStore(redis: Redis, keys: RedisKeys): UserStore {
     async update(uid, patch) {
       const current = await store.get(uid);
       if (!current) throw new NotFoundError('user_not_exist', `User ${uid} does not exist`);
-      if (patch.role && patch.role !== 'admin' && current.role === 'admin') await refuseLastAdmin(uid);
       const next: UserRecord = {
         ...current,
         ...(patch.name !== undefined && { name: patch.name }),
@@ -92,28 +117,25 @@ export function createRedisUserStore(redis: Redis, keys: RedisKeys): UserStore {
           password_issue_date: new Date().toISOString(),
         }),
       };
-      await redis.hset(keys.users, String(uid), JSON.stringify(next));
-      await published();
+      await writeKeepingAnAdmin(uid, JSON.stringify(next));
       return next;
     },
 
     async delete(uid) {
-      const current = await store.get(uid);
-      if (!current) throw new NotFoundError('user_not_exist', `User ${uid} does not exist`);
-      if (current.role === 'admin') await refuseLastAdmin(uid);
-      await redis.multi().hdel(keys.users, String(uid)).hdel(keys.userEmails, current.email).exec();
-      await published();
+      await writeKeepingAnAdmin(uid, '');
     },
   };
 
-  async function refuseLastAdmin(uid: number): Promise<void> {
-    const admins = (await store.list()).filter(user => user.role === 'admin' && user.uid !== uid);
-    if (admins.length === 0) {
+  async function writeKeepingAnAdmin(uid: number, json: string): Promise<void> {
+    const result = await redis.eval(WRITE_KEEPING_AN_ADMIN, 2, keys.users, keys.userEmails, String(uid), json);
+    if (result === 0) throw new NotFoundError('user_not_exist', `User ${uid} does not exist`);
+    if (result === -1) {
       throw new NotAcceptableError(
         'change_last_admin_role_not_allowed',
         'The cluster must keep at least one admin user',
       );
     }
+    await published();
   }
 
   return store;
