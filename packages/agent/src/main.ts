@@ -3,22 +3,28 @@ import {
   createAuthenticator,
   createLogger,
   createRedis,
+  createRedisActionStore,
   createRedisClusterSettingsStore,
   createRedisUserStore,
   listen,
   redactRedisUrl,
   redisKeys,
+  resolveClusterSecret,
   watchUserChanges,
   type Logger,
 } from '@modfleet/common';
 import { createAgentApp } from './app.js';
 import { openDiskArtifactStore } from './artifacts/artifact-store.js';
 import type { AgentConfig } from './config.js';
+import { createCoordinatorClient } from './fleet/coordinator-client.js';
+import { advertisedAddr, joinCluster, type Membership } from './fleet/node-membership.js';
 
 export interface RunningAgent {
   url: string;
   logger: Logger;
-  /** Graceful stop: stop accepting, let in-flight uploads finish within the deadline, close Redis. */
+  /** Resolves with this node's uid once registered with the coordinator (undefined when standalone). */
+  registered: Promise<number | undefined>;
+  /** Graceful stop: stop accepting, let in-flight uploads and the running fleet op finish within the deadline, close Redis. */
   stop(deadlineMs?: number): Promise<void>;
 }
 
@@ -29,34 +35,64 @@ export async function startAgent(
   const keys = redisKeys(config.prefix);
   const redis = createRedis(config.redisUrl, 'http', logger);
   const subscriber = createRedis(config.redisUrl, 'subscriber', logger);
-  await connectRedis(redis, config.redisUrl);
-  await connectRedis(subscriber, config.redisUrl);
+  const workerConnection = createRedis(config.redisUrl, 'worker', logger);
+  const closeRedis = () => Promise.allSettled([redis.quit(), subscriber.quit(), workerConnection.quit()]);
+  try {
+    await connectRedis(redis, config.redisUrl);
+    await connectRedis(subscriber, config.redisUrl);
+    await connectRedis(workerConnection, config.redisUrl);
 
-  const auth = createAuthenticator({ users: createRedisUserStore(redis, keys) });
-  await watchUserChanges(subscriber, keys, auth);
-  const store = await openDiskArtifactStore(config.dataDir, logger);
-  const app = createAgentApp({
-    logger,
-    auth,
-    settings: createRedisClusterSettingsStore(redis, keys),
-    store,
-    maxArtifactBytes: config.maxArtifactBytes,
-    healthy: async () => (await redis.ping().catch(() => '')) === 'PONG',
-  });
-  const server = await listen(app, { host: config.host, port: config.port, tls: config.tls });
-  logger.info(
-    { url: server.url, redis: redactRedisUrl(config.redisUrl), prefix: config.prefix, dataDir: config.dataDir },
-    'agent listening',
-  );
+    const auth = createAuthenticator({ users: createRedisUserStore(redis, keys) });
+    await watchUserChanges(subscriber, keys, auth);
+    let membership: Membership | undefined;
+    const store = await openDiskArtifactStore(config.dataDir, logger, () => membership?.inventoryChanged());
+    const app = createAgentApp({
+      logger,
+      auth,
+      settings: createRedisClusterSettingsStore(redis, keys),
+      store,
+      maxArtifactBytes: config.maxArtifactBytes,
+      healthy: async () => (await redis.ping().catch(() => '')) === 'PONG',
+    });
+    const server = await listen(app, { host: config.host, port: config.port, tls: config.tls });
+    logger.info(
+      { url: server.url, redis: redactRedisUrl(config.redisUrl), prefix: config.prefix, dataDir: config.dataDir },
+      'agent listening',
+    );
 
-  return {
-    url: server.url,
-    logger,
-    async stop(deadlineMs = 30_000) {
-      logger.info({ deadlineMs }, 'agent stopping');
-      await server.close(deadlineMs);
-      await Promise.allSettled([redis.quit(), subscriber.quit()]);
-      logger.info('agent stopped');
-    },
-  };
+    if (config.coordinatorUrl) {
+      membership = joinCluster({
+        redis,
+        workerConnection,
+        keys,
+        coordinator: createCoordinatorClient(
+          config.coordinatorUrl,
+          await resolveClusterSecret(redis, keys, config.clusterSecret),
+        ),
+        store,
+        actions: createRedisActionStore(redis, keys),
+        dataDir: config.dataDir,
+        claimedUid: config.nodeId,
+        addr: advertisedAddr(server.url),
+        logger,
+      });
+    } else {
+      logger.warn('no MODFLEET_COORDINATOR_URL: serving the local API only, without fleet operations');
+    }
+
+    return {
+      url: server.url,
+      logger,
+      registered: membership?.registered ?? Promise.resolve(undefined),
+      async stop(deadlineMs = 30_000) {
+        logger.info({ deadlineMs }, 'agent stopping');
+        await Promise.all([server.close(deadlineMs), membership?.stop(deadlineMs)]);
+        await closeRedis();
+        logger.info('agent stopped');
+      },
+    };
+  } catch (err) {
+    await closeRedis();
+    throw err;
+  }
 }

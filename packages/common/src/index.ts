@@ -14,7 +14,7 @@ export {
 export { PERMISSIONS, ROLES, roleHasPermission, type Permission, type Role } from './roles.js';
 export { redisKeys, type RedisKeys } from './redis-keys.js';
 export { createLogger, LOG_LEVELS, REDACTED_PATHS, type LogLevel, type Logger } from './logger.js';
-export { ConfigError, envSchemas, ONE_GIB, parseEnv, tlsOption, tlsPairCheck, type Env } from './env.js';
+export { ConfigError, envSchemas, ONE_GIB, parseEnv, tlsOption, withTlsPairCheck, type Env } from './env.js';
 export { connectRedis, createRedis, redactRedisUrl, type RedisRole } from './redis.js';
 
 export { hashPassword, verifyPassword } from './auth/password-hash.js';
@@ -59,12 +59,8 @@ export {
   MANIFEST_NAME,
   type InspectedArtifact,
 } from './artifacts/inspect-artifact.js';
-export {
-  createHashingDiskStorage,
-  TEMP_UPLOAD_PREFIX,
-  uploadedFile,
-  type HashedUpload,
-} from './artifacts/hashing-disk-storage.js';
+export { createHashingDiskStorage, uploadedFile } from './artifacts/hashing-disk-storage.js';
+export { TEMP_UPLOAD_PREFIX, writeHashedTempFile, type HashedUpload } from './artifacts/hashed-temp-file.js';
 
 export { acceptBody, jsonBody } from './http/body.js';
 export { ARTIFACT_FIELD, receiveArtifact, requireUploadedArtifact } from './http/receive-artifact.js';
@@ -72,3 +68,36 @@ export { errorMiddleware, notFoundHandler } from './http/error-middleware.js';
 export { listen, onShutdownSignal, type ListenOptions, type RunningServer } from './http/http-server.js';
 export { REQUEST_ID_HEADER, requestLogger } from './http/request-logger.js';
 export { validateBody } from './http/validate-body.js';
+
+export {
+  ACTIONS_QUEUE,
+  ARTIFACT_OPS,
+  artifactJobSchema,
+  FINISHED_JOB_RETENTION,
+  NODE_JOB_ATTEMPTS,
+  NODE_JOB_BACKOFF,
+  nodeQueueName,
+  type ArtifactJob,
+  type ArtifactOpKind,
+} from './fleet/queues.js';
+export {
+  OP_STATUSES,
+  TERMINAL_OP_STATUSES,
+  type ActionMeta,
+  type ActionObject,
+  type ActionStatus,
+  type OpRecord,
+  type OpStatus,
+} from './fleet/action-types.js';
+export { actionStatus, toActionObject } from './fleet/action-status.js';
+export {
+  createRedisActionStore,
+  nodeOpKey,
+  type ActionStore,
+  type NodeOpSummary,
+  type StoredAction,
+} from './fleet/action-store.js';
+export { SIGNATURE_HEADER, signRequest, verifyRequestSignature } from './fleet/cluster-signature.js';
+export { resolveClusterSecret } from './fleet/cluster-secret.js';
+export { artifactKey, readInventory, reportInventory } from './fleet/node-inventory.js';
+export { sendHeartbeat } from './fleet/node-heartbeat.js';

@@ -21,6 +21,26 @@ export function redisKeys(prefix: string) {
     usersChanged: `${ccs}:users:changed`,
     /** hash: cluster setting → JSON value */
     cluster: `${ccs}:cluster`,
+    /** string: cluster secret, when none is configured (shared by every service through Redis) */
+    clusterSecret: `${ccs}:cluster-secret`,
+    /** hash: node uid → node record JSON */
+    nodes: `${prefix}:nodes`,
+    /** counter: last node uid handed out */
+    nodeUidSeq: `${prefix}:nodes:uid-seq`,
+    /** zset: node uid → last heartbeat (ms since epoch) */
+    nodeHeartbeats: `${prefix}:nodes:heartbeats`,
+    /** hash: `<module_name>@<version>` → sha256 of what the node holds (the node reports it) */
+    nodeInventory: (nodeUid: number) => `${prefix}:node:${nodeUid}:inventory`,
+    /** hash: `<module_name>@<version>` → fleet artifact JSON (the fleet's desired state) */
+    fleetArtifacts: `${prefix}:fleet:artifacts`,
+    /** hash: `<node uid>|<module_name>@<version>` → last op on that node for that artifact */
+    fleetNodeOps: `${prefix}:fleet:node-ops`,
+    /** string: dedupe key of a push → the action_uid already carrying it */
+    fleetInflight: (dedupeKey: string) => `${prefix}:fleet:inflight:${dedupeKey}`,
+    /** zset: action uid → creation time (ms): the action list, trimmed by count and age */
+    actions: `${prefix}:actions`,
+    /** hash: `meta` → action JSON; `op:<key>` → one node op's status JSON */
+    action: (actionUid: string) => `${prefix}:action:${actionUid}`,
     /** BullMQ `prefix` option */
     queuePrefix: `${prefix}:bull`,
   } as const;

@@ -2,13 +2,22 @@ import {
   errorMiddleware,
   notFoundHandler,
   requestLogger,
+  type ActionStore,
   type Authenticator,
   type ClusterSettingsStore,
   type Logger,
   type UserStore,
 } from '@modfleet/common';
 import express, { type Express } from 'express';
+import { actionRoutes } from './actions/action-routes.js';
 import { clusterRoutes } from './cluster/cluster-routes.js';
+import { blobRoutes } from './fleet/blob-routes.js';
+import type { BlobStore } from './fleet/blob-store.js';
+import { fleetRoutes } from './fleet/fleet-routes.js';
+import type { FleetService } from './fleet/fleet-service.js';
+import type { NodeRegistry } from './nodes/node-registry.js';
+import type { NodeRemoval } from './nodes/node-removal.js';
+import { nodeRoutes } from './nodes/node-routes.js';
 import { moduleRoutes } from './modules/module-routes.js';
 import type { ModuleStore } from './modules/module-store.js';
 import { userRoutes } from './users/user-routes.js';
@@ -19,10 +28,17 @@ export interface CoordinatorAppDeps {
   users: UserStore;
   settings: ClusterSettingsStore;
   modules: ModuleStore;
+  nodes: NodeRegistry;
+  removal: NodeRemoval;
+  fleet: FleetService;
+  blobs: BlobStore;
+  actions: ActionStore;
+  clusterSecret: string;
+  maxArtifactBytes: number;
   healthy: () => Promise<boolean>;
 }
 
-/** Builds the coordinator's HTTP app (the CCS routes); it never listens. */
+/** Builds the coordinator's HTTP app (CCS routes, nodes, fleet, actions); it never listens. */
 export function createCoordinatorApp(deps: CoordinatorAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -32,7 +48,12 @@ export function createCoordinatorApp(deps: CoordinatorAppDeps): Express {
     const ok = await deps.healthy();
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'redis_unavailable' });
   });
+  // Fleet routes first: `/v2/modules/user-defined/artifacts/…` must not reach the CCS `/:uid` routes.
+  app.use(fleetRoutes({ ...deps, uploadTempDir: deps.blobs.tempDir }));
   app.use(moduleRoutes(deps));
+  app.use(nodeRoutes({ ...deps, onJoin: uid => deps.fleet.welcome(uid) }));
+  app.use(actionRoutes(deps));
+  app.use(blobRoutes(deps));
   app.use(userRoutes(deps));
   app.use(clusterRoutes(deps));
   app.use(notFoundHandler());

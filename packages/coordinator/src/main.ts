@@ -4,17 +4,30 @@ import {
   createAuthenticator,
   createLogger,
   createRedis,
+  createRedisActionStore,
   createRedisClusterSettingsStore,
   createRedisUserStore,
   listen,
   redactRedisUrl,
   redisKeys,
+  resolveClusterSecret,
   watchUserChanges,
+  ACTIONS_QUEUE,
   type Logger,
 } from '@modfleet/common';
+import { FlowProducer, Queue } from 'bullmq';
+import { startActionFinalizer } from './actions/action-finalizer.js';
+import { closeOrphanedActions } from './actions/orphan-sweep.js';
 import { createCoordinatorApp } from './app.js';
 import type { CoordinatorConfig } from './config.js';
+import { openDiskBlobStore } from './fleet/blob-store.js';
+import { createDispatcher } from './fleet/dispatcher.js';
+import { createRedisFleetArtifacts } from './fleet/fleet-artifacts.js';
+import { createFleetService } from './fleet/fleet-service.js';
+import { warnUnlessNoEviction } from './fleet/redis-policy.js';
 import { createRedisModuleStore } from './modules/module-store.js';
+import { createRedisNodeRegistry } from './nodes/node-registry.js';
+import { createNodeRemoval } from './nodes/node-removal.js';
 import { ensureAdmin } from './users/bootstrap-admin.js';
 
 export interface RunningCoordinator {
@@ -30,21 +43,59 @@ export async function startCoordinator(
   const keys = redisKeys(config.prefix);
   const redis = createRedis(config.redisUrl, 'http', logger);
   const subscriber = createRedis(config.redisUrl, 'subscriber', logger);
+  const queueConnection = createRedis(config.redisUrl, 'worker', logger);
+  const closers: (() => Promise<unknown>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    await Promise.allSettled([redis.quit(), subscriber.quit(), queueConnection.quit()]);
+  };
   try {
     await connectRedis(redis, config.redisUrl);
     await connectRedis(subscriber, config.redisUrl);
+    await connectRedis(queueConnection, config.redisUrl);
+    await warnUnlessNoEviction(redis, logger);
     const users = createRedisUserStore(redis, keys);
     await ensureAdmin(users, { email: config.adminEmail, password: config.adminPassword }, logger);
     await mkdir(config.dataDir, { recursive: true });
+    const clusterSecret = await resolveClusterSecret(redis, keys, config.clusterSecret);
 
     const auth = createAuthenticator({ users });
     await watchUserChanges(subscriber, keys, auth);
+    const actions = createRedisActionStore(redis, keys);
+    const nodes = createRedisNodeRegistry(redis, keys);
+    const blobs = await openDiskBlobStore(config.dataDir);
+    const flows = new FlowProducer({ connection: queueConnection, prefix: keys.queuePrefix });
+    flows.on('error', err => logger.error({ err }, 'flow producer error'));
+    closers.push(() => flows.close());
+    const actionsQueue = new Queue(ACTIONS_QUEUE, { connection: queueConnection, prefix: keys.queuePrefix });
+    actionsQueue.on('error', err => logger.error({ err }, 'actions queue error'));
+    closers.push(() => actionsQueue.close());
+    const fleet = createFleetService({
+      redis,
+      keys,
+      nodes,
+      artifacts: createRedisFleetArtifacts(redis, keys),
+      blobs,
+      actions,
+      dispatcher: createDispatcher({ redis, keys, actions, flows }),
+    });
+    const finalizer = startActionFinalizer({ connection: queueConnection, redis, keys, actions, logger });
+    closers.push(() => finalizer.close());
+    await closeOrphanedActions({ actions, actionsQueue, logger });
+
     const app = createCoordinatorApp({
       logger,
       auth,
       users,
       settings: createRedisClusterSettingsStore(redis, keys),
       modules: createRedisModuleStore(redis, keys),
+      nodes,
+      removal: createNodeRemoval({ connection: queueConnection, keys, nodes, actions, logger }),
+      fleet,
+      blobs,
+      actions,
+      clusterSecret,
+      maxArtifactBytes: config.maxArtifactBytes,
       healthy: async () => (await redis.ping().catch(() => '')) === 'PONG',
     });
     const server = await listen(app, { host: config.host, port: config.port, tls: config.tls });
@@ -59,13 +110,12 @@ export async function startCoordinator(
       async stop(deadlineMs = 30_000) {
         logger.info({ deadlineMs }, 'coordinator stopping');
         await server.close(deadlineMs);
-        await Promise.allSettled([redis.quit(), subscriber.quit()]);
+        await closeAll();
         logger.info('coordinator stopped');
       },
     };
   } catch (err) {
-    redis.disconnect();
-    subscriber.disconnect();
+    await closeAll();
     throw err;
   }
 }

@@ -36,7 +36,12 @@ const artifactKey = (moduleName: string, version: number) => `${moduleName}@${ve
  * exist, and rename's refusal to replace a non-empty folder picks one winner among
  * concurrent uploads of the same name and version.
  */
-export async function openDiskArtifactStore(dataDir: string, logger: Logger): Promise<ArtifactStore> {
+export async function openDiskArtifactStore(
+  dataDir: string,
+  logger: Logger,
+  /** Told after every install and delete, e.g. to report the node's inventory. */
+  onChange: () => void = () => undefined,
+): Promise<ArtifactStore> {
   const artifactsDir = join(dataDir, 'artifacts');
   const tempDir = join(dataDir, 'tmp');
   await mkdir(artifactsDir, { recursive: true });
@@ -47,8 +52,13 @@ export async function openDiskArtifactStore(dataDir: string, logger: Logger): Pr
   const index = new Map<string, StoredArtifact>();
   for (const folder of await readdir(artifactsDir)) {
     const artifact = await readMeta(join(artifactsDir, folder));
-    if (artifact && artifactKey(artifact.module_name, artifact.version) === folder) index.set(folder, artifact);
-    else logger.warn({ folder }, 'ignoring a folder that is not a complete artifact');
+    if (artifact && artifactKey(artifact.module_name, artifact.version) === folder) {
+      index.set(folder, artifact);
+    } else {
+      // Not ours or not whole: move it aside so it can never block an upload of that name and version.
+      logger.warn({ folder }, 'removing a folder that is not a complete artifact');
+      await rm(join(artifactsDir, folder), { recursive: true, force: true });
+    }
   }
   logger.info({ artifacts: index.size, dataDir }, 'artifact store opened');
 
@@ -77,6 +87,7 @@ export async function openDiskArtifactStore(dataDir: string, logger: Logger): Pr
         return { artifact: await existingMustMatch(key, upload.sha256), created: false };
       }
       index.set(key, artifact);
+      onChange();
       logger.info(
         { module_name: artifact.module_name, version: artifact.version, sha256: artifact.sha256, bytes: artifact.size },
         'artifact installed',
@@ -115,6 +126,7 @@ export async function openDiskArtifactStore(dataDir: string, logger: Logger): Pr
       throw err;
     }
     index.delete(key);
+    onChange();
     await rm(trash, { recursive: true, force: true });
     logger.info({ module_name: moduleName, version }, 'artifact deleted');
   }

@@ -1,4 +1,5 @@
-import { createHashingDiskStorage, uploadedFile, type HashedUpload } from '../artifacts/hashing-disk-storage.js';
+import type { HashedUpload } from '../artifacts/hashed-temp-file.js';
+import { createHashingDiskStorage, uploadedFile } from '../artifacts/hashing-disk-storage.js';
 import { BadRequestError, PayloadTooLargeError } from '../errors.js';
 import { acceptBody } from './body.js';
 import type { Request, RequestHandler } from 'express';

@@ -1,0 +1,101 @@
+import { rm } from 'node:fs/promises';
+import {
+  artifactJobSchema,
+  inspectArtifact,
+  isAppError,
+  type ActionStore,
+  type ArtifactJob,
+  type Logger,
+} from '@modfleet/common';
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { PermanentCoordinatorError, type CoordinatorClient } from './coordinator-client.js';
+import { recordOp, throttle } from './op-recorder.js';
+
+export type OpResult = 'installed' | 'unchanged' | 'replaced' | 'deleted' | 'absent';
+
+export interface ProcessorDeps {
+  store: ArtifactStore;
+  coordinator: CoordinatorClient;
+  actions: Pick<ActionStore, 'recordOp'>;
+  logger: Logger;
+}
+
+/**
+ * Runs one fleet op on this node. Delivery is at least once, so every op is idempotent: the
+ * same bytes already installed, or an artifact already gone, count as done.
+ */
+export function createArtifactJobProcessor({ store, coordinator, actions, logger }: ProcessorDeps) {
+  async function install(job: ArtifactJob, attempts: number): Promise<OpResult> {
+    const { module_name, version, sha256, url, size } = job;
+    if (!sha256 || !url) throw new UnrecoverableError('install job without sha256 or url');
+    const existing = store.get(module_name, version);
+    if (existing?.sha256 === sha256) return 'unchanged';
+    if (existing && !job.replace) {
+      throw new UnrecoverableError(
+        `drift: this node holds ${module_name}@${version} with sha256 ${existing.sha256}, the fleet's is ${sha256}; run sync to replace it`,
+      );
+    }
+    const report = throttle(progress => {
+      recordOp(actions, job, { status: 'running', progress, attempts }).catch(() => undefined);
+    });
+    let upload;
+    try {
+      upload = await coordinator.download(url, store.tempDir, bytes =>
+        report(size ? Math.min(99, (bytes / size) * 100) : 0),
+      );
+    } catch (err) {
+      if (err instanceof PermanentCoordinatorError) throw new UnrecoverableError(err.message);
+      throw err;
+    }
+    try {
+      if (upload.sha256 !== sha256)
+        throw new Error(`downloaded bytes have sha256 ${upload.sha256}, expected ${sha256}`);
+      const inspected = await inspectArtifact(upload.path).catch((err: unknown) => {
+        throw new UnrecoverableError(`the fleet artifact is not valid here: ${(err as Error).message}`);
+      });
+      if (inspected.manifest.module_name !== module_name || inspected.manifest.version !== version) {
+        throw new UnrecoverableError(
+          `the artifact's module.json says ${inspected.manifest.module_name}@${inspected.manifest.version}, not ${module_name}@${version}`,
+        );
+      }
+      if (existing) await store.remove(module_name, version);
+      const { created } = await store.install(upload, inspected);
+      return existing ? 'replaced' : created ? 'installed' : 'unchanged';
+    } catch (err) {
+      if (isAppError(err) && err.status < 500) throw new UnrecoverableError(err.message);
+      throw err;
+    } finally {
+      await rm(upload.path, { force: true });
+    }
+  }
+
+  async function remove(job: ArtifactJob): Promise<OpResult> {
+    try {
+      await store.remove(job.module_name, job.version);
+      return 'deleted';
+    } catch (err) {
+      if (isAppError(err) && err.status === 404) return 'absent';
+      throw err;
+    }
+  }
+
+  return async (job: Job): Promise<{ result: OpResult }> => {
+    const parsed = artifactJobSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid job payload: ${parsed.error.message}`);
+    const data = parsed.data;
+    const attempts = job.attemptsMade + 1;
+    const log = logger.child({
+      jobId: job.id,
+      action_uid: data.action_uid,
+      op: data.op,
+      module_name: data.module_name,
+      version: data.version,
+    });
+    await recordOp(actions, data, { status: 'running', progress: 0, attempts });
+    const result = data.op === 'install' ? await install(data, attempts) : await remove(data);
+    await recordOp(actions, data, { status: 'completed', progress: 100, attempts });
+    log.info({ result, attempts }, 'fleet op done');
+    return { result };
+  };
+}

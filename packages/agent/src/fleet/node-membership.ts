@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { reportInventory, sendHeartbeat, type ActionStore, type Logger, type RedisKeys } from '@modfleet/common';
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { PermanentCoordinatorError, type CoordinatorClient } from './coordinator-client.js';
+import { readNodeUid, writeNodeUid } from './node-identity.js';
+import { startNodeWorker } from './node-worker.js';
+
+export const HEARTBEAT_INTERVAL_MS = 1_000;
+
+export interface MembershipDeps {
+  redis: Redis;
+  workerConnection: Redis;
+  keys: RedisKeys;
+  coordinator: CoordinatorClient;
+  store: ArtifactStore;
+  actions: ActionStore;
+  dataDir: string;
+  /** MODFLEET_NODE_ID: a uid to claim instead of asking for one. */
+  claimedUid: number | undefined;
+  /** The agent's own base URL as other machines reach it. */
+  addr: string;
+  logger: Logger;
+}
+
+export interface Membership {
+  /** Resolves once registered (or never, while the coordinator is away); stop() ends the wait. */
+  readonly registered: Promise<number | undefined>;
+  /** Tells the fleet what this node holds now. */
+  inventoryChanged(): void;
+  stop(deadlineMs: number): Promise<void>;
+}
+
+/** A listening address is not always one others can reach: 0.0.0.0 becomes this host's name. */
+export function advertisedAddr(url: string): string {
+  const parsed = new URL(url);
+  if (['0.0.0.0', '[::]'].includes(parsed.hostname)) parsed.hostname = hostname();
+  return parsed.origin;
+}
+
+/**
+ * Joins the cluster: registers with the coordinator (retrying until it answers), keeps the uid
+ * in the data dir, heartbeats through Redis, reports the node's inventory and consumes the node's
+ * queue. The local API works throughout; only fleet ops wait for registration.
+ */
+export function joinCluster(deps: MembershipDeps): Membership {
+  const { redis, keys, coordinator, store, dataDir, logger } = deps;
+  const instance_id = randomUUID();
+  let stopped = false;
+  let nodeUid: number | undefined;
+  let worker: Worker | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
+  let reporting: Promise<void> = Promise.resolve();
+  let wake: () => void = () => undefined;
+
+  const report = () => {
+    if (nodeUid === undefined) return;
+    const uid = nodeUid;
+    reporting = reporting
+      .then(() => reportInventory(redis, keys, uid, store.list()))
+      .catch((err: unknown) => logger.error({ err }, 'could not report the node inventory'));
+  };
+
+  async function register(): Promise<number | undefined> {
+    const known = deps.claimedUid ?? (await readNodeUid(dataDir));
+    for (let attempt = 0; !stopped; attempt += 1) {
+      try {
+        const { uid, joined } = await coordinator.register({ uid: known, addr: deps.addr, instance_id });
+        await writeNodeUid(dataDir, uid);
+        logger.info({ node_uid: uid, joined }, joined ? 'joined the cluster' : 'rejoined the cluster');
+        return uid;
+      } catch (err) {
+        const level = err instanceof PermanentCoordinatorError ? 'error' : 'warn';
+        logger[level]({ err, attempt }, 'registration with the coordinator failed; retrying');
+        await new Promise<void>(resolve => {
+          wake = resolve;
+          setTimeout(resolve, Math.min(500 * 2 ** attempt, 10_000)).unref();
+        });
+      }
+    }
+    return undefined;
+  }
+
+  const registered = register().then(uid => {
+    if (uid === undefined || stopped) return undefined;
+    nodeUid = uid;
+    report();
+    worker = startNodeWorker({
+      ...deps,
+      nodeUid: uid,
+      connection: deps.workerConnection,
+      queuePrefix: keys.queuePrefix,
+    });
+    heartbeat = setInterval(() => {
+      sendHeartbeat(redis, keys, uid).then(
+        member => {
+          if (member || stopped) return;
+          logger.error(
+            { node_uid: uid },
+            'this node was removed from the cluster: fleet ops stop; restart the agent to rejoin',
+          );
+          clearInterval(heartbeat);
+          void worker?.close();
+        },
+        (err: unknown) => logger.warn({ err }, 'heartbeat failed'),
+      );
+    }, HEARTBEAT_INTERVAL_MS);
+    return uid;
+  });
+
+  return {
+    registered,
+    inventoryChanged: report,
+    async stop(deadlineMs) {
+      stopped = true;
+      wake();
+      clearInterval(heartbeat);
+      if (worker) {
+        const current = worker;
+        // Let the running op finish within the deadline; after that BullMQ hands it back (stalled → retried).
+        const forced = new Promise<void>(resolve => setTimeout(resolve, deadlineMs).unref()).then(() =>
+          current.close(true),
+        );
+        await Promise.race([current.close(), forced]);
+      }
+      await reporting;
+    },
+  };
+}

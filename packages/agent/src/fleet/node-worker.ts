@@ -1,0 +1,44 @@
+import { artifactJobSchema, nodeQueueName, type ActionStore } from '@modfleet/common';
+import { UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createArtifactJobProcessor, type ProcessorDeps } from './artifact-job-processor.js';
+import { recordOp } from './op-recorder.js';
+
+/**
+ * Consumes this node's queue, one op at a time so ops on one artifact keep their order.
+ * A short lock means a job held by a killed agent is retried within seconds of its restart.
+ */
+export function startNodeWorker(
+  deps: ProcessorDeps & { nodeUid: number; connection: Redis; queuePrefix: string; actions: ActionStore },
+): Worker {
+  const { nodeUid, connection, queuePrefix, actions, logger } = deps;
+  const worker = new Worker(nodeQueueName(nodeUid), createArtifactJobProcessor(deps), {
+    connection,
+    prefix: queuePrefix,
+    concurrency: 1,
+    lockDuration: 10_000,
+    stalledInterval: 5_000,
+    maxStalledCount: 3,
+  });
+  worker.on('error', err => logger.error({ err }, 'node worker error'));
+  worker.on('failed', (job, err) => {
+    if (!job) return;
+    const parsed = artifactJobSchema.safeParse(job.data);
+    if (!parsed.success) return;
+    const final =
+      err instanceof UnrecoverableError ||
+      err.name === 'UnrecoverableError' ||
+      job.attemptsMade >= (job.opts.attempts ?? 1);
+    logger.warn(
+      { err, jobId: job.id, attempts: job.attemptsMade, final },
+      final ? 'fleet op failed' : 'fleet op failed; will retry',
+    );
+    recordOp(actions, parsed.data, {
+      status: final ? 'failed' : 'queued',
+      progress: 0,
+      attempts: job.attemptsMade,
+      error: err.message,
+    }).catch((recordErr: unknown) => logger.error({ err: recordErr }, 'could not record a failed op'));
+  });
+  return worker;
+}

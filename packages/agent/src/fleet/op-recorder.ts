@@ -1,0 +1,36 @@
+import type { ActionStore, ArtifactJob, OpRecord, OpStatus } from '@modfleet/common';
+
+export interface OpUpdate {
+  status: OpStatus;
+  progress: number;
+  attempts: number;
+  error?: string | null;
+}
+
+/** Writes a node op's state into its action record, as the fleet's per-node job status. */
+export function recordOp(actions: Pick<ActionStore, 'recordOp'>, job: ArtifactJob, update: OpUpdate): Promise<void> {
+  const record: OpRecord = {
+    key: job.op_key,
+    node_uid: job.node_uid,
+    op: job.op,
+    module_name: job.module_name,
+    version: job.version,
+    sha256: job.sha256,
+    status: update.status,
+    progress: update.progress,
+    attempts: update.attempts,
+    error: update.error ?? null,
+  };
+  return actions.recordOp(job.action_uid, record);
+}
+
+/** Progress reports at most every `intervalMs`: a download reports thousands of chunks. */
+export function throttle(report: (progress: number) => void, intervalMs = 250): (progress: number) => void {
+  let last = 0;
+  return progress => {
+    const now = Date.now();
+    if (now - last < intervalMs) return;
+    last = now;
+    report(progress);
+  };
+}

@@ -1,0 +1,23 @@
+import { pipeline } from 'node:stream/promises';
+import { NotFoundError, SIGNATURE_HEADER, UnauthorizedError, verifyRequestSignature } from '@modfleet/common';
+import { Router } from 'express';
+import type { BlobStore } from './blob-store.js';
+
+/** Agents fetch artifacts here, with a request signed by the cluster secret; never open to anyone else. */
+export function blobRoutes({ blobs, clusterSecret }: { blobs: BlobStore; clusterSecret: string }): Router {
+  const router = Router();
+  router.get('/internal/blobs/:sha256', async (req, res) => {
+    if (!verifyRequestSignature(clusterSecret, 'GET', req.path, req.headers[SIGNATURE_HEADER] as string | undefined)) {
+      throw new UnauthorizedError('Blob downloads need a request signed with the cluster secret');
+    }
+    const blob = await blobs.open(req.params.sha256);
+    if (!blob)
+      throw new NotFoundError(
+        'blob_not_found',
+        'No such artifact on the coordinator (it may have been deleted from the fleet)',
+      );
+    res.status(200).set({ 'content-type': 'application/zip', 'content-length': String(blob.size) });
+    await pipeline(blob.stream, res);
+  });
+  return router;
+}

@@ -1,0 +1,44 @@
+import { createReadStream, type ReadStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { HashedUpload } from '@modfleet/common';
+
+export interface BlobStore {
+  readonly tempDir: string;
+  /** Moves a hashed upload into the store under its sha256; identical content is kept once. */
+  put(upload: HashedUpload): Promise<void>;
+  open(sha256: string): Promise<{ stream: ReadStream; size: number } | undefined>;
+  remove(sha256: string): Promise<void>;
+}
+
+export const blobPath = (sha256: string) => `/internal/blobs/${sha256}`;
+
+/** Uploaded artifacts, content-addressed on the coordinator's disk and streamed to agents. */
+export async function openDiskBlobStore(dataDir: string): Promise<BlobStore> {
+  const blobsDir = join(dataDir, 'blobs');
+  const tempDir = join(dataDir, 'tmp');
+  await mkdir(blobsDir, { recursive: true });
+  await rm(tempDir, { recursive: true, force: true });
+  await mkdir(tempDir, { recursive: true });
+  const file = (sha256: string) => join(blobsDir, `${sha256}.zip`);
+
+  return {
+    tempDir,
+    async put(upload) {
+      // Same name means same bytes, so replacing an existing blob is harmless and atomic.
+      await rename(upload.path, file(upload.sha256));
+    },
+    async open(sha256) {
+      if (!/^[0-9a-f]{64}$/.test(sha256)) return undefined;
+      try {
+        const { size } = await stat(file(sha256));
+        return { stream: createReadStream(file(sha256)), size };
+      } catch {
+        return undefined;
+      }
+    },
+    async remove(sha256) {
+      await rm(file(sha256), { force: true });
+    },
+  };
+}

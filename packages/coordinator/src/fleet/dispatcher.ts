@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ACTIONS_QUEUE,
+  FINISHED_JOB_RETENTION,
+  NODE_JOB_ATTEMPTS,
+  NODE_JOB_BACKOFF,
+  nodeQueueName,
+  type ActionMeta,
+  type ActionStore,
+  type ArtifactJob,
+  type ArtifactOpKind,
+  type OpRecord,
+  type RedisKeys,
+} from '@modfleet/common';
+import type { FlowProducer } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { blobPath } from './blob-store.js';
+
+export interface PlannedOp {
+  node_uid: number;
+  op: ArtifactOpKind;
+  module_name: string;
+  version: number;
+  sha256?: string | undefined;
+  size?: number | undefined;
+  replace?: boolean;
+}
+
+export interface ActionRequest {
+  name: string;
+  description: string;
+  object_type: string;
+  object_uid: string;
+  ops: PlannedOp[];
+  /** Identical requests share one in-flight action. */
+  dedupeKey?: string;
+}
+
+export interface Dispatcher {
+  dispatch(request: ActionRequest): Promise<{ action_uid: string; reused: boolean }>;
+}
+
+export const childJobId = (actionUid: string, opKey: string) => `${actionUid}-${opKey}`;
+
+/**
+ * Turns a request into an action: its record first (so agents can report on it at once),
+ * then one BullMQ flow — the action as parent, one child per op on its node's queue — added
+ * atomically. A failed child never holds the parent (`ignoreDependencyOnFailure`).
+ */
+export function createDispatcher(deps: {
+  redis: Redis;
+  keys: RedisKeys;
+  actions: ActionStore;
+  flows: FlowProducer;
+  now?: () => number;
+}): Dispatcher {
+  const { redis, keys, actions, flows, now = Date.now } = deps;
+
+  async function inFlight(dedupeKey: string): Promise<string | undefined> {
+    const uid = await redis.get(keys.fleetInflight(dedupeKey));
+    if (!uid) return undefined;
+    const action = await actions.get(uid);
+    return action && action.meta.finished_at === undefined ? uid : undefined;
+  }
+
+  return {
+    async dispatch(request) {
+      if (request.dedupeKey) {
+        const running = await inFlight(request.dedupeKey);
+        if (running) return { action_uid: running, reused: true };
+      }
+      const action_uid = randomUUID();
+      const meta: ActionMeta = {
+        action_uid,
+        name: request.name,
+        creation_time: Math.floor(now() / 1000),
+        description: request.description,
+        object_type: request.object_type,
+        object_uid: request.object_uid,
+        ...(request.dedupeKey && { dedupe_key: request.dedupeKey }),
+      };
+      const ops: OpRecord[] = request.ops.map((op, index) => ({
+        key: `${op.node_uid}-${index}`,
+        node_uid: op.node_uid,
+        op: op.op,
+        module_name: op.module_name,
+        version: op.version,
+        sha256: op.sha256,
+        status: 'queued',
+        progress: 0,
+        attempts: 0,
+        error: null,
+      }));
+      await actions.create(meta, ops);
+      if (request.dedupeKey) await redis.set(keys.fleetInflight(request.dedupeKey), action_uid, 'EX', 7 * 24 * 3600);
+
+      await flows.add({
+        name: request.name,
+        queueName: ACTIONS_QUEUE,
+        data: { action_uid },
+        opts: { jobId: action_uid, ...FINISHED_JOB_RETENTION },
+        children: ops.map((op, index) => {
+          const planned = request.ops[index]!;
+          const data: ArtifactJob = {
+            action_uid,
+            op_key: op.key,
+            node_uid: op.node_uid,
+            op: op.op,
+            module_name: op.module_name,
+            version: op.version,
+            ...(planned.sha256 && { sha256: planned.sha256, url: blobPath(planned.sha256) }),
+            ...(planned.size !== undefined && { size: planned.size }),
+            ...(planned.replace && { replace: true }),
+          };
+          return {
+            name: op.op,
+            queueName: nodeQueueName(op.node_uid),
+            data,
+            opts: {
+              jobId: childJobId(action_uid, op.key),
+              attempts: NODE_JOB_ATTEMPTS,
+              backoff: NODE_JOB_BACKOFF,
+              ignoreDependencyOnFailure: true,
+              ...FINISHED_JOB_RETENTION,
+            },
+          };
+        }),
+      });
+      return { action_uid, reused: false };
+    },
+  };
+}

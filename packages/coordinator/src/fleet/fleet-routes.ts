@@ -1,0 +1,93 @@
+import { rm } from 'node:fs/promises';
+import {
+  inspectArtifact,
+  moduleNameSchema,
+  NotAcceptableError,
+  NotFoundError,
+  receiveArtifact,
+  requirePermission,
+  requireUploadedArtifact,
+  requireUploadsAllowed,
+  type Authenticator,
+  type ClusterSettingsStore,
+} from '@modfleet/common';
+import { Router, type Request } from 'express';
+import type { FleetService } from './fleet-service.js';
+
+export const FLEET_ARTIFACTS_PATH = '/v2/modules/user-defined/artifacts';
+
+export interface FleetRoutesDeps {
+  auth: Authenticator;
+  settings: Pick<ClusterSettingsStore, 'get'>;
+  fleet: FleetService;
+  uploadTempDir: string;
+  maxArtifactBytes: number;
+}
+
+/** `nodes=1,3` as a multipart field or a query parameter; absent means every node. */
+function requestedNodes(req: Request): number[] | undefined {
+  const body = req.body as Record<string, unknown> | undefined;
+  const raw = body?.nodes ?? req.query.nodes;
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw !== 'string' || !/^\s*\d+(\s*,\s*\d+)*\s*$/.test(raw)) {
+    throw new NotAcceptableError('invalid_nodes', 'nodes must be a comma-separated list of node uids, e.g. nodes=1,3');
+  }
+  return raw.split(',').map(Number);
+}
+
+export function fleetRoutes({ auth, settings, fleet, uploadTempDir, maxArtifactBytes }: FleetRoutesDeps): Router {
+  const router = Router();
+  const canManage = requirePermission(auth, 'manage_cluster_modules');
+
+  router.get(FLEET_ARTIFACTS_PATH, requirePermission(auth, 'view_cluster_modules'), async (_req, res) => {
+    res.json(await fleet.view());
+  });
+
+  router.post(
+    FLEET_ARTIFACTS_PATH,
+    canManage,
+    requireUploadsAllowed(settings),
+    ...receiveArtifact(uploadTempDir, maxArtifactBytes),
+    async (req, res) => {
+      const upload = requireUploadedArtifact(req);
+      try {
+        const nodes = requestedNodes(req);
+        const inspected = await inspectArtifact(upload.path);
+        const action_uid = await fleet.push(upload, inspected, nodes);
+        req.log.info(
+          {
+            action_uid,
+            module_name: inspected.manifest.module_name,
+            version: inspected.manifest.version,
+            nodes: nodes ?? 'all',
+          },
+          'fleet push accepted',
+        );
+        res.status(202).json({ action_uid });
+      } finally {
+        await rm(upload.path, { force: true });
+      }
+    },
+  );
+
+  router.post(`${FLEET_ARTIFACTS_PATH}/sync`, canManage, async (req, res) => {
+    const action_uid = await fleet.sync();
+    req.log.info({ action_uid }, 'fleet sync started');
+    res.status(202).json({ action_uid });
+  });
+
+  router.delete(`${FLEET_ARTIFACTS_PATH}/:moduleName/:version`, canManage, async (req, res) => {
+    const { moduleName, version } = req.params as { moduleName: string; version: string };
+    if (!moduleNameSchema.safeParse(moduleName).success || !/^\d{1,10}$/.test(version)) {
+      throw new NotFoundError(
+        'module_artifact_not_found',
+        `The fleet has no artifact ${moduleName} version ${version}`,
+      );
+    }
+    const action_uid = await fleet.remove(moduleName, Number(version));
+    req.log.info({ action_uid, module_name: moduleName, version }, 'fleet delete accepted');
+    res.status(202).json({ action_uid });
+  });
+
+  return router;
+}

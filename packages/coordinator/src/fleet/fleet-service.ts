@@ -1,0 +1,148 @@
+import {
+  NotAcceptableError,
+  NotFoundError,
+  readInventory,
+  type ActionStore,
+  type HashedUpload,
+  type InspectedArtifact,
+  type RedisKeys,
+} from '@modfleet/common';
+import type { Redis } from 'ioredis';
+import type { NodeRegistry } from '../nodes/node-registry.js';
+import type { BlobStore } from './blob-store.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { FleetArtifacts } from './fleet-artifacts.js';
+import { fleetView, planSync, type FleetArtifactView, type FleetSnapshot } from './fleet-state.js';
+
+export interface FleetService {
+  push(upload: HashedUpload, inspected: InspectedArtifact, nodes: number[] | undefined): Promise<string>;
+  remove(moduleName: string, version: number): Promise<string>;
+  view(): Promise<FleetArtifactView[]>;
+  sync(): Promise<string>;
+  /** A node that was not a member gets every artifact pushed to the whole fleet. */
+  welcome(nodeUid: number): Promise<string | undefined>;
+}
+
+export interface FleetServiceDeps {
+  redis: Redis;
+  keys: RedisKeys;
+  nodes: NodeRegistry;
+  artifacts: FleetArtifacts;
+  blobs: BlobStore;
+  actions: ActionStore;
+  dispatcher: Dispatcher;
+}
+
+const OBJECT_TYPE = 'module_artifact';
+
+export function createFleetService({
+  redis,
+  keys,
+  nodes,
+  artifacts,
+  blobs,
+  actions,
+  dispatcher,
+}: FleetServiceDeps): FleetService {
+  async function snapshot(): Promise<FleetSnapshot> {
+    const nodeUids = await nodes.uids();
+    const [fleetArtifacts, nodeOps, inventories] = await Promise.all([
+      artifacts.list(),
+      actions.nodeOps(),
+      Promise.all(nodeUids.map(async uid => [uid, await readInventory(redis, keys, uid)] as const)),
+    ]);
+    return { artifacts: fleetArtifacts, nodeUids, inventories: new Map(inventories), nodeOps };
+  }
+
+  async function targets(requested: number[] | undefined): Promise<number[]> {
+    const members = await nodes.uids();
+    if (!requested) return members;
+    const unknown = requested.filter(uid => !members.includes(uid));
+    if (unknown.length > 0) throw new NotAcceptableError('invalid_nodes', `No such node(s): ${unknown.join(', ')}`);
+    return [...new Set(requested)].sort((a, b) => a - b);
+  }
+
+  return {
+    async push(upload, { manifest }, requestedNodes) {
+      const nodeUids = await targets(requestedNodes);
+      const artifact = await artifacts.upsert({
+        module_name: manifest.module_name,
+        version: manifest.version,
+        semantic_version: manifest.semantic_version,
+        dependencies: manifest.dependencies ?? [],
+        sha256: upload.sha256,
+        size: upload.size,
+        nodes: requestedNodes ? nodeUids : 'all',
+        created_at: new Date().toISOString(),
+      });
+      await blobs.put(upload);
+      const name = `${artifact.module_name}@${artifact.version}`;
+      const { action_uid } = await dispatcher.dispatch({
+        name: 'install_module_artifact',
+        description: `Install ${name} on ${requestedNodes ? `nodes ${nodeUids.join(', ')}` : 'every node'}`,
+        object_type: OBJECT_TYPE,
+        object_uid: name,
+        dedupeKey: `install|${name}|${upload.sha256}|${requestedNodes ? nodeUids.join(',') : 'all'}`,
+        ops: nodeUids.map(node_uid => ({
+          node_uid,
+          op: 'install',
+          module_name: artifact.module_name,
+          version: artifact.version,
+          sha256: artifact.sha256,
+          size: artifact.size,
+        })),
+      });
+      return action_uid;
+    },
+
+    async remove(moduleName, version) {
+      const removed = await artifacts.remove(moduleName, version);
+      if (!removed)
+        throw new NotFoundError(
+          'module_artifact_not_found',
+          `The fleet has no artifact ${moduleName} version ${version}`,
+        );
+      if (!(await artifacts.list()).some(other => other.sha256 === removed.sha256)) await blobs.remove(removed.sha256);
+      const name = `${moduleName}@${version}`;
+      const { action_uid } = await dispatcher.dispatch({
+        name: 'delete_module_artifact',
+        description: `Delete ${name} from every node`,
+        object_type: OBJECT_TYPE,
+        object_uid: name,
+        dedupeKey: `delete|${name}`,
+        ops: (await nodes.uids()).map(node_uid => ({ node_uid, op: 'delete', module_name: moduleName, version })),
+      });
+      return action_uid;
+    },
+
+    async view() {
+      return fleetView(await snapshot());
+    },
+
+    async sync() {
+      const ops = planSync(await snapshot());
+      const { action_uid } = await dispatcher.dispatch({
+        name: 'sync_module_artifacts',
+        description: `Bring every node to the fleet's artifacts (${ops.length} operation(s))`,
+        object_type: 'cluster',
+        object_uid: 'fleet',
+        ops,
+      });
+      return action_uid;
+    },
+
+    async welcome(nodeUid) {
+      const state = await snapshot();
+      const ops = planSync({ ...state, artifacts: state.artifacts.filter(a => a.nodes === 'all') }, [nodeUid]);
+      if (ops.length === 0) return undefined;
+      const { action_uid } = await dispatcher.dispatch({
+        name: 'sync_module_artifacts',
+        description: `Node ${nodeUid} joined: install the fleet's ${ops.length} artifact(s)`,
+        object_type: 'node',
+        object_uid: String(nodeUid),
+        ops,
+      });
+      return action_uid;
+    },
+  };
+}

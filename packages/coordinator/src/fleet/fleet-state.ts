@@ -1,0 +1,108 @@
+import { artifactKey, nodeOpKey, type NodeOpSummary } from '@modfleet/common';
+import type { PlannedOp } from './dispatcher.js';
+import { targetsNode, type FleetArtifact } from './fleet-artifacts.js';
+
+export type NodeArtifactState = 'installed' | 'pending' | 'missing' | 'mismatch' | 'failed' | 'not_targeted';
+
+export interface NodeArtifactView {
+  state: NodeArtifactState;
+  sha256?: string;
+  action_uid?: string;
+  error?: string;
+}
+
+export interface FleetArtifactView {
+  module_name: string;
+  version: number;
+  /** false for an artifact found on nodes that the fleet never pushed (a local upload). */
+  in_fleet: boolean;
+  sha256: string | null;
+  size: number | null;
+  target_nodes: 'all' | number[];
+  nodes: Record<string, NodeArtifactView>;
+}
+
+export interface FleetSnapshot {
+  artifacts: FleetArtifact[];
+  nodeUids: number[];
+  /** node uid → `<name>@<version>` → sha256 the node reports holding */
+  inventories: Map<number, Map<string, string>>;
+  /** latest op per `<node>|<name>@<version>` */
+  nodeOps: Map<string, NodeOpSummary>;
+}
+
+const PENDING = new Set(['queued', 'running']);
+
+function stateOnNode(artifact: FleetArtifact, node: number, snapshot: FleetSnapshot): NodeArtifactView {
+  const held = snapshot.inventories.get(node)?.get(artifactKey(artifact.module_name, artifact.version));
+  const lastOp = snapshot.nodeOps.get(nodeOpKey(node, artifact.module_name, artifact.version));
+  const opInfo = lastOp ? { action_uid: lastOp.action_uid, ...(lastOp.error && { error: lastOp.error }) } : {};
+  if (held === artifact.sha256) return { state: 'installed', sha256: held };
+  if (held) return { state: 'mismatch', sha256: held, ...opInfo };
+  if (!targetsNode(artifact, node)) return { state: 'not_targeted' };
+  if (lastOp && PENDING.has(lastOp.status)) return { state: 'pending', ...opInfo };
+  if (lastOp?.status === 'failed' && lastOp.sha256 === artifact.sha256) return { state: 'failed', ...opInfo };
+  return { state: 'missing' };
+}
+
+/** Every fleet artifact against every node, plus what nodes hold outside the fleet: drift at a glance. */
+export function fleetView(snapshot: FleetSnapshot): FleetArtifactView[] {
+  const views: FleetArtifactView[] = snapshot.artifacts.map(artifact => ({
+    module_name: artifact.module_name,
+    version: artifact.version,
+    in_fleet: true,
+    sha256: artifact.sha256,
+    size: artifact.size,
+    target_nodes: artifact.nodes,
+    nodes: Object.fromEntries(snapshot.nodeUids.map(node => [String(node), stateOnNode(artifact, node, snapshot)])),
+  }));
+  const managed = new Set(snapshot.artifacts.map(a => artifactKey(a.module_name, a.version)));
+  const unmanaged = new Map<string, FleetArtifactView>();
+  for (const node of snapshot.nodeUids) {
+    for (const [key, sha256] of snapshot.inventories.get(node) ?? []) {
+      if (managed.has(key)) continue;
+      const at = key.lastIndexOf('@');
+      const view = unmanaged.get(key) ?? {
+        module_name: key.slice(0, at),
+        version: Number(key.slice(at + 1)),
+        in_fleet: false,
+        sha256: null,
+        size: null,
+        target_nodes: [],
+        nodes: {},
+      };
+      const lastOp = snapshot.nodeOps.get(`${node}|${key}`);
+      view.nodes[String(node)] =
+        lastOp?.op === 'delete' && PENDING.has(lastOp.status)
+          ? { state: 'pending', sha256, action_uid: lastOp.action_uid }
+          : { state: 'installed', sha256 };
+      unmanaged.set(key, view);
+    }
+  }
+  return [
+    ...views,
+    ...[...unmanaged.values()].sort((a, b) => a.module_name.localeCompare(b.module_name) || a.version - b.version),
+  ];
+}
+
+/** What `sync` does: install what a node lacks, replace what differs; nothing else is touched. */
+export function planSync(snapshot: FleetSnapshot, nodes: number[] = snapshot.nodeUids): PlannedOp[] {
+  const ops: PlannedOp[] = [];
+  for (const node of nodes) {
+    for (const artifact of snapshot.artifacts) {
+      if (!targetsNode(artifact, node)) continue;
+      const held = snapshot.inventories.get(node)?.get(artifactKey(artifact.module_name, artifact.version));
+      if (held === artifact.sha256) continue;
+      ops.push({
+        node_uid: node,
+        op: 'install',
+        module_name: artifact.module_name,
+        version: artifact.version,
+        sha256: artifact.sha256,
+        size: artifact.size,
+        ...(held && { replace: true }),
+      });
+    }
+  }
+  return ops;
+}

@@ -1,0 +1,121 @@
+import { ConflictError, type RedisKeys } from '@modfleet/common';
+import type { Redis } from 'ioredis';
+
+/** A node is `down` once it has missed heartbeats for this long. */
+export const NODE_DOWN_AFTER_MS = 5_000;
+
+export interface NodeRecord {
+  uid: number;
+  addr: string;
+  instance_id: string;
+  registered_at: string;
+}
+
+export interface NodeView {
+  uid: number;
+  addr: string;
+  status: 'active' | 'down';
+  last_heartbeat: string | null;
+  registered_at: string;
+}
+
+export interface Registration {
+  node: NodeRecord;
+  /** true when this uid was not a member before (first start, or rejoining after removal). */
+  joined: boolean;
+}
+
+export interface NodeRegistry {
+  register(request: { uid?: number | undefined; addr: string; instance_id: string }): Promise<Registration>;
+  list(): Promise<NodeView[]>;
+  get(uid: number): Promise<NodeView | undefined>;
+  uids(): Promise<number[]>;
+  remove(uid: number): Promise<boolean>;
+}
+
+/** Keeps the uid counter ahead of any uid an agent claims itself (MODFLEET_NODE_ID). */
+const CLAIM_UID = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1`;
+
+export function createRedisNodeRegistry(redis: Redis, keys: RedisKeys, now: () => number = Date.now): NodeRegistry {
+  const view = (record: NodeRecord, heartbeat: string | null): NodeView => {
+    const last = heartbeat === null ? null : Number(heartbeat);
+    return {
+      uid: record.uid,
+      addr: record.addr,
+      status: last !== null && now() - last <= NODE_DOWN_AFTER_MS ? 'active' : 'down',
+      last_heartbeat: last === null ? null : new Date(last).toISOString(),
+      registered_at: record.registered_at,
+    };
+  };
+
+  const registry: NodeRegistry = {
+    async register({ uid: claimed, addr, instance_id }) {
+      let uid = claimed;
+      if (uid === undefined) uid = await redis.incr(keys.nodeUidSeq);
+      else await redis.eval(CLAIM_UID, 1, keys.nodeUidSeq, String(uid));
+      const [existingJson, heartbeat] = await Promise.all([
+        redis.hget(keys.nodes, String(uid)),
+        redis.zscore(keys.nodeHeartbeats, String(uid)),
+      ]);
+      const existing = existingJson ? (JSON.parse(existingJson) as NodeRecord) : undefined;
+      if (
+        existing &&
+        existing.instance_id !== instance_id &&
+        heartbeat !== null &&
+        now() - Number(heartbeat) <= NODE_DOWN_AFTER_MS
+      ) {
+        throw new ConflictError(
+          'node_uid_in_use',
+          `Node uid ${uid} is held by another running agent (${existing.addr})`,
+        );
+      }
+      const node: NodeRecord = {
+        uid,
+        addr,
+        instance_id,
+        registered_at: existing?.registered_at ?? new Date(now()).toISOString(),
+      };
+      await redis
+        .multi()
+        .hset(keys.nodes, String(uid), JSON.stringify(node))
+        .zadd(keys.nodeHeartbeats, now(), String(uid))
+        .exec();
+      return { node, joined: !existing };
+    },
+    async list() {
+      const [records, heartbeats] = await Promise.all([
+        redis.hvals(keys.nodes),
+        redis.zrange(keys.nodeHeartbeats, '0', '-1', 'WITHSCORES'),
+      ]);
+      const beats = new Map<string, string>();
+      for (let i = 0; i + 1 < heartbeats.length; i += 2) beats.set(heartbeats[i]!, heartbeats[i + 1]!);
+      return records
+        .map(json => JSON.parse(json) as NodeRecord)
+        .map(record => view(record, beats.get(String(record.uid)) ?? null))
+        .sort((a, b) => a.uid - b.uid);
+    },
+    async get(uid) {
+      const [json, heartbeat] = await Promise.all([
+        redis.hget(keys.nodes, String(uid)),
+        redis.zscore(keys.nodeHeartbeats, String(uid)),
+      ]);
+      return json ? view(JSON.parse(json) as NodeRecord, heartbeat) : undefined;
+    },
+    async uids() {
+      return (await redis.hkeys(keys.nodes)).map(Number).sort((a, b) => a - b);
+    },
+    async remove(uid) {
+      const [[, removed]] = (await redis
+        .multi()
+        .hdel(keys.nodes, String(uid))
+        .zrem(keys.nodeHeartbeats, String(uid))
+        .unlink(keys.nodeInventory(uid))
+        .exec()) as [[unknown, number]];
+      return removed === 1;
+    },
+  };
+  return registry;
+}

@@ -1,0 +1,74 @@
+import {
+  jsonBody,
+  NotFoundError,
+  requirePermission,
+  SIGNATURE_HEADER,
+  UnauthorizedError,
+  validateBody,
+  verifyRequestSignature,
+  type Authenticator,
+} from '@modfleet/common';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { NodeRegistry } from './node-registry.js';
+import type { NodeRemoval } from './node-removal.js';
+
+export const REGISTER_PATH = '/internal/nodes/register';
+
+const registrationSchema = z.strictObject({
+  uid: z.number().int().positive().optional(),
+  addr: z.url({ protocol: /^https?$/ }),
+  instance_id: z.string().min(8).max(128),
+});
+
+export interface NodeRoutesDeps {
+  auth: Authenticator;
+  nodes: NodeRegistry;
+  removal: NodeRemoval;
+  clusterSecret: string;
+  /** Called for a node that was not a member: it gets the fleet's artifacts. */
+  onJoin: (nodeUid: number) => Promise<string | undefined>;
+}
+
+function parseUid(raw: string): number {
+  if (!/^\d{1,9}$/.test(raw)) throw new NotFoundError('node_not_exist', `Node ${raw} does not exist`);
+  return Number(raw);
+}
+
+export function nodeRoutes({ auth, nodes, removal, clusterSecret, onJoin }: NodeRoutesDeps): Router {
+  const router = Router();
+  const canView = requirePermission(auth, 'view_cluster_modules');
+
+  router.get('/v1/nodes', canView, async (_req, res) => {
+    res.json(await nodes.list());
+  });
+
+  router.get('/v1/nodes/:uid', canView, async (req, res) => {
+    const uid = parseUid(req.params.uid as string);
+    const node = await nodes.get(uid);
+    if (!node) throw new NotFoundError('node_not_exist', `Node ${uid} does not exist`);
+    res.json(node);
+  });
+
+  router.delete('/v1/nodes/:uid', requirePermission(auth, 'update_node'), async (req, res) => {
+    const uid = parseUid(req.params.uid as string);
+    const cancelled = await removal.remove(uid);
+    req.log.info({ node_uid: uid, cancelled }, 'node removed from the cluster');
+    res.json({});
+  });
+
+  router.post(REGISTER_PATH, ...jsonBody(), async (req, res) => {
+    if (
+      !verifyRequestSignature(clusterSecret, 'POST', REGISTER_PATH, req.headers[SIGNATURE_HEADER] as string | undefined)
+    ) {
+      throw new UnauthorizedError('Node registration needs a request signed with the cluster secret');
+    }
+    const registration = validateBody(registrationSchema, req.body, 'invalid_schema');
+    const { node, joined } = await nodes.register(registration);
+    const welcome_action_uid = joined ? await onJoin(node.uid) : undefined;
+    req.log.info({ node_uid: node.uid, addr: node.addr, joined, welcome_action_uid }, 'node registered');
+    res.json({ uid: node.uid, joined, ...(welcome_action_uid && { welcome_action_uid }) });
+  });
+
+  return router;
+}
