@@ -215,6 +215,19 @@ describe('disk artifact store', () => {
       expect(reopened.get('Broken', 1)).toBeUndefined();
     });
 
+    it('installs an upload over a folder it found without artifact.json, instead of failing', async () => {
+      await mkdir(artifactFolder('TestModule', 123));
+      await writeFile(join(artifactFolder('TestModule', 123), 'module.zip'), 'left by a crash');
+      const reopened = await openDiskArtifactStore(dataDir, logger);
+      store = reopened;
+      const { upload, inspected, zip } = await prepareUpload();
+
+      const result = await reopened.install(upload, inspected);
+
+      expect(result.created).toBe(true);
+      expect(reopened.get('TestModule', 123)?.sha256).toBe(sha256(zip));
+    });
+
     it('does not list a folder whose name disagrees with its artifact.json', async () => {
       const { upload, inspected } = await prepareUpload();
       const { artifact } = await store.install(upload, inspected);

@@ -4,13 +4,26 @@ import type { StorageEngine } from 'multer';
 import { writeHashedTempFile, type HashedUpload } from './hashed-temp-file.js';
 
 /**
+ * Writes still running for a request. multer reports a broken body as soon as busboy does,
+ * while the file being written is still cleaning up after itself; waiting for these keeps
+ * the promise that a refused upload leaves nothing behind by the time it is answered.
+ */
+const pendingWrites = new WeakMap<Request, Promise<unknown>[]>();
+
+export async function settleUploadWrites(req: Request): Promise<void> {
+  await Promise.allSettled(pendingWrites.get(req) ?? []);
+}
+
+/**
  * multer storage that streams each uploaded file to a hashed temp file on the store's volume,
  * so the later rename into place stays on one filesystem.
  */
 export function createHashingDiskStorage(tempDir: string): StorageEngine {
   return {
-    _handleFile(_req, file, callback) {
-      writeHashedTempFile(file.stream, tempDir).then(upload => callback(null, upload), callback);
+    _handleFile(req, file, callback) {
+      const writing = writeHashedTempFile(file.stream, tempDir);
+      pendingWrites.set(req, [...(pendingWrites.get(req) ?? []), writing]);
+      writing.then(upload => callback(null, upload), callback);
     },
     _removeFile(_req, file, callback) {
       rm(file.path, { force: true }).then(() => callback(null), callback);

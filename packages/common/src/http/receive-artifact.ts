@@ -1,5 +1,5 @@
 import type { HashedUpload } from '../artifacts/hashed-temp-file.js';
-import { createHashingDiskStorage, uploadedFile } from '../artifacts/hashing-disk-storage.js';
+import { createHashingDiskStorage, settleUploadWrites, uploadedFile } from '../artifacts/hashing-disk-storage.js';
 import { BadRequestError, PayloadTooLargeError } from '../errors.js';
 import { acceptBody } from './body.js';
 import type { Request, RequestHandler } from 'express';
@@ -28,7 +28,13 @@ export function receiveArtifact(tempDir: string, maxArtifactBytes: number): Requ
     }
     next();
   };
-  return [refuseDeclaredOversize, acceptBody(), upload];
+  const uploadThenSettle: RequestHandler = (req, res, next) => {
+    upload(req, res, err => {
+      if (!err) return next();
+      settleUploadWrites(req).then(() => next(err), next);
+    });
+  };
+  return [refuseDeclaredOversize, acceptBody(), uploadThenSettle];
 }
 
 export function requireUploadedArtifact(req: Request): HashedUpload {
