@@ -1,0 +1,158 @@
+import { ConfigError, type Env } from '@modfleet/common';
+import { describe, expect, it } from 'vitest';
+import { loadAgentConfig } from './config.js';
+
+/** DESIGN.md §4: the variables a service may read, by these exact names. */
+const DESIGN_VARIABLES = [
+  'REDIS_URL',
+  'MODFLEET_HOST',
+  'MODFLEET_PORT',
+  'MODFLEET_DATA_DIR',
+  'MODFLEET_PREFIX',
+  'MODFLEET_COORDINATOR_URL',
+  'MODFLEET_NODE_ID',
+  'MODFLEET_ADMIN_EMAIL',
+  'MODFLEET_ADMIN_PASSWORD',
+  'MODFLEET_CLUSTER_SECRET',
+  'MODFLEET_MAX_ARTIFACT_BYTES',
+  'MODFLEET_TLS_CERT',
+  'MODFLEET_TLS_KEY',
+  'LOG_LEVEL',
+];
+
+/** An environment that records every variable name looked up in it. */
+function recordingEnv(values: Env = {}): { env: Env; read: Set<string> } {
+  const read = new Set<string>();
+  const env = new Proxy(values, {
+    get(target, name) {
+      if (typeof name === 'string') read.add(name);
+      return Reflect.get(target, name) as unknown;
+    },
+  });
+  return { env, read };
+}
+
+function configErrorOf(env: Env): ConfigError {
+  try {
+    loadAgentConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadAgentConfig', () => {
+  it('listens on 127.0.0.1:9444 with prefix modfleet and a 1 GiB artifact limit by default', () => {
+    const env: Env = {};
+
+    const config = loadAgentConfig(env);
+
+    expect(config).toEqual({
+      redisUrl: 'redis://127.0.0.1:6379',
+      host: '127.0.0.1',
+      port: 9444,
+      dataDir: expect.any(String) as string,
+      prefix: 'modfleet',
+      coordinatorUrl: undefined,
+      nodeId: undefined,
+      clusterSecret: undefined,
+      maxArtifactBytes: 1024 ** 3,
+      tls: undefined,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads exactly its variables as named in DESIGN §4', () => {
+    const { env, read } = recordingEnv();
+
+    loadAgentConfig(env);
+
+    expect([...read].filter(name => !DESIGN_VARIABLES.includes(name))).toEqual([]);
+    expect([...read].sort()).toEqual(
+      DESIGN_VARIABLES.filter(name => !['MODFLEET_ADMIN_EMAIL', 'MODFLEET_ADMIN_PASSWORD'].includes(name)).sort(),
+    );
+  });
+
+  it('takes every setting from its DESIGN §4 variable', () => {
+    const env: Env = {
+      REDIS_URL: 'rediss://redis.internal:6380',
+      MODFLEET_HOST: '0.0.0.0',
+      MODFLEET_PORT: '19444',
+      MODFLEET_DATA_DIR: '/var/lib/modfleet-agent',
+      MODFLEET_PREFIX: 'fleet-a',
+      MODFLEET_COORDINATOR_URL: 'https://coordinator.internal:9443',
+      MODFLEET_NODE_ID: '3',
+      MODFLEET_CLUSTER_SECRET: 'a-cluster-secret-of-32-characters',
+      MODFLEET_MAX_ARTIFACT_BYTES: '2048',
+      MODFLEET_TLS_CERT: '/etc/modfleet/cert.pem',
+      MODFLEET_TLS_KEY: '/etc/modfleet/key.pem',
+      LOG_LEVEL: 'warn',
+    };
+
+    const config = loadAgentConfig(env);
+
+    expect(config).toEqual({
+      redisUrl: 'rediss://redis.internal:6380',
+      host: '0.0.0.0',
+      port: 19444,
+      dataDir: '/var/lib/modfleet-agent',
+      prefix: 'fleet-a',
+      coordinatorUrl: 'https://coordinator.internal:9443',
+      nodeId: 3,
+      clusterSecret: 'a-cluster-secret-of-32-characters',
+      maxArtifactBytes: 2048,
+      tls: { certFile: '/etc/modfleet/cert.pem', keyFile: '/etc/modfleet/key.pem' },
+      logLevel: 'warn',
+    });
+  });
+
+  it('reports every bad variable in one message', () => {
+    const env: Env = {
+      MODFLEET_PORT: 'http',
+      MODFLEET_COORDINATOR_URL: 'coordinator:9443',
+      MODFLEET_NODE_ID: '0',
+      MODFLEET_MAX_ARTIFACT_BYTES: 'lots',
+      LOG_LEVEL: 'chatty',
+    };
+
+    const error = configErrorOf(env);
+
+    for (const name of Object.keys(env)) expect(error.message).toContain(name);
+    expect(error.problems).toHaveLength(Object.keys(env).length);
+  });
+
+  it.each(['0', '-2', '1.5', 'one'])('refuses MODFLEET_NODE_ID=%s', nodeId => {
+    const env: Env = { MODFLEET_NODE_ID: nodeId };
+
+    const error = configErrorOf(env);
+
+    expect(error.problems).toEqual([expect.stringMatching(/^MODFLEET_NODE_ID: /)]);
+  });
+
+  it('hides the value of a too-short cluster secret', () => {
+    const env: Env = { MODFLEET_CLUSTER_SECRET: 'secret-123' };
+
+    const error = configErrorOf(env);
+
+    expect(error.message).toContain('MODFLEET_CLUSTER_SECRET');
+    expect(error.message).toContain('(value hidden)');
+    expect(error.message).not.toContain('secret-123');
+  });
+
+  it('refuses a TLS certificate without a key', () => {
+    const env: Env = { MODFLEET_TLS_CERT: '/etc/modfleet/cert.pem' };
+
+    const error = configErrorOf(env);
+
+    expect(error.message).toContain('MODFLEET_TLS_KEY');
+  });
+
+  it('refuses a TLS key without a certificate', () => {
+    const env: Env = { MODFLEET_TLS_KEY: '/etc/modfleet/key.pem' };
+
+    const error = configErrorOf(env);
+
+    expect(error.message).toContain('MODFLEET_TLS_CERT');
+  });
+});

@@ -1,0 +1,161 @@
+import { ConfigError, type Env } from '@modfleet/common';
+import { describe, expect, it } from 'vitest';
+import { loadCoordinatorConfig } from './config.js';
+
+/** DESIGN.md §4: the variables the coordinator may read, by these exact names. */
+const DESIGN_VARIABLES = [
+  'REDIS_URL',
+  'MODFLEET_HOST',
+  'MODFLEET_PORT',
+  'MODFLEET_DATA_DIR',
+  'MODFLEET_PREFIX',
+  'MODFLEET_COORDINATOR_URL',
+  'MODFLEET_NODE_ID',
+  'MODFLEET_ADMIN_EMAIL',
+  'MODFLEET_ADMIN_PASSWORD',
+  'MODFLEET_CLUSTER_SECRET',
+  'MODFLEET_MAX_ARTIFACT_BYTES',
+  'MODFLEET_TLS_CERT',
+  'MODFLEET_TLS_KEY',
+  'LOG_LEVEL',
+];
+
+/** An environment that records every variable name looked up in it. */
+function recordingEnv(values: Env = {}): { env: Env; read: Set<string> } {
+  const read = new Set<string>();
+  const env = new Proxy(values, {
+    get(target, name) {
+      if (typeof name === 'string') read.add(name);
+      return Reflect.get(target, name) as unknown;
+    },
+  });
+  return { env, read };
+}
+
+function configErrorOf(env: Env): ConfigError {
+  try {
+    loadCoordinatorConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadCoordinatorConfig', () => {
+  it('listens on 127.0.0.1:9443 with prefix modfleet and a 1 GiB artifact limit by default', () => {
+    const env: Env = {};
+
+    const config = loadCoordinatorConfig(env);
+
+    expect(config).toEqual({
+      redisUrl: 'redis://127.0.0.1:6379',
+      host: '127.0.0.1',
+      port: 9443,
+      dataDir: expect.any(String) as string,
+      prefix: 'modfleet',
+      adminEmail: expect.stringContaining('@') as string,
+      adminPassword: undefined,
+      clusterSecret: undefined,
+      maxArtifactBytes: 1024 ** 3,
+      tls: undefined,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads exactly its variables as named in DESIGN §4', () => {
+    const { env, read } = recordingEnv();
+
+    loadCoordinatorConfig(env);
+
+    expect([...read].filter(name => !DESIGN_VARIABLES.includes(name))).toEqual([]);
+    expect([...read].sort()).toEqual(
+      DESIGN_VARIABLES.filter(name => !['MODFLEET_COORDINATOR_URL', 'MODFLEET_NODE_ID'].includes(name)).sort(),
+    );
+  });
+
+  it('takes every setting from its DESIGN §4 variable', () => {
+    const env: Env = {
+      REDIS_URL: 'redis://redis.internal:6380/1',
+      MODFLEET_HOST: '0.0.0.0',
+      MODFLEET_PORT: '19443',
+      MODFLEET_DATA_DIR: '/var/lib/modfleet',
+      MODFLEET_PREFIX: 'fleet-a',
+      MODFLEET_ADMIN_EMAIL: 'ops@example.com',
+      MODFLEET_ADMIN_PASSWORD: 'a-long-admin-password',
+      MODFLEET_CLUSTER_SECRET: 'a-cluster-secret-of-32-characters',
+      MODFLEET_MAX_ARTIFACT_BYTES: '1048576',
+      MODFLEET_TLS_CERT: '/etc/modfleet/cert.pem',
+      MODFLEET_TLS_KEY: '/etc/modfleet/key.pem',
+      LOG_LEVEL: 'debug',
+    };
+
+    const config = loadCoordinatorConfig(env);
+
+    expect(config).toEqual({
+      redisUrl: 'redis://redis.internal:6380/1',
+      host: '0.0.0.0',
+      port: 19443,
+      dataDir: '/var/lib/modfleet',
+      prefix: 'fleet-a',
+      adminEmail: 'ops@example.com',
+      adminPassword: 'a-long-admin-password',
+      clusterSecret: 'a-cluster-secret-of-32-characters',
+      maxArtifactBytes: 1_048_576,
+      tls: { certFile: '/etc/modfleet/cert.pem', keyFile: '/etc/modfleet/key.pem' },
+      logLevel: 'debug',
+    });
+  });
+
+  it('reports every bad variable in one message', () => {
+    const env: Env = {
+      REDIS_URL: 'localhost:6379',
+      MODFLEET_PORT: '99999',
+      MODFLEET_PREFIX: 'a/b',
+      MODFLEET_ADMIN_EMAIL: 'not-an-email',
+      MODFLEET_MAX_ARTIFACT_BYTES: '-5',
+      LOG_LEVEL: 'verbose',
+    };
+
+    const error = configErrorOf(env);
+
+    for (const name of Object.keys(env)) expect(error.message).toContain(name);
+    expect(error.problems).toHaveLength(Object.keys(env).length);
+  });
+
+  it('hides the value of a too-short admin password', () => {
+    const env: Env = { MODFLEET_ADMIN_PASSWORD: 'short12' };
+
+    const error = configErrorOf(env);
+
+    expect(error.message).toContain('MODFLEET_ADMIN_PASSWORD');
+    expect(error.message).toContain('(value hidden)');
+    expect(error.message).not.toContain('short12');
+  });
+
+  it('hides the value of a too-short cluster secret', () => {
+    const env: Env = { MODFLEET_CLUSTER_SECRET: 'secret-123' };
+
+    const error = configErrorOf(env);
+
+    expect(error.message).toContain('MODFLEET_CLUSTER_SECRET');
+    expect(error.message).not.toContain('secret-123');
+  });
+
+  it('refuses a TLS certificate without a key', () => {
+    const env: Env = { MODFLEET_TLS_CERT: '/etc/modfleet/cert.pem' };
+
+    const error = configErrorOf(env);
+
+    expect(error.message).toContain('MODFLEET_TLS_KEY');
+  });
+
+  it('refuses a TLS certificate without a key even when another variable is also bad', () => {
+    const env: Env = { MODFLEET_TLS_CERT: '/etc/modfleet/cert.pem', LOG_LEVEL: 'verbose' };
+
+    const error = configErrorOf(env);
+
+    expect(error.message).toContain('LOG_LEVEL');
+    expect(error.message).toContain('MODFLEET_TLS_KEY');
+  });
+});

@@ -1,0 +1,288 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '@modfleet/common';
+import { startCoordinator } from '@modfleet/coordinator';
+import { ADMIN, coordinatorConfig, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
+import { api, basicAuth, type ApiResponse, type Credentials } from '../helpers/http.js';
+
+const NON_ADMIN_ROLES = ['cluster_member', 'cluster_viewer', 'db_member', 'db_viewer', 'user_manager', 'none'] as const;
+const VIEWER_ROLES = ['admin', 'cluster_member', 'cluster_viewer', 'db_member', 'db_viewer', 'user_manager'] as const;
+type Role = (typeof NON_ADMIN_ROLES)[number] | 'admin';
+
+interface ClusterSettings {
+  name: string;
+  allow_modules_upload: boolean;
+}
+
+interface RsError {
+  error_code: string;
+  description: string;
+}
+
+/** An RS error: exactly `{error_code, description}`, JSON, and nothing of the server's internals. */
+function expectRsError(res: ApiResponse, status: number, errorCode?: string): RsError {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+  const body = res.body as RsError;
+  expect(Object.keys(body).sort()).toEqual(['description', 'error_code']);
+  expect(typeof body.description).toBe('string');
+  expect(body.description.length).toBeGreaterThan(0);
+  expect(body.error_code).toMatch(/^[a-z][a-z0-9_]*$/);
+  if (errorCode) expect(body.error_code).toBe(errorCode);
+  expect(body.description).not.toMatch(/\n\s+at |node_modules|\.[jt]s:\d+|\/work\/|\/tmp\//);
+  return body;
+}
+
+/** fetch with a raw body, for requests the JSON helper cannot send. */
+async function rawRequest(url: string, init: RequestInit): Promise<ApiResponse> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as unknown) : undefined };
+}
+
+describe('cluster settings (/v1/cluster) and error bodies', () => {
+  let cluster: TestCluster;
+  let base: string;
+  const users = {} as Record<Role, Credentials>;
+
+  beforeAll(async () => {
+    cluster = await startTestCluster({ nodes: 0 });
+    base = cluster.coordinator.url;
+    users.admin = ADMIN;
+    await Promise.all(
+      NON_ADMIN_ROLES.map(async role => {
+        const credentials = { email: `${role}@test.local`, password: `${role}-password-1` };
+        const created = await api(`${base}/v1/users`, {
+          method: 'POST',
+          credentials: ADMIN,
+          json: { ...credentials, role },
+        });
+        expect(created.status).toBe(200);
+        users[role] = credentials;
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  describe('GET /v1/cluster', () => {
+    it.each(VIEWER_ROLES)('shows a %s user that module uploads are allowed by default', async role => {
+      const res = await api<ClusterSettings>(`${base}/v1/cluster`, { credentials: users[role] });
+
+      expect(res.status).toBe(200);
+      expect(res.body.allow_modules_upload).toBe(true);
+    });
+
+    it('answers 403 to a user with role none', async () => {
+      const res = await api(`${base}/v1/cluster`, { credentials: users.none });
+
+      expectRsError(res, 403);
+    });
+
+    it('answers 401 with a Basic challenge without credentials', async () => {
+      const res = await api(`${base}/v1/cluster`);
+
+      expectRsError(res, 401);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Basic\b/);
+    });
+  });
+
+  describe('PUT /v1/cluster', () => {
+    it.each(NON_ADMIN_ROLES)('answers 403 to a %s user and changes nothing', async role => {
+      const res = await api(`${base}/v1/cluster`, {
+        method: 'PUT',
+        credentials: users[role],
+        json: { allow_modules_upload: false },
+      });
+      const after = await api<ClusterSettings>(`${base}/v1/cluster`, { credentials: ADMIN });
+
+      expectRsError(res, 403);
+      expect(after.body.allow_modules_upload).toBe(true);
+    });
+
+    it.each([
+      ['allow_modules_upload as a string', { allow_modules_upload: 'false' }],
+      ['allow_modules_upload as a number', { allow_modules_upload: 0 }],
+      ['allow_modules_upload as null', { allow_modules_upload: null }],
+      ['an unknown field', { allow_everything: true }],
+      ['an empty name', { name: '' }],
+      ['an array body', [{ allow_modules_upload: false }]],
+    ])('refuses %s with 406 and changes nothing', async (_label, body) => {
+      const res = await api(`${base}/v1/cluster`, { method: 'PUT', credentials: ADMIN, json: body });
+      const after = await api<ClusterSettings>(`${base}/v1/cluster`, { credentials: ADMIN });
+
+      expectRsError(res, 406);
+      expect(after.body.allow_modules_upload).toBe(true);
+    });
+
+    it('answers 401 with a Basic challenge without credentials', async () => {
+      const res = await api(`${base}/v1/cluster`, { method: 'PUT', json: { allow_modules_upload: false } });
+
+      expectRsError(res, 401);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Basic\b/);
+    });
+
+    describe('by an admin', () => {
+      let own: TestCluster;
+
+      beforeEach(async () => {
+        own = await startTestCluster({ nodes: 0 });
+      });
+
+      afterEach(async () => {
+        await own?.stop();
+      });
+
+      it('switches module uploads off, answers the new settings, and GET shows them', async () => {
+        const url = `${own.coordinator.url}/v1/cluster`;
+
+        const res = await api<ClusterSettings>(url, {
+          method: 'PUT',
+          credentials: ADMIN,
+          json: { allow_modules_upload: false },
+        });
+        const after = await api<ClusterSettings>(url, { credentials: ADMIN });
+
+        expect(res.status).toBe(200);
+        expect(res.body.allow_modules_upload).toBe(false);
+        expect(after.body.allow_modules_upload).toBe(false);
+      });
+
+      it('changes only the fields it is given', async () => {
+        const url = `${own.coordinator.url}/v1/cluster`;
+        await api(url, { method: 'PUT', credentials: ADMIN, json: { allow_modules_upload: false } });
+
+        const res = await api<ClusterSettings>(url, { method: 'PUT', credentials: ADMIN, json: { name: 'renamed' } });
+
+        expect(res.status).toBe(200);
+        expect(res.body).toEqual({ name: 'renamed', allow_modules_upload: false });
+      });
+
+      it('accepts an empty object and changes nothing', async () => {
+        const url = `${own.coordinator.url}/v1/cluster`;
+        const before = await api<ClusterSettings>(url, { credentials: ADMIN });
+
+        const res = await api<ClusterSettings>(url, { method: 'PUT', credentials: ADMIN, json: {} });
+
+        expect(res.status).toBe(200);
+        expect(res.body).toEqual(before.body);
+      });
+
+      it('keeps the setting for a coordinator started later on the same Redis', async () => {
+        await api(`${own.coordinator.url}/v1/cluster`, {
+          method: 'PUT',
+          credentials: ADMIN,
+          json: { allow_modules_upload: false },
+        });
+        await own.coordinator.stop(1_000);
+        const restarted = await startCoordinator(
+          coordinatorConfig(own.prefix, own.dataDir),
+          createLogger({ name: 'coordinator', level: 'silent' }),
+        );
+
+        try {
+          const res = await api<ClusterSettings>(`${restarted.url}/v1/cluster`, { credentials: ADMIN });
+
+          expect(res.body.allow_modules_upload).toBe(false);
+        } finally {
+          await restarted.stop(1_000);
+        }
+      });
+    });
+  });
+
+  describe('error bodies', () => {
+    it('answers an unknown route with 404 JSON, without asking for credentials', async () => {
+      const res = await api(`${base}/v1/no-such-thing`);
+
+      expectRsError(res, 404);
+    });
+
+    it('answers an unknown method on a known path with 404 JSON', async () => {
+      const res = await api(`${base}/v1/cluster`, { method: 'PATCH', credentials: ADMIN, json: {} });
+
+      expectRsError(res, 404);
+    });
+
+    it('answers a body that is not JSON with 400 JSON, and never echoes a parser stack', async () => {
+      const res = await rawRequest(`${base}/v1/cluster`, {
+        method: 'PUT',
+        headers: { authorization: basicAuth(ADMIN), 'content-type': 'application/json' },
+        body: '{"allow_modules_upload": tru',
+      });
+
+      const error = expectRsError(res, 400);
+      expect(error.description).not.toContain('Unexpected token');
+    });
+
+    it('answers a JSON body of null with 400 or 406 RS error, never 500', async () => {
+      const res = await rawRequest(`${base}/v1/users`, {
+        method: 'POST',
+        headers: { authorization: basicAuth(ADMIN), 'content-type': 'application/json' },
+        body: 'null',
+      });
+
+      expect([400, 406]).toContain(res.status);
+      expectRsError(res, res.status);
+    });
+
+    it('answers a body over 1 MiB with 413 JSON', async () => {
+      const res = await rawRequest(`${base}/v1/cluster`, {
+        method: 'PUT',
+        headers: { authorization: basicAuth(ADMIN), 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }),
+      });
+
+      expectRsError(res, 413);
+    });
+
+    it.each([
+      ['no Authorization header', undefined],
+      ['an unknown email', basicAuth({ email: `nobody-${randomUUID()}@test.local`, password: 'whatever-pass' })],
+      ['a wrong password', basicAuth({ email: ADMIN.email, password: `${ADMIN.password}x` })],
+      ['a Bearer token', 'Bearer abc.def.ghi'],
+      ['Basic without a colon', `Basic ${Buffer.from(ADMIN.email).toString('base64')}`],
+      ['Basic with garbage', 'Basic !!!not-base64!!!'],
+    ])('answers %s with 401 JSON and a Basic challenge', async (_label, authorization) => {
+      const res = await rawRequest(`${base}/v1/modules`, {
+        headers: authorization === undefined ? {} : { authorization },
+      });
+
+      expectRsError(res, 401);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Basic\b/);
+    });
+
+    it('accepts the email in any case', async () => {
+      const res = await api(`${base}/v1/modules`, {
+        credentials: { email: ADMIN.email.toUpperCase(), password: ADMIN.password },
+      });
+
+      expect(res.status).toBe(200);
+    });
+
+    it('answers a missing permission with 403 JSON that names no internals', async () => {
+      const res = await api(`${base}/v1/users`, { credentials: users.db_viewer });
+
+      expectRsError(res, 403);
+    });
+
+    it('answers a bad body with 406 JSON whose description names the field', async () => {
+      const res = await api(`${base}/v1/users`, {
+        method: 'POST',
+        credentials: ADMIN,
+        json: { email: 'not-an-email', password: 'long-enough-password', role: 'db_viewer' },
+      });
+
+      const error = expectRsError(res, 406);
+      expect(error.description).toContain('email');
+    });
+
+    it('tags every answer, errors included, with a request id to quote', async () => {
+      const res = await api(`${base}/v1/no-such-thing`);
+
+      expect(res.headers.get('x-request-id')).toMatch(/^[\w.-]{1,128}$/);
+    });
+  });
+});
