@@ -38,6 +38,7 @@ export function coordinatorConfig(
     clusterSecret: CLUSTER_SECRET,
     maxArtifactBytes: 1024 ** 3,
     tls: undefined,
+    metricsPublic: false,
     logLevel: 'silent',
     ...overrides,
   };
@@ -60,6 +61,7 @@ export function agentConfig(
     clusterSecret: CLUSTER_SECRET,
     maxArtifactBytes: 1024 ** 3,
     tls: undefined,
+    metricsPublic: false,
     logLevel: 'silent',
     ...overrides,
   };

@@ -1,10 +1,14 @@
 import {
+  createMetrics,
   errorMiddleware,
+  httpMetrics,
+  metricsRoute,
   notFoundHandler,
   requestLogger,
   type Authenticator,
   type ClusterSettingsStore,
   type Logger,
+  type Metrics,
 } from '@modfleet/common';
 import express, { type Express } from 'express';
 import type { ArtifactStore } from './artifacts/artifact-store.js';
@@ -18,19 +22,25 @@ export interface AgentAppDeps {
   maxArtifactBytes: number;
   /** Answers whether this node can serve requests (Redis reachable). */
   healthy: () => Promise<boolean>;
+  metrics?: Metrics;
+  /** Serve /metrics without credentials (loopback-only listener, or MODFLEET_METRICS_PUBLIC). */
+  metricsOpen?: boolean;
 }
 
 /** Builds the agent's HTTP app; it never listens (main.ts and tests do). */
 export function createAgentApp(deps: AgentAppDeps): Express {
+  const metrics = deps.metrics ?? createMetrics('agent');
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(httpMetrics(metrics));
   app.use(requestLogger(deps.logger));
   app.get('/healthz', async (_req, res) => {
     const ok = await deps.healthy();
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'redis_unavailable' });
   });
-  app.use(artifactRoutes(deps));
+  app.use(metricsRoute(metrics, { open: deps.metricsOpen ?? false, auth: deps.auth }));
+  app.use(artifactRoutes({ ...deps, metrics }));
   app.use(notFoundHandler());
   app.use(errorMiddleware());
   return app;

@@ -23,6 +23,7 @@ const agentEnvSchema = withTlsPairCheck(
     MODFLEET_MAX_ARTIFACT_BYTES: envSchemas.positiveBytes(ONE_GIB).describe('Largest artifact accepted (413 above)'),
     MODFLEET_TLS_CERT: envSchemas.optionalPath.describe('PEM certificate: serve HTTPS'),
     MODFLEET_TLS_KEY: envSchemas.optionalPath.describe('PEM private key for MODFLEET_TLS_CERT'),
+    MODFLEET_METRICS_PUBLIC: envSchemas.boolean(false).describe('Serve /metrics without auth even off loopback'),
     LOG_LEVEL: envSchemas.logLevel.describe('pino log level'),
   }),
 );
@@ -38,6 +39,7 @@ export interface AgentConfig {
   clusterSecret: string | undefined;
   maxArtifactBytes: number;
   tls: { certFile: string; keyFile: string } | undefined;
+  metricsPublic: boolean;
   logLevel: z.infer<typeof envSchemas.logLevel>;
 }
 
@@ -54,6 +56,7 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
     clusterSecret: parsed.MODFLEET_CLUSTER_SECRET,
     maxArtifactBytes: parsed.MODFLEET_MAX_ARTIFACT_BYTES,
     tls: tlsOption(parsed.MODFLEET_TLS_CERT, parsed.MODFLEET_TLS_KEY),
+    metricsPublic: parsed.MODFLEET_METRICS_PUBLIC,
     logLevel: parsed.LOG_LEVEL,
   };
 }

@@ -5,7 +5,9 @@ import {
   createRedis,
   createRedisActionStore,
   createRedisClusterSettingsStore,
+  createMetrics,
   createRedisUserStore,
+  isLoopback,
   listen,
   redactRedisUrl,
   redisKeys,
@@ -44,6 +46,7 @@ export async function startAgent(
 
     const auth = createAuthenticator({ users: createRedisUserStore(redis, keys) });
     await watchUserChanges(subscriber, keys, auth);
+    const metrics = createMetrics('agent');
     let membership: Membership | undefined;
     const store = await openDiskArtifactStore(config.dataDir, logger, () => membership?.inventoryChanged());
     const app = createAgentApp({
@@ -53,6 +56,8 @@ export async function startAgent(
       store,
       maxArtifactBytes: config.maxArtifactBytes,
       healthy: async () => (await redis.ping().catch(() => '')) === 'PONG',
+      metrics,
+      metricsOpen: config.metricsPublic || isLoopback(config.host),
     });
     const server = await listen(app, { host: config.host, port: config.port, tls: config.tls });
     logger.info(
@@ -75,6 +80,7 @@ export async function startAgent(
         claimedUid: config.nodeId,
         addr: advertisedAddr(server.url),
         logger,
+        metrics,
       });
     } else {
       logger.warn('no MODFLEET_COORDINATOR_URL: serving the local API only, without fleet operations');

@@ -31,6 +31,11 @@ export const SERVICE_OPTIONS = [
   },
   { flag: '--tls-cert <file>', env: 'MODFLEET_TLS_CERT', help: 'PEM certificate: serve HTTPS' },
   { flag: '--tls-key <file>', env: 'MODFLEET_TLS_KEY', help: 'PEM private key for --tls-cert' },
+  {
+    flag: '--metrics-public <bool>',
+    env: 'MODFLEET_METRICS_PUBLIC',
+    help: 'serve /metrics without auth when not on loopback (default false)',
+  },
   { flag: '--log-level <level>', env: 'LOG_LEVEL', help: 'fatal|error|warn|info|debug|trace|silent (default info)' },
 ] as const;
 

@@ -74,6 +74,11 @@ export const envSchemas = {
       .default(fallback),
   logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   optionalPath: z.string().min(1).optional(),
+  boolean: (fallback: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+      .transform(value => ['true', '1', 'yes'].includes(value))
+      .default(fallback),
   optionalUrl: z.url({ error: 'must be an http:// or https:// URL', protocol: /^https?$/ }).optional(),
 };
 

@@ -101,3 +101,6 @@ export { SIGNATURE_HEADER, signRequest, verifyRequestSignature } from './fleet/c
 export { resolveClusterSecret } from './fleet/cluster-secret.js';
 export { artifactKey, readInventory, reportInventory } from './fleet/node-inventory.js';
 export { sendHeartbeat } from './fleet/node-heartbeat.js';
+export { createMetrics, type Metrics } from './metrics/metrics.js';
+export { httpMetrics } from './http/metrics-middleware.js';
+export { isLoopback, metricsRoute } from './http/metrics-route.js';

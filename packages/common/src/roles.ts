@@ -23,6 +23,8 @@ export const PERMISSIONS = {
   view_all_nodes_info: VIEWERS,
   update_node: ['admin'],
   view_status_of_cluster_action: VIEWERS,
+  view_metrics: ['admin'],
+  view_queue_dashboard: ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

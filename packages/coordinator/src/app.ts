@@ -1,23 +1,29 @@
 import {
   errorMiddleware,
+  httpMetrics,
+  metricsRoute,
   notFoundHandler,
   requestLogger,
   type ActionStore,
   type Authenticator,
   type ClusterSettingsStore,
   type Logger,
+  type Metrics,
   type UserStore,
 } from '@modfleet/common';
 import express, { type Express } from 'express';
 import { actionRoutes } from './actions/action-routes.js';
+import { queueDashboardRoutes } from './admin/queue-dashboard.js';
 import { clusterRoutes } from './cluster/cluster-routes.js';
 import { blobRoutes } from './fleet/blob-routes.js';
 import type { BlobStore } from './fleet/blob-store.js';
 import { fleetRoutes } from './fleet/fleet-routes.js';
 import type { FleetService } from './fleet/fleet-service.js';
+import type { NodeQueues } from './fleet/node-queues.js';
 import type { NodeRegistry } from './nodes/node-registry.js';
 import type { NodeRemoval } from './nodes/node-removal.js';
 import { nodeRoutes } from './nodes/node-routes.js';
+import { statusPageRoutes } from './status-page/status-page-routes.js';
 import { moduleRoutes } from './modules/module-routes.js';
 import type { ModuleStore } from './modules/module-store.js';
 import { userRoutes } from './users/user-routes.js';
@@ -36,6 +42,10 @@ export interface CoordinatorAppDeps {
   clusterSecret: string;
   maxArtifactBytes: number;
   healthy: () => Promise<boolean>;
+  queues: NodeQueues;
+  metrics: Metrics;
+  /** Serve /metrics without credentials (loopback-only listener, or MODFLEET_METRICS_PUBLIC). */
+  metricsOpen: boolean;
 }
 
 /** Builds the coordinator's HTTP app (CCS routes, nodes, fleet, actions); it never listens. */
@@ -43,6 +53,7 @@ export function createCoordinatorApp(deps: CoordinatorAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(httpMetrics(deps.metrics));
   app.use(requestLogger(deps.logger));
   app.get('/healthz', async (_req, res) => {
     const ok = await deps.healthy();
@@ -54,6 +65,9 @@ export function createCoordinatorApp(deps: CoordinatorAppDeps): Express {
   app.use(nodeRoutes({ ...deps, onJoin: uid => deps.fleet.welcome(uid) }));
   app.use(actionRoutes(deps));
   app.use(blobRoutes(deps));
+  app.use(metricsRoute(deps.metrics, { open: deps.metricsOpen, auth: deps.auth }));
+  app.use(queueDashboardRoutes(deps));
+  app.use(statusPageRoutes());
   app.use(userRoutes(deps));
   app.use(clusterRoutes(deps));
   app.use(notFoundHandler());

@@ -29,6 +29,7 @@ const coordinatorEnvSchema = withTlsPairCheck(
     MODFLEET_MAX_ARTIFACT_BYTES: envSchemas.positiveBytes(ONE_GIB).describe('Largest artifact accepted (413 above)'),
     MODFLEET_TLS_CERT: envSchemas.optionalPath.describe('PEM certificate: serve HTTPS'),
     MODFLEET_TLS_KEY: envSchemas.optionalPath.describe('PEM private key for MODFLEET_TLS_CERT'),
+    MODFLEET_METRICS_PUBLIC: envSchemas.boolean(false).describe('Serve /metrics without auth even off loopback'),
     LOG_LEVEL: envSchemas.logLevel.describe('pino log level'),
   }),
 );
@@ -44,6 +45,7 @@ export interface CoordinatorConfig {
   clusterSecret: string | undefined;
   maxArtifactBytes: number;
   tls: { certFile: string; keyFile: string } | undefined;
+  metricsPublic: boolean;
   logLevel: z.infer<typeof envSchemas.logLevel>;
 }
 
@@ -60,6 +62,7 @@ export function loadCoordinatorConfig(env: Env = process.env): CoordinatorConfig
     clusterSecret: parsed.MODFLEET_CLUSTER_SECRET,
     maxArtifactBytes: parsed.MODFLEET_MAX_ARTIFACT_BYTES,
     tls: tlsOption(parsed.MODFLEET_TLS_CERT, parsed.MODFLEET_TLS_KEY),
+    metricsPublic: parsed.MODFLEET_METRICS_PUBLIC,
     logLevel: parsed.LOG_LEVEL,
   };
 }

@@ -6,16 +6,17 @@ import {
   createRedis,
   createRedisActionStore,
   createRedisClusterSettingsStore,
+  createMetrics,
   createRedisUserStore,
+  isLoopback,
   listen,
   redactRedisUrl,
   redisKeys,
   resolveClusterSecret,
   watchUserChanges,
-  ACTIONS_QUEUE,
   type Logger,
 } from '@modfleet/common';
-import { FlowProducer, Queue } from 'bullmq';
+import { FlowProducer } from 'bullmq';
 import { startActionFinalizer } from './actions/action-finalizer.js';
 import { closeOrphanedActions } from './actions/orphan-sweep.js';
 import { createCoordinatorApp } from './app.js';
@@ -24,6 +25,8 @@ import { openDiskBlobStore } from './fleet/blob-store.js';
 import { createDispatcher } from './fleet/dispatcher.js';
 import { createRedisFleetArtifacts } from './fleet/fleet-artifacts.js';
 import { createFleetService } from './fleet/fleet-service.js';
+import { createNodeQueues } from './fleet/node-queues.js';
+import { registerFleetGauges } from './metrics/fleet-gauges.js';
 import { warnUnlessNoEviction } from './fleet/redis-policy.js';
 import { createRedisModuleStore } from './modules/module-store.js';
 import { createRedisNodeRegistry } from './nodes/node-registry.js';
@@ -67,9 +70,10 @@ export async function startCoordinator(
     const flows = new FlowProducer({ connection: queueConnection, prefix: keys.queuePrefix });
     flows.on('error', err => logger.error({ err }, 'flow producer error'));
     closers.push(() => flows.close());
-    const actionsQueue = new Queue(ACTIONS_QUEUE, { connection: queueConnection, prefix: keys.queuePrefix });
-    actionsQueue.on('error', err => logger.error({ err }, 'actions queue error'));
-    closers.push(() => actionsQueue.close());
+    const queues = createNodeQueues(queueConnection, keys, logger);
+    closers.push(() => queues.close());
+    const metrics = createMetrics('coordinator');
+    registerFleetGauges(metrics, nodes, queues);
     const fleet = createFleetService({
       redis,
       keys,
@@ -81,7 +85,7 @@ export async function startCoordinator(
     });
     const finalizer = startActionFinalizer({ connection: queueConnection, redis, keys, actions, logger });
     closers.push(() => finalizer.close());
-    await closeOrphanedActions({ actions, actionsQueue, logger });
+    await closeOrphanedActions({ actions, actionsQueue: queues.actions, logger });
 
     const app = createCoordinatorApp({
       logger,
@@ -97,6 +101,9 @@ export async function startCoordinator(
       clusterSecret,
       maxArtifactBytes: config.maxArtifactBytes,
       healthy: async () => (await redis.ping().catch(() => '')) === 'PONG',
+      queues,
+      metrics,
+      metricsOpen: config.metricsPublic || isLoopback(config.host),
     });
     const server = await listen(app, { host: config.host, port: config.port, tls: config.tls });
     logger.info(

@@ -9,6 +9,7 @@ import {
   requireUploadsAllowed,
   type Authenticator,
   type ClusterSettingsStore,
+  type Metrics,
 } from '@modfleet/common';
 import { Router } from 'express';
 import type { ArtifactStore } from './artifact-store.js';
@@ -21,9 +22,10 @@ export interface ArtifactRoutesDeps {
   settings: Pick<ClusterSettingsStore, 'get'>;
   store: ArtifactStore;
   maxArtifactBytes: number;
+  metrics: Metrics;
 }
 
-export function artifactRoutes({ auth, settings, store, maxArtifactBytes }: ArtifactRoutesDeps): Router {
+export function artifactRoutes({ auth, settings, store, maxArtifactBytes, metrics }: ArtifactRoutesDeps): Router {
   const router = Router();
 
   router.get(LOCAL_ARTIFACTS_PATH, requirePermission(auth, 'view_cluster_modules'), (_req, res) => {
@@ -37,6 +39,7 @@ export function artifactRoutes({ auth, settings, store, maxArtifactBytes }: Arti
     ...receiveArtifact(store.tempDir, maxArtifactBytes),
     async (req, res) => {
       const upload = requireUploadedArtifact(req);
+      metrics.artifactBytesReceived.inc({ source: 'upload' }, upload.size);
       try {
         const inspected = await inspectArtifact(upload.path);
         const { artifact, created } = await store.install(upload, inspected);

@@ -6,6 +6,7 @@ import {
   type ActionStore,
   type ArtifactJob,
   type Logger,
+  type Metrics,
 } from '@modfleet/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
@@ -19,13 +20,14 @@ export interface ProcessorDeps {
   coordinator: CoordinatorClient;
   actions: Pick<ActionStore, 'recordOp'>;
   logger: Logger;
+  metrics: Metrics;
 }
 
 /**
  * Runs one fleet op on this node. Delivery is at least once, so every op is idempotent: the
  * same bytes already installed, or an artifact already gone, count as done.
  */
-export function createArtifactJobProcessor({ store, coordinator, actions, logger }: ProcessorDeps) {
+export function createArtifactJobProcessor({ store, coordinator, actions, logger, metrics }: ProcessorDeps) {
   async function install(job: ArtifactJob, attempts: number): Promise<OpResult> {
     const { module_name, version, sha256, url, size } = job;
     if (!sha256 || !url) throw new UnrecoverableError('install job without sha256 or url');
@@ -48,6 +50,7 @@ export function createArtifactJobProcessor({ store, coordinator, actions, logger
       if (err instanceof PermanentCoordinatorError) throw new UnrecoverableError(err.message);
       throw err;
     }
+    metrics.artifactBytesReceived.inc({ source: 'download' }, upload.size);
     try {
       if (upload.sha256 !== sha256)
         throw new Error(`downloaded bytes have sha256 ${upload.sha256}, expected ${sha256}`);

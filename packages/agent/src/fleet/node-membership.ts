@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { reportInventory, sendHeartbeat, type ActionStore, type Logger, type RedisKeys } from '@modfleet/common';
+import {
+  reportInventory,
+  sendHeartbeat,
+  type ActionStore,
+  type Logger,
+  type Metrics,
+  type RedisKeys,
+} from '@modfleet/common';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
@@ -23,6 +30,7 @@ export interface MembershipDeps {
   /** The agent's own base URL as other machines reach it. */
   addr: string;
   logger: Logger;
+  metrics: Metrics;
 }
 
 export interface Membership {

@@ -21,8 +21,17 @@ export function startNodeWorker(
     maxStalledCount: 3,
   });
   worker.on('error', err => logger.error({ err }, 'node worker error'));
+  const timeJob = (
+    job: { name: string; processedOn?: number | undefined; finishedOn?: number | undefined },
+    outcome: string,
+  ) => {
+    if (job.processedOn && job.finishedOn)
+      deps.metrics.jobDuration.observe({ op: job.name, outcome }, (job.finishedOn - job.processedOn) / 1000);
+  };
+  worker.on('completed', job => timeJob(job, 'completed'));
   worker.on('failed', (job, err) => {
     if (!job) return;
+    timeJob(job, 'failed');
     const parsed = artifactJobSchema.safeParse(job.data);
     if (!parsed.success) return;
     const final =

@@ -1,10 +1,24 @@
 import { pipeline } from 'node:stream/promises';
-import { NotFoundError, SIGNATURE_HEADER, UnauthorizedError, verifyRequestSignature } from '@modfleet/common';
+import {
+  NotFoundError,
+  SIGNATURE_HEADER,
+  UnauthorizedError,
+  verifyRequestSignature,
+  type Metrics,
+} from '@modfleet/common';
 import { Router } from 'express';
 import type { BlobStore } from './blob-store.js';
 
 /** Agents fetch artifacts here, with a request signed by the cluster secret; never open to anyone else. */
-export function blobRoutes({ blobs, clusterSecret }: { blobs: BlobStore; clusterSecret: string }): Router {
+export function blobRoutes({
+  blobs,
+  clusterSecret,
+  metrics,
+}: {
+  blobs: BlobStore;
+  clusterSecret: string;
+  metrics: Metrics;
+}): Router {
   const router = Router();
   router.get('/internal/blobs/:sha256', async (req, res) => {
     if (!verifyRequestSignature(clusterSecret, 'GET', req.path, req.headers[SIGNATURE_HEADER] as string | undefined)) {
@@ -18,6 +32,7 @@ export function blobRoutes({ blobs, clusterSecret }: { blobs: BlobStore; cluster
       );
     res.status(200).set({ 'content-type': 'application/zip', 'content-length': String(blob.size) });
     await pipeline(blob.stream, res);
+    metrics.artifactBytesServed.inc(blob.size);
   });
   return router;
 }

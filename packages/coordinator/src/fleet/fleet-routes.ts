@@ -10,6 +10,7 @@ import {
   requireUploadsAllowed,
   type Authenticator,
   type ClusterSettingsStore,
+  type Metrics,
 } from '@modfleet/common';
 import { Router, type Request } from 'express';
 import type { FleetService } from './fleet-service.js';
@@ -22,6 +23,7 @@ export interface FleetRoutesDeps {
   fleet: FleetService;
   uploadTempDir: string;
   maxArtifactBytes: number;
+  metrics: Metrics;
 }
 
 /** `nodes=1,3` as a multipart field or a query parameter; absent means every node. */
@@ -35,7 +37,14 @@ function requestedNodes(req: Request): number[] | undefined {
   return raw.split(',').map(Number);
 }
 
-export function fleetRoutes({ auth, settings, fleet, uploadTempDir, maxArtifactBytes }: FleetRoutesDeps): Router {
+export function fleetRoutes({
+  auth,
+  settings,
+  fleet,
+  uploadTempDir,
+  maxArtifactBytes,
+  metrics,
+}: FleetRoutesDeps): Router {
   const router = Router();
   const canManage = requirePermission(auth, 'manage_cluster_modules');
 
@@ -50,6 +59,7 @@ export function fleetRoutes({ auth, settings, fleet, uploadTempDir, maxArtifactB
     ...receiveArtifact(uploadTempDir, maxArtifactBytes),
     async (req, res) => {
       const upload = requireUploadedArtifact(req);
+      metrics.artifactBytesReceived.inc({ source: 'upload' }, upload.size);
       try {
         const nodes = requestedNodes(req);
         const inspected = await inspectArtifact(upload.path);
