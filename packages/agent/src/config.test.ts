@@ -17,6 +17,7 @@ const DESIGN_VARIABLES = [
   'MODFLEET_MAX_ARTIFACT_BYTES',
   'MODFLEET_TLS_CERT',
   'MODFLEET_TLS_KEY',
+  'MODFLEET_METRICS_PUBLIC',
   'LOG_LEVEL',
 ];
 
@@ -59,6 +60,7 @@ describe('loadAgentConfig', () => {
       clusterSecret: undefined,
       maxArtifactBytes: 1024 ** 3,
       tls: undefined,
+      metricsPublic: false,
       logLevel: 'info',
     });
   });
@@ -87,6 +89,7 @@ describe('loadAgentConfig', () => {
       MODFLEET_MAX_ARTIFACT_BYTES: '2048',
       MODFLEET_TLS_CERT: '/etc/modfleet/cert.pem',
       MODFLEET_TLS_KEY: '/etc/modfleet/key.pem',
+      MODFLEET_METRICS_PUBLIC: 'true',
       LOG_LEVEL: 'warn',
     };
 
@@ -103,6 +106,7 @@ describe('loadAgentConfig', () => {
       clusterSecret: 'a-cluster-secret-of-32-characters',
       maxArtifactBytes: 2048,
       tls: { certFile: '/etc/modfleet/cert.pem', keyFile: '/etc/modfleet/key.pem' },
+      metricsPublic: true,
       logLevel: 'warn',
     });
   });

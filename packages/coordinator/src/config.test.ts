@@ -2,7 +2,7 @@ import { ConfigError, type Env } from '@modfleet/common';
 import { describe, expect, it } from 'vitest';
 import { loadCoordinatorConfig } from './config.js';
 
-/** DESIGN.md §4: the variables the coordinator may read, by these exact names. */
+/** DESIGN.md §4: the variables the coordinator may read, by these exact names (plus issue 4's MODFLEET_METRICS_PUBLIC). */
 const DESIGN_VARIABLES = [
   'REDIS_URL',
   'MODFLEET_HOST',
@@ -17,6 +17,7 @@ const DESIGN_VARIABLES = [
   'MODFLEET_MAX_ARTIFACT_BYTES',
   'MODFLEET_TLS_CERT',
   'MODFLEET_TLS_KEY',
+  'MODFLEET_METRICS_PUBLIC',
   'LOG_LEVEL',
 ];
 
@@ -59,6 +60,7 @@ describe('loadCoordinatorConfig', () => {
       clusterSecret: undefined,
       maxArtifactBytes: 1024 ** 3,
       tls: undefined,
+      metricsPublic: false,
       logLevel: 'info',
     });
   });
@@ -87,6 +89,7 @@ describe('loadCoordinatorConfig', () => {
       MODFLEET_MAX_ARTIFACT_BYTES: '1048576',
       MODFLEET_TLS_CERT: '/etc/modfleet/cert.pem',
       MODFLEET_TLS_KEY: '/etc/modfleet/key.pem',
+      MODFLEET_METRICS_PUBLIC: 'true',
       LOG_LEVEL: 'debug',
     };
 
@@ -103,6 +106,7 @@ describe('loadCoordinatorConfig', () => {
       clusterSecret: 'a-cluster-secret-of-32-characters',
       maxArtifactBytes: 1_048_576,
       tls: { certFile: '/etc/modfleet/cert.pem', keyFile: '/etc/modfleet/key.pem' },
+      metricsPublic: true,
       logLevel: 'debug',
     });
   });

@@ -87,7 +87,8 @@ export function createArtifactJobProcessor({ store, coordinator, actions, logger
     const parsed = artifactJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid job payload: ${parsed.error.message}`);
     const data = parsed.data;
-    const attempts = job.attemptsMade + 1;
+    // attemptsStarted also counts runs cut short by a crash, which never reach attemptsMade.
+    const attempts = Math.max(job.attemptsStarted, job.attemptsMade + 1);
     const log = logger.child({
       jobId: job.id,
       action_uid: data.action_uid,

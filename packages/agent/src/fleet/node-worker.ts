@@ -45,7 +45,7 @@ export function startNodeWorker(
     recordOp(actions, parsed.data, {
       status: final ? 'failed' : 'queued',
       progress: 0,
-      attempts: job.attemptsMade,
+      attempts: Math.max(job.attemptsStarted, job.attemptsMade),
       error: err.message,
     }).catch((recordErr: unknown) => logger.error({ err: recordErr }, 'could not record a failed op'));
   });

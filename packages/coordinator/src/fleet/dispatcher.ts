@@ -40,6 +40,13 @@ export interface Dispatcher {
   dispatch(request: ActionRequest): Promise<{ action_uid: string; reused: boolean }>;
 }
 
+const INFLIGHT_TTL_S = 7 * 24 * 3600;
+
+const TAKE_OVER = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1`;
+
 export const childJobId = (actionUid: string, opKey: string) => `${actionUid}-${opKey}`;
 
 /**
@@ -56,20 +63,30 @@ export function createDispatcher(deps: {
 }): Dispatcher {
   const { redis, keys, actions, flows, now = Date.now } = deps;
 
-  async function inFlight(dedupeKey: string): Promise<string | undefined> {
-    const uid = await redis.get(keys.fleetInflight(dedupeKey));
-    if (!uid) return undefined;
-    const action = await actions.get(uid);
-    return action && action.meta.finished_at === undefined ? uid : undefined;
+  /**
+   * Claims the dedupe key for a new action, atomically: returns the uid of a still-running
+   * action that already holds it, or undefined once the key is ours.
+   */
+  async function claim(dedupeKey: string, actionUid: string): Promise<string | undefined> {
+    const key = keys.fleetInflight(dedupeKey);
+    for (;;) {
+      if ((await redis.set(key, actionUid, 'EX', INFLIGHT_TTL_S, 'NX')) === 'OK') return undefined;
+      const holder = await redis.get(key);
+      if (!holder) continue;
+      const action = await actions.get(holder);
+      if (action && action.meta.finished_at === undefined) return holder;
+      // The holder finished (or was trimmed) without releasing the key: take it over unless someone else just did.
+      if ((await redis.eval(TAKE_OVER, 1, key, holder, actionUid, String(INFLIGHT_TTL_S))) === 1) return undefined;
+    }
   }
 
   return {
     async dispatch(request) {
+      const action_uid = randomUUID();
       if (request.dedupeKey) {
-        const running = await inFlight(request.dedupeKey);
+        const running = await claim(request.dedupeKey, action_uid);
         if (running) return { action_uid: running, reused: true };
       }
-      const action_uid = randomUUID();
       const meta: ActionMeta = {
         action_uid,
         name: request.name,
@@ -92,7 +109,6 @@ export function createDispatcher(deps: {
         error: null,
       }));
       await actions.create(meta, ops);
-      if (request.dedupeKey) await redis.set(keys.fleetInflight(request.dedupeKey), action_uid, 'EX', 7 * 24 * 3600);
 
       await flows.add({
         name: request.name,

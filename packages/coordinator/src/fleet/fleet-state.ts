@@ -38,8 +38,9 @@ function stateOnNode(artifact: FleetArtifact, node: number, snapshot: FleetSnaps
   const lastOp = snapshot.nodeOps.get(nodeOpKey(node, artifact.module_name, artifact.version));
   const opInfo = lastOp ? { action_uid: lastOp.action_uid, ...(lastOp.error && { error: lastOp.error }) } : {};
   if (held === artifact.sha256) return { state: 'installed', sha256: held };
+  // A node a subset push left out is not drift, whatever it holds: sync would not touch it either.
+  if (!targetsNode(artifact, node)) return held ? { state: 'not_targeted', sha256: held } : { state: 'not_targeted' };
   if (held) return { state: 'mismatch', sha256: held, ...opInfo };
-  if (!targetsNode(artifact, node)) return { state: 'not_targeted' };
   if (lastOp && PENDING.has(lastOp.status)) return { state: 'pending', ...opInfo };
   if (lastOp?.status === 'failed' && lastOp.sha256 === artifact.sha256) return { state: 'failed', ...opInfo };
   return { state: 'missing' };
