@@ -37,7 +37,8 @@ export function createAgentApp(deps: AgentAppDeps): Express {
   app.use(requestLogger(deps.logger));
   app.get('/healthz', async (_req, res) => {
     const ok = await deps.healthy();
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'redis_unavailable' });
+    // The pid lets a supervisor (modfleet up) tell its own child from another program on the port.
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'redis_unavailable', pid: process.pid });
   });
   app.use(metricsRoute(metrics, { open: deps.metricsOpen ?? false, auth: deps.auth }));
   app.use(artifactRoutes({ ...deps, metrics }));

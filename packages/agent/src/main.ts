@@ -4,6 +4,7 @@ import {
   createLogger,
   createRedis,
   createRedisActionStore,
+  cacheClusterSettings,
   createRedisClusterSettingsStore,
   createMetrics,
   createRedisUserStore,
@@ -12,7 +13,7 @@ import {
   redactRedisUrl,
   redisKeys,
   resolveClusterSecret,
-  watchUserChanges,
+  watchCcsChanges,
   type Logger,
 } from '@modfleet/common';
 import { createAgentApp } from './app.js';
@@ -45,14 +46,15 @@ export async function startAgent(
     await connectRedis(workerConnection, config.redisUrl);
 
     const auth = createAuthenticator({ users: createRedisUserStore(redis, keys) });
-    await watchUserChanges(subscriber, keys, auth);
+    const settings = cacheClusterSettings(createRedisClusterSettingsStore(redis, keys));
+    await watchCcsChanges(subscriber, keys, { users: auth, settings });
     const metrics = createMetrics('agent');
     let membership: Membership | undefined;
     const store = await openDiskArtifactStore(config.dataDir, logger, () => membership?.inventoryChanged());
     const app = createAgentApp({
       logger,
       auth,
-      settings: createRedisClusterSettingsStore(redis, keys),
+      settings,
       store,
       maxArtifactBytes: config.maxArtifactBytes,
       healthy: async () => (await redis.ping().catch(() => '')) === 'PONG',

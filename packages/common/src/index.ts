@@ -21,7 +21,7 @@ export { hashPassword, verifyPassword } from './auth/password-hash.js';
 export { createAuthenticator, type Authenticator, type AuthenticatorOptions } from './auth/authenticator.js';
 export { parseBasicAuthorization, type BasicCredentials } from './auth/basic-credentials.js';
 export { BASIC_CHALLENGE, currentUser, requirePermission } from './auth/require-permission.js';
-export { watchUserChanges } from './auth/watch-user-changes.js';
+export { watchCcsChanges, type CcsCaches } from './ccs/watch-ccs-changes.js';
 export { requireUploadsAllowed } from './auth/require-uploads-allowed.js';
 
 export { createRedisUserStore, type UserStore } from './ccs/user-store.js';
@@ -36,10 +36,12 @@ export {
   type UserRecord,
 } from './ccs/user-types.js';
 export {
+  cacheClusterSettings,
   clusterSettingsPatchSchema,
   createRedisClusterSettingsStore,
   type ClusterSettings,
   type ClusterSettingsPatch,
+  type CachedClusterSettingsStore,
   type ClusterSettingsStore,
 } from './ccs/cluster-settings-store.js';
 
@@ -104,3 +106,4 @@ export { sendHeartbeat } from './fleet/node-heartbeat.js';
 export { createMetrics, type Metrics } from './metrics/metrics.js';
 export { httpMetrics } from './http/metrics-middleware.js';
 export { isLoopback, metricsRoute } from './http/metrics-route.js';
+export { luaScript, type LuaScript } from './lua-script.js';

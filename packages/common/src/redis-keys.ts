@@ -21,6 +21,8 @@ export function redisKeys(prefix: string) {
     usersChanged: `${ccs}:users:changed`,
     /** hash: cluster setting → JSON value */
     cluster: `${ccs}:cluster`,
+    /** pub/sub channel: a cluster setting changed */
+    clusterChanged: `${ccs}:cluster:changed`,
     /** string: cluster secret, when none is configured (shared by every service through Redis) */
     clusterSecret: `${ccs}:cluster-secret`,
     /** hash: node uid → node record JSON */

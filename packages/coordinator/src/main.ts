@@ -5,6 +5,7 @@ import {
   createLogger,
   createRedis,
   createRedisActionStore,
+  cacheClusterSettings,
   createRedisClusterSettingsStore,
   createMetrics,
   createRedisUserStore,
@@ -13,7 +14,7 @@ import {
   redactRedisUrl,
   redisKeys,
   resolveClusterSecret,
-  watchUserChanges,
+  watchCcsChanges,
   type Logger,
 } from '@modfleet/common';
 import { FlowProducer } from 'bullmq';
@@ -63,7 +64,8 @@ export async function startCoordinator(
     const clusterSecret = await resolveClusterSecret(redis, keys, config.clusterSecret);
 
     const auth = createAuthenticator({ users });
-    await watchUserChanges(subscriber, keys, auth);
+    const settings = cacheClusterSettings(createRedisClusterSettingsStore(redis, keys));
+    await watchCcsChanges(subscriber, keys, { users: auth, settings });
     const actions = createRedisActionStore(redis, keys);
     const nodes = createRedisNodeRegistry(redis, keys);
     const blobs = await openDiskBlobStore(config.dataDir);
@@ -91,7 +93,7 @@ export async function startCoordinator(
       logger,
       auth,
       users,
-      settings: createRedisClusterSettingsStore(redis, keys),
+      settings,
       modules: createRedisModuleStore(redis, keys),
       nodes,
       removal: createNodeRemoval({ connection: queueConnection, keys, nodes, actions, logger }),

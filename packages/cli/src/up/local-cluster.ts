@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { redactRedisUrl } from '@modfleet/common';
 import { redisAnswers, redisServerInstalled, startPrivateRedis, type PrivateRedis } from './private-redis.js';
-import { spawnService, stopService, type ServiceProcess } from './spawn-service.js';
+import { spawnService, stopService, waitHealthy, type ServiceProcess } from './spawn-service.js';
 
 export const LOCAL_ADMIN = { email: 'admin@modfleet.local', password: 'modfleet-local-admin' } as const;
 
@@ -101,6 +101,7 @@ export async function startLocalCluster(options: LocalClusterOptions, say: Say):
       join(logsDir, 'coordinator.log'),
     );
     started.push(coordinator);
+    await waitHealthy(coordinator);
     const agents = await Promise.all(
       Array.from({ length: options.nodes }, async (_unused, index) => {
         const node = index + 1;
@@ -123,6 +124,8 @@ export async function startLocalCluster(options: LocalClusterOptions, say: Say):
         return agent;
       }),
     );
+    // Every child is tracked before any health wait, so a failure stops all of them.
+    await Promise.all(agents.map(agent => waitHealthy(agent)));
     return { coordinator, agents, redisUrl: redis.url, admin, stop };
   } catch (err) {
     await stop();

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../bin/modfleet.js', import.meta.url));
@@ -23,28 +23,45 @@ export async function spawnService(
   const log = createWriteStream(logFile, { flags: 'a' });
   await once(log, 'open');
   const child = spawn(process.execPath, [BIN, command], { env, stdio: ['ignore', log, log] });
-  const service = { name, url, logFile, child };
-  await waitHealthy(service);
-  return service;
+  return { name, url, logFile, child };
 }
 
-async function waitHealthy(service: ServiceProcess, timeoutMs = 20_000): Promise<void> {
+/**
+ * Waits until this very child answers /healthz (its pid in the answer, so another program that
+ * holds the port cannot pass for it), failing as soon as the child exits.
+ */
+export async function waitHealthy(service: ServiceProcess, timeoutMs = 20_000): Promise<void> {
+  const died = () =>
+    new Error(
+      `${service.name} exited with code ${service.child.exitCode ?? service.child.signalCode} while starting; see ${service.logFile}`,
+    );
+  const hasExited = () => service.child.exitCode !== null || service.child.signalCode !== null;
+  const exited = hasExited()
+    ? Promise.reject(died())
+    : once(service.child, 'exit').then(() => {
+        throw died();
+      });
+  exited.catch(() => undefined);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (service.child.exitCode !== null) {
-      throw new Error(
-        `${service.name} exited with code ${service.child.exitCode} while starting; see ${service.logFile}`,
-      );
-    }
-    try {
-      const res = await fetch(`${service.url}/healthz`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
+    if (hasExited()) throw died();
+    const answer = await Promise.race([probe(service.url), exited]);
+    if (answer === service.child.pid) return;
     await new Promise(resolve => setTimeout(resolve, 100));
   }
   throw new Error(`${service.name} did not become healthy within ${timeoutMs / 1000}s; see ${service.logFile}`);
+}
+
+/** The pid that answered a healthy /healthz, or undefined. */
+async function probe(url: string): Promise<number | undefined> {
+  try {
+    const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
+    if (!res.ok) return undefined;
+    const { pid } = (await res.json()) as { pid?: unknown };
+    return typeof pid === 'number' ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** SIGTERM, then SIGKILL if the process has not exited after `graceMs`. */

@@ -1,5 +1,5 @@
 import { redactRedisUrl } from '@modfleet/common';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { exitWithError } from '../fail.js';
 import { startLocalCluster, type LocalCluster } from './local-cluster.js';
 
@@ -54,30 +54,29 @@ export function registerUpCommand(program: Command): void {
     .command('up')
     .description('run a local cluster: a coordinator and N agents as separate processes (what `npm start` runs)')
     .option('-n, --nodes <count>', 'number of agents', positiveInteger, 3)
-    .option(
-      '--data-dir <path>',
-      'where the cluster keeps artifacts, logs and (if needed) a private Redis [$MODFLEET_DATA_DIR]',
-      process.env.MODFLEET_DATA_DIR ?? '.modfleet',
+    // Environment values go through the same parsers as flags (commander's Option.env).
+    .addOption(
+      new Option('--data-dir <path>', 'where the cluster keeps artifacts, logs and (if needed) a private Redis')
+        .env('MODFLEET_DATA_DIR')
+        .default('.modfleet'),
     )
-    .option(
-      '--host <address>',
-      'address every service listens on [$MODFLEET_HOST]',
-      process.env.MODFLEET_HOST ?? '127.0.0.1',
+    .addOption(
+      new Option('--host <address>', 'address every service listens on').env('MODFLEET_HOST').default('127.0.0.1'),
     )
-    .option(
-      '--port <port>',
-      'coordinator port; agents take the next ones [$MODFLEET_PORT]',
-      port,
-      Number(process.env.MODFLEET_PORT ?? 9443),
+    .addOption(
+      new Option('--port <port>', 'coordinator port; agents take the next ones')
+        .env('MODFLEET_PORT')
+        .argParser(port)
+        .default(9443),
     )
-    .option(
-      '--redis-url <url>',
-      'Redis to use; if it does not answer, a private redis-server is started [$REDIS_URL]',
-      process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    .addOption(
+      new Option('--redis-url <url>', 'Redis to use; if it does not answer, a private redis-server is started')
+        .env('REDIS_URL')
+        .default('redis://127.0.0.1:6379'),
     )
-    .option('--prefix <prefix>', 'Redis key and queue prefix [$MODFLEET_PREFIX]', process.env.MODFLEET_PREFIX)
-    .option('--admin-email <email>', 'admin email [$MODFLEET_ADMIN_EMAIL]', process.env.MODFLEET_ADMIN_EMAIL)
-    .option('--log-level <level>', 'service log level [$LOG_LEVEL]', process.env.LOG_LEVEL)
+    .addOption(new Option('--prefix <prefix>', 'Redis key and queue prefix').env('MODFLEET_PREFIX'))
+    .addOption(new Option('--admin-email <email>', 'admin email').env('MODFLEET_ADMIN_EMAIL'))
+    .addOption(new Option('--log-level <level>', 'service log level').env('LOG_LEVEL'))
     .action(async (flags: UpFlags) => {
       const say = (line: string) => process.stdout.write(`${line}\n`);
       let cluster: LocalCluster;

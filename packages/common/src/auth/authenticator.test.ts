@@ -53,6 +53,28 @@ describe('createAuthenticator', () => {
     };
   });
 
+  it('checks concurrent requests with the same cold credentials with one lookup and one scrypt', async () => {
+    const users = inMemoryUsers([alice]);
+    const auth = createAuthenticator({ users });
+
+    const results = await Promise.all(Array.from({ length: 32 }, () => auth.verify('alice@example.com', PASSWORD)));
+
+    expect(results.every(user => user?.uid === 1)).toBe(true);
+    expect(users.lookups).toHaveLength(1);
+  });
+
+  it('does not let a concurrent wrong password share a right one', async () => {
+    const auth = createAuthenticator({ users: inMemoryUsers([alice]) });
+
+    const [right, wrong] = await Promise.all([
+      auth.verify('alice@example.com', PASSWORD),
+      auth.verify('alice@example.com', 'wrong-password'),
+    ]);
+
+    expect(right?.uid).toBe(1);
+    expect(wrong).toBeUndefined();
+  });
+
   it('returns the public user, without its password hash, for the right password', async () => {
     const auth = createAuthenticator({ users: inMemoryUsers([alice]) });
 

@@ -40,24 +40,38 @@ export function createAuthenticator({
   let generation = 0;
   const digest = (password: string) => createHmac('sha256', cacheKey).update(password).digest();
 
+  /** Concurrent checks of the same cold credentials share one scrypt instead of each paying for it. */
+  const inFlight = new Map<string, Promise<PublicUser | undefined>>();
+
+  async function verifySlowly(normalized: string, password: string): Promise<PublicUser | undefined> {
+    const startedIn = generation;
+    const record = await users.findByEmail(normalized);
+    const matches = await verifyPassword(password, record?.password_hash ?? UNMATCHABLE_HASH);
+    if (!record || !matches) return undefined;
+    const user = toPublicUser(record);
+    // A user change that landed while we were hashing may have made this record stale.
+    if (startedIn === generation) {
+      if (cache.size >= maxCachedUsers) cache.clear();
+      cache.set(normalized, { passwordDigest: digest(password), user, expiresAt: now() + cacheTtlMs });
+    }
+    return user;
+  }
+
   return {
     async verify(email, password) {
       const normalized = email.trim().toLowerCase();
+      const passwordDigest = digest(password);
       const cached = cache.get(normalized);
-      if (cached && cached.expiresAt > now() && timingSafeEqual(cached.passwordDigest, digest(password))) {
+      if (cached && cached.expiresAt > now() && timingSafeEqual(cached.passwordDigest, passwordDigest)) {
         return cached.user;
       }
-      const startedIn = generation;
-      const record = await users.findByEmail(normalized);
-      const matches = await verifyPassword(password, record?.password_hash ?? UNMATCHABLE_HASH);
-      if (!record || !matches) return undefined;
-      const user = toPublicUser(record);
-      // A user change that landed while we were hashing may have made this record stale.
-      if (startedIn === generation) {
-        if (cache.size >= maxCachedUsers) cache.clear();
-        cache.set(normalized, { passwordDigest: digest(password), user, expiresAt: now() + cacheTtlMs });
+      const key = `${generation}\0${normalized}\0${passwordDigest.toString('hex')}`;
+      let pending = inFlight.get(key);
+      if (!pending) {
+        pending = verifySlowly(normalized, password).finally(() => inFlight.delete(key));
+        inFlight.set(key, pending);
       }
-      return user;
+      return pending;
     },
     invalidate() {
       generation += 1;

@@ -31,9 +31,46 @@ export function createRedisClusterSettingsStore(redis: Redis, keys: RedisKeys): 
       const entries = Object.entries(patch).filter(([, value]) => value !== undefined);
       if (entries.length > 0) {
         await redis.hset(keys.cluster, Object.fromEntries(entries.map(([key, value]) => [key, JSON.stringify(value)])));
+        await redis.publish(keys.clusterChanged, '1');
       }
       return store.get();
     },
   };
   return store;
+}
+
+export interface CachedClusterSettingsStore extends ClusterSettingsStore {
+  invalidate(): void;
+}
+
+/**
+ * Settings are read on every upload but change rarely: keep them for `ttlMs`, and drop them
+ * at once when any service announces a change (see watchCcsChanges).
+ */
+export function cacheClusterSettings(
+  store: ClusterSettingsStore,
+  ttlMs = 30_000,
+  now: () => number = Date.now,
+): CachedClusterSettingsStore {
+  let cached: { value: Promise<ClusterSettings>; expiresAt: number } | undefined;
+  const invalidate = () => {
+    cached = undefined;
+  };
+  return {
+    get() {
+      if (!cached || cached.expiresAt <= now()) {
+        const value = store.get();
+        cached = { value, expiresAt: now() + ttlMs };
+        value.catch(invalidate);
+      }
+      return cached.value;
+    },
+    async update(patch) {
+      invalidate();
+      const updated = await store.update(patch);
+      invalidate();
+      return updated;
+    },
+    invalidate,
+  };
 }

@@ -1,3 +1,4 @@
+import { luaScript } from '../lua-script.js';
 import type { Redis } from 'ioredis';
 import { hashPassword } from '../auth/password-hash.js';
 import { ConflictError, NotAcceptableError, NotFoundError } from '../errors.js';
@@ -15,18 +16,18 @@ export interface UserStore {
 }
 
 /** Claims the email and stores the record in one step, so two creates can never share an email. */
-const CREATE_USER = `
+const CREATE_USER = luaScript(`
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-return 1`;
+return 1`);
 
 /**
  * Replaces (ARGV[2] = new JSON) or deletes (ARGV[2] = '') user ARGV[1], refusing with -1 when
  * that would leave no admin. Check and write are one step, so two concurrent demotions or
  * deletions can never remove the last two admins together.
  */
-const WRITE_KEEPING_AN_ADMIN = `
+const WRITE_KEEPING_AN_ADMIN = luaScript(`
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if not current then return 0 end
 local user = cjson.decode(current)
@@ -45,7 +46,7 @@ if ARGV[2] == '' then
 else
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 end
-return 1`;
+return 1`);
 
 function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -91,14 +92,10 @@ export function createRedisUserStore(redis: Redis, keys: RedisKeys): UserStore {
         password_issue_date: new Date().toISOString(),
         password_hash: await hashPassword(input.password),
       };
-      const created = await redis.eval(
-        CREATE_USER,
-        2,
-        keys.userEmails,
-        keys.users,
-        email,
-        String(uid),
-        JSON.stringify(record),
+      const created = await CREATE_USER.run(
+        redis,
+        [keys.userEmails, keys.users],
+        [email, String(uid), JSON.stringify(record)],
       );
       if (created !== 1) throw new ConflictError('email_already_exists', `A user with email ${email} already exists`);
       await published();
@@ -127,7 +124,7 @@ export function createRedisUserStore(redis: Redis, keys: RedisKeys): UserStore {
   };
 
   async function writeKeepingAnAdmin(uid: number, json: string): Promise<void> {
-    const result = await redis.eval(WRITE_KEEPING_AN_ADMIN, 2, keys.users, keys.userEmails, String(uid), json);
+    const result = await WRITE_KEEPING_AN_ADMIN.run(redis, [keys.users, keys.userEmails], [String(uid), json]);
     if (result === 0) throw new NotFoundError('user_not_exist', `User ${uid} does not exist`);
     if (result === -1) {
       throw new NotAcceptableError(

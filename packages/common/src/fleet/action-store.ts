@@ -1,3 +1,4 @@
+import { luaScript } from '../lua-script.js';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis-keys.js';
 import type { ActionMeta, OpRecord } from './action-types.js';
@@ -33,11 +34,11 @@ export interface ActionStore {
 export const nodeOpKey = (nodeUid: number, moduleName: string, version: number) =>
   `${nodeUid}|${moduleName}@${version}`;
 
-const RECORD_OP = `
+const RECORD_OP = luaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
-return 1`;
+return 1`);
 
 export function createRedisActionStore(redis: Redis, keys: RedisKeys): ActionStore {
   const parse = (fields: Record<string, string>): StoredAction | undefined => {
@@ -71,15 +72,15 @@ export function createRedisActionStore(redis: Redis, keys: RedisKeys): ActionSto
       await tx.exec();
     },
     async recordOp(actionUid, op) {
-      await redis.eval(
-        RECORD_OP,
-        2,
-        keys.action(actionUid),
-        keys.fleetNodeOps,
-        `op:${op.key}`,
-        JSON.stringify(op),
-        nodeOpKey(op.node_uid, op.module_name, op.version),
-        JSON.stringify(summary(actionUid, op)),
+      await RECORD_OP.run(
+        redis,
+        [keys.action(actionUid), keys.fleetNodeOps],
+        [
+          `op:${op.key}`,
+          JSON.stringify(op),
+          nodeOpKey(op.node_uid, op.module_name, op.version),
+          JSON.stringify(summary(actionUid, op)),
+        ],
       );
     },
     async get(actionUid) {

@@ -18,11 +18,20 @@ export interface RunningServer {
 }
 
 export async function listen(app: RequestListener, options: ListenOptions): Promise<RunningServer> {
+  let closing = false;
+  // While closing, a finished response must not leave its keep-alive connection holding the process open.
+  const handle: RequestListener = (req, res) => {
+    if (closing) res.setHeader('connection', 'close');
+    res.once('finish', () => {
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+    app(req, res);
+  };
   const server: Server = options.tls
-    ? createHttpsServer({ cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }, app)
-    : createHttpServer(app);
+    ? createHttpsServer({ cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }, handle)
+    : createHttpServer(handle);
   // Let routes decide when to send `100 Continue` (after auth), instead of Node sending it at once.
-  server.on('checkContinue', app);
+  server.on('checkContinue', handle);
   server.headersTimeout = 60_000;
   server.requestTimeout = 0; // large uploads may take long; the per-socket idle timeout still applies
   await new Promise<void>((resolve, reject) => {
@@ -40,6 +49,7 @@ export async function listen(app: RequestListener, options: ListenOptions): Prom
     server,
     url,
     close(deadlineMs) {
+      closing = true;
       return new Promise(resolve => {
         const deadline = setTimeout(() => server.closeAllConnections(), deadlineMs);
         deadline.unref();

@@ -6,6 +6,7 @@ import {
   type Logger,
   type OpRecord,
   type RedisKeys,
+  luaScript,
 } from '@modfleet/common';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -14,9 +15,9 @@ import { childJobId } from '../fleet/dispatcher.js';
 /** How many action records are kept, and for how long. */
 export const ACTION_RETENTION = { keep: 1000, maxAgeMs: 7 * 24 * 3600 * 1000 } as const;
 
-const RELEASE_INFLIGHT = `
+const RELEASE_INFLIGHT = luaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-return 1`;
+return 1`);
 
 /**
  * Runs an action's parent job once every child is done, completed or failed. Agents report
@@ -50,7 +51,7 @@ export function startActionFinalizer(deps: {
     }
     await actions.markFinished(actionUid, Date.now());
     if (stored.meta.dedupe_key)
-      await redis.eval(RELEASE_INFLIGHT, 1, keys.fleetInflight(stored.meta.dedupe_key), actionUid);
+      await RELEASE_INFLIGHT.run(redis, [keys.fleetInflight(stored.meta.dedupe_key)], [actionUid]);
     const trimmed = await actions.trim(ACTION_RETENTION.keep, ACTION_RETENTION.maxAgeMs);
     logger.info(
       { action_uid: actionUid, completed: Object.keys(values).length, failed: Object.keys(failures).length, trimmed },

@@ -11,6 +11,7 @@ import {
   type ArtifactOpKind,
   type OpRecord,
   type RedisKeys,
+  luaScript,
 } from '@modfleet/common';
 import type { FlowProducer } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -42,10 +43,10 @@ export interface Dispatcher {
 
 const INFLIGHT_TTL_S = 7 * 24 * 3600;
 
-const TAKE_OVER = `
+const TAKE_OVER = luaScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
-return 1`;
+return 1`);
 
 export const childJobId = (actionUid: string, opKey: string) => `${actionUid}-${opKey}`;
 
@@ -76,7 +77,7 @@ export function createDispatcher(deps: {
       const action = await actions.get(holder);
       if (action && action.meta.finished_at === undefined) return holder;
       // The holder finished (or was trimmed) without releasing the key: take it over unless someone else just did.
-      if ((await redis.eval(TAKE_OVER, 1, key, holder, actionUid, String(INFLIGHT_TTL_S))) === 1) return undefined;
+      if ((await TAKE_OVER.run(redis, [key], [holder, actionUid, String(INFLIGHT_TTL_S)])) === 1) return undefined;
     }
   }
 

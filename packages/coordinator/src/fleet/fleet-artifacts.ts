@@ -1,4 +1,4 @@
-import { artifactKey, NotAcceptableError, type RedisKeys } from '@modfleet/common';
+import { artifactKey, NotAcceptableError, type RedisKeys, luaScript } from '@modfleet/common';
 import type { Redis } from 'ioredis';
 
 /** An artifact the fleet should hold: on every node (`nodes: 'all'`, late joiners included) or on a subset. */
@@ -30,11 +30,11 @@ function widen(current: FleetArtifact['nodes'], added: FleetArtifact['nodes']): 
   return [...new Set([...current, ...added])].sort((a, b) => a - b);
 }
 
-const COMPARE_AND_SET = `
+const COMPARE_AND_SET = luaScript(`
 local current = redis.call('HGET', KEYS[1], ARGV[1]) or ''
 if current ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-return 1`;
+return 1`);
 
 export function createRedisFleetArtifacts(redis: Redis, keys: RedisKeys): FleetArtifacts {
   const store: FleetArtifacts = {
@@ -59,7 +59,7 @@ export function createRedisFleetArtifacts(redis: Redis, keys: RedisKeys): FleetA
         }
         const next = existing ? { ...existing, nodes: widen(existing.nodes, artifact.nodes) } : artifact;
         // Compare-and-set: a concurrent push of the same name and version makes us read again.
-        if ((await redis.eval(COMPARE_AND_SET, 1, keys.fleetArtifacts, key, json ?? '', JSON.stringify(next))) === 1)
+        if ((await COMPARE_AND_SET.run(redis, [keys.fleetArtifacts], [key, json ?? '', JSON.stringify(next)])) === 1)
           return next;
       }
     },

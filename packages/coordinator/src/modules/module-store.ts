@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { NotAcceptableError, type ModuleDefinition, type RedisKeys } from '@modfleet/common';
+import { NotAcceptableError, type ModuleDefinition, type RedisKeys, luaScript } from '@modfleet/common';
 import type { Redis } from 'ioredis';
 
 /** RS module object (objects/module.md): the definition plus the fields RS fills in. */
@@ -28,17 +28,17 @@ export interface ModuleStore {
   delete(uid: string): Promise<boolean>;
 }
 
-const CREATE_MODULE = `
+const CREATE_MODULE = luaScript(`
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-return 1`;
+return 1`);
 
-const DELETE_MODULE = `
+const DELETE_MODULE = luaScript(`
 local json = redis.call('HGET', KEYS[2], ARGV[1])
 if not json then return 0 end
 redis.call('HDEL', KEYS[2], ARGV[1])
 if redis.call('HGET', KEYS[1], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[1], ARGV[2]) end
-return 1`;
+return 1`);
 
 const nameKey = (moduleName: string, version: number) => `${moduleName}@${version}`;
 
@@ -71,14 +71,10 @@ export function createRedisModuleStore(redis: Redis, keys: RedisKeys): ModuleSto
         uid: randomBytes(16).toString('hex'),
       };
       const name = nameKey(module.module_name, module.version);
-      const created = await redis.eval(
-        CREATE_MODULE,
-        2,
-        keys.moduleNames,
-        keys.modules,
-        name,
-        module.uid,
-        JSON.stringify(module),
+      const created = await CREATE_MODULE.run(
+        redis,
+        [keys.moduleNames, keys.modules],
+        [name, module.uid, JSON.stringify(module)],
       );
       if (created !== 1) {
         throw new NotAcceptableError(
@@ -92,7 +88,7 @@ export function createRedisModuleStore(redis: Redis, keys: RedisKeys): ModuleSto
       const existing = await store.get(uid);
       if (!existing) return false;
       const name = nameKey(existing.module_name, existing.version);
-      return (await redis.eval(DELETE_MODULE, 2, keys.moduleNames, keys.modules, uid, name)) === 1;
+      return (await DELETE_MODULE.run(redis, [keys.moduleNames, keys.modules], [uid, name])) === 1;
     },
   };
   return store;

@@ -1,4 +1,4 @@
-import { ConflictError, type RedisKeys } from '@modfleet/common';
+import { ConflictError, type RedisKeys, luaScript } from '@modfleet/common';
 import type { Redis } from 'ioredis';
 
 /** A node is `down` once it has missed heartbeats for this long. */
@@ -34,10 +34,10 @@ export interface NodeRegistry {
 }
 
 /** Keeps the uid counter ahead of any uid an agent claims itself (MODFLEET_NODE_ID). */
-const CLAIM_UID = `
+const CLAIM_UID = luaScript(`
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
-return 1`;
+return 1`);
 
 export function createRedisNodeRegistry(redis: Redis, keys: RedisKeys, now: () => number = Date.now): NodeRegistry {
   const view = (record: NodeRecord, heartbeat: string | null): NodeView => {
@@ -55,7 +55,7 @@ export function createRedisNodeRegistry(redis: Redis, keys: RedisKeys, now: () =
     async register({ uid: claimed, addr, instance_id }) {
       let uid = claimed;
       if (uid === undefined) uid = await redis.incr(keys.nodeUidSeq);
-      else await redis.eval(CLAIM_UID, 1, keys.nodeUidSeq, String(uid));
+      else await CLAIM_UID.run(redis, [keys.nodeUidSeq], [String(uid)]);
       const [existingJson, heartbeat] = await Promise.all([
         redis.hget(keys.nodes, String(uid)),
         redis.zscore(keys.nodeHeartbeats, String(uid)),

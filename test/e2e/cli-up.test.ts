@@ -1,0 +1,207 @@
+import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildArtifactZip } from '../helpers/artifact-zip.js';
+import { api, artifactForm, type Credentials } from '../helpers/http.js';
+import {
+  freePort,
+  freePortRange,
+  groupAlive,
+  killAllProcesses,
+  portClosed,
+  runModfleet,
+  runToExit,
+  waitUntil,
+  type ModfleetProcess,
+} from '../helpers/processes.js';
+import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
+
+const ARTIFACTS = '/v2/local/modules/user-defined/artifacts';
+const REDIS_SERVER_ON_PATH = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+
+interface Summary {
+  coordinator: string;
+  nodes: string[];
+  admin: Credentials;
+}
+
+/** Reads the summary `modfleet up` prints once everything answers. */
+async function waitForSummary(up: ModfleetProcess, nodes: number): Promise<Summary> {
+  await up.waitForOutput(/Ctrl-C stops the cluster/, 30_000);
+  const out = up.stdout();
+  const coordinator = /^\s+coordinator\s+(\S+)$/m.exec(out)?.[1];
+  const admin = /^\s+admin login\s+(\S+) \/ (\S+)$/m.exec(out);
+  const urls = Array.from({ length: nodes }, (_unused, index) => new RegExp(`^\\s+node ${index + 1}\\s+(\\S+)$`, 'm'));
+  const found = urls.map(pattern => pattern.exec(out)?.[1]);
+  if (!coordinator || !admin || found.some(url => !url)) throw new Error(`unexpected summary:\n${out}`);
+  return { coordinator, nodes: found as string[], admin: { email: admin[1]!, password: admin[2]! } };
+}
+
+/** SIGINT (Ctrl-C) to `up` alone: it must stop its children itself. */
+async function interrupt(up: ModfleetProcess) {
+  const exit = await up.stop('SIGINT', 20_000);
+  // Every process `up` started shared its process group: none may outlive it.
+  await waitUntil(() => !groupAlive(up.pid), 'children of `modfleet up` still running after it exited', 5_000);
+  return exit;
+}
+
+async function uploadWorks(agentUrl: string, admin: Credentials, moduleName: string): Promise<void> {
+  const zip = await buildArtifactZip({ manifest: { module_name: moduleName, version: 1 } });
+  const upload = await api(`${agentUrl}${ARTIFACTS}`, { method: 'POST', credentials: admin, form: artifactForm(zip) });
+  expect(upload.status, JSON.stringify(upload.body)).toBe(200);
+  const list = await api<{ module_name: string }[]>(`${agentUrl}${ARTIFACTS}`, { credentials: admin });
+  expect(list.body.map(a => a.module_name)).toEqual([moduleName]);
+}
+
+describe('modfleet up', () => {
+  let prefix: string;
+  let dataDir: string;
+
+  beforeEach(async () => {
+    prefix = uniquePrefix();
+    dataDir = await makeTmpDir('modfleet-e2e-up');
+  });
+
+  afterEach(async () => {
+    await killAllProcesses();
+    await deletePrefix(prefix);
+    await removeDir(dataDir);
+  });
+
+  it('starts a coordinator and two agents on P, P+1, P+2, prints how to reach them, and stops them all on SIGINT', async () => {
+    const port = await freePortRange(3);
+    const up = runModfleet(
+      [
+        'up',
+        '--nodes',
+        '2',
+        '--port',
+        String(port),
+        '--data-dir',
+        dataDir,
+        '--prefix',
+        prefix,
+        '--redis-url',
+        REDIS_URL,
+      ],
+      {},
+      'up',
+    );
+    const summary = await waitForSummary(up, 2);
+    expect(summary.coordinator).toBe(`http://127.0.0.1:${port}`);
+    expect(summary.nodes).toEqual([`http://127.0.0.1:${port + 1}`, `http://127.0.0.1:${port + 2}`]);
+
+    // The printed URLs and login work.
+    const modules = await api(`${summary.coordinator}/v1/modules`, { credentials: summary.admin });
+    expect(modules.status).toBe(200);
+    expect(modules.body).toEqual([]);
+    await uploadWorks(summary.nodes[0]!, summary.admin, 'UpModule');
+    const other = await api(`${summary.nodes[1]!}${ARTIFACTS}`, { credentials: summary.admin });
+    expect(other.body).toEqual([]);
+
+    expect(await interrupt(up)).toEqual({ code: 0, signal: null });
+    for (const p of [port, port + 1, port + 2]) expect(await portClosed(p), `port ${p} after SIGINT`).toBe(true);
+  });
+
+  it.skipIf(!REDIS_SERVER_ON_PATH)(
+    'starts a private redis-server when the Redis URL does not answer, and stops it on SIGINT',
+    async () => {
+      const port = await freePortRange(2);
+      const unused = await freePort();
+      const up = runModfleet(
+        [
+          'up',
+          '--nodes',
+          '1',
+          '--port',
+          String(port),
+          '--data-dir',
+          dataDir,
+          '--prefix',
+          prefix,
+          '--redis-url',
+          `redis://127.0.0.1:${unused}`,
+        ],
+        {},
+        'up',
+      );
+      const summary = await waitForSummary(up, 1);
+      const started = /started a private redis-server on redis:\/\/127\.0\.0\.1:(\d+)/.exec(up.stdout());
+      expect(started, up.stdout()).not.toBeNull();
+      const redisPort = Number(started![1]);
+      expect(up.stdout()).toMatch(new RegExp(`^\\s+redis\\s+redis://127\\.0\\.0\\.1:${redisPort}\\b`, 'm'));
+      expect(await portClosed(redisPort)).toBe(false);
+
+      await uploadWorks(summary.nodes[0]!, summary.admin, 'PrivateRedisModule');
+      const created = await api(`${summary.coordinator}/v1/users`, {
+        method: 'POST',
+        credentials: summary.admin,
+        json: { email: 'someone@up.local', password: 'someone-password', role: 'db_viewer' },
+      });
+      expect(created.status).toBe(200);
+
+      expect(await interrupt(up)).toEqual({ code: 0, signal: null });
+      for (const p of [port, port + 1, redisPort]) expect(await portClosed(p), `port ${p} after SIGINT`).toBe(true);
+    },
+  );
+
+  it('stops promptly with a message, leaving nothing running, when an agent port is already taken', async () => {
+    const port = await freePortRange(4);
+    // Another program holds node 1's port: it accepts connections and never answers.
+    const sockets: Socket[] = [];
+    const squatter = createServer(socket => sockets.push(socket)).listen(port + 1, '127.0.0.1');
+    await once(squatter, 'listening');
+    try {
+      const result = await runToExit(
+        [
+          'up',
+          '--nodes',
+          '3',
+          '--port',
+          String(port),
+          '--data-dir',
+          dataDir,
+          '--prefix',
+          prefix,
+          '--redis-url',
+          REDIS_URL,
+        ],
+        {},
+        // `up` gives each service 20 s to become healthy; an agent that exits at once must not need that long.
+        20_000,
+      );
+      expect(result.code).not.toBe(0);
+      expect(result.code).not.toBeNull();
+      expect(result.stderr).toMatch(/agent 1/);
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+      // The coordinator and the agents that did start are stopped again: nothing outlives `up`.
+      await waitUntil(() => !groupAlive(result.pid), 'processes started by the failed `up` still running', 3_000);
+      for (const p of [port, port + 2, port + 3]) expect(await portClosed(p), `port ${p} after up failed`).toBe(true);
+    } finally {
+      sockets.forEach(socket => socket.destroy());
+      squatter.close();
+    }
+  });
+
+  it('without redis-server on PATH and no Redis answering, exits non-zero with one sentence saying how to get Redis', async () => {
+    const emptyPath = join(dataDir, 'empty-path');
+    const unused = await freePort();
+    const result = await runToExit(
+      ['up', '--nodes', '1', '--port', String(await freePortRange(2)), '--data-dir', join(dataDir, 'cluster')],
+      // An empty PATH hides redis-server even on machines that have it.
+      { PATH: emptyPath, REDIS_URL: `redis://127.0.0.1:${unused}` },
+      20_000,
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.code).not.toBeNull();
+    const lines = result.stderr.trim().split('\n');
+    expect(lines, result.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/redis-server/);
+    expect(lines[0]).toMatch(/install|docker run/i);
+    expect(lines[0]).toContain(`127.0.0.1:${unused}`);
+    expect(lines[0]).not.toMatch(/^\s+at /m);
+  });
+});

@@ -1,0 +1,188 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildArtifactZip } from '../helpers/artifact-zip.js';
+import { api, artifactForm, type Credentials } from '../helpers/http.js';
+import { freePort, killAllProcesses, startService, waitUntil, type Service } from '../helpers/processes.js';
+import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
+
+const ADMIN: Credentials = { email: 'admin@e2e.local', password: 'e2e-admin-password' };
+const CLUSTER_SECRET = 'e2e-cluster-secret-0123456789';
+const ARTIFACTS = '/v2/local/modules/user-defined/artifacts';
+
+/** The body RS documents for POST /v2/modules/user-defined: all eight fields. */
+const moduleDefinition = {
+  module_name: 'TestModule',
+  version: 123,
+  semantic_version: '0.0.123',
+  display_name: 'Test Module',
+  commands: [{ command_name: 'test.cmd', command_arity: -1, first_key: 1, last_key: 1, step: 1, flags: ['write'] }],
+  command_line_args: '',
+  capabilities: ['types'],
+  min_redis_version: '7.0',
+};
+const listing = { module_name: 'TestModule', version: 123, dependencies: ['dep_1', 'dep_2'] };
+
+describe('coordinator and two agents as real processes', () => {
+  let prefix: string;
+  let dataDir: string;
+  let coordinator: Service;
+  let agents: Service[];
+
+  beforeEach(async () => {
+    prefix = uniquePrefix();
+    dataDir = await makeTmpDir('modfleet-e2e-cluster');
+    const shared = { REDIS_URL, MODFLEET_PREFIX: prefix, MODFLEET_CLUSTER_SECRET: CLUSTER_SECRET };
+    coordinator = await startService('coordinator', await freePort(), {
+      ...shared,
+      MODFLEET_DATA_DIR: join(dataDir, 'coordinator'),
+      MODFLEET_ADMIN_EMAIL: ADMIN.email,
+      MODFLEET_ADMIN_PASSWORD: ADMIN.password,
+    });
+    agents = await Promise.all(
+      [1, 2].map(async node =>
+        startService('agent', await freePort(), {
+          ...shared,
+          MODFLEET_DATA_DIR: join(dataDir, `node-${node}`),
+          MODFLEET_NODE_ID: String(node),
+          MODFLEET_COORDINATOR_URL: coordinator.url,
+        }),
+      ),
+    );
+  });
+
+  afterEach(async () => {
+    await killAllProcesses();
+    await deletePrefix(prefix);
+    await removeDir(dataDir);
+  });
+
+  it('runs the RS sequence: CCS object on the coordinator, the artifact on every node, then both deletes', async () => {
+    const zip = await buildArtifactZip();
+
+    const created = await api<{ uid: string; module_name: string; version: number }>(
+      `${coordinator.url}/v2/modules/user-defined`,
+      { method: 'POST', credentials: ADMIN, json: moduleDefinition },
+    );
+    expect(created.status).toBe(200);
+    expect(created.body.uid).toMatch(/^[0-9a-f]{32}$/);
+    expect(created.body).toMatchObject({ module_name: 'TestModule', version: 123 });
+    const uid = created.body.uid;
+    expect((await api(`${coordinator.url}/v1/modules/${uid}`, { credentials: ADMIN })).status).toBe(200);
+
+    for (const agent of agents) {
+      const upload = await api(`${agent.url}${ARTIFACTS}`, {
+        method: 'POST',
+        credentials: ADMIN,
+        form: artifactForm(zip),
+      });
+      expect(upload.status, `upload to ${agent.url}`).toBe(200);
+      expect(upload.body).toMatchObject(listing);
+      // RS: re-uploading identical bytes is a no-op 200
+      const again = await api(`${agent.url}${ARTIFACTS}`, {
+        method: 'POST',
+        credentials: ADMIN,
+        form: artifactForm(zip),
+      });
+      expect(again.status).toBe(200);
+    }
+    for (const agent of agents) {
+      const list = await api(`${agent.url}${ARTIFACTS}`, { credentials: ADMIN });
+      expect(list.status).toBe(200);
+      expect(list.body).toEqual([listing]);
+    }
+
+    for (const agent of agents) {
+      const removed = await api(`${agent.url}${ARTIFACTS}/TestModule/123`, { method: 'DELETE', credentials: ADMIN });
+      expect(removed.status).toBe(200);
+      expect((await api(`${agent.url}${ARTIFACTS}`, { credentials: ADMIN })).body).toEqual([]);
+      const twice = await api(`${agent.url}${ARTIFACTS}/TestModule/123`, { method: 'DELETE', credentials: ADMIN });
+      expect(twice.status).toBe(404);
+    }
+
+    // Deleting the artifacts left the CCS object alone; now delete it too.
+    expect((await api(`${coordinator.url}/v1/modules/${uid}`, { credentials: ADMIN })).status).toBe(200);
+    const deleted = await api(`${coordinator.url}/v2/modules/user-defined/${uid}`, {
+      method: 'DELETE',
+      credentials: ADMIN,
+    });
+    expect(deleted.status).toBe(200);
+    expect((await api(`${coordinator.url}/v1/modules/${uid}`, { credentials: ADMIN })).status).toBe(404);
+    expect((await api(`${coordinator.url}/v1/modules`, { credentials: ADMIN })).body).toEqual([]);
+    const missing = await api(`${coordinator.url}/v2/modules/user-defined/${uid}`, {
+      method: 'DELETE',
+      credentials: ADMIN,
+    });
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ error_code: 'module_delete_failed' });
+  });
+
+  it('lets a user created on the coordinator authenticate on both agents, and forgets it once deleted', async () => {
+    const viewer: Credentials = { email: 'viewer@e2e.local', password: 'viewer-password-1' };
+    const created = await api<Record<string, unknown>>(`${coordinator.url}/v1/users`, {
+      method: 'POST',
+      credentials: ADMIN,
+      json: { ...viewer, role: 'db_viewer', name: 'Viewer' },
+    });
+    expect(created.status).toBe(200);
+    expect(created.body).toMatchObject({ email: viewer.email, role: 'db_viewer' });
+    expect(JSON.stringify(created.body)).not.toMatch(/password_hash|viewer-password-1/);
+
+    for (const agent of agents) {
+      const list = await api(`${agent.url}${ARTIFACTS}`, { credentials: viewer });
+      expect(list.status, `list on ${agent.url}`).toBe(200);
+      // db_viewer may look but not manage
+      const upload = await api(`${agent.url}${ARTIFACTS}`, {
+        method: 'POST',
+        credentials: viewer,
+        form: artifactForm(await buildArtifactZip()),
+      });
+      expect(upload.status).toBe(403);
+      const wrong = await api(`${agent.url}${ARTIFACTS}`, { credentials: { ...viewer, password: 'not-the-password' } });
+      expect(wrong.status).toBe(401);
+      expect(wrong.headers.get('www-authenticate')).toMatch(/^Basic/);
+    }
+
+    // Agents cache verified credentials; deleting the user on the coordinator must reach them.
+    const uid = (created.body as { uid: number }).uid;
+    const deleted = await api(`${coordinator.url}/v1/users/${uid}`, { method: 'DELETE', credentials: ADMIN });
+    expect(deleted.status).toBe(200);
+    for (const agent of agents) {
+      await waitUntil(
+        async () => (await api(`${agent.url}${ARTIFACTS}`, { credentials: viewer })).status === 401,
+        `deleted user still accepted by ${agent.url}`,
+        5_000,
+      );
+    }
+  });
+
+  it('keeps a store per node: an upload to one agent is not listed by the other', async () => {
+    const [first, second] = agents as [Service, Service];
+    const onlyFirst = await buildArtifactZip({ manifest: { module_name: 'OnlyOnFirst', version: 1 } });
+    const onlySecond = await buildArtifactZip({ manifest: { module_name: 'OnlyOnSecond', version: 2 } });
+
+    expect(
+      (await api(`${first.url}${ARTIFACTS}`, { method: 'POST', credentials: ADMIN, form: artifactForm(onlyFirst) }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await api(`${second.url}${ARTIFACTS}`, { method: 'POST', credentials: ADMIN, form: artifactForm(onlySecond) }))
+        .status,
+    ).toBe(200);
+
+    const firstList = await api<{ module_name: string }[]>(`${first.url}${ARTIFACTS}`, { credentials: ADMIN });
+    const secondList = await api<{ module_name: string }[]>(`${second.url}${ARTIFACTS}`, { credentials: ADMIN });
+    expect(firstList.body.map(a => a.module_name)).toEqual(['OnlyOnFirst']);
+    expect(secondList.body.map(a => a.module_name)).toEqual(['OnlyOnSecond']);
+
+    // Each agent writes under its own data dir only.
+    await expect(stat(join(dataDir, 'node-1', 'artifacts', 'OnlyOnFirst@1'))).resolves.toBeTruthy();
+    await expect(stat(join(dataDir, 'node-2', 'artifacts', 'OnlyOnFirst@1'))).rejects.toThrow(/ENOENT/);
+
+    // Deleting on the node that does not have it is a 404 and leaves the other node alone.
+    const wrongNode = await api(`${second.url}${ARTIFACTS}/OnlyOnFirst/1`, { method: 'DELETE', credentials: ADMIN });
+    expect(wrongNode.status).toBe(404);
+    expect((await api(`${first.url}${ARTIFACTS}`, { credentials: ADMIN })).body).toHaveLength(1);
+  });
+});
