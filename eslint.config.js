@@ -27,6 +27,10 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    files: ['packages/coordinator/static/**/*.js'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts', '**/*.test.ts'],
     rules: { 'no-console': 'off' },
   },

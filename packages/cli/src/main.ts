@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerClientCommands } from './client/register-client-commands.js';
 import { registerServiceCommands } from './run-services.js';
 import { registerUpCommand } from './up/up-command.js';
 
@@ -10,5 +11,6 @@ const program = new Command()
 
 registerUpCommand(program);
 registerServiceCommands(program);
+registerClientCommands(program);
 
 await program.parseAsync(process.argv);

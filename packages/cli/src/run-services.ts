@@ -1,6 +1,3 @@
-import { loadAgentConfig, startAgent } from '@modfleet/agent';
-import { onShutdownSignal } from '@modfleet/common';
-import { loadCoordinatorConfig, startCoordinator } from '@modfleet/coordinator';
 import type { Command } from 'commander';
 import { exitWithError } from './fail.js';
 import { addServiceOptions, envWithFlags } from './service-options.js';
@@ -28,6 +25,7 @@ interface Service {
 async function runUntilSignal(start: () => Promise<Service>): Promise<void> {
   try {
     const service = await start();
+    const { onShutdownSignal } = await import('@modfleet/common');
     onShutdownSignal(() => service.stop());
   } catch (err) {
     exitWithError(err);
@@ -41,6 +39,8 @@ export function registerServiceCommands(program: Command): void {
       .description('run the coordinator: the CCS routes (modules, users, cluster settings)'),
     [...COMMON, ...COORDINATOR_ONLY],
   ).action(async (flags: Record<string, unknown>) => {
+    // Loaded on demand: client commands should not pay for the whole service at start-up.
+    const { loadCoordinatorConfig, startCoordinator } = await import('@modfleet/coordinator');
     await runUntilSignal(() => startCoordinator(loadCoordinatorConfig(envWithFlags(flags))));
   });
 
@@ -48,6 +48,7 @@ export function registerServiceCommands(program: Command): void {
     ...COMMON,
     ...AGENT_ONLY,
   ]).action(async (flags: Record<string, unknown>) => {
+    const { loadAgentConfig, startAgent } = await import('@modfleet/agent');
     await runUntilSignal(() => startAgent(loadAgentConfig(envWithFlags(flags))));
   });
 }

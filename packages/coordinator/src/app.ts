@@ -57,7 +57,8 @@ export function createCoordinatorApp(deps: CoordinatorAppDeps): Express {
   app.use(requestLogger(deps.logger));
   app.get('/healthz', async (_req, res) => {
     const ok = await deps.healthy();
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'redis_unavailable' });
+    // The pid lets a supervisor (modfleet up) tell its own child from another program on the port.
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'redis_unavailable', pid: process.pid });
   });
   // Fleet routes first: `/v2/modules/user-defined/artifacts/…` must not reach the CCS `/:uid` routes.
   app.use(fleetRoutes({ ...deps, uploadTempDir: deps.blobs.tempDir }));

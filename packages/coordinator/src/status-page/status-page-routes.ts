@@ -18,7 +18,8 @@ export const STATUS_PAGE_HEADERS: Readonly<Record<string, string>> = {
     "font-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
-    "form-action 'self'",
+    // The login form is read by the page's script and never submitted natively.
+    "form-action 'none'",
     "frame-ancestors 'none'",
   ].join('; '),
   'X-Content-Type-Options': 'nosniff',

@@ -1,0 +1,106 @@
+import type { Command } from 'commander';
+import { addClientOptions, clientCommand, runClientCommand, type ClientFlags, type Io } from './client-context.js';
+import { colorsFor, plainColors, renderTable, toJson, type Colors } from './output.js';
+import { addWaitOptions, FLEET_ARTIFACTS_PATH, followAction, type WaitFlags } from './push-command.js';
+
+/** GET /v2/modules/user-defined/artifacts: the coordinator's FleetArtifactView. */
+export interface FleetArtifactView {
+  module_name: string;
+  version: number;
+  in_fleet: boolean;
+  sha256: string | null;
+  size: number | null;
+  target_nodes: 'all' | number[];
+  nodes: Record<string, { state: string; sha256?: string; action_uid?: string; error?: string }>;
+}
+
+/** States that mean a node does not hold what the fleet says it should. */
+export const DRIFT_STATES: readonly string[] = ['mismatch', 'failed', 'missing'];
+
+export interface Drift {
+  artifact: string;
+  node: string;
+  state: string;
+  error?: string | undefined;
+}
+
+export function findDrift(view: FleetArtifactView[]): Drift[] {
+  return view.flatMap(artifact =>
+    Object.entries(artifact.nodes)
+      .filter(([, cell]) => DRIFT_STATES.includes(cell.state))
+      .map(([node, cell]) => ({
+        artifact: `${artifact.module_name}@${artifact.version}`,
+        node,
+        state: cell.state,
+        error: cell.error,
+      })),
+  );
+}
+
+function paintState(state: string, c: Colors): string {
+  switch (state) {
+    case 'installed':
+      return c.green(state);
+    case 'pending':
+      return c.cyan(state);
+    case 'mismatch':
+    case 'failed':
+      return c.bold(c.red(state));
+    case 'missing':
+      return c.yellow(state);
+    default:
+      return c.dim(state);
+  }
+}
+
+/** Rows: artifacts (name@version, short sha); columns: node uids; cells: the state there. */
+export function renderFleetMatrix(view: FleetArtifactView[], c: Colors = plainColors): string {
+  if (view.length === 0) return 'No artifacts in the fleet: push one with `modfleet push <artifact.zip>`.\n';
+  const nodes = [...new Set(view.flatMap(artifact => Object.keys(artifact.nodes)))].sort(
+    (a, b) => Number(a) - Number(b),
+  );
+  const rows = view.map(artifact => [
+    `${artifact.module_name}@${artifact.version}${artifact.in_fleet ? '' : ' (not in fleet)'}`,
+    artifact.sha256 ? artifact.sha256.slice(0, 12) : '-',
+    ...nodes.map(node => {
+      const cell = artifact.nodes[node];
+      if (!cell) return c.dim('-');
+      return cell.state === 'not_targeted' ? c.dim('-') : paintState(cell.state, c);
+    }),
+  ]);
+  let text = renderTable(['artifact', 'sha256', ...nodes.map(node => `node ${node}`)], rows);
+  const drift = findDrift(view);
+  if (drift.length > 0) {
+    text += `\n${c.red(`Drift on ${drift.length} node artifact${drift.length === 1 ? '' : 's'}:`)}\n`;
+    for (const d of drift) text += `  ${d.artifact} on node ${d.node}: ${d.state}${d.error ? ` (${d.error})` : ''}\n`;
+    text += 'Run `modfleet sync` to install what is missing and replace what differs.\n';
+  }
+  return text;
+}
+
+export function registerArtifactsCommands(program: Command, io: Io): void {
+  addClientOptions(
+    clientCommand(program, 'artifacts', io)
+      .description('the fleet view: every artifact against every node, drift highlighted')
+      .option('--check', 'exit 1 when any node drifts (mismatch, failed or missing)'),
+  ).action(async (flags: ClientFlags & { check?: boolean }) => {
+    await runClientCommand(io, flags, async ({ client, output }) => {
+      const view = await client.get<FleetArtifactView[]>(FLEET_ARTIFACTS_PATH);
+      io.stdout.write(output === 'json' ? toJson(view) : renderFleetMatrix(view, colorsFor(io.stdout, io.env)));
+      return flags.check && findDrift(view).length > 0 ? 1 : 0;
+    });
+  });
+
+  addWaitOptions(
+    addClientOptions(
+      clientCommand(program, 'sync', io).description(
+        "repair drift: install the fleet's artifacts where they are missing or differ, with live progress",
+      ),
+    ),
+  ).action(async (flags: ClientFlags & WaitFlags) => {
+    await runClientCommand(io, flags, async ctx => {
+      const { action_uid } = await ctx.client.post<{ action_uid: string }>(`${FLEET_ARTIFACTS_PATH}/sync`);
+      return followAction(ctx, action_uid, flags);
+    });
+  });
+}

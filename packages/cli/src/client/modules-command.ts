@@ -1,0 +1,101 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import {
+  addClientOptions,
+  clientCommand,
+  runClientCommand,
+  UsageError,
+  type ClientFlags,
+  type Io,
+} from './client-context.js';
+import { renderTable, toJson } from './output.js';
+
+/** The CCS module object, as far as the CLI shows it (GET /v1/modules answers more). */
+export interface ModuleObject {
+  uid: string;
+  module_name: string;
+  version: number;
+  semantic_version: string;
+  display_name?: string;
+  min_redis_version?: string;
+  capabilities?: string[];
+  [field: string]: unknown;
+}
+
+export function renderModules(modules: ModuleObject[]): string {
+  if (modules.length === 0) return 'No module objects in the cluster.\n';
+  return renderTable(
+    ['uid', 'name', 'version', 'semantic version', 'min redis', 'capabilities'],
+    modules.map(m => [
+      m.uid,
+      m.module_name,
+      String(m.version),
+      m.semantic_version,
+      m.min_redis_version ?? '',
+      (m.capabilities ?? []).join(','),
+    ]),
+  );
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The body of POST /v2/modules/user-defined from a JSON file (`-`: standard input). */
+export async function readModuleDefinition(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError('bad_file', `cannot read ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new UsageError('bad_file', `${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+export function registerModulesCommand(program: Command, io: Io): void {
+  const modules = clientCommand(program, 'modules', io).description(
+    'the module objects in the cluster configuration (CCS): create, list, delete',
+  );
+
+  addClientOptions(
+    clientCommand(modules, 'create', io)
+      .argument('<file.json>', 'the module definition (the eight RS fields); - reads standard input')
+      .description('POST /v2/modules/user-defined: create a module object'),
+  ).action(async (file: string, flags: ClientFlags) => {
+    await runClientCommand(io, flags, async ({ client, output }) => {
+      const definition = await readModuleDefinition(file);
+      const created = await client.post<ModuleObject>('/v2/modules/user-defined', definition);
+      io.stdout.write(
+        output === 'json'
+          ? toJson(created)
+          : `Created module object ${created.uid} (${created.module_name} version ${created.version})\n`,
+      );
+    });
+  });
+
+  addClientOptions(
+    clientCommand(modules, 'list', io).alias('ls').description('GET /v1/modules: list the module objects'),
+  ).action(async (flags: ClientFlags) => {
+    await runClientCommand(io, flags, async ({ client, output }) => {
+      const list = await client.get<ModuleObject[]>('/v1/modules');
+      io.stdout.write(output === 'json' ? toJson(list) : renderModules(list));
+    });
+  });
+
+  addClientOptions(
+    clientCommand(modules, 'delete', io)
+      .argument('<uid>', "the module object's uid")
+      .description('DELETE /v2/modules/user-defined/<uid>: delete a module object (its artifacts stay, as in RS)'),
+  ).action(async (uid: string, flags: ClientFlags) => {
+    await runClientCommand(io, flags, async ({ client, output }) => {
+      const answer = await client.delete<unknown>(`/v2/modules/user-defined/${encodeURIComponent(uid)}`);
+      io.stdout.write(output === 'json' ? toJson(answer ?? {}) : `Deleted module object ${uid}\n`);
+    });
+  });
+}

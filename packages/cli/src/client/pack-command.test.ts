@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspectArtifact } from '@modfleet/common';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import yauzl from 'yauzl';
+import { UsageError } from './client-context.js';
+import { buildManifest, packArtifact, semanticFromVersion } from './pack-command.js';
+
+let dir: string;
+let so: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'modfleet-cli-pack-'));
+  so = join(dir, 'redisbloom.so');
+  await writeFile(so, randomBytes(64 * 1024));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function entryNames(zipPath: string): Promise<string[]> {
+  const zip = await yauzl.openPromise(zipPath, { lazyEntries: true });
+  const names: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    zip.on('entry', (entry: yauzl.Entry) => {
+      names.push(entry.fileName);
+      zip.readEntry();
+    });
+    zip.on('end', resolve);
+    zip.on('error', reject);
+    zip.readEntry();
+  });
+  zip.close();
+  return names;
+}
+
+describe('modfleet pack', () => {
+  it('builds a zip that the agent’s own inspectArtifact accepts: module.json and the .so at the root', async () => {
+    const out = join(dir, 'bloom.zip');
+    const result = await packArtifact({
+      module: so,
+      name: 'bf',
+      version: '20612',
+      capabilities: ['types', 'replica_of'],
+      dependencies: ['ReJSON'],
+      out,
+    });
+    expect(result.file).toBe(out);
+    expect(result.sha256).toMatch(/^[0-9a-f]{64}$/);
+
+    const inspected = await inspectArtifact(out);
+    expect(inspected.moduleFile).toBe('redisbloom.so');
+    expect(inspected.manifest).toEqual({
+      module_name: 'bf',
+      version: 20612,
+      semantic_version: '2.6.12',
+      min_redis_version: '7.0',
+      commands: [],
+      capabilities: ['types', 'replica_of'],
+      dependencies: ['ReJSON'],
+    });
+    expect((await entryNames(out)).sort()).toEqual(['module.json', 'redisbloom.so']);
+    // nothing left behind but the zip itself
+    expect((await readdir(dir)).sort()).toEqual(['bloom.zip', 'redisbloom.so']);
+  });
+
+  it('is reproducible: the same inputs give the same bytes, so a re-push is a no-op', async () => {
+    const a = await packArtifact({ module: so, name: 'm', version: '1', out: join(dir, 'a.zip') });
+    const b = await packArtifact({ module: so, name: 'm', version: '1', out: join(dir, 'b.zip') });
+    expect(a.sha256).toBe(b.sha256);
+  });
+
+  it('validates name and version with the manifest schema the agents use', async () => {
+    await expect(buildManifest({ module: so, name: '../etc', version: '1' })).rejects.toThrow(/module_name/);
+    await expect(buildManifest({ module: so, name: '..', version: '1' })).rejects.toThrow(/only dots/);
+    await expect(buildManifest({ module: so, name: 'x'.repeat(65), version: '1' })).rejects.toBeInstanceOf(UsageError);
+    const bad = await buildManifest({ module: so, name: 'ok', version: '1.5' }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(UsageError);
+    expect(bad).toMatchObject({ code: 'invalid_module' });
+    expect((bad as Error).message).toBe('version: version must be an integer');
+    await expect(buildManifest({ module: so, name: 'ok', version: String(2 ** 31) })).rejects.toThrow(/too large/);
+  });
+
+  it('takes commands and other fields from --manifest, the flags winning', async () => {
+    const extra = join(dir, 'extra.json');
+    await writeFile(
+      extra,
+      JSON.stringify({
+        module_name: 'ignored',
+        display_name: 'Bloom',
+        commands: [{ command_name: 'bf.add', command_arity: 3, first_key: 1, last_key: 1, step: 1, flags: ['write'] }],
+        semantic_version: '9.9.9',
+      }),
+    );
+    const manifest = await buildManifest({ module: so, name: 'bf', version: '20612', manifest: extra });
+    expect(manifest).toMatchObject({
+      module_name: 'bf',
+      display_name: 'Bloom',
+      semantic_version: '9.9.9',
+      commands: [{ command_name: 'bf.add' }],
+    });
+    await writeFile(extra, '[1]');
+    await expect(buildManifest({ module: so, name: 'bf', version: '1', manifest: extra })).rejects.toMatchObject({
+      code: 'bad_file',
+    });
+  });
+
+  it('refuses a module file that is not a .so or does not exist', async () => {
+    const other = join(dir, 'module.dylib');
+    await writeFile(other, 'x');
+    await expect(packArtifact({ module: other, name: 'm', version: '1', out: join(dir, 'x.zip') })).rejects.toThrow(
+      /not a compiled module/,
+    );
+    await expect(
+      packArtifact({ module: join(dir, 'missing.so'), name: 'm', version: '1', out: join(dir, 'x.zip') }),
+    ).rejects.toMatchObject({ code: 'bad_file' });
+  });
+
+  it('derives the semantic version RS-style (MMmmpp)', () => {
+    expect(semanticFromVersion(20804)).toBe('2.8.4');
+    expect(semanticFromVersion(10000)).toBe('1.0.0');
+    expect(semanticFromVersion(7)).toBe('0.0.7');
+  });
+});

@@ -1,0 +1,134 @@
+import { stat } from 'node:fs/promises';
+import { inspectArtifact, isAppError, moduleNameSchema, type InspectedArtifact } from '@modfleet/common';
+import { Argument, InvalidArgumentError, Option, type Command } from 'commander';
+import { waitForAction } from './action-wait.js';
+import {
+  addClientOptions,
+  clientCommand,
+  runClientCommand,
+  UsageError,
+  type ClientContext,
+  type ClientFlags,
+  type Io,
+} from './client-context.js';
+import { formatBytes, toJson } from './output.js';
+
+export const FLEET_ARTIFACTS_PATH = '/v2/modules/user-defined/artifacts';
+
+export interface WaitFlags {
+  wait: boolean;
+  timeout?: number;
+}
+
+/** `1,3` or `1, 3` → `1,3`; anything else is a usage error. */
+export function parseNodeList(value: string): string {
+  const compact = value.replace(/\s+/g, '');
+  if (!/^\d{1,9}(,\d{1,9})*$/.test(compact)) {
+    throw new InvalidArgumentError('must be comma-separated node uids, e.g. 1,3');
+  }
+  return [...new Set(compact.split(',').map(Number))].join(',');
+}
+
+export function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new InvalidArgumentError('must be a number of seconds above 0');
+  return seconds;
+}
+
+export function parseVersion(value: string): number {
+  if (!/^\d{1,10}$/.test(value) || Number(value) > 2 ** 31 - 1) {
+    throw new InvalidArgumentError('must be the integer module version, e.g. 20804');
+  }
+  return Number(value);
+}
+
+export function parseModuleName(value: string): string {
+  const parsed = moduleNameSchema.safeParse(value);
+  if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues[0]?.message ?? 'invalid module name');
+  return value;
+}
+
+/** --no-wait and --timeout: what every command that starts an action takes. */
+export function addWaitOptions(command: Command): Command {
+  return command
+    .option('--no-wait', 'print the action uid and return without waiting for the nodes')
+    .addOption(
+      new Option('--timeout <seconds>', 'stop waiting after this long (exit 1; the action goes on)').argParser(
+        parseSeconds,
+      ),
+    );
+}
+
+/** The coordinator accepted: either hand back the action uid, or follow it to the end. */
+export async function followAction(ctx: ClientContext, actionUid: string, flags: WaitFlags): Promise<number> {
+  if (!flags.wait) {
+    ctx.io.stdout.write(ctx.output === 'json' ? toJson({ action_uid: actionUid }) : `${actionUid}\n`);
+    return 0;
+  }
+  return waitForAction(ctx, actionUid, { timeoutSeconds: flags.timeout });
+}
+
+/** The checks the coordinator will make, done before sending a byte: a bad zip is a usage error (2). */
+export async function checkArtifactFile(path: string): Promise<{ size: number; inspected: InspectedArtifact }> {
+  let size: number;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new Error('not a regular file');
+    size = info.size;
+  } catch (err) {
+    throw new UsageError('bad_file', `cannot read ${path}: ${(err as Error).message}`);
+  }
+  try {
+    return { size, inspected: await inspectArtifact(path) };
+  } catch (err) {
+    if (isAppError(err)) throw new UsageError(err.code, `${path}: ${err.message}`);
+    throw err;
+  }
+}
+
+type PushFlags = ClientFlags & WaitFlags & { nodes?: string };
+
+export function registerPushCommand(program: Command, io: Io): void {
+  addWaitOptions(
+    addClientOptions(
+      clientCommand(program, 'push', io)
+        .argument('<artifact.zip>', 'an RS module artifact: module.json and one .so at the root (see `modfleet pack`)')
+        .description(
+          'upload an artifact to the coordinator and install it on every node (or --nodes), with live progress per node',
+        )
+        .addOption(
+          new Option('--nodes <uids>', 'only these nodes, e.g. 1,3 (default: every node)').argParser(parseNodeList),
+        ),
+    ),
+  ).action(async (file: string, flags: PushFlags) => {
+    await runClientCommand(io, flags, async ctx => {
+      const { size, inspected } = await checkArtifactFile(file);
+      const { module_name, version } = inspected.manifest;
+      io.stderr.write(
+        `Pushing ${module_name}@${version} (${formatBytes(size)}) to ${flags.nodes ? `nodes ${flags.nodes}` : 'every node'} via ${ctx.client.baseUrl}\n`,
+      );
+      const { action_uid } = await ctx.client.upload<{ action_uid: string }>(
+        FLEET_ARTIFACTS_PATH,
+        { path: file, field: 'module' },
+        flags.nodes ? { nodes: flags.nodes } : {},
+      );
+      return followAction(ctx, action_uid, flags);
+    });
+  });
+
+  addWaitOptions(
+    addClientOptions(
+      clientCommand(program, 'rm', io)
+        .addArgument(new Argument('<name>', 'module_name').argParser(parseModuleName))
+        .addArgument(new Argument('<version>', 'integer version').argParser(parseVersion))
+        .description('delete an artifact from every node, with live progress per node'),
+    ),
+  ).action(async (name: string, version: number, flags: ClientFlags & WaitFlags) => {
+    await runClientCommand(io, flags, async ctx => {
+      const { action_uid } = await ctx.client.delete<{ action_uid: string }>(
+        `${FLEET_ARTIFACTS_PATH}/${encodeURIComponent(name)}/${version}`,
+      );
+      return followAction(ctx, action_uid, flags);
+    });
+  });
+}

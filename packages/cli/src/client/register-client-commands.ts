@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { registerActionsCommand } from './actions-command.js';
+import { registerArtifactsCommands } from './artifacts-command.js';
+import { processIo, type Io } from './client-context.js';
+import { registerModulesCommand } from './modules-command.js';
+import { registerNodesCommand } from './nodes-command.js';
+import { registerPackCommand } from './pack-command.js';
+import { registerPushCommand } from './push-command.js';
+
+/** The commands people run against a coordinator: nodes, modules, push, rm, artifacts, sync, actions, pack. */
+export function registerClientCommands(program: Command, io: Io = processIo()): Command {
+  // `pack --version 3` is the module's version, not `modfleet --version`: the program's own
+  // options count only before the command name.
+  program.enablePositionalOptions();
+  const before = new Set(program.commands);
+  registerNodesCommand(program, io);
+  registerModulesCommand(program, io);
+  registerPushCommand(program, io);
+  registerArtifactsCommands(program, io);
+  registerActionsCommand(program, io);
+  registerPackCommand(program, io);
+  for (const command of program.commands) {
+    if (!before.has(command)) command.helpGroup('Client commands (talk to a coordinator; --help on each):');
+  }
+  return program;
+}
