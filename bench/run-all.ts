@@ -1,0 +1,74 @@
+/**
+ * Runs every bench in sequence, each in its own process, then prints one summary.
+ *
+ *   npm run bench            (builds first: tsc -b && node --import tsx bench/run-all.ts)
+ *   npx tsx bench/run-all.ts (after `npx tsc -b`)
+ *
+ * Exit code: 0 when every target passes, 1 when a target is missed, 2 when a bench could not run.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fixed, OUT_DIR, REPO_ROOT, verdict } from './lib/util.js';
+
+const BENCHES = ['upload-bench', 'auth-throughput-bench'] as const;
+
+function runBench(name: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, join(REPO_ROOT, 'bench', `${name}.ts`)], {
+      stdio: 'inherit',
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 2 : 0)));
+  });
+}
+
+function readResult(name: string): Record<string, unknown> | undefined {
+  const path = join(OUT_DIR, `${name}.json`);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : undefined;
+}
+
+interface UploadResult {
+  timed: { ratio: number; target: number; pass: boolean; medianBaselineMs: number; medianUploadMs: number };
+  memory: { growthMiB: number; growthFractionOfArtifact: number; targetMiB: number; pass: boolean };
+}
+interface AuthResult {
+  target: number;
+  routes: { key: string; medianRps: number }[];
+  ratios: { key: string; ratio: number; pass: boolean; serverCpuRatio: number }[];
+}
+
+const codes: Record<string, number> = {};
+for (const name of BENCHES) {
+  rmSync(join(OUT_DIR, `${name}.json`), { force: true });
+  console.log(`\n=== ${name} ${'='.repeat(60 - name.length)}`);
+  codes[name] = await runBench(name);
+}
+
+console.log(`\n=== summary ${'='.repeat(55)}`);
+const upload = readResult('upload-bench') as UploadResult | undefined;
+if (upload) {
+  const { timed, memory } = upload;
+  console.log(
+    `upload 256 MiB / (cp + sha256sum)   ${fixed(timed.ratio).padStart(6)}  (target <= ${timed.target})   ${verdict(timed.pass)}`,
+  );
+  console.log(
+    `agent RSS growth, 1 GiB upload      ${fixed(memory.growthMiB, 1).padStart(6)} MiB = ${fixed(memory.growthFractionOfArtifact * 100, 2)}% ` +
+      `(target < ${memory.targetMiB} MiB)   ${verdict(memory.pass)}`,
+  );
+} else {
+  console.log(`upload-bench: no result (exit code ${codes['upload-bench']})`);
+}
+const auth = readResult('auth-throughput-bench') as AuthResult | undefined;
+if (auth) {
+  for (const { key, ratio, pass, serverCpuRatio } of auth.ratios) {
+    console.log(
+      `${`${key} / trivial req/s`.padEnd(35)} ${fixed(ratio).padStart(6)}  (target >= ${auth.target})   ${verdict(pass)}` +
+        `   [server CPU/request ratio ${fixed(serverCpuRatio)}]`,
+    );
+  }
+} else {
+  console.log(`auth-throughput-bench: no result (exit code ${codes['auth-throughput-bench']})`);
+}
+const worst = Math.max(...Object.values(codes));
+process.exit(worst === 0 ? 0 : worst === 1 ? 1 : 2);
