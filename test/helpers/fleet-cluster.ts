@@ -1,4 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
+import type { ActionObject } from '@modfleet/common';
+import type { FleetArtifactView, NodeView } from '@modfleet/coordinator';
 import { join } from 'node:path';
 import { api, artifactForm, type ApiResponse, type Credentials } from './http.js';
 import { freePort, runModfleet, sleep, waitHealthy, type Env, type Exit, type Service } from './processes.js';
@@ -10,54 +12,11 @@ export const FLEET_SECRET = 'fleet-e2e-cluster-secret-0123456789';
 export const FLEET_ARTIFACTS = '/v2/modules/user-defined/artifacts';
 export const LOCAL_ARTIFACTS = '/v2/local/modules/user-defined/artifacts';
 
-export type OpStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
-export type ActionStatus = 'queued' | 'running' | 'completed' | 'failed';
+export type { ActionObject, ActionStatus, OpStatus } from '@modfleet/common';
+export type PendingOp = ActionObject['additional_info']['pending_ops'][string];
+export type { NodeView } from '@modfleet/coordinator';
 
-export interface PendingOp {
-  status: OpStatus;
-  progress: number;
-  attempts: number;
-  error: string | null;
-}
-
-export interface ActionObject {
-  action_uid: string;
-  action_type: string;
-  name: string;
-  status: ActionStatus;
-  progress: number;
-  creation_time: number;
-  additional_info: {
-    description: string;
-    object_type: string;
-    object_uid: string;
-    pending_ops: Record<string, PendingOp>;
-  };
-}
-
-export interface NodeView {
-  uid: number;
-  addr: string;
-  status: 'active' | 'down';
-  [field: string]: unknown;
-}
-
-export interface FleetNodeState {
-  state: 'installed' | 'pending' | 'missing' | 'mismatch' | 'failed' | 'not_targeted';
-  sha256?: string;
-  action_uid?: string;
-  error?: string;
-}
-
-export interface FleetArtifactView {
-  module_name: string;
-  version: number;
-  in_fleet: boolean;
-  sha256: string | null;
-  size: number | null;
-  target_nodes: 'all' | number[];
-  nodes: Record<string, FleetNodeState>;
-}
+export type { FleetArtifactView, NodeArtifactView as FleetNodeState } from '@modfleet/coordinator';
 
 export interface LocalListing {
   module_name: string;

@@ -3,16 +3,10 @@ import { addClientOptions, clientCommand, runClientCommand, type ClientFlags, ty
 import { colorsFor, plainColors, renderTable, toJson, type Colors } from './output.js';
 import { addWaitOptions, FLEET_ARTIFACTS_PATH, followAction, type WaitFlags } from './push-command.js';
 
-/** GET /v2/modules/user-defined/artifacts: the coordinator's FleetArtifactView. */
-export interface FleetArtifactView {
-  module_name: string;
-  version: number;
-  in_fleet: boolean;
-  sha256: string | null;
-  size: number | null;
-  target_nodes: 'all' | number[];
-  nodes: Record<string, { state: string; sha256?: string; action_uid?: string; error?: string }>;
-}
+import type { FleetArtifactView } from '@modfleet/coordinator';
+
+/** GET /v2/modules/user-defined/artifacts answers the coordinator's FleetArtifactView[]. */
+export type { FleetArtifactView };
 
 /** States that mean a node does not hold what the fleet says it should. */
 export const DRIFT_STATES: readonly string[] = ['mismatch', 'failed', 'missing'];
