@@ -236,7 +236,7 @@ async function tick() {
     const [nodes, fleet, actions, cluster] = await Promise.all([
       apiGet('v1/nodes', session.authorization),
       apiGet('v2/modules/user-defined/artifacts', session.authorization),
-      apiGet('v2/actions', session.authorization),
+      apiGet('v2/actions?limit=20', session.authorization),
       wantCluster ? apiGet('v1/cluster', session.authorization) : undefined,
     ]);
     if (generation !== poller.generation) return;

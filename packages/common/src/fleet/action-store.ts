@@ -67,7 +67,8 @@ export function createRedisActionStore(redis: Redis, keys: RedisKeys): ActionSto
       const tx = redis
         .multi()
         .hset(keys.action(meta.action_uid), fields)
-        .zadd(keys.actions, meta.creation_time * 1000, meta.action_uid);
+        // Milliseconds, not creation_time's seconds, so actions created in one second keep their order.
+        .zadd(keys.actions, Date.now(), meta.action_uid);
       if (ops.length > 0) tx.hset(keys.fleetNodeOps, summaries);
       await tx.exec();
     },
