@@ -32,7 +32,8 @@ export async function openDiskBlobStore(dataDir: string): Promise<BlobStore> {
       if (!/^[0-9a-f]{64}$/.test(sha256)) return undefined;
       try {
         const { size } = await stat(file(sha256));
-        return { stream: createReadStream(file(sha256)), size };
+        // Large reads: artifacts are big and read once, start to end.
+        return { stream: createReadStream(file(sha256), { highWaterMark: 1024 * 1024 }), size };
       } catch {
         return undefined;
       }
