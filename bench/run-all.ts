@@ -11,7 +11,13 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixed, OUT_DIR, REPO_ROOT, verdict } from './lib/util.js';
 
-const BENCHES = ['upload-bench', 'auth-throughput-bench'] as const;
+const BENCHES = [
+  'upload-bench',
+  'auth-throughput-bench',
+  'fleet-latency-bench',
+  'fleet-throughput-bench',
+  'fleet-enqueue-bench',
+] as const;
 
 function runBench(name: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -36,6 +42,23 @@ interface AuthResult {
   target: number;
   routes: { key: string; medianRps: number }[];
   ratios: { key: string; ratio: number; pass: boolean; serverCpuRatio: number }[];
+}
+interface FleetLatencyResult {
+  fleet: { p50: number; p99: number };
+  ratioP50: number;
+  ratioP99: number;
+  targets: { p50Ms: number; p99Ms: number };
+  p50Pass: boolean;
+  p99Pass: boolean;
+}
+interface FleetThroughputResult {
+  ratio: number;
+  target: number;
+  pass: boolean;
+}
+interface FleetEnqueueResult {
+  enqueue: { medianDispatcherMs: number; ratioAddBulk: number; targetMs: number; pass: boolean };
+  memory?: { unexplainedBytes: number; growth: { total: number }; pass: boolean };
 }
 
 const codes: Record<string, number> = {};
@@ -69,6 +92,44 @@ if (auth) {
   }
 } else {
   console.log(`auth-throughput-bench: no result (exit code ${codes['auth-throughput-bench']})`);
+}
+const latency = readResult('fleet-latency-bench') as FleetLatencyResult | undefined;
+if (latency) {
+  const { fleet, targets } = latency;
+  console.log(
+    `fleet push 4 KiB → completed, p50    ${fixed(fleet.p50, 1).padStart(6)} ms (target <= ${targets.p50Ms})   ${verdict(latency.p50Pass)}` +
+      `   [fleet/RS ${fixed(latency.ratioP50)}]`,
+  );
+  console.log(
+    `fleet push 4 KiB → completed, p99    ${fixed(fleet.p99, 1).padStart(6)} ms (target <= ${targets.p99Ms})   ${verdict(latency.p99Pass)}` +
+      `   [fleet/RS ${fixed(latency.ratioP99)}]`,
+  );
+} else {
+  console.log(`fleet-latency-bench: no result (exit code ${codes['fleet-latency-bench']})`);
+}
+const throughput = readResult('fleet-throughput-bench') as FleetThroughputResult | undefined;
+if (throughput) {
+  console.log(
+    `fleet push 64 MiB / 3 curl uploads   ${fixed(throughput.ratio).padStart(6)}  (target <= ${throughput.target})   ${verdict(throughput.pass)}`,
+  );
+} else {
+  console.log(`fleet-throughput-bench: no result (exit code ${codes['fleet-throughput-bench']})`);
+}
+const enqueue = readResult('fleet-enqueue-bench') as FleetEnqueueResult | undefined;
+if (enqueue) {
+  const { enqueue: e, memory } = enqueue;
+  console.log(
+    `1000 node jobs enqueued              ${fixed(e.medianDispatcherMs, 0).padStart(6)} ms (target < ${e.targetMs})   ${verdict(e.pass)}` +
+      `   [dispatcher/addBulk ${fixed(e.ratioAddBulk)}]`,
+  );
+  if (memory) {
+    console.log(
+      `Redis growth beyond action records   ${fixed(memory.unexplainedBytes / 1024, 0).padStart(6)} KiB of ${fixed(memory.growth.total / 1024, 0)} KiB ` +
+        `(target < 10% or < 1 MiB)   ${verdict(memory.pass)}`,
+    );
+  }
+} else {
+  console.log(`fleet-enqueue-bench: no result (exit code ${codes['fleet-enqueue-bench']})`);
 }
 const worst = Math.max(...Object.values(codes));
 process.exit(worst === 0 ? 0 : worst === 1 ? 1 : 2);

@@ -76,6 +76,7 @@ export {
   ARTIFACT_OPS,
   artifactJobSchema,
   FINISHED_JOB_RETENTION,
+  QUEUE_EVENTS_MAX_LEN,
   NODE_JOB_ATTEMPTS,
   NODE_JOB_BACKOFF,
   nodeQueueName,

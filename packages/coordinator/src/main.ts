@@ -76,6 +76,7 @@ export async function startCoordinator(
     closers.push(() => queues.close());
     const metrics = createMetrics('coordinator');
     registerFleetGauges(metrics, nodes, queues);
+    for (const uid of await nodes.uids()) queues.node(uid);
     const fleet = createFleetService({
       redis,
       keys,
@@ -96,7 +97,7 @@ export async function startCoordinator(
       settings,
       modules: createRedisModuleStore(redis, keys),
       nodes,
-      removal: createNodeRemoval({ connection: queueConnection, keys, nodes, actions, logger }),
+      removal: createNodeRemoval({ queues, nodes, actions, logger }),
       fleet,
       blobs,
       actions,

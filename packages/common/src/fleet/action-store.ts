@@ -29,6 +29,10 @@ export interface ActionStore {
   trim(keep: number, maxAgeMs: number, now?: number): Promise<number>;
   /** Latest op per `<node uid>|<module_name>@<version>`. */
   nodeOps(): Promise<Map<string, NodeOpSummary>>;
+  /** Drops the latest-op entries this action still owns (a finished delete: nothing left to show). */
+  forgetOps(actionUid: string, ops: OpRecord[]): Promise<void>;
+  /** Drops every latest-op entry of a node that left the cluster. */
+  forgetNode(nodeUid: number): Promise<void>;
 }
 
 export const nodeOpKey = (nodeUid: number, moduleName: string, version: number) =>
@@ -38,6 +42,13 @@ const RECORD_OP = luaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+return 1`);
+
+const FORGET_OWNED = luaScript(`
+for i = 1, #ARGV - 1 do
+  local json = redis.call('HGET', KEYS[1], ARGV[i + 1])
+  if json and cjson.decode(json).action_uid == ARGV[1] then redis.call('HDEL', KEYS[1], ARGV[i + 1]) end
+end
 return 1`);
 
 export function createRedisActionStore(redis: Redis, keys: RedisKeys): ActionStore {
@@ -110,6 +121,20 @@ export function createRedisActionStore(redis: Redis, keys: RedisKeys): ActionSto
       for (const uid of doomed) tx.unlink(keys.action(uid));
       await tx.exec();
       return doomed.length;
+    },
+    async forgetOps(actionUid, ops) {
+      if (ops.length === 0) return;
+      const fields = ops.map(op => nodeOpKey(op.node_uid, op.module_name, op.version));
+      await FORGET_OWNED.run(redis, [keys.fleetNodeOps], [actionUid, ...fields]);
+    },
+    async forgetNode(nodeUid) {
+      let cursor = '0';
+      do {
+        const [next, entries] = await redis.hscan(keys.fleetNodeOps, cursor, 'MATCH', `${nodeUid}|*`, 'COUNT', 500);
+        cursor = next;
+        const fields = entries.filter((_entry, index) => index % 2 === 0);
+        if (fields.length > 0) await redis.hdel(keys.fleetNodeOps, ...fields);
+      } while (cursor !== '0');
     },
     async nodeOps() {
       const all = await redis.hgetall(keys.fleetNodeOps);

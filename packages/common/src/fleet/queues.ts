@@ -34,8 +34,15 @@ export type ArtifactJob = z.infer<typeof artifactJobSchema>;
 /** Retries for node jobs: a download can fail while the coordinator restarts. */
 export const NODE_JOB_ATTEMPTS = 5;
 export const NODE_JOB_BACKOFF = { type: 'exponential', delay: 1000 } as const;
-/** Finished jobs are trimmed: the action records keep the outcome. */
+/**
+ * Finished jobs are trimmed: the action records keep the outcome (a child's result stays in its
+ * parent's `processed` set, which the finalizer reads). Failed jobs are kept a while for the queue
+ * dashboard.
+ */
 export const FINISHED_JOB_RETENTION = {
-  removeOnComplete: { age: 3600, count: 1000 },
-  removeOnFail: { age: 24 * 3600, count: 1000 },
+  removeOnComplete: true,
+  removeOnFail: { age: 24 * 3600, count: 100 },
 } as const;
+
+/** Each queue's event stream is capped (BullMQ's default is 10,000 entries per queue). */
+export const QUEUE_EVENTS_MAX_LEN = 500;

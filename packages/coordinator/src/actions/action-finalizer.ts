@@ -50,6 +50,12 @@ export function startActionFinalizer(deps: {
       if (next && (next.status !== op.status || next.error !== op.error)) await actions.recordOp(actionUid, next);
     }
     await actions.markFinished(actionUid, Date.now());
+    // A node that deleted an artifact has nothing left to show for it in the fleet view.
+    const finished = await actions.get(actionUid);
+    await actions.forgetOps(
+      actionUid,
+      (finished?.ops ?? []).filter(op => op.op === 'delete' && op.status === 'completed'),
+    );
     if (stored.meta.dedupe_key)
       await RELEASE_INFLIGHT.run(redis, [keys.fleetInflight(stored.meta.dedupe_key)], [actionUid]);
     const trimmed = await actions.trim(ACTION_RETENTION.keep, ACTION_RETENTION.maxAgeMs);

@@ -1,13 +1,5 @@
-import {
-  artifactJobSchema,
-  NotFoundError,
-  nodeQueueName,
-  type ActionStore,
-  type Logger,
-  type RedisKeys,
-} from '@modfleet/common';
-import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { artifactJobSchema, NotFoundError, type ActionStore, type Logger } from '@modfleet/common';
+import type { NodeQueues } from '../fleet/node-queues.js';
 import type { NodeRegistry } from './node-registry.js';
 
 export interface NodeRemoval {
@@ -16,18 +8,16 @@ export interface NodeRemoval {
 }
 
 export function createNodeRemoval(deps: {
-  connection: Redis;
-  keys: RedisKeys;
+  queues: NodeQueues;
   nodes: NodeRegistry;
   actions: ActionStore;
   logger: Logger;
 }): NodeRemoval {
-  const { connection, keys, nodes, actions, logger } = deps;
+  const { queues, nodes, actions, logger } = deps;
   return {
     async remove(uid) {
       if (!(await nodes.remove(uid))) throw new NotFoundError('node_not_exist', `Node ${uid} does not exist`);
-      const queue = new Queue(nodeQueueName(uid), { connection, prefix: keys.queuePrefix });
-      queue.on('error', err => logger.error({ err, node_uid: uid }, 'node queue error'));
+      const queue = queues.node(uid);
       let cancelled = 0;
       try {
         const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized', 'active', 'waiting-children']);
@@ -48,9 +38,11 @@ export function createNodeRemoval(deps: {
           cancelled += 1;
         }
         await queue.obliterate({ force: true });
+        await actions.forgetNode(uid);
       } finally {
-        await queue.close();
+        await queues.forget(uid);
       }
+      logger.info({ node_uid: uid, cancelled }, 'node queue removed');
       return cancelled;
     },
   };

@@ -10,6 +10,7 @@ import {
 } from '@modfleet/common';
 import { Router } from 'express';
 import { z } from 'zod';
+import type { NodeQueues } from '../fleet/node-queues.js';
 import type { NodeRegistry } from './node-registry.js';
 import type { NodeRemoval } from './node-removal.js';
 
@@ -25,6 +26,7 @@ export interface NodeRoutesDeps {
   auth: Authenticator;
   nodes: NodeRegistry;
   removal: NodeRemoval;
+  queues: Pick<NodeQueues, 'node'>;
   clusterSecret: string;
   /** Called for a node that was not a member: it gets the fleet's artifacts. */
   onJoin: (nodeUid: number) => Promise<string | undefined>;
@@ -35,7 +37,7 @@ function parseUid(raw: string): number {
   return Number(raw);
 }
 
-export function nodeRoutes({ auth, nodes, removal, clusterSecret, onJoin }: NodeRoutesDeps): Router {
+export function nodeRoutes({ auth, nodes, removal, queues, clusterSecret, onJoin }: NodeRoutesDeps): Router {
   const router = Router();
   const canView = requirePermission(auth, 'view_cluster_modules');
 
@@ -65,6 +67,7 @@ export function nodeRoutes({ auth, nodes, removal, clusterSecret, onJoin }: Node
     }
     const registration = validateBody(registrationSchema, req.body, 'invalid_schema');
     const { node, joined } = await nodes.register(registration);
+    queues.node(node.uid); // caps the node queue's event stream before its first job
     const welcome_action_uid = joined ? await onJoin(node.uid) : undefined;
     req.log.info({ node_uid: node.uid, addr: node.addr, joined, welcome_action_uid }, 'node registered');
     res.json({ uid: node.uid, joined, ...(welcome_action_uid && { welcome_action_uid }) });
