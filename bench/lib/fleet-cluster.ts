@@ -240,7 +240,7 @@ export async function waitFinalized(
 
 export interface ChildTiming {
   node_uid: number;
-  /** BullMQ job fields, ms since the epoch: added (flow add), processedOn (worker pickup), finishedOn. */
+  /** From the queue's events, ms since the epoch: added (flow add), active (worker pickup), completed. */
   timestamp: number;
   processedOn: number;
   finishedOn: number;
@@ -249,39 +249,51 @@ export interface ChildTiming {
   result: string | undefined;
 }
 
-/** The BullMQ timestamps of each node job of an action (finished jobs are kept for 1 h / 1000 per queue). */
+/** Milliseconds since the epoch encoded in a Redis stream entry id (`<ms>-<seq>`). */
+function streamMs(id: string): number {
+  return Number(id.split('-')[0]);
+}
+
+/**
+ * The timeline of each node job of an action, read from its node queue's BullMQ events stream
+ * (`added` → `active` → `completed`): completed jobs are removed at once, but their events stay
+ * (the stream keeps the newest ~500 entries, so read right after the action finishes).
+ */
 export async function childTimings(redis: Redis, keys: RedisKeys, action: StoredAction): Promise<ChildTiming[]> {
-  const tx = redis.pipeline();
-  for (const op of action.ops) {
-    tx.hmget(
-      `${keys.queuePrefix}:node-${op.node_uid}:${action.meta.action_uid}-${op.key}`,
-      'timestamp',
-      'processedOn',
-      'finishedOn',
-      'attemptsMade',
-      'returnvalue',
-    );
-  }
-  const results = (await tx.exec()) ?? [];
-  return action.ops.map((op, index) => {
-    const [timestamp, processedOn, finishedOn, attemptsMade, returnvalue] = (results[index]?.[1] ?? []) as (
-      string | null
-    )[];
-    let result: string | undefined;
-    try {
-      result = returnvalue ? (JSON.parse(returnvalue) as { result?: string }).result : undefined;
-    } catch {
-      result = undefined;
-    }
-    return {
-      node_uid: op.node_uid,
-      timestamp: Number(timestamp),
-      processedOn: Number(processedOn),
-      finishedOn: Number(finishedOn),
-      attemptsMade: Number(attemptsMade ?? 0),
-      result,
-    };
-  });
+  return Promise.all(
+    action.ops.map(async op => {
+      const jobId = `${action.meta.action_uid}-${op.key}`;
+      const entries = await redis.xrevrange(`${keys.queuePrefix}:node-${op.node_uid}:events`, '+', '-', 'COUNT', 500);
+      const timing: ChildTiming = {
+        node_uid: op.node_uid,
+        timestamp: 0,
+        processedOn: 0,
+        finishedOn: 0,
+        attemptsMade: 0,
+        result: undefined,
+      };
+      for (const [id, flat] of entries) {
+        const fields = new Map<string, string>();
+        for (let index = 0; index + 1 < flat.length; index += 2) fields.set(flat[index]!, flat[index + 1]!);
+        if (fields.get('jobId') !== jobId) continue;
+        const at = streamMs(id);
+        const event = fields.get('event');
+        // Newest first: keep the earliest `added`, the latest `active` and `completed`.
+        if (event === 'added' || event === 'waiting') timing.timestamp = at;
+        else if (event === 'active' && timing.processedOn === 0) timing.processedOn = at;
+        else if (event === 'completed' && timing.finishedOn === 0) {
+          timing.finishedOn = at;
+          try {
+            timing.result = (JSON.parse(fields.get('returnvalue') ?? '{}') as { result?: string }).result;
+          } catch {
+            timing.result = undefined;
+          }
+        } else if (event === 'retries-exhausted' || event === 'failed') timing.attemptsMade += 1;
+      }
+      if (timing.timestamp === 0) timing.timestamp = timing.processedOn;
+      return timing;
+    }),
+  );
 }
 
 /** Nearest-rank percentile (p in 0-100). */
