@@ -14,28 +14,11 @@ import { loadCoordinatorConfig } from '@modfleet/coordinator';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SERVICE_OPTIONS } from '../../packages/cli/src/service-options.js';
+import { DESIGN_VARIABLES } from '../helpers/config-env.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'packages/cli/bin/modfleet.js');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
-
-/** DESIGN.md §4: every variable a service may read, by these exact names. */
-const DESIGN_VARIABLES = [
-  'REDIS_URL',
-  'MODFLEET_HOST',
-  'MODFLEET_PORT',
-  'MODFLEET_DATA_DIR',
-  'MODFLEET_PREFIX',
-  'MODFLEET_COORDINATOR_URL',
-  'MODFLEET_NODE_ID',
-  'MODFLEET_ADMIN_EMAIL',
-  'MODFLEET_ADMIN_PASSWORD',
-  'MODFLEET_CLUSTER_SECRET',
-  'MODFLEET_MAX_ARTIFACT_BYTES',
-  'MODFLEET_TLS_CERT',
-  'MODFLEET_TLS_KEY',
-  'LOG_LEVEL',
-];
 
 type Env = Record<string, string | undefined>;
 

@@ -1,37 +1,7 @@
 import { ConfigError, type Env } from '@modfleet/common';
 import { describe, expect, it } from 'vitest';
+import { recordingEnv, SERVICE_VARIABLES } from '../../../test/helpers/config-env.js';
 import { loadAgentConfig } from './config.js';
-
-/** DESIGN.md §4: the variables a service may read, by these exact names. */
-const DESIGN_VARIABLES = [
-  'REDIS_URL',
-  'MODFLEET_HOST',
-  'MODFLEET_PORT',
-  'MODFLEET_DATA_DIR',
-  'MODFLEET_PREFIX',
-  'MODFLEET_COORDINATOR_URL',
-  'MODFLEET_NODE_ID',
-  'MODFLEET_ADMIN_EMAIL',
-  'MODFLEET_ADMIN_PASSWORD',
-  'MODFLEET_CLUSTER_SECRET',
-  'MODFLEET_MAX_ARTIFACT_BYTES',
-  'MODFLEET_TLS_CERT',
-  'MODFLEET_TLS_KEY',
-  'MODFLEET_METRICS_PUBLIC',
-  'LOG_LEVEL',
-];
-
-/** An environment that records every variable name looked up in it. */
-function recordingEnv(values: Env = {}): { env: Env; read: Set<string> } {
-  const read = new Set<string>();
-  const env = new Proxy(values, {
-    get(target, name) {
-      if (typeof name === 'string') read.add(name);
-      return Reflect.get(target, name) as unknown;
-    },
-  });
-  return { env, read };
-}
 
 function configErrorOf(env: Env): ConfigError {
   try {
@@ -70,9 +40,9 @@ describe('loadAgentConfig', () => {
 
     loadAgentConfig(env);
 
-    expect([...read].filter(name => !DESIGN_VARIABLES.includes(name))).toEqual([]);
+    expect([...read].filter(name => !SERVICE_VARIABLES.includes(name))).toEqual([]);
     expect([...read].sort()).toEqual(
-      DESIGN_VARIABLES.filter(name => !['MODFLEET_ADMIN_EMAIL', 'MODFLEET_ADMIN_PASSWORD'].includes(name)).sort(),
+      SERVICE_VARIABLES.filter(name => !['MODFLEET_ADMIN_EMAIL', 'MODFLEET_ADMIN_PASSWORD'].includes(name)).sort(),
     );
   });
 
