@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '@modfleet/common';
+import { createLogger, type Role } from '@modfleet/common';
 import { startCoordinator } from '@modfleet/coordinator';
 import { ADMIN, coordinatorConfig, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
+import { createRoleUsers, NON_ADMIN_ROLES, VIEWER_ROLES } from '../helpers/role-users.js';
 import { api, basicAuth, type ApiResponse, type Credentials } from '../helpers/http.js';
-
-const NON_ADMIN_ROLES = ['cluster_member', 'cluster_viewer', 'db_member', 'db_viewer', 'user_manager', 'none'] as const;
-const VIEWER_ROLES = ['admin', 'cluster_member', 'cluster_viewer', 'db_member', 'db_viewer', 'user_manager'] as const;
-type Role = (typeof NON_ADMIN_ROLES)[number] | 'admin';
 
 interface ClusterSettings {
   name: string;
@@ -48,19 +45,7 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
   beforeAll(async () => {
     cluster = await startTestCluster({ nodes: 0 });
     base = cluster.coordinator.url;
-    users.admin = ADMIN;
-    await Promise.all(
-      NON_ADMIN_ROLES.map(async role => {
-        const credentials = { email: `${role}@test.local`, password: `${role}-password-1` };
-        const created = await api(`${base}/v1/users`, {
-          method: 'POST',
-          credentials: ADMIN,
-          json: { ...credentials, role },
-        });
-        expect(created.status).toBe(200);
-        users[role] = credentials;
-      }),
-    );
+    Object.assign(users, await createRoleUsers(base));
   });
 
   afterAll(async () => {

@@ -1,11 +1,9 @@
+import type { Role } from '@modfleet/common';
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
+import { createRoleUsers, NON_ADMIN_ROLES, VIEWER_ROLES } from '../helpers/role-users.js';
 import { api, basicAuth, type ApiResponse, type Credentials } from '../helpers/http.js';
-
-const NON_ADMIN_ROLES = ['cluster_member', 'cluster_viewer', 'db_member', 'db_viewer', 'user_manager', 'none'] as const;
-const VIEWER_ROLES = ['admin', 'cluster_member', 'cluster_viewer', 'db_member', 'db_viewer', 'user_manager'] as const;
-type Role = (typeof NON_ADMIN_ROLES)[number] | 'admin';
 
 const REQUIRED_FIELDS = [
   'module_name',
@@ -100,19 +98,7 @@ describe('CCS module objects (POST/DELETE /v2/modules/user-defined, GET /v1/modu
   beforeAll(async () => {
     cluster = await startTestCluster({ nodes: 0 });
     base = cluster.coordinator.url;
-    users.admin = ADMIN;
-    await Promise.all(
-      NON_ADMIN_ROLES.map(async role => {
-        const credentials = { email: `${role}@test.local`, password: `${role}-password-1` };
-        const created = await api(`${base}/v1/users`, {
-          method: 'POST',
-          credentials: ADMIN,
-          json: { ...credentials, role },
-        });
-        expect(created.status).toBe(200);
-        users[role] = credentials;
-      }),
-    );
+    Object.assign(users, await createRoleUsers(base));
   });
 
   afterAll(async () => {
