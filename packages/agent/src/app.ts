@@ -1,6 +1,7 @@
 import {
   createMetrics,
   errorMiddleware,
+  healthRoute,
   httpMetrics,
   metricsRoute,
   notFoundHandler,
@@ -35,11 +36,7 @@ export function createAgentApp(deps: AgentAppDeps): Express {
   app.set('etag', false);
   app.use(httpMetrics(metrics));
   app.use(requestLogger(deps.logger));
-  app.get('/healthz', async (_req, res) => {
-    const ok = await deps.healthy();
-    // The pid lets a supervisor (modfleet up) tell its own child from another program on the port.
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'redis_unavailable', pid: process.pid });
-  });
+  app.use(healthRoute(deps.healthy));
   app.use(metricsRoute(metrics, { open: deps.metricsOpen ?? false, auth: deps.auth }));
   app.use(artifactRoutes({ ...deps, metrics }));
   app.use(notFoundHandler());

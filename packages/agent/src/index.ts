@@ -2,5 +2,4 @@ export { createAgentApp, type AgentAppDeps } from './app.js';
 export { loadAgentConfig, type AgentConfig } from './config.js';
 export { startAgent, type RunningAgent } from './main.js';
 export { openDiskArtifactStore, type ArtifactStore, type InstallResult } from './artifacts/artifact-store.js';
-export { LOCAL_ARTIFACTS_PATH } from './artifacts/artifact-routes.js';
-export type { ArtifactListing, StoredArtifact } from './artifacts/artifact-types.js';
+export type { StoredArtifact } from './artifacts/artifact-types.js';

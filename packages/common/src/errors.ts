@@ -1,8 +1,4 @@
-/** RS error body: `{"error_code": "<snake_case>", "description": "<text>"}`. */
-export interface RsErrorBody {
-  error_code: string;
-  description: string;
-}
+import type { RsErrorBody } from './contract/views.js';
 
 export abstract class AppError extends Error {
   abstract readonly status: number;

@@ -9,8 +9,39 @@ export {
   ServiceUnavailableError,
   UnauthorizedError,
   isAppError,
-  type RsErrorBody,
 } from './errors.js';
+export {
+  pathTo,
+  routes,
+  type RouteParamNames,
+  type RouteParams,
+  type Routes,
+  type RouteTemplate,
+} from './contract/routes.js';
+export {
+  OP_STATUSES,
+  TERMINAL_OP_STATUSES,
+  type ActionAccepted,
+  type ActionObject,
+  type ActionStatus,
+  type OpStatus,
+  type PendingOp,
+} from './contract/action-object.js';
+export type {
+  ClusterSettingsView,
+  FleetArtifactView,
+  HealthAnswer,
+  LocalArtifactListing,
+  NodeArtifactState,
+  NodeArtifactView,
+  NodeRegistrationAnswer,
+  NodeRegistrationRequest,
+  NodeView,
+  RsErrorBody,
+  UploadedArtifact,
+  UserView,
+} from './contract/views.js';
+export type { ModuleObject } from './contract/module-object.js';
 export { PERMISSIONS, ROLES, roleHasPermission, type Permission, type Role } from './roles.js';
 export { redisKeys, type RedisKeys } from './redis-keys.js';
 export { createLogger, LOG_LEVELS, REDACTED_PATHS, type LogLevel, type Logger } from './logger.js';
@@ -67,6 +98,7 @@ export { TEMP_UPLOAD_PREFIX, writeHashedTempFile, type HashedUpload } from './ar
 export { acceptBody, jsonBody } from './http/body.js';
 export { ARTIFACT_FIELD, receiveArtifact, requireUploadedArtifact } from './http/receive-artifact.js';
 export { errorMiddleware, notFoundHandler } from './http/error-middleware.js';
+export { healthRoute } from './http/health-route.js';
 export { listen, onShutdownSignal, type ListenOptions, type RunningServer } from './http/http-server.js';
 export { REQUEST_ID_HEADER, requestLogger } from './http/request-logger.js';
 export { validateBody } from './http/validate-body.js';
@@ -83,15 +115,7 @@ export {
   type ArtifactJob,
   type ArtifactOpKind,
 } from './fleet/queues.js';
-export {
-  OP_STATUSES,
-  TERMINAL_OP_STATUSES,
-  type ActionMeta,
-  type ActionObject,
-  type ActionStatus,
-  type OpRecord,
-  type OpStatus,
-} from './fleet/action-types.js';
+export type { ActionMeta, OpRecord } from './fleet/action-types.js';
 export { actionStatus, toActionObject } from './fleet/action-status.js';
 export {
   createRedisActionStore,

@@ -1,5 +1,6 @@
 import {
   errorMiddleware,
+  healthRoute,
   httpMetrics,
   metricsRoute,
   notFoundHandler,
@@ -55,11 +56,7 @@ export function createCoordinatorApp(deps: CoordinatorAppDeps): Express {
   app.set('etag', false);
   app.use(httpMetrics(deps.metrics));
   app.use(requestLogger(deps.logger));
-  app.get('/healthz', async (_req, res) => {
-    const ok = await deps.healthy();
-    // The pid lets a supervisor (modfleet up) tell its own child from another program on the port.
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'redis_unavailable', pid: process.pid });
-  });
+  app.use(healthRoute(deps.healthy));
   // Fleet routes first: `/v2/modules/user-defined/artifacts/…` must not reach the CCS `/:uid` routes.
   app.use(fleetRoutes({ ...deps, uploadTempDir: deps.blobs.tempDir }));
   app.use(moduleRoutes(deps));

@@ -1,7 +1,5 @@
 export { createCoordinatorApp, type CoordinatorAppDeps } from './app.js';
 export { loadCoordinatorConfig, type CoordinatorConfig } from './config.js';
 export { startCoordinator, type RunningCoordinator } from './main.js';
-export { createRedisModuleStore, type ModuleObject, type ModuleStore } from './modules/module-store.js';
+export { createRedisModuleStore, type ModuleStore } from './modules/module-store.js';
 export { ensureAdmin, NoAdminError } from './users/bootstrap-admin.js';
-export type { FleetArtifactView, NodeArtifactState, NodeArtifactView } from './fleet/fleet-state.js';
-export type { NodeView } from './nodes/node-registry.js';

@@ -7,15 +7,15 @@ import {
   NotFoundError,
   requirePermission,
   requireUploadsAllowed,
+  routes,
   type Authenticator,
   type ClusterSettingsStore,
   type Metrics,
+  type UploadedArtifact,
 } from '@modfleet/common';
 import { Router } from 'express';
 import type { ArtifactStore } from './artifact-store.js';
 import { toListing } from './artifact-types.js';
-
-export const LOCAL_ARTIFACTS_PATH = '/v2/local/modules/user-defined/artifacts';
 
 export interface ArtifactRoutesDeps {
   auth: Authenticator;
@@ -28,12 +28,12 @@ export interface ArtifactRoutesDeps {
 export function artifactRoutes({ auth, settings, store, maxArtifactBytes, metrics }: ArtifactRoutesDeps): Router {
   const router = Router();
 
-  router.get(LOCAL_ARTIFACTS_PATH, requirePermission(auth, 'view_cluster_modules'), (_req, res) => {
+  router.get(routes.localArtifacts, requirePermission(auth, 'view_cluster_modules'), (_req, res) => {
     res.json(store.list().map(toListing));
   });
 
   router.post(
-    LOCAL_ARTIFACTS_PATH,
+    routes.localArtifacts,
     requirePermission(auth, 'manage_cluster_modules'),
     requireUploadsAllowed(settings),
     ...receiveArtifact(store.tempDir, maxArtifactBytes),
@@ -47,7 +47,8 @@ export function artifactRoutes({ auth, settings, store, maxArtifactBytes, metric
           { module_name: artifact.module_name, version: artifact.version, created },
           'artifact upload handled',
         );
-        res.json({ ...toListing(artifact), sha256: artifact.sha256, size: artifact.size });
+        const body: UploadedArtifact = { ...toListing(artifact), sha256: artifact.sha256, size: artifact.size };
+        res.json(body);
       } finally {
         await rm(upload.path, { force: true });
       }
@@ -55,7 +56,7 @@ export function artifactRoutes({ auth, settings, store, maxArtifactBytes, metric
   );
 
   router.delete(
-    `${LOCAL_ARTIFACTS_PATH}/:moduleName/:version`,
+    routes.localArtifact,
     requirePermission(auth, 'manage_cluster_modules'),
     async (req, res) => {
       const { moduleName, version } = req.params as { moduleName: string; version: string };

@@ -1,14 +1,7 @@
-import type { ModuleManifest } from '@modfleet/common';
-
-/** The RS listing entry for one artifact on this node. */
-export interface ArtifactListing {
-  module_name: string;
-  version: number;
-  dependencies: string[];
-}
+import type { LocalArtifactListing, ModuleManifest } from '@modfleet/common';
 
 /** What the store keeps beside each artifact's zip. */
-export interface StoredArtifact extends ArtifactListing {
+export interface StoredArtifact extends LocalArtifactListing {
   semantic_version: string;
   sha256: string;
   size: number;
@@ -17,6 +10,6 @@ export interface StoredArtifact extends ArtifactListing {
   manifest: ModuleManifest;
 }
 
-export function toListing(artifact: StoredArtifact): ArtifactListing {
+export function toListing(artifact: StoredArtifact): LocalArtifactListing {
   return { module_name: artifact.module_name, version: artifact.version, dependencies: artifact.dependencies };
 }

@@ -1,17 +1,14 @@
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
-import { SIGNATURE_HEADER, signRequest, writeHashedTempFile, type HashedUpload } from '@modfleet/common';
-
-export interface RegistrationRequest {
-  uid?: number | undefined;
-  addr: string;
-  instance_id: string;
-}
-
-export interface RegistrationResponse {
-  uid: number;
-  joined: boolean;
-}
+import {
+  routes,
+  SIGNATURE_HEADER,
+  signRequest,
+  writeHashedTempFile,
+  type HashedUpload,
+  type NodeRegistrationAnswer,
+  type NodeRegistrationRequest,
+} from '@modfleet/common';
 
 /** Raised for answers that retrying cannot fix (a refused signature, a uid held by another agent, a missing blob). */
 export class PermanentCoordinatorError extends Error {
@@ -25,7 +22,7 @@ export class PermanentCoordinatorError extends Error {
 }
 
 export interface CoordinatorClient {
-  register(request: RegistrationRequest): Promise<RegistrationResponse>;
+  register(request: NodeRegistrationRequest): Promise<NodeRegistrationAnswer>;
   /** Streams a blob into `tempDir`, hashing it on the way. */
   download(path: string, tempDir: string, onBytes: (total: number) => void): Promise<HashedUpload>;
 }
@@ -67,14 +64,14 @@ export function createCoordinatorClient(baseUrl: string, clusterSecret: string):
   const url = (path: string) => new URL(path, baseUrl).toString();
   return {
     async register(request) {
-      const path = '/internal/nodes/register';
+      const path = routes.nodeRegister;
       const res = await fetch(url(path), {
         method: 'POST',
         headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signRequest(clusterSecret, 'POST', path) },
         body: JSON.stringify(request),
       });
       if (!res.ok) throw await failure(res.status, res.body, 'node registration');
-      return (await res.json()) as RegistrationResponse;
+      return (await res.json()) as NodeRegistrationAnswer;
     },
     async download(path, tempDir, onBytes) {
       const res = await getStream(url(path), { [SIGNATURE_HEADER]: signRequest(clusterSecret, 'GET', path) });

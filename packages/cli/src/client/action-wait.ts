@@ -1,16 +1,14 @@
-import type { ActionObject } from '@modfleet/common';
+import { pathTo, routes, type ActionObject, type NodeView, type PendingOp } from '@modfleet/common';
 import { MultiBar, type SingleBar } from 'cli-progress';
 import { ApiError, ConnectionError, type ApiClient } from './api-client.js';
 import { EXIT_FAILED, EXIT_OK, QuietFailure, type ClientContext, type Io } from './client-context.js';
 import { colorsFor, plainColors, renderTable, toJson, type Colors, type OutStream } from './output.js';
 
-export type NodeOp = ActionObject['additional_info']['pending_ops'][string];
-
 export const TERMINAL_ACTION_STATUSES: readonly string[] = ['completed', 'failed'];
 
 export const isTerminal = (action: ActionObject) => TERMINAL_ACTION_STATUSES.includes(action.status);
 
-export const nodeEntries = (action: ActionObject): [string, NodeOp][] =>
+export const nodeEntries = (action: ActionObject): [string, PendingOp][] =>
   Object.entries(action.additional_info.pending_ops).sort(([a], [b]) => Number(a) - Number(b));
 
 /** 0 only when every node completed its op (an action with no op at all has nothing left undone). */
@@ -20,7 +18,7 @@ export function actionExitCode(action: ActionObject): number {
 }
 
 /** `failed after 5 attempts: <error>`, `queued (attempt 1 failed: <error>)`, `completed`. */
-export function describeOp(op: NodeOp): string {
+export function describeOp(op: PendingOp): string {
   switch (op.status) {
     case 'failed':
       return `failed after ${op.attempts} attempt${op.attempts === 1 ? '' : 's'}${op.error ? `: ${op.error}` : ''}`;
@@ -142,7 +140,7 @@ export async function pollAction(
   let failingSince: number | undefined;
   for (;;) {
     try {
-      last = await client.get<ActionObject>(`/v2/actions/${encodeURIComponent(actionUid)}`);
+      last = await client.get<ActionObject>(pathTo(routes.action, { uid: actionUid }));
       failingSince = undefined;
       options.onUpdate(last);
       if (isTerminal(last)) return { action: last, ended: true };
@@ -178,7 +176,7 @@ export function nodeSummaryTable(action: ActionObject, colors: Colors = plainCol
 }
 
 async function downNodes(client: ApiClient): Promise<number[]> {
-  const nodes = await client.get<{ uid: number; status: string }[]>('/v1/nodes');
+  const nodes = await client.get<Pick<NodeView, 'uid' | 'status'>[]>(routes.nodes);
   return nodes.filter(node => node.status !== 'active').map(node => node.uid);
 }
 

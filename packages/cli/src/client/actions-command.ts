@@ -1,4 +1,4 @@
-import type { ActionObject } from '@modfleet/common';
+import { pathTo, routes, type ActionObject } from '@modfleet/common';
 import type { Command } from 'commander';
 import { actionExitCode, isTerminal, nodeSummaryTable, pollAction } from './action-wait.js';
 import {
@@ -61,11 +61,11 @@ export function registerActionsCommand(program: Command, io: Io): void {
     await runClientCommand(io, flags, async ({ client, output }) => {
       if (uid === undefined) {
         if (flags.watch) throw new UsageError('usage', '--watch needs an action uid: modfleet actions <uid> --watch');
-        const actions = await client.get<ActionObject[]>('/v2/actions');
+        const actions = await client.get<ActionObject[]>(routes.actions);
         io.stdout.write(output === 'json' ? toJson(actions) : renderActionList(actions, colorsFor(io.stdout, io.env)));
         return 0;
       }
-      const path = `/v2/actions/${encodeURIComponent(uid)}`;
+      const path = pathTo(routes.action, { uid });
       const colors = colorsFor(io.stdout, io.env);
       if (!flags.watch) {
         const action = await client.get<ActionObject>(path);

@@ -1,12 +1,8 @@
+import { routes, type ActionAccepted, type FleetArtifactView } from '@modfleet/common';
 import type { Command } from 'commander';
 import { addClientOptions, clientCommand, runClientCommand, type ClientFlags, type Io } from './client-context.js';
 import { colorsFor, plainColors, renderTable, toJson, type Colors } from './output.js';
-import { addWaitOptions, FLEET_ARTIFACTS_PATH, followAction, type WaitFlags } from './push-command.js';
-
-import type { FleetArtifactView } from '@modfleet/coordinator';
-
-/** GET /v2/modules/user-defined/artifacts answers the coordinator's FleetArtifactView[]. */
-export type { FleetArtifactView };
+import { addWaitOptions, followAction, type WaitFlags } from './push-command.js';
 
 /** States that mean a node does not hold what the fleet says it should. */
 export const DRIFT_STATES: readonly string[] = ['mismatch', 'failed', 'missing'];
@@ -79,7 +75,7 @@ export function registerArtifactsCommands(program: Command, io: Io): void {
       .option('--check', 'exit 1 when any node drifts (mismatch, failed or missing)'),
   ).action(async (flags: ClientFlags & { check?: boolean }) => {
     await runClientCommand(io, flags, async ({ client, output }) => {
-      const view = await client.get<FleetArtifactView[]>(FLEET_ARTIFACTS_PATH);
+      const view = await client.get<FleetArtifactView[]>(routes.fleetArtifacts);
       io.stdout.write(output === 'json' ? toJson(view) : renderFleetMatrix(view, colorsFor(io.stdout, io.env)));
       return flags.check && findDrift(view).length > 0 ? 1 : 0;
     });
@@ -93,7 +89,7 @@ export function registerArtifactsCommands(program: Command, io: Io): void {
     ),
   ).action(async (flags: ClientFlags & WaitFlags) => {
     await runClientCommand(io, flags, async ctx => {
-      const { action_uid } = await ctx.client.post<{ action_uid: string }>(`${FLEET_ARTIFACTS_PATH}/sync`);
+      const { action_uid } = await ctx.client.post<ActionAccepted>(routes.fleetSync);
       return followAction(ctx, action_uid, flags);
     });
   });

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { pathTo, routes, type ModuleObject } from '@modfleet/common';
 import type { Command } from 'commander';
 import {
   addClientOptions,
@@ -9,18 +10,6 @@ import {
   type Io,
 } from './client-context.js';
 import { renderTable, toJson } from './output.js';
-
-/** The CCS module object, as far as the CLI shows it (GET /v1/modules answers more). */
-export interface ModuleObject {
-  uid: string;
-  module_name: string;
-  version: number;
-  semantic_version: string;
-  display_name?: string;
-  min_redis_version?: string;
-  capabilities?: string[];
-  [field: string]: unknown;
-}
 
 export function renderModules(modules: ModuleObject[]): string {
   if (modules.length === 0) return 'No module objects in the cluster.\n';
@@ -70,7 +59,7 @@ export function registerModulesCommand(program: Command, io: Io): void {
   ).action(async (file: string, flags: ClientFlags) => {
     await runClientCommand(io, flags, async ({ client, output }) => {
       const definition = await readModuleDefinition(file);
-      const created = await client.post<ModuleObject>('/v2/modules/user-defined', definition);
+      const created = await client.post<ModuleObject>(routes.userDefinedModules, definition);
       io.stdout.write(
         output === 'json'
           ? toJson(created)
@@ -83,7 +72,7 @@ export function registerModulesCommand(program: Command, io: Io): void {
     clientCommand(modules, 'list', io).alias('ls').description('GET /v1/modules: list the module objects'),
   ).action(async (flags: ClientFlags) => {
     await runClientCommand(io, flags, async ({ client, output }) => {
-      const list = await client.get<ModuleObject[]>('/v1/modules');
+      const list = await client.get<ModuleObject[]>(routes.modules);
       io.stdout.write(output === 'json' ? toJson(list) : renderModules(list));
     });
   });
@@ -94,7 +83,7 @@ export function registerModulesCommand(program: Command, io: Io): void {
       .description('DELETE /v2/modules/user-defined/<uid>: delete a module object (its artifacts stay, as in RS)'),
   ).action(async (uid: string, flags: ClientFlags) => {
     await runClientCommand(io, flags, async ({ client, output }) => {
-      const answer = await client.delete<unknown>(`/v2/modules/user-defined/${encodeURIComponent(uid)}`);
+      const answer = await client.delete<unknown>(pathTo(routes.userDefinedModule, { uid }));
       io.stdout.write(output === 'json' ? toJson(answer ?? {}) : `Deleted module object ${uid}\n`);
     });
   });

@@ -1,15 +1,7 @@
+import { routes, type NodeView } from '@modfleet/common';
 import type { Command } from 'commander';
 import { addClientOptions, clientCommand, runClientCommand, type ClientFlags, type Io } from './client-context.js';
 import { ago, colorsFor, plainColors, renderTable, toJson, type Colors } from './output.js';
-
-/** What GET /v1/nodes answers (the coordinator's NodeView). */
-export interface NodeView {
-  uid: number;
-  addr: string;
-  status: 'active' | 'down';
-  last_heartbeat: string | null;
-  registered_at?: string;
-}
 
 export function renderNodes(nodes: NodeView[], c: Colors = plainColors, now: number = Date.now()): string {
   if (nodes.length === 0) return 'No node has registered yet: start an agent with MODFLEET_COORDINATOR_URL set.\n';
@@ -29,7 +21,7 @@ export function registerNodesCommand(program: Command, io: Io): void {
     clientCommand(program, 'nodes', io).description('list the nodes (agents) registered with the coordinator'),
   ).action(async (flags: ClientFlags) => {
     await runClientCommand(io, flags, async ({ client, output }) => {
-      const nodes = await client.get<NodeView[]>('/v1/nodes');
+      const nodes = await client.get<NodeView[]>(routes.nodes);
       io.stdout.write(output === 'json' ? toJson(nodes) : renderNodes(nodes, colorsFor(io.stdout, io.env)));
     });
   });

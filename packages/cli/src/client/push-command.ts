@@ -1,5 +1,13 @@
 import { stat } from 'node:fs/promises';
-import { inspectArtifact, isAppError, moduleNameSchema, type InspectedArtifact } from '@modfleet/common';
+import {
+  inspectArtifact,
+  isAppError,
+  moduleNameSchema,
+  pathTo,
+  routes,
+  type ActionAccepted,
+  type InspectedArtifact,
+} from '@modfleet/common';
 import { Argument, InvalidArgumentError, Option, type Command } from 'commander';
 import { waitForAction } from './action-wait.js';
 import {
@@ -12,8 +20,6 @@ import {
   type Io,
 } from './client-context.js';
 import { formatBytes, toJson } from './output.js';
-
-export const FLEET_ARTIFACTS_PATH = '/v2/modules/user-defined/artifacts';
 
 export interface WaitFlags {
   wait: boolean;
@@ -107,8 +113,8 @@ export function registerPushCommand(program: Command, io: Io): void {
       io.stderr.write(
         `Pushing ${module_name}@${version} (${formatBytes(size)}) to ${flags.nodes ? `nodes ${flags.nodes}` : 'every node'} via ${ctx.client.baseUrl}\n`,
       );
-      const { action_uid } = await ctx.client.upload<{ action_uid: string }>(
-        FLEET_ARTIFACTS_PATH,
+      const { action_uid } = await ctx.client.upload<ActionAccepted>(
+        routes.fleetArtifacts,
         { path: file, field: 'module' },
         flags.nodes ? { nodes: flags.nodes } : {},
       );
@@ -125,8 +131,8 @@ export function registerPushCommand(program: Command, io: Io): void {
     ),
   ).action(async (name: string, version: number, flags: ClientFlags & WaitFlags) => {
     await runClientCommand(io, flags, async ctx => {
-      const { action_uid } = await ctx.client.delete<{ action_uid: string }>(
-        `${FLEET_ARTIFACTS_PATH}/${encodeURIComponent(name)}/${version}`,
+      const { action_uid } = await ctx.client.delete<ActionAccepted>(
+        pathTo(routes.fleetArtifact, { moduleName: name, version }),
       );
       return followAction(ctx, action_uid, flags);
     });

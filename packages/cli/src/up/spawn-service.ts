@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { routes, type HealthAnswer } from '@modfleet/common';
 
 const BIN = fileURLToPath(new URL('../../bin/modfleet.js', import.meta.url));
 
@@ -55,9 +56,9 @@ export async function waitHealthy(service: ServiceProcess, timeoutMs = 20_000): 
 /** The pid that answered a healthy /healthz, or undefined. */
 async function probe(url: string): Promise<number | undefined> {
   try {
-    const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
+    const res = await fetch(`${url}${routes.healthz}`, { signal: AbortSignal.timeout(1000) });
     if (!res.ok) return undefined;
-    const { pid } = (await res.json()) as { pid?: unknown };
+    const { pid } = (await res.json()) as Partial<HealthAnswer>;
     return typeof pid === 'number' ? pid : undefined;
   } catch {
     return undefined;

@@ -1,4 +1,4 @@
-import { redactRedisUrl } from '@modfleet/common';
+import { redactRedisUrl, routes } from '@modfleet/common';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { exitWithError } from '../fail.js';
 import { startLocalCluster, type LocalCluster } from './local-cluster.js';
@@ -42,9 +42,9 @@ function summary(cluster: LocalCluster): string {
     `  status page  ${cluster.coordinator.url}/ (log in with the admin login)`,
     '',
     'Try:',
-    `  curl -u '${email}:${password}' ${cluster.coordinator.url}/v1/nodes`,
-    `  curl -u '${email}:${password}' -F module=@custom-module.zip ${first}/v2/local/modules/user-defined/artifacts   # RS: one node`,
-    `  curl -u '${email}:${password}' -F module=@custom-module.zip ${cluster.coordinator.url}/v2/modules/user-defined/artifacts   # every node`,
+    `  curl -u '${email}:${password}' ${cluster.coordinator.url}${routes.nodes}`,
+    `  curl -u '${email}:${password}' -F module=@custom-module.zip ${first}${routes.localArtifacts}   # RS: one node`,
+    `  curl -u '${email}:${password}' -F module=@custom-module.zip ${cluster.coordinator.url}${routes.fleetArtifacts}   # every node`,
     '',
     'Ctrl-C stops the cluster.',
     '',

@@ -1,12 +1,13 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import type { ClusterSettingsView } from '../contract/views.js';
 import type { RedisKeys } from '../redis-keys.js';
 
 export const clusterSettingsSchema = z.strictObject({
   name: z.string().min(1).max(256),
   allow_modules_upload: z.boolean(),
-});
-export type ClusterSettings = z.infer<typeof clusterSettingsSchema>;
+}) satisfies z.ZodType<ClusterSettingsView>;
+export type ClusterSettings = ClusterSettingsView;
 export const clusterSettingsPatchSchema = clusterSettingsSchema.partial();
 export type ClusterSettingsPatch = z.infer<typeof clusterSettingsPatchSchema>;
 

@@ -1,18 +1,11 @@
 import { z } from 'zod';
+import type { UserView } from '../contract/views.js';
 import { ROLES } from '../roles.js';
 
 export const roleSchema = z.enum(ROLES);
 
 /** What the API returns for a user: never the password or its hash. */
-export interface PublicUser {
-  uid: number;
-  email: string;
-  name: string;
-  role: z.infer<typeof roleSchema>;
-  auth_method: 'regular';
-  status: 'active';
-  password_issue_date: string;
-}
+export type PublicUser = UserView;
 
 export interface UserRecord extends PublicUser {
   password_hash: string;

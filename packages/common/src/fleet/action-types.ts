@@ -1,8 +1,5 @@
+import type { OpStatus } from '../contract/action-object.js';
 import type { ArtifactOpKind } from './queues.js';
-
-export const OP_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
-export type OpStatus = (typeof OP_STATUSES)[number];
-export const TERMINAL_OP_STATUSES: readonly OpStatus[] = ['completed', 'failed', 'cancelled'];
 
 /** One operation of an action on one node. */
 export interface OpRecord {
@@ -18,8 +15,6 @@ export interface OpRecord {
   error: string | null;
 }
 
-export type ActionStatus = 'queued' | 'running' | 'completed' | 'failed';
-
 export interface ActionMeta {
   action_uid: string;
   name: string;
@@ -31,20 +26,4 @@ export interface ActionMeta {
   dedupe_key?: string;
   /** Set once the parent job has reconciled every op. */
   finished_at?: number;
-}
-
-/** The RS v2 action object, with modfleet's per-node ops. */
-export interface ActionObject {
-  action_uid: string;
-  action_type: 'task';
-  name: string;
-  status: ActionStatus;
-  progress: number;
-  creation_time: number;
-  additional_info: {
-    description: string;
-    object_type: string;
-    object_uid: string;
-    pending_ops: Record<string, { status: OpStatus; progress: number; attempts: number; error: string | null }>;
-  };
 }

@@ -6,8 +6,8 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   ServiceUnavailableError,
-  type RsErrorBody,
 } from '../errors.js';
+import type { RsErrorBody } from '../contract/views.js';
 
 /** Errors thrown by body parsers and multer, turned into the client errors they are. */
 function fromLibraryError(err: unknown): AppError | undefined {

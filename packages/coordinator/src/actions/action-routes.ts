@@ -2,6 +2,7 @@ import {
   NotAcceptableError,
   NotFoundError,
   requirePermission,
+  routes,
   toActionObject,
   type ActionStore,
   type Authenticator,
@@ -25,11 +26,11 @@ export function actionRoutes({ auth, actions }: { auth: Authenticator; actions: 
   const router = Router();
   const canView = requirePermission(auth, 'view_status_of_cluster_action');
 
-  router.get('/v2/actions', canView, async (req, res) => {
+  router.get(routes.actions, canView, async (req, res) => {
     res.json((await actions.list(parseLimit(req.query.limit))).map(({ meta, ops }) => toActionObject(meta, ops)));
   });
 
-  router.get('/v2/actions/:uid', canView, async (req, res) => {
+  router.get(routes.action, canView, async (req, res) => {
     const stored = await actions.get(req.params.uid as string);
     if (!stored) throw new NotFoundError('action_not_exist', `Action ${req.params.uid as string} does not exist`);
     res.json(toActionObject(stored.meta, stored.ops));

@@ -1,12 +1,10 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import { requirePermission, type Authenticator } from '@modfleet/common';
+import { requirePermission, routes, type Authenticator } from '@modfleet/common';
 import { Router } from 'express';
 import type { NodeQueues } from '../fleet/node-queues.js';
 import type { NodeRegistry } from '../nodes/node-registry.js';
-
-export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
 /** bull-board over every node queue and the actions queue, for admins only. */
 export function queueDashboardRoutes({
@@ -18,11 +16,11 @@ export function queueDashboardRoutes({
   nodes: NodeRegistry;
   queues: NodeQueues;
 }): Router {
-  const serverAdapter = new ExpressAdapter().setBasePath(QUEUE_DASHBOARD_PATH);
+  const serverAdapter = new ExpressAdapter().setBasePath(routes.queueDashboard);
   const board = createBullBoard({ queues: [new BullMQAdapter(queues.actions)], serverAdapter });
   let shown = '';
   const router = Router();
-  router.use(QUEUE_DASHBOARD_PATH, requirePermission(auth, 'view_queue_dashboard'), async (_req, _res, next) => {
+  router.use(routes.queueDashboard, requirePermission(auth, 'view_queue_dashboard'), async (_req, _res, next) => {
     // Nodes join and leave: show exactly the current ones.
     const uids = await nodes.uids();
     if (uids.join(',') !== shown) {
@@ -31,6 +29,6 @@ export function queueDashboardRoutes({
     }
     next();
   });
-  router.use(QUEUE_DASHBOARD_PATH, serverAdapter.getRouter() as Router);
+  router.use(routes.queueDashboard, serverAdapter.getRouter() as Router);
   return router;
 }

@@ -2,6 +2,7 @@ import {
   clusterSettingsPatchSchema,
   jsonBody,
   requirePermission,
+  routes,
   validateBody,
   type Authenticator,
   type ClusterSettingsStore,
@@ -16,11 +17,11 @@ export interface ClusterRoutesDeps {
 export function clusterRoutes({ auth, settings }: ClusterRoutesDeps): Router {
   const router = Router();
 
-  router.get('/v1/cluster', requirePermission(auth, 'view_cluster_info'), async (_req, res) => {
+  router.get(routes.cluster, requirePermission(auth, 'view_cluster_info'), async (_req, res) => {
     res.json(await settings.get());
   });
 
-  router.put('/v1/cluster', requirePermission(auth, 'update_cluster'), ...jsonBody(), async (req, res) => {
+  router.put(routes.cluster, requirePermission(auth, 'update_cluster'), ...jsonBody(), async (req, res) => {
     const patch = validateBody(clusterSettingsPatchSchema, req.body, 'invalid_schema');
     const updated = await settings.update(patch);
     req.log.info({ patch }, 'cluster settings updated');

@@ -1,6 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import {
   NotFoundError,
+  routes,
   SIGNATURE_HEADER,
   UnauthorizedError,
   verifyRequestSignature,
@@ -20,7 +21,7 @@ export function blobRoutes({
   metrics: Metrics;
 }): Router {
   const router = Router();
-  router.get('/internal/blobs/:sha256', async (req, res) => {
+  router.get(routes.blob, async (req, res) => {
     if (!verifyRequestSignature(clusterSecret, 'GET', req.path, req.headers[SIGNATURE_HEADER] as string | undefined)) {
       throw new UnauthorizedError('Blob downloads need a request signed with the cluster secret');
     }

@@ -11,8 +11,6 @@ export interface BlobStore {
   remove(sha256: string): Promise<void>;
 }
 
-export const blobPath = (sha256: string) => `/internal/blobs/${sha256}`;
-
 /** Uploaded artifacts, content-addressed on the coordinator's disk and streamed to agents. */
 export async function openDiskBlobStore(dataDir: string): Promise<BlobStore> {
   const blobsDir = join(dataDir, 'blobs');

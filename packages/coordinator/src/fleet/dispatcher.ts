@@ -5,6 +5,8 @@ import {
   NODE_JOB_ATTEMPTS,
   NODE_JOB_BACKOFF,
   nodeQueueName,
+  pathTo,
+  routes,
   type ActionMeta,
   type ActionStore,
   type ArtifactJob,
@@ -15,7 +17,6 @@ import {
 } from '@modfleet/common';
 import type { FlowProducer } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { blobPath } from './blob-store.js';
 
 export interface PlannedOp {
   node_uid: number;
@@ -125,7 +126,7 @@ export function createDispatcher(deps: {
             op: op.op,
             module_name: op.module_name,
             version: op.version,
-            ...(planned.sha256 && { sha256: planned.sha256, url: blobPath(planned.sha256) }),
+            ...(planned.sha256 && { sha256: planned.sha256, url: pathTo(routes.blob, { sha256: planned.sha256 }) }),
             ...(planned.size !== undefined && { size: planned.size }),
             ...(planned.replace && { replace: true }),
           };

@@ -8,14 +8,14 @@ import {
   requirePermission,
   requireUploadedArtifact,
   requireUploadsAllowed,
+  routes,
+  type ActionAccepted,
   type Authenticator,
   type ClusterSettingsStore,
   type Metrics,
 } from '@modfleet/common';
 import { Router, type Request } from 'express';
 import type { FleetService } from './fleet-service.js';
-
-export const FLEET_ARTIFACTS_PATH = '/v2/modules/user-defined/artifacts';
 
 export interface FleetRoutesDeps {
   auth: Authenticator;
@@ -48,12 +48,12 @@ export function fleetRoutes({
   const router = Router();
   const canManage = requirePermission(auth, 'manage_cluster_modules');
 
-  router.get(FLEET_ARTIFACTS_PATH, requirePermission(auth, 'view_cluster_modules'), async (_req, res) => {
+  router.get(routes.fleetArtifacts, requirePermission(auth, 'view_cluster_modules'), async (_req, res) => {
     res.json(await fleet.view());
   });
 
   router.post(
-    FLEET_ARTIFACTS_PATH,
+    routes.fleetArtifacts,
     canManage,
     requireUploadsAllowed(settings),
     ...receiveArtifact(uploadTempDir, maxArtifactBytes),
@@ -73,20 +73,20 @@ export function fleetRoutes({
           },
           'fleet push accepted',
         );
-        res.status(202).json({ action_uid });
+        res.status(202).json({ action_uid } satisfies ActionAccepted);
       } finally {
         await rm(upload.path, { force: true });
       }
     },
   );
 
-  router.post(`${FLEET_ARTIFACTS_PATH}/sync`, canManage, async (req, res) => {
+  router.post(routes.fleetSync, canManage, async (req, res) => {
     const action_uid = await fleet.sync();
     req.log.info({ action_uid }, 'fleet sync started');
-    res.status(202).json({ action_uid });
+    res.status(202).json({ action_uid } satisfies ActionAccepted);
   });
 
-  router.delete(`${FLEET_ARTIFACTS_PATH}/:moduleName/:version`, canManage, async (req, res) => {
+  router.delete(routes.fleetArtifact, canManage, async (req, res) => {
     const { moduleName, version } = req.params as { moduleName: string; version: string };
     if (!moduleNameSchema.safeParse(moduleName).success || !/^\d{1,10}$/.test(version)) {
       throw new NotFoundError(
@@ -96,7 +96,7 @@ export function fleetRoutes({
     }
     const action_uid = await fleet.remove(moduleName, Number(version));
     req.log.info({ action_uid, module_name: moduleName, version }, 'fleet delete accepted');
-    res.status(202).json({ action_uid });
+    res.status(202).json({ action_uid } satisfies ActionAccepted);
   });
 
   return router;

@@ -3,6 +3,7 @@ import {
   NotFoundError,
   readInventory,
   type ActionStore,
+  type FleetArtifactView,
   type HashedUpload,
   type InspectedArtifact,
   type RedisKeys,
@@ -12,7 +13,7 @@ import type { NodeRegistry } from '../nodes/node-registry.js';
 import type { BlobStore } from './blob-store.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { FleetArtifacts } from './fleet-artifacts.js';
-import { fleetView, planSync, type FleetArtifactView, type FleetSnapshot } from './fleet-state.js';
+import { fleetView, planSync, type FleetSnapshot } from './fleet-state.js';
 
 export interface FleetService {
   push(upload: HashedUpload, inspected: InspectedArtifact, nodes: number[] | undefined): Promise<string>;

@@ -1,26 +1,12 @@
-import { artifactKey, nodeOpKey, type NodeOpSummary } from '@modfleet/common';
+import {
+  artifactKey,
+  nodeOpKey,
+  type FleetArtifactView,
+  type NodeArtifactView,
+  type NodeOpSummary,
+} from '@modfleet/common';
 import type { PlannedOp } from './dispatcher.js';
 import { targetsNode, type FleetArtifact } from './fleet-artifacts.js';
-
-export type NodeArtifactState = 'installed' | 'pending' | 'missing' | 'mismatch' | 'failed' | 'not_targeted';
-
-export interface NodeArtifactView {
-  state: NodeArtifactState;
-  sha256?: string;
-  action_uid?: string;
-  error?: string;
-}
-
-export interface FleetArtifactView {
-  module_name: string;
-  version: number;
-  /** false for an artifact found on nodes that the fleet never pushed (a local upload). */
-  in_fleet: boolean;
-  sha256: string | null;
-  size: number | null;
-  target_nodes: 'all' | number[];
-  nodes: Record<string, NodeArtifactView>;
-}
 
 export interface FleetSnapshot {
   artifacts: FleetArtifact[];

@@ -4,6 +4,7 @@ import {
   NotFoundError,
   requirePermission,
   requireUploadsAllowed,
+  routes,
   validateBody,
   type Authenticator,
   type ClusterSettingsStore,
@@ -21,18 +22,18 @@ export interface ModuleRoutesDeps {
 export function moduleRoutes({ auth, settings, modules }: ModuleRoutesDeps): Router {
   const router = Router();
 
-  router.get('/v1/modules', requirePermission(auth, 'view_cluster_modules'), async (_req, res) => {
+  router.get(routes.modules, requirePermission(auth, 'view_cluster_modules'), async (_req, res) => {
     res.json(await modules.list());
   });
 
-  router.get('/v1/modules/:uid', requirePermission(auth, 'view_cluster_modules'), async (req, res) => {
+  router.get(routes.module, requirePermission(auth, 'view_cluster_modules'), async (req, res) => {
     const module = await modules.get(req.params.uid as string);
     if (!module) throw new NotFoundError('module_not_exist', `Module ${req.params.uid as string} does not exist`);
     res.json(module);
   });
 
   router.post(
-    '/v2/modules/user-defined',
+    routes.userDefinedModules,
     requirePermission(auth, 'manage_cluster_modules'),
     requireUploadsAllowed(settings),
     ...jsonBody(),
@@ -48,7 +49,7 @@ export function moduleRoutes({ auth, settings, modules }: ModuleRoutesDeps): Rou
   );
 
   router.delete(
-    '/v2/modules/user-defined/:uid',
+    routes.userDefinedModule,
     requirePermission(auth, 'manage_cluster_modules'),
     async (req, res) => {
       const uid = req.params.uid as string;

@@ -1,24 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { NotAcceptableError, type ModuleDefinition, type RedisKeys, luaScript } from '@modfleet/common';
+import { NotAcceptableError, type ModuleDefinition, type ModuleObject, type RedisKeys, luaScript } from '@modfleet/common';
 import type { Redis } from 'ioredis';
-
-/** RS module object (objects/module.md): the definition plus the fields RS fills in. */
-export type ModuleObject = ModuleDefinition & {
-  uid: string;
-  author: string;
-  description: string;
-  email: string;
-  homepage: string;
-  license: string;
-  capability_name: string;
-  compatible_redis_version: string;
-  config_command: string;
-  module_file: string;
-  crdb: Record<string, unknown>;
-  dependencies: Record<string, unknown>;
-  is_bundled: boolean;
-  bigstore_version_2_support: boolean;
-};
 
 export interface ModuleStore {
   list(): Promise<ModuleObject[]>;

@@ -1,4 +1,4 @@
-import { ConflictError, type RedisKeys, luaScript } from '@modfleet/common';
+import { ConflictError, type NodeRegistrationRequest, type NodeView, type RedisKeys, luaScript } from '@modfleet/common';
 import type { Redis } from 'ioredis';
 
 /** A node is `down` once it has missed heartbeats for this long. */
@@ -11,14 +11,6 @@ export interface NodeRecord {
   registered_at: string;
 }
 
-export interface NodeView {
-  uid: number;
-  addr: string;
-  status: 'active' | 'down';
-  last_heartbeat: string | null;
-  registered_at: string;
-}
-
 export interface Registration {
   node: NodeRecord;
   /** true when this uid was not a member before (first start, or rejoining after removal). */
@@ -26,7 +18,7 @@ export interface Registration {
 }
 
 export interface NodeRegistry {
-  register(request: { uid?: number | undefined; addr: string; instance_id: string }): Promise<Registration>;
+  register(request: NodeRegistrationRequest): Promise<Registration>;
   list(): Promise<NodeView[]>;
   get(uid: number): Promise<NodeView | undefined>;
   uids(): Promise<number[]>;

@@ -2,11 +2,14 @@ import {
   jsonBody,
   NotFoundError,
   requirePermission,
+  routes,
   SIGNATURE_HEADER,
   UnauthorizedError,
   validateBody,
   verifyRequestSignature,
   type Authenticator,
+  type NodeRegistrationAnswer,
+  type NodeRegistrationRequest,
 } from '@modfleet/common';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -14,13 +17,11 @@ import type { NodeQueues } from '../fleet/node-queues.js';
 import type { NodeRegistry } from './node-registry.js';
 import type { NodeRemoval } from './node-removal.js';
 
-export const REGISTER_PATH = '/internal/nodes/register';
-
 const registrationSchema = z.strictObject({
   uid: z.number().int().positive().optional(),
   addr: z.url({ protocol: /^https?$/ }),
   instance_id: z.string().min(8).max(128),
-});
+}) satisfies z.ZodType<NodeRegistrationRequest>;
 
 export interface NodeRoutesDeps {
   auth: Authenticator;
@@ -41,27 +42,27 @@ export function nodeRoutes({ auth, nodes, removal, queues, clusterSecret, onJoin
   const router = Router();
   const canView = requirePermission(auth, 'view_cluster_modules');
 
-  router.get('/v1/nodes', canView, async (_req, res) => {
+  router.get(routes.nodes, canView, async (_req, res) => {
     res.json(await nodes.list());
   });
 
-  router.get('/v1/nodes/:uid', canView, async (req, res) => {
+  router.get(routes.node, canView, async (req, res) => {
     const uid = parseUid(req.params.uid as string);
     const node = await nodes.get(uid);
     if (!node) throw new NotFoundError('node_not_exist', `Node ${uid} does not exist`);
     res.json(node);
   });
 
-  router.delete('/v1/nodes/:uid', requirePermission(auth, 'update_node'), async (req, res) => {
+  router.delete(routes.node, requirePermission(auth, 'update_node'), async (req, res) => {
     const uid = parseUid(req.params.uid as string);
     const cancelled = await removal.remove(uid);
     req.log.info({ node_uid: uid, cancelled }, 'node removed from the cluster');
     res.json({});
   });
 
-  router.post(REGISTER_PATH, ...jsonBody(), async (req, res) => {
+  router.post(routes.nodeRegister, ...jsonBody(), async (req, res) => {
     if (
-      !verifyRequestSignature(clusterSecret, 'POST', REGISTER_PATH, req.headers[SIGNATURE_HEADER] as string | undefined)
+      !verifyRequestSignature(clusterSecret, 'POST', routes.nodeRegister, req.headers[SIGNATURE_HEADER] as string | undefined)
     ) {
       throw new UnauthorizedError('Node registration needs a request signed with the cluster secret');
     }
@@ -70,7 +71,8 @@ export function nodeRoutes({ auth, nodes, removal, queues, clusterSecret, onJoin
     queues.node(node.uid); // caps the node queue's event stream before its first job
     const welcome_action_uid = joined ? await onJoin(node.uid) : undefined;
     req.log.info({ node_uid: node.uid, addr: node.addr, joined, welcome_action_uid }, 'node registered');
-    res.json({ uid: node.uid, joined, ...(welcome_action_uid && { welcome_action_uid }) });
+    const answer: NodeRegistrationAnswer = { uid: node.uid, joined, ...(welcome_action_uid && { welcome_action_uid }) };
+    res.json(answer);
   });
 
   return router;

@@ -5,6 +5,7 @@ import {
   jsonBody,
   NotFoundError,
   requirePermission,
+  routes,
   toPublicUser,
   updateUserSchema,
   validateBody,
@@ -45,15 +46,15 @@ export function userRoutes({ auth, users }: UserRoutesDeps): Router {
     res.json(user);
   };
 
-  router.get('/v1/users', canView, async (_req, res) => {
+  router.get(routes.users, canView, async (_req, res) => {
     res.json((await users.list()).map(toPublicUser));
   });
 
-  router.get('/v1/users/:uid', canView, async (req, res) => {
+  router.get(routes.user, canView, async (req, res) => {
     res.json(toPublicUser(await existing(parseUid(req.params.uid as string))));
   });
 
-  router.post('/v1/users', canManage, ...jsonBody(), async (req, res) => {
+  router.post(routes.users, canManage, ...jsonBody(), async (req, res) => {
     const input = validateBody(createUserSchema, req.body, 'invalid_schema');
     refuseAdminChangeByNonAdmin(currentUser(res), input.role);
     const user = toPublicUser(await users.create(input));
@@ -61,7 +62,7 @@ export function userRoutes({ auth, users }: UserRoutesDeps): Router {
     afterChange(res, user);
   });
 
-  router.put('/v1/users/:uid', canManage, ...jsonBody(), async (req, res) => {
+  router.put(routes.user, canManage, ...jsonBody(), async (req, res) => {
     const uid = parseUid(req.params.uid as string);
     const patch = validateBody(updateUserSchema, req.body, 'invalid_schema');
     const target = await existing(uid);
@@ -71,7 +72,7 @@ export function userRoutes({ auth, users }: UserRoutesDeps): Router {
     afterChange(res, user);
   });
 
-  router.delete('/v1/users/:uid', canManage, async (req, res) => {
+  router.delete(routes.user, canManage, async (req, res) => {
     const uid = parseUid(req.params.uid as string);
     const target = await existing(uid);
     refuseAdminChangeByNonAdmin(currentUser(res), target.role);

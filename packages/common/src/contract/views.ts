@@ -1,0 +1,94 @@
+// What the coordinator and agents answer, as the wire carries it (JSON): the one definition that
+// the services, the CLI, the status page and the tests share.
+import type { Role } from '../roles.js';
+
+/** Every error body, as RS sends it: `{"error_code": "<snake_case>", "description": "<text>"}`. */
+export interface RsErrorBody {
+  error_code: string;
+  description: string;
+}
+
+/** GET /healthz: the pid lets a supervisor (modfleet up) tell its own child from another program on the port. */
+export interface HealthAnswer {
+  status: 'ok' | 'redis_unavailable';
+  pid: number;
+}
+
+/** GET /v1/nodes, /v1/nodes/<uid>. */
+export interface NodeView {
+  uid: number;
+  /** The agent's advertised base URL. */
+  addr: string;
+  status: 'active' | 'down';
+  last_heartbeat: string | null;
+  registered_at: string;
+}
+
+export type NodeArtifactState = 'installed' | 'pending' | 'missing' | 'mismatch' | 'failed' | 'not_targeted';
+
+/** One node's entry under `nodes` in the fleet view. */
+export interface NodeArtifactView {
+  state: NodeArtifactState;
+  sha256?: string;
+  action_uid?: string;
+  error?: string;
+}
+
+/** GET /v2/modules/user-defined/artifacts: one artifact against every node. */
+export interface FleetArtifactView {
+  module_name: string;
+  version: number;
+  /** false for an artifact found on nodes that the fleet never pushed (a local upload). */
+  in_fleet: boolean;
+  sha256: string | null;
+  size: number | null;
+  target_nodes: 'all' | number[];
+  /** Keyed by node uid. */
+  nodes: Record<string, NodeArtifactView>;
+}
+
+/** GET /v2/local/modules/user-defined/artifacts: one entry per artifact on the node (the RS shape). */
+export interface LocalArtifactListing {
+  module_name: string;
+  version: number;
+  dependencies: string[];
+}
+
+/** 200 body of POST /v2/local/modules/user-defined/artifacts. */
+export interface UploadedArtifact extends LocalArtifactListing {
+  sha256: string;
+  size: number;
+}
+
+/** GET/PUT /v1/cluster. */
+export interface ClusterSettingsView {
+  name: string;
+  allow_modules_upload: boolean;
+}
+
+/** /v1/users answers: never the password or its hash. */
+export interface UserView {
+  uid: number;
+  email: string;
+  name: string;
+  role: Role;
+  auth_method: 'regular';
+  status: 'active';
+  password_issue_date: string;
+}
+
+/** Body of POST /internal/nodes/register, signed with the cluster secret. */
+export interface NodeRegistrationRequest {
+  /** A uid the agent claims (MODFLEET_NODE_ID); the coordinator assigns one otherwise. */
+  uid?: number | undefined;
+  addr: string;
+  instance_id: string;
+}
+
+export interface NodeRegistrationAnswer {
+  uid: number;
+  /** true when this uid was not a member before (first start, or rejoining after removal). */
+  joined: boolean;
+  /** The action that brings a joining node up to the fleet's artifacts. */
+  welcome_action_uid?: string;
+}
