@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { routes, type NodeView } from '@modfleet/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { api, artifactForm } from '../helpers/http.js';
@@ -18,8 +19,6 @@ const SKIP_REASON = `no Chromium at ${CHROMIUM} (install it with: apt-get instal
 const SCREENSHOT = process.env.UPDATE_SCREENSHOT
   ? fileURLToPath(new URL('../../docs/status-page.png', import.meta.url))
   : join(tmpdir(), 'modfleet-status-page.png');
-const FLEET_ARTIFACTS = '/v2/modules/user-defined/artifacts';
-const LOCAL_ARTIFACTS = '/v2/local/modules/user-defined/artifacts';
 const WAIT_MS = 15_000;
 
 /** Without the background-networking flags Chromium keeps calling out to Google services. */
@@ -33,11 +32,6 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-
-interface NodeView {
-  uid: number;
-  status: string;
-}
 
 if (!HAS_CHROMIUM) console.warn(`status-page browser tests skipped: ${SKIP_REASON}`);
 
@@ -61,7 +55,7 @@ describe('status page', () => {
     cluster = await startTestCluster({ nodes: 2 });
     url = cluster.coordinator.url;
     await until('both agents to be active', async () => {
-      const { body } = await api<NodeView[]>(`${url}/v1/nodes`, { credentials: ADMIN });
+      const { body } = await api<NodeView[]>(`${url}${routes.nodes}`, { credentials: ADMIN });
       return body.length === 2 && body.every(node => node.status === 'active') ? true : undefined;
     });
     if (HAS_CHROMIUM)
@@ -114,8 +108,13 @@ describe('status page', () => {
   it('serves the shell at / without credentials, with its security headers, while the API still wants them', async () => {
     const res = await fetch(`${url}/`);
     const html = await res.text();
-    const assets = await Promise.all(['/app.js', '/style.css'].map(path => fetch(`${url}${path}`)));
-    const anonymousApi = await fetch(`${url}/v1/nodes`);
+    const assets = await Promise.all(
+      ['/app.js', '/style.css', '/fleet-panel.js', '/contract/routes.js'].map(path => fetch(`${url}${path}`)),
+    );
+    const unserved = await Promise.all(
+      ['/contract/routes.d.ts', '/contract/routes.js.map', '/tsconfig.json'].map(path => fetch(`${url}${path}`)),
+    );
+    const anonymousApi = await fetch(`${url}${routes.nodes}`);
 
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
@@ -124,8 +123,11 @@ describe('status page', () => {
     expect(res.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
-    expect(assets.map(asset => asset.status)).toEqual([200, 200]);
+    expect(assets.map(asset => asset.status)).toEqual([200, 200, 200, 200]);
     expect(assets[0]?.headers.get('content-type')).toMatch(/javascript/);
+    expect(assets[3]?.headers.get('content-type')).toMatch(/javascript/);
+    expect(await assets[3]?.text()).toContain(`fleetArtifacts: '${routes.fleetArtifacts}'`);
+    expect(unserved.map(file => file.status)).toEqual([404, 404, 404]);
     expect(anonymousApi.status).toBe(401);
   });
 
@@ -157,7 +159,7 @@ describe('status page', () => {
       expect(await page.locator('#nodes-body .badge').allTextContents()).toEqual(['active', 'active']);
 
       // An artifact uploaded to node 2 directly, the RS way, outside the fleet.
-      const local = await api(`${cluster.agents[1]!.url}${LOCAL_ARTIFACTS}`, {
+      const local = await api(`${cluster.agents[1]!.url}${routes.localArtifacts}`, {
         method: 'POST',
         credentials: ADMIN,
         form: artifactForm(await buildArtifactZip({ manifest: { module_name: 'legacy-module', version: 3 } })),
@@ -165,7 +167,7 @@ describe('status page', () => {
       expect(local.status).toBe(200);
 
       const zip = await buildArtifactZip({ manifest: { module_name: 'StatusPageModule', version: 7 } });
-      const pushed = await api<{ action_uid: string }>(`${url}${FLEET_ARTIFACTS}`, {
+      const pushed = await api<{ action_uid: string }>(`${url}${routes.fleetArtifacts}`, {
         method: 'POST',
         credentials: ADMIN,
         form: artifactForm(zip),

@@ -55,21 +55,14 @@ export function artifactRoutes({ auth, settings, store, maxArtifactBytes, metric
     },
   );
 
-  router.delete(
-    routes.localArtifact,
-    requirePermission(auth, 'manage_cluster_modules'),
-    async (req, res) => {
-      const { moduleName, version } = req.params as { moduleName: string; version: string };
-      if (!moduleNameSchema.safeParse(moduleName).success || !/^\d{1,10}$/.test(version)) {
-        throw new NotFoundError(
-          'module_artifact_not_found',
-          `No artifact ${moduleName} version ${version} on this node`,
-        );
-      }
-      await store.remove(moduleName, Number(version));
-      res.json({});
-    },
-  );
+  router.delete(routes.localArtifact, requirePermission(auth, 'manage_cluster_modules'), async (req, res) => {
+    const { moduleName, version } = req.params as { moduleName: string; version: string };
+    if (!moduleNameSchema.safeParse(moduleName).success || !/^\d{1,10}$/.test(version)) {
+      throw new NotFoundError('module_artifact_not_found', `No artifact ${moduleName} version ${version} on this node`);
+    }
+    await store.remove(moduleName, Number(version));
+    res.json({});
+  });
 
   return router;
 }

@@ -56,7 +56,7 @@ export type RouteParams<P extends string> = { [Name in RouteParamNames<P>]: stri
  */
 export function pathTo<P extends RouteTemplate>(template: P, params: RouteParams<P>): string {
   const values = params as Record<string, string | number>;
-  return template.replace(/:([A-Za-z]+)/g, (_match, name: string) => {
+  return template.replace(/:(\w+)/g, (_match, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`pathTo(${template}): no value for :${name}`);
     return encodeURIComponent(String(value));

@@ -1,4 +1,9 @@
-import { TERMINAL_OP_STATUSES, type ActionObject, type ActionStatus, type OpStatus } from '../contract/action-object.js';
+import {
+  TERMINAL_OP_STATUSES,
+  type ActionObject,
+  type ActionStatus,
+  type OpStatus,
+} from '../contract/action-object.js';
 import type { ActionMeta, OpRecord } from './action-types.js';
 
 const isTerminal = (status: OpStatus) => TERMINAL_OP_STATUSES.includes(status);

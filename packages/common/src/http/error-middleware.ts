@@ -1,12 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import multer from 'multer';
-import {
-  AppError,
-  BadRequestError,
-  NotFoundError,
-  PayloadTooLargeError,
-  ServiceUnavailableError,
-} from '../errors.js';
+import { AppError, BadRequestError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError } from '../errors.js';
 import type { RsErrorBody } from '../contract/views.js';
 
 /** Errors thrown by body parsers and multer, turned into the client errors they are. */

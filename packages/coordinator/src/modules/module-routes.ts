@@ -48,16 +48,12 @@ export function moduleRoutes({ auth, settings, modules }: ModuleRoutesDeps): Rou
     },
   );
 
-  router.delete(
-    routes.userDefinedModule,
-    requirePermission(auth, 'manage_cluster_modules'),
-    async (req, res) => {
-      const uid = req.params.uid as string;
-      if (!(await modules.delete(uid))) throw new NotFoundError('module_delete_failed', `Module ${uid} does not exist`);
-      req.log.info({ uid }, 'module object deleted');
-      res.json({});
-    },
-  );
+  router.delete(routes.userDefinedModule, requirePermission(auth, 'manage_cluster_modules'), async (req, res) => {
+    const uid = req.params.uid as string;
+    if (!(await modules.delete(uid))) throw new NotFoundError('module_delete_failed', `Module ${uid} does not exist`);
+    req.log.info({ uid }, 'module object deleted');
+    res.json({});
+  });
 
   return router;
 }

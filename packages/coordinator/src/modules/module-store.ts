@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { NotAcceptableError, type ModuleDefinition, type ModuleObject, type RedisKeys, luaScript } from '@modfleet/common';
+import {
+  NotAcceptableError,
+  type ModuleDefinition,
+  type ModuleObject,
+  type RedisKeys,
+  luaScript,
+} from '@modfleet/common';
 import type { Redis } from 'ioredis';
 
 export interface ModuleStore {

@@ -1,4 +1,10 @@
-import { ConflictError, type NodeRegistrationRequest, type NodeView, type RedisKeys, luaScript } from '@modfleet/common';
+import {
+  ConflictError,
+  type NodeRegistrationRequest,
+  type NodeView,
+  type RedisKeys,
+  luaScript,
+} from '@modfleet/common';
 import type { Redis } from 'ioredis';
 
 /** A node is `down` once it has missed heartbeats for this long. */

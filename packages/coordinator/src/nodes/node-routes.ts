@@ -62,7 +62,12 @@ export function nodeRoutes({ auth, nodes, removal, queues, clusterSecret, onJoin
 
   router.post(routes.nodeRegister, ...jsonBody(), async (req, res) => {
     if (
-      !verifyRequestSignature(clusterSecret, 'POST', routes.nodeRegister, req.headers[SIGNATURE_HEADER] as string | undefined)
+      !verifyRequestSignature(
+        clusterSecret,
+        'POST',
+        routes.nodeRegister,
+        req.headers[SIGNATURE_HEADER] as string | undefined,
+      )
     ) {
       throw new UnauthorizedError('Node registration needs a request signed with the cluster secret');
     }

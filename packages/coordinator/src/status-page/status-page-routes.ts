@@ -1,11 +1,22 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router, type RequestHandler } from 'express';
 
 /** packages/coordinator/static, from src/status-page (vitest, tsx) and from dist/status-page (tsc). */
 export const STATUS_PAGE_DIR = fileURLToPath(new URL('../../static/', import.meta.url));
 
+/**
+ * The compiled HTTP contract of @modfleet/common (its dist/contract), which the page imports as
+ * `./contract/routes.js`: the page and the services read their paths from the same file.
+ */
+export const CONTRACT_DIR = join(dirname(createRequire(import.meta.url).resolve('@modfleet/common')), 'contract');
+export const CONTRACT_URL_PREFIX = '/contract';
+
 /** Only the page and its top-level assets reach the disk; every other path (the API) passes straight on. */
 const STATIC_PATH = /^\/(?:[a-z0-9-]+\.(?:html|js|css|svg))?$/;
+/** The contract's modules, and nothing else from that folder (no .d.ts, no source maps). */
+const CONTRACT_PATH = /^\/[a-z0-9-]+\.js$/;
 
 /** The page loads only its own files and talks only to its own origin; it may not be framed. */
 export const STATUS_PAGE_HEADERS: Readonly<Record<string, string>> = {
@@ -38,7 +49,14 @@ export const STATUS_PAGE_HEADERS: Readonly<Record<string, string>> = {
  */
 export function statusPageRoutes(): Router {
   const router = Router();
-  const files = express.static(STATUS_PAGE_DIR, {
+  router.use(serveFiles(STATUS_PAGE_DIR, STATIC_PATH));
+  router.use(CONTRACT_URL_PREFIX, serveFiles(CONTRACT_DIR, CONTRACT_PATH));
+  return router;
+}
+
+/** GET/HEAD of a path matching `allowed` from `dir`, with the page's headers; anything else passes on. */
+function serveFiles(dir: string, allowed: RegExp): RequestHandler {
+  const files = express.static(dir, {
     index: 'index.html',
     dotfiles: 'ignore',
     redirect: false,
@@ -49,13 +67,11 @@ export function statusPageRoutes(): Router {
       for (const [name, value] of Object.entries(STATUS_PAGE_HEADERS)) res.setHeader(name, value);
     },
   });
-  const servePage: RequestHandler = (req, res, next) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || !STATIC_PATH.test(req.path)) {
+  return (req, res, next) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !allowed.test(req.path)) {
       next();
       return;
     }
     files(req, res, next);
   };
-  router.use(servePage);
-  return router;
 }
