@@ -16,8 +16,7 @@ import { openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { LOCAL_ARTIFACTS_PATH } from '@modfleet/agent';
-import { createLogger, listen, requestLogger } from '@modfleet/common';
+import { createLogger, listen, requestLogger, routes } from '@modfleet/common';
 import express from 'express';
 import { runAutocannon, type AutocannonRequest, type AutocannonResult } from './lib/autocannon.js';
 import { buildAgentApp, startBenchCoordinator } from './lib/services.js';
@@ -40,7 +39,6 @@ import {
 } from './lib/util.js';
 
 const RATIO_TARGET = 0.5;
-const MODULES_PATH = '/v2/modules/user-defined';
 const SEEDED_ARTIFACTS = 2;
 
 const { values: flags } = parseArgs({
@@ -143,18 +141,18 @@ function scenarios(server: ServerProcess): Scenario[] {
     },
     {
       key: 'agentList',
-      label: `GET ${LOCAL_ARTIFACTS_PATH} (agent, auth)`,
+      label: `GET ${routes.localArtifacts} (agent, auth)`,
       url: server.url,
-      requests: [{ method: 'GET', path: LOCAL_ARTIFACTS_PATH, headers: { authorization } }],
+      requests: [{ method: 'GET', path: routes.localArtifacts, headers: { authorization } }],
     },
     {
       key: 'coordinatorCreate',
-      label: `POST ${MODULES_PATH} (coordinator, auth)`,
+      label: `POST ${routes.userDefinedModules} (coordinator, auth)`,
       url: server.coordinatorUrl,
       requests: [
         {
           method: 'POST',
-          path: MODULES_PATH,
+          path: routes.userDefinedModules,
           headers: { authorization, 'content-type': 'application/json' },
           // Every request creates a distinct module object: same name, next version.
           setupRequest: request => ({ ...request, body: JSON.stringify(moduleDefinition((moduleVersion += 1))) }),
@@ -272,9 +270,9 @@ async function expectStatus(url: string, init: RequestInit, status: number, what
 async function sanityChecks({ url, coordinatorUrl }: ServerProcess): Promise<void> {
   const authorization = basicAuth(BENCH_ADMIN);
   await expectStatus(`${url}/trivial`, {}, 200, 'GET /trivial');
-  await expectStatus(`${url}${LOCAL_ARTIFACTS_PATH}`, {}, 401, 'GET artifacts without credentials');
+  await expectStatus(`${url}${routes.localArtifacts}`, {}, 401, 'GET artifacts without credentials');
   const listing = await expectStatus(
-    `${url}${LOCAL_ARTIFACTS_PATH}`,
+    `${url}${routes.localArtifacts}`,
     { headers: { authorization } },
     200,
     'GET artifacts',
@@ -283,7 +281,7 @@ async function sanityChecks({ url, coordinatorUrl }: ServerProcess): Promise<voi
     throw new Error(`expected ${SEEDED_ARTIFACTS} artifacts, got ${JSON.stringify(listing)}`);
   }
   await expectStatus(
-    `${coordinatorUrl}${MODULES_PATH}`,
+    `${coordinatorUrl}${routes.userDefinedModules}`,
     {
       method: 'POST',
       headers: { authorization, 'content-type': 'application/json' },

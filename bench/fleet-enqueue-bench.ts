@@ -28,7 +28,9 @@ import {
   NODE_JOB_ATTEMPTS,
   NODE_JOB_BACKOFF,
   nodeQueueName,
+  pathTo,
   redisKeys,
+  routes,
   type ArtifactJob,
 } from '@modfleet/common';
 import { FlowProducer, Queue } from 'bullmq';
@@ -196,7 +198,7 @@ async function addBulkRound(conns: Connections, prefix: string): Promise<number>
           module_name: 'BenchEnqueueBulk',
           version: i + 1,
           sha256,
-          url: `/internal/blobs/${sha256}`,
+          url: pathTo(routes.blob, { sha256 }),
           size: 4502,
         },
         opts: {
@@ -409,7 +411,7 @@ async function runActions(
     }
     // The API agrees with the record (one check per batch).
     const check = await pollAction(fleet.coordinatorUrl, uids[0]!, { intervalMs: 5 });
-    if (check.action.status !== 'completed') throw new Error(`GET /v2/actions says ${check.action.status}`);
+    if (check.action.status !== 'completed') throw new Error(`GET ${routes.actions} says ${check.action.status}`);
     done += uids.length;
     install = !install;
   }

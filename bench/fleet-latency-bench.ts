@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { routes } from '@modfleet/common';
 import { Redis } from 'ioredis';
 import { smallArtifactZip } from './lib/artifact.js';
 import {
@@ -20,7 +21,6 @@ import {
   cpuSnapshot,
   epochMs,
   FLEET_ADMIN,
-  LOCAL_ARTIFACTS,
   ms,
   percentile,
   pollAction,
@@ -133,7 +133,7 @@ async function rsUploads(
   const eachMs: number[] = [];
   for (const agentUrl of fleet.agentUrls) {
     const result = await uploadArtifact('node', {
-      url: `${agentUrl}${LOCAL_ARTIFACTS}`,
+      url: `${agentUrl}${routes.localArtifacts}`,
       file: artifact.path,
       size: artifact.size,
       credentials: FLEET_ADMIN,

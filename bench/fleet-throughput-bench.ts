@@ -12,6 +12,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { routes } from '@modfleet/common';
 import { Redis } from 'ioredis';
 import { writeArtifactZipFile, type ArtifactFile } from './lib/artifact.js';
 import {
@@ -21,7 +22,6 @@ import {
   epochMs,
   FLEET_ADMIN,
   fleetDelete,
-  LOCAL_ARTIFACTS,
   localDelete,
   ms,
   pollAction,
@@ -128,7 +128,7 @@ async function baselineRun(fleet: BenchFleet, artifact: ArtifactFile): Promise<B
   const eachMs: number[] = [];
   for (const agentUrl of fleet.agentUrls) {
     const result = await uploadArtifact('curl', {
-      url: `${agentUrl}${LOCAL_ARTIFACTS}`,
+      url: `${agentUrl}${routes.localArtifacts}`,
       file: artifact.path,
       size: artifact.size,
       credentials: FLEET_ADMIN,

@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { pathTo, routes } from '@modfleet/common';
 import { spawnAgentProcess, procStatusBytes, resetPeakRss, sampleRss, type AgentProcess } from './lib/agent-process.js';
 import { smallArtifactZip, writeArtifactZipFile, type ArtifactFile } from './lib/artifact.js';
 import { uploadArtifact, type UploadClient } from './lib/upload-client.js';
@@ -34,7 +35,6 @@ import {
   writeResult,
 } from './lib/util.js';
 
-const ARTIFACTS_PATH = '/v2/local/modules/user-defined/artifacts';
 const RATIO_TARGET = 1.5;
 const RSS_GROWTH_TARGET = 64 * MIB;
 
@@ -87,7 +87,7 @@ async function baselineRun(artifact: ArtifactFile, dest: string): Promise<number
 }
 
 async function deleteArtifact(agent: AgentProcess, moduleName: string, version: number): Promise<void> {
-  const res = await fetch(`${agent.url}${ARTIFACTS_PATH}/${moduleName}/${version}`, {
+  const res = await fetch(`${agent.url}${pathTo(routes.localArtifact, { moduleName, version })}`, {
     method: 'DELETE',
     headers: { authorization: basicAuth(BENCH_ADMIN) },
   });
@@ -98,7 +98,7 @@ async function deleteArtifact(agent: AgentProcess, moduleName: string, version: 
 async function uploadRun(agent: AgentProcess, artifact: ArtifactFile): Promise<number> {
   await settle();
   const result = await uploadArtifact(client, {
-    url: `${agent.url}${ARTIFACTS_PATH}`,
+    url: `${agent.url}${routes.localArtifacts}`,
     file: artifact.path,
     size: artifact.size,
     credentials: BENCH_ADMIN,
@@ -149,7 +149,7 @@ async function memoryGrowth(prefix: string, root: string, artifact: ArtifactFile
     const warm = await smallArtifactZip('BenchWarmup', 1);
     const form = new FormData();
     form.append('module', new Blob([warm], { type: 'application/zip' }), 'warmup.zip');
-    const res = await fetch(`${agent.url}${ARTIFACTS_PATH}`, {
+    const res = await fetch(`${agent.url}${routes.localArtifacts}`, {
       method: 'POST',
       headers: { authorization: basicAuth(BENCH_ADMIN) },
       body: form,
@@ -163,7 +163,7 @@ async function memoryGrowth(prefix: string, root: string, artifact: ArtifactFile
     await settle();
     const during = sampleRss(agent.pid, 20);
     const result = await uploadArtifact(client, {
-      url: `${agent.url}${ARTIFACTS_PATH}`,
+      url: `${agent.url}${routes.localArtifacts}`,
       file: artifact.path,
       size: artifact.size,
       credentials: BENCH_ADMIN,

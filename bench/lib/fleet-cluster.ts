@@ -6,12 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'node:http';
-import { redisKeys, type ActionMeta, type OpRecord, type RedisKeys } from '@modfleet/common';
+import { pathTo, redisKeys, routes, type ActionMeta, type OpRecord, type RedisKeys } from '@modfleet/common';
 import type { Redis } from 'ioredis';
 import {
   FLEET_ADMIN,
-  FLEET_ARTIFACTS,
-  LOCAL_ARTIFACTS,
   startFleetCluster,
   type ActionObject,
   type FleetCluster,
@@ -20,7 +18,7 @@ import { killAllProcesses } from '../../test/helpers/processes.js';
 import { uploadArtifact, type UploadClient } from './upload-client.js';
 import { assertLoopback, basicAuth, deletePrefix, sleep, uniquePrefix, type Cleanup } from './util.js';
 
-export { FLEET_ADMIN, FLEET_ARTIFACTS, LOCAL_ARTIFACTS, type ActionObject, type FleetCluster };
+export { FLEET_ADMIN, type ActionObject, type FleetCluster };
 
 export interface BenchFleet {
   cluster: FleetCluster;
@@ -115,7 +113,7 @@ export async function pushFile(
   size: number,
 ): Promise<{ actionUid: string; elapsedMs: number }> {
   const result = await uploadArtifact(client, {
-    url: `${coordinatorUrl}${FLEET_ARTIFACTS}`,
+    url: `${coordinatorUrl}${routes.fleetArtifacts}`,
     file,
     size,
     credentials: FLEET_ADMIN,
@@ -130,7 +128,7 @@ export async function pushFile(
 export async function fleetDelete(coordinatorUrl: string, moduleName: string, version: number): Promise<string> {
   const res = await requestJson<{ action_uid?: string }>(
     'DELETE',
-    `${coordinatorUrl}${FLEET_ARTIFACTS}/${moduleName}/${version}`,
+    `${coordinatorUrl}${pathTo(routes.fleetArtifact, { moduleName, version })}`,
   );
   if (res.status !== 202 || !res.body.action_uid) {
     throw new Error(`fleet DELETE answered ${res.status}: ${JSON.stringify(res.body)}`);
@@ -140,7 +138,7 @@ export async function fleetDelete(coordinatorUrl: string, moduleName: string, ve
 
 /** DELETE /v2/local/modules/user-defined/artifacts/<name>/<version> on one agent; must answer 200. */
 export async function localDelete(agentUrl: string, moduleName: string, version: number): Promise<void> {
-  const res = await requestJson('DELETE', `${agentUrl}${LOCAL_ARTIFACTS}/${moduleName}/${version}`);
+  const res = await requestJson('DELETE', `${agentUrl}${pathTo(routes.localArtifact, { moduleName, version })}`);
   if (res.status !== 200) throw new Error(`local DELETE on ${agentUrl} answered ${res.status}`);
 }
 
@@ -164,10 +162,10 @@ export async function pollAction(
   let polls = 0;
   for (;;) {
     const started = performance.now();
-    const res = await requestJson<ActionObject>('GET', `${coordinatorUrl}/v2/actions/${actionUid}`);
+    const res = await requestJson<ActionObject>('GET', `${coordinatorUrl}${pathTo(routes.action, { uid: actionUid })}`);
     polls += 1;
     const detectedAt = epochMs();
-    if (res.status !== 200) throw new Error(`GET /v2/actions/${actionUid} answered ${res.status}`);
+    if (res.status !== 200) throw new Error(`GET ${pathTo(routes.action, { uid: actionUid })} answered ${res.status}`);
     if (res.body.status === 'completed' || res.body.status === 'failed') return { action: res.body, detectedAt, polls };
     if (Date.now() > deadline) {
       throw new Error(`action ${actionUid} not finished after ${timeoutMs} ms: ${JSON.stringify(res.body)}`);

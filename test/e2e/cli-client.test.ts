@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { readdir, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
+import { routes } from '@modfleet/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLEET_ADMIN, startFleetCluster, type FleetArtifactView, type FleetCluster } from '../helpers/fleet-cluster.js';
 import { writeArtifactZip } from '../helpers/artifact-zip.js';
@@ -12,7 +13,6 @@ import { freePort, killAllProcesses, MODFLEET_BIN, REPO_ROOT, sleep } from '../h
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 
-const LOCAL_ARTIFACTS = '/v2/local/modules/user-defined/artifacts';
 const OPENSSL = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
 const SCRIPT = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 
@@ -172,7 +172,7 @@ describe('modfleet client commands against a coordinator and two agents (real pr
     await writeArtifactZip(fleetZip, { manifest: { module_name: 'Drifty', version: 7 } });
     // node 1 gets other bytes under the same name and version straight through its local RS API
     const other = await writeArtifactZip(localZip, { manifest: { module_name: 'Drifty', version: 7 } });
-    const local = await cluster.agentApi(cluster.agent(1), LOCAL_ARTIFACTS, {
+    const local = await cluster.agentApi(cluster.agent(1), routes.localArtifacts, {
       method: 'POST',
       form: artifactForm(other),
     });
@@ -358,7 +358,7 @@ describe('modfleet client commands against a coordinator and two agents (real pr
 
 function healthy(url: string): Promise<boolean> {
   return new Promise(resolve => {
-    const req = httpsRequest(`${url}/healthz`, { rejectUnauthorized: false, timeout: 1000 }, res => {
+    const req = httpsRequest(`${url}${routes.healthz}`, { rejectUnauthorized: false, timeout: 1000 }, res => {
       res.resume();
       resolve(res.statusCode === 200);
     });

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { routes } from '@modfleet/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { api, artifactForm, type Credentials } from '../helpers/http.js';
@@ -19,7 +20,6 @@ import {
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 
-const ARTIFACTS = '/v2/local/modules/user-defined/artifacts';
 const REDIS_SERVER_ON_PATH = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 
 interface Summary {
@@ -50,9 +50,13 @@ async function interrupt(up: ModfleetProcess) {
 
 async function uploadWorks(agentUrl: string, admin: Credentials, moduleName: string): Promise<void> {
   const zip = await buildArtifactZip({ manifest: { module_name: moduleName, version: 1 } });
-  const upload = await api(`${agentUrl}${ARTIFACTS}`, { method: 'POST', credentials: admin, form: artifactForm(zip) });
+  const upload = await api(`${agentUrl}${routes.localArtifacts}`, {
+    method: 'POST',
+    credentials: admin,
+    form: artifactForm(zip),
+  });
   expect(upload.status, JSON.stringify(upload.body)).toBe(200);
-  const list = await api<{ module_name: string }[]>(`${agentUrl}${ARTIFACTS}`, { credentials: admin });
+  const list = await api<{ module_name: string }[]>(`${agentUrl}${routes.localArtifacts}`, { credentials: admin });
   expect(list.body.map(a => a.module_name)).toEqual([moduleName]);
 }
 
@@ -95,11 +99,11 @@ describe('modfleet up', () => {
     expect(summary.nodes).toEqual([`http://127.0.0.1:${port + 1}`, `http://127.0.0.1:${port + 2}`]);
 
     // The printed URLs and login work.
-    const modules = await api(`${summary.coordinator}/v1/modules`, { credentials: summary.admin });
+    const modules = await api(`${summary.coordinator}${routes.modules}`, { credentials: summary.admin });
     expect(modules.status).toBe(200);
     expect(modules.body).toEqual([]);
     await uploadWorks(summary.nodes[0]!, summary.admin, 'UpModule');
-    const other = await api(`${summary.nodes[1]!}${ARTIFACTS}`, { credentials: summary.admin });
+    const other = await api(`${summary.nodes[1]!}${routes.localArtifacts}`, { credentials: summary.admin });
     expect(other.body).toEqual([]);
 
     expect(await interrupt(up)).toEqual({ code: 0, signal: null });
@@ -136,7 +140,7 @@ describe('modfleet up', () => {
       expect(await portClosed(redisPort)).toBe(false);
 
       await uploadWorks(summary.nodes[0]!, summary.admin, 'PrivateRedisModule');
-      const created = await api(`${summary.coordinator}/v1/users`, {
+      const created = await api(`${summary.coordinator}${routes.users}`, {
         method: 'POST',
         credentials: summary.admin,
         json: { email: 'someone@up.local', password: 'someone-password', role: 'db_viewer' },

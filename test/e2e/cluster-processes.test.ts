@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathTo, routes } from '@modfleet/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { api, artifactForm, type Credentials } from '../helpers/http.js';
@@ -9,7 +10,6 @@ import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 
 const ADMIN: Credentials = { email: 'admin@e2e.local', password: 'e2e-admin-password' };
 const CLUSTER_SECRET = 'e2e-cluster-secret-0123456789';
-const ARTIFACTS = '/v2/local/modules/user-defined/artifacts';
 
 /** The body RS documents for POST /v2/modules/user-defined: all eight fields. */
 const moduleDefinition = {
@@ -62,17 +62,17 @@ describe('coordinator and two agents as real processes', () => {
     const zip = await buildArtifactZip();
 
     const created = await api<{ uid: string; module_name: string; version: number }>(
-      `${coordinator.url}/v2/modules/user-defined`,
+      `${coordinator.url}${routes.userDefinedModules}`,
       { method: 'POST', credentials: ADMIN, json: moduleDefinition },
     );
     expect(created.status).toBe(200);
     expect(created.body.uid).toMatch(/^[0-9a-f]{32}$/);
     expect(created.body).toMatchObject({ module_name: 'TestModule', version: 123 });
     const uid = created.body.uid;
-    expect((await api(`${coordinator.url}/v1/modules/${uid}`, { credentials: ADMIN })).status).toBe(200);
+    expect((await api(`${coordinator.url}${pathTo(routes.module, { uid })}`, { credentials: ADMIN })).status).toBe(200);
 
     for (const agent of agents) {
-      const upload = await api(`${agent.url}${ARTIFACTS}`, {
+      const upload = await api(`${agent.url}${routes.localArtifacts}`, {
         method: 'POST',
         credentials: ADMIN,
         form: artifactForm(zip),
@@ -80,7 +80,7 @@ describe('coordinator and two agents as real processes', () => {
       expect(upload.status, `upload to ${agent.url}`).toBe(200);
       expect(upload.body).toMatchObject(listing);
       // RS: re-uploading identical bytes is a no-op 200
-      const again = await api(`${agent.url}${ARTIFACTS}`, {
+      const again = await api(`${agent.url}${routes.localArtifacts}`, {
         method: 'POST',
         credentials: ADMIN,
         form: artifactForm(zip),
@@ -88,29 +88,41 @@ describe('coordinator and two agents as real processes', () => {
       expect(again.status).toBe(200);
     }
     for (const agent of agents) {
-      const list = await api(`${agent.url}${ARTIFACTS}`, { credentials: ADMIN });
+      const list = await api(`${agent.url}${routes.localArtifacts}`, { credentials: ADMIN });
       expect(list.status).toBe(200);
       expect(list.body).toEqual([listing]);
     }
 
     for (const agent of agents) {
-      const removed = await api(`${agent.url}${ARTIFACTS}/TestModule/123`, { method: 'DELETE', credentials: ADMIN });
+      const removed = await api(
+        `${agent.url}${pathTo(routes.localArtifact, { moduleName: 'TestModule', version: 123 })}`,
+        {
+          method: 'DELETE',
+          credentials: ADMIN,
+        },
+      );
       expect(removed.status).toBe(200);
-      expect((await api(`${agent.url}${ARTIFACTS}`, { credentials: ADMIN })).body).toEqual([]);
-      const twice = await api(`${agent.url}${ARTIFACTS}/TestModule/123`, { method: 'DELETE', credentials: ADMIN });
+      expect((await api(`${agent.url}${routes.localArtifacts}`, { credentials: ADMIN })).body).toEqual([]);
+      const twice = await api(
+        `${agent.url}${pathTo(routes.localArtifact, { moduleName: 'TestModule', version: 123 })}`,
+        {
+          method: 'DELETE',
+          credentials: ADMIN,
+        },
+      );
       expect(twice.status).toBe(404);
     }
 
     // Deleting the artifacts left the CCS object alone; now delete it too.
-    expect((await api(`${coordinator.url}/v1/modules/${uid}`, { credentials: ADMIN })).status).toBe(200);
-    const deleted = await api(`${coordinator.url}/v2/modules/user-defined/${uid}`, {
+    expect((await api(`${coordinator.url}${pathTo(routes.module, { uid })}`, { credentials: ADMIN })).status).toBe(200);
+    const deleted = await api(`${coordinator.url}${pathTo(routes.userDefinedModule, { uid })}`, {
       method: 'DELETE',
       credentials: ADMIN,
     });
     expect(deleted.status).toBe(200);
-    expect((await api(`${coordinator.url}/v1/modules/${uid}`, { credentials: ADMIN })).status).toBe(404);
-    expect((await api(`${coordinator.url}/v1/modules`, { credentials: ADMIN })).body).toEqual([]);
-    const missing = await api(`${coordinator.url}/v2/modules/user-defined/${uid}`, {
+    expect((await api(`${coordinator.url}${pathTo(routes.module, { uid })}`, { credentials: ADMIN })).status).toBe(404);
+    expect((await api(`${coordinator.url}${routes.modules}`, { credentials: ADMIN })).body).toEqual([]);
+    const missing = await api(`${coordinator.url}${pathTo(routes.userDefinedModule, { uid })}`, {
       method: 'DELETE',
       credentials: ADMIN,
     });
@@ -120,7 +132,7 @@ describe('coordinator and two agents as real processes', () => {
 
   it('lets a user created on the coordinator authenticate on both agents, and forgets it once deleted', async () => {
     const viewer: Credentials = { email: 'viewer@e2e.local', password: 'viewer-password-1' };
-    const created = await api<Record<string, unknown>>(`${coordinator.url}/v1/users`, {
+    const created = await api<Record<string, unknown>>(`${coordinator.url}${routes.users}`, {
       method: 'POST',
       credentials: ADMIN,
       json: { ...viewer, role: 'db_viewer', name: 'Viewer' },
@@ -130,27 +142,32 @@ describe('coordinator and two agents as real processes', () => {
     expect(JSON.stringify(created.body)).not.toMatch(/password_hash|viewer-password-1/);
 
     for (const agent of agents) {
-      const list = await api(`${agent.url}${ARTIFACTS}`, { credentials: viewer });
+      const list = await api(`${agent.url}${routes.localArtifacts}`, { credentials: viewer });
       expect(list.status, `list on ${agent.url}`).toBe(200);
       // db_viewer may look but not manage
-      const upload = await api(`${agent.url}${ARTIFACTS}`, {
+      const upload = await api(`${agent.url}${routes.localArtifacts}`, {
         method: 'POST',
         credentials: viewer,
         form: artifactForm(await buildArtifactZip()),
       });
       expect(upload.status).toBe(403);
-      const wrong = await api(`${agent.url}${ARTIFACTS}`, { credentials: { ...viewer, password: 'not-the-password' } });
+      const wrong = await api(`${agent.url}${routes.localArtifacts}`, {
+        credentials: { ...viewer, password: 'not-the-password' },
+      });
       expect(wrong.status).toBe(401);
       expect(wrong.headers.get('www-authenticate')).toMatch(/^Basic/);
     }
 
     // Agents cache verified credentials; deleting the user on the coordinator must reach them.
     const uid = (created.body as { uid: number }).uid;
-    const deleted = await api(`${coordinator.url}/v1/users/${uid}`, { method: 'DELETE', credentials: ADMIN });
+    const deleted = await api(`${coordinator.url}${pathTo(routes.user, { uid })}`, {
+      method: 'DELETE',
+      credentials: ADMIN,
+    });
     expect(deleted.status).toBe(200);
     for (const agent of agents) {
       await waitUntil(
-        async () => (await api(`${agent.url}${ARTIFACTS}`, { credentials: viewer })).status === 401,
+        async () => (await api(`${agent.url}${routes.localArtifacts}`, { credentials: viewer })).status === 401,
         `deleted user still accepted by ${agent.url}`,
         5_000,
       );
@@ -163,16 +180,30 @@ describe('coordinator and two agents as real processes', () => {
     const onlySecond = await buildArtifactZip({ manifest: { module_name: 'OnlyOnSecond', version: 2 } });
 
     expect(
-      (await api(`${first.url}${ARTIFACTS}`, { method: 'POST', credentials: ADMIN, form: artifactForm(onlyFirst) }))
-        .status,
+      (
+        await api(`${first.url}${routes.localArtifacts}`, {
+          method: 'POST',
+          credentials: ADMIN,
+          form: artifactForm(onlyFirst),
+        })
+      ).status,
     ).toBe(200);
     expect(
-      (await api(`${second.url}${ARTIFACTS}`, { method: 'POST', credentials: ADMIN, form: artifactForm(onlySecond) }))
-        .status,
+      (
+        await api(`${second.url}${routes.localArtifacts}`, {
+          method: 'POST',
+          credentials: ADMIN,
+          form: artifactForm(onlySecond),
+        })
+      ).status,
     ).toBe(200);
 
-    const firstList = await api<{ module_name: string }[]>(`${first.url}${ARTIFACTS}`, { credentials: ADMIN });
-    const secondList = await api<{ module_name: string }[]>(`${second.url}${ARTIFACTS}`, { credentials: ADMIN });
+    const firstList = await api<{ module_name: string }[]>(`${first.url}${routes.localArtifacts}`, {
+      credentials: ADMIN,
+    });
+    const secondList = await api<{ module_name: string }[]>(`${second.url}${routes.localArtifacts}`, {
+      credentials: ADMIN,
+    });
     expect(firstList.body.map(a => a.module_name)).toEqual(['OnlyOnFirst']);
     expect(secondList.body.map(a => a.module_name)).toEqual(['OnlyOnSecond']);
 
@@ -181,8 +212,14 @@ describe('coordinator and two agents as real processes', () => {
     await expect(stat(join(dataDir, 'node-2', 'artifacts', 'OnlyOnFirst@1'))).rejects.toThrow(/ENOENT/);
 
     // Deleting on the node that does not have it is a 404 and leaves the other node alone.
-    const wrongNode = await api(`${second.url}${ARTIFACTS}/OnlyOnFirst/1`, { method: 'DELETE', credentials: ADMIN });
+    const wrongNode = await api(
+      `${second.url}${pathTo(routes.localArtifact, { moduleName: 'OnlyOnFirst', version: 1 })}`,
+      {
+        method: 'DELETE',
+        credentials: ADMIN,
+      },
+    );
     expect(wrongNode.status).toBe(404);
-    expect((await api(`${first.url}${ARTIFACTS}`, { credentials: ADMIN })).body).toHaveLength(1);
+    expect((await api(`${first.url}${routes.localArtifacts}`, { credentials: ADMIN })).body).toHaveLength(1);
   });
 });

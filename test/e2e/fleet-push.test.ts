@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { pathTo, routes } from '@modfleet/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildArtifactZip, validManifest } from '../helpers/artifact-zip.js';
 import {
   filesIn,
-  FLEET_ARTIFACTS,
   startFleetCluster,
   type ActionObject,
   type FleetArtifactView,
@@ -100,15 +100,15 @@ describe('fleet distribution: pushes and deletes across real processes', () => {
     const listed = await fleet.actions();
     expect(listed.map(a => a.action_uid)).toContain(pushed.body.action_uid);
     expect(listed.find(a => a.action_uid === pushed.body.action_uid)).toEqual(action);
-    expect((await fleet.api('/v2/actions/no-such-action')).status).toBe(404);
+    expect((await fleet.api(pathTo(routes.action, { uid: 'no-such-action' }))).status).toBe(404);
   });
 
   it('lists every registered agent under /v1/nodes with its uid, address and status', async () => {
     const fleet = await start({ nodes: 3 });
 
     const nodes = await fleet.nodes();
-    const one = await fleet.api<Record<string, unknown>>('/v1/nodes/2');
-    const missing = await fleet.api<Record<string, unknown>>('/v1/nodes/99');
+    const one = await fleet.api<Record<string, unknown>>(pathTo(routes.node, { uid: 2 }));
+    const missing = await fleet.api<Record<string, unknown>>(pathTo(routes.node, { uid: 99 }));
 
     expect(nodes.map(node => ({ uid: node.uid, addr: node.addr, status: node.status }))).toEqual(
       fleet.agents.map(agent => ({ uid: agent.uid, addr: agent.url, status: 'active' })),
@@ -151,7 +151,10 @@ describe('fleet distribution: pushes and deletes across real processes', () => {
     const pushed = await fleet.push(zip);
     expect((await fleet.waitForAction(pushed.body.action_uid!)).status).toBe('completed');
 
-    const deleted = await fleet.api<{ action_uid: string }>(`${FLEET_ARTIFACTS}/Doomed/3`, { method: 'DELETE' });
+    const deleted = await fleet.api<{ action_uid: string }>(
+      pathTo(routes.fleetArtifact, { moduleName: 'Doomed', version: 3 }),
+      { method: 'DELETE' },
+    );
 
     expect(deleted.status).toBe(202);
     expect(deleted.body).toEqual({ action_uid: expect.any(String) as string });
@@ -165,10 +168,15 @@ describe('fleet distribution: pushes and deletes across real processes', () => {
     ]);
     for (const agent of fleet.agents) expect(await fleet.localArtifacts(agent)).toEqual([]);
     await fleet.waitForFleetView(v => v.length === 0, 'fleet view empty after the delete');
-    const again = await fleet.api(`${FLEET_ARTIFACTS}/Doomed/3`, { method: 'DELETE' });
+    const again = await fleet.api(pathTo(routes.fleetArtifact, { moduleName: 'Doomed', version: 3 }), {
+      method: 'DELETE',
+    });
     expect(again.status).toBe(404);
     expect(again.body).toMatchObject({ error_code: expect.any(String) as string });
-    expect((await fleet.api(`${FLEET_ARTIFACTS}/NeverPushed/1`, { method: 'DELETE' })).status).toBe(404);
+    expect(
+      (await fleet.api(pathTo(routes.fleetArtifact, { moduleName: 'NeverPushed', version: 1 }), { method: 'DELETE' }))
+        .status,
+    ).toBe(404);
   });
 
   it('answers the same action_uid to an identical push while it runs, and completes a later one as a no-op', async () => {
@@ -332,15 +340,20 @@ describe('fleet distribution: pushes and deletes across real processes', () => {
       [viewer, 'cluster_viewer'],
       [nobody, 'none'],
     ] as const) {
-      const created = await fleet.api('/v1/users', { method: 'POST', json: { ...user, role, name: role } });
+      const created = await fleet.api(routes.users, { method: 'POST', json: { ...user, role, name: role } });
       expect(created.status, JSON.stringify(created.body)).toBe(200);
     }
-    const reads = ['/v1/nodes', '/v1/nodes/1', '/v2/actions', `/v2/actions/${actionUid}`, FLEET_ARTIFACTS];
+    const reads = [
+      routes.nodes,
+      pathTo(routes.node, { uid: 1 }),
+      routes.actions,
+      pathTo(routes.action, { uid: actionUid }),
+    ];
     const writes: { path: string; method: string; form?: () => FormData }[] = [
-      { path: FLEET_ARTIFACTS, method: 'POST', form: () => artifactForm(zip) },
-      { path: `${FLEET_ARTIFACTS}/Guarded/1`, method: 'DELETE' },
-      { path: `${FLEET_ARTIFACTS}/sync`, method: 'POST' },
-      { path: '/v1/nodes/1', method: 'DELETE' },
+      { path: routes.fleetArtifacts, method: 'POST', form: () => artifactForm(zip) },
+      { path: pathTo(routes.fleetArtifact, { moduleName: 'Guarded', version: 1 }), method: 'DELETE' },
+      { path: routes.fleetSync, method: 'POST' },
+      { path: pathTo(routes.node, { uid: 1 }), method: 'DELETE' },
     ];
     const actionsBefore = (await fleet.actions()).length;
 
@@ -367,6 +380,6 @@ describe('fleet distribution: pushes and deletes across real processes', () => {
     expect(await fleet.localArtifacts(fleet.agent(1))).toEqual([listing('Guarded', 1)]);
     const actionAfter: ActionObject = await fleet.action(actionUid);
     expect(actionAfter.status).toBe('completed');
-    expect((await fleet.api(`${FLEET_ARTIFACTS}/sync`, { method: 'POST' })).status, 'the admin may sync').toBe(202);
+    expect((await fleet.api(routes.fleetSync, { method: 'POST' })).status, 'the admin may sync').toBe(202);
   });
 });

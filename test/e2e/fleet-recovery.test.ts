@@ -4,13 +4,12 @@ import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { pathTo, routes } from '@modfleet/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import { buildArtifactZip, validManifest } from '../helpers/artifact-zip.js';
 import {
   filesIn,
-  FLEET_ARTIFACTS,
-  LOCAL_ARTIFACTS,
   pollFor,
   startFleetCluster,
   type FleetCluster,
@@ -192,7 +191,7 @@ describe('fleet distribution: crashes, outages and late joiners', () => {
     await fleet.stopAgent(absent, 'SIGTERM');
     const stoppedAt = Date.now();
     await pollFor(
-      () => fleet.api<{ status: string }>('/v1/nodes/3'),
+      () => fleet.api<{ status: string }>(pathTo(routes.node, { uid: 3 })),
       res => res.body.status === 'down',
       'node 3 reported down',
       { timeoutMs: 10_000 },
@@ -292,7 +291,7 @@ describe('fleet distribution: crashes, outages and late joiners', () => {
     });
     expect((await fleet.action(actionUid)).status).toBe('running');
 
-    const removed = await fleet.api('/v1/nodes/3', { method: 'DELETE' });
+    const removed = await fleet.api(pathTo(routes.node, { uid: 3 }), { method: 'DELETE' });
 
     expect(removed.status).toBe(200);
     const action = await fleet.waitForAction(actionUid, { timeoutMs: 10_000 });
@@ -300,8 +299,8 @@ describe('fleet distribution: crashes, outages and late joiners', () => {
     expect(action.additional_info.pending_ops['3']?.status).toBe('cancelled');
     expect(action.additional_info.pending_ops['1']?.status).toBe('completed');
     expect((await fleet.nodes()).map(node => node.uid)).toEqual([1, 2]);
-    expect((await fleet.api('/v1/nodes/3')).status).toBe(404);
-    expect((await fleet.api('/v1/nodes/3', { method: 'DELETE' })).status).toBe(404);
+    expect((await fleet.api(pathTo(routes.node, { uid: 3 }))).status).toBe(404);
+    expect((await fleet.api(pathTo(routes.node, { uid: 3 }), { method: 'DELETE' })).status).toBe(404);
     const view = await fleet.fleetView();
     expect(Object.keys(view[0]!.nodes)).toEqual(['1', '2']);
   });
@@ -314,8 +313,13 @@ describe('fleet distribution: crashes, outages and late joiners', () => {
     expect((await fleet.waitForAction(pushed.body.action_uid!)).status).toBe('completed');
     const drifted = fleet.agent(2);
 
-    const deleted = await fleet.agentApi(drifted, `${LOCAL_ARTIFACTS}/Drifty/2`, { method: 'DELETE' });
-    const uploaded = await fleet.agentApi(drifted, LOCAL_ARTIFACTS, { method: 'POST', form: artifactForm(localZip) });
+    const deleted = await fleet.agentApi(drifted, pathTo(routes.localArtifact, { moduleName: 'Drifty', version: 2 }), {
+      method: 'DELETE',
+    });
+    const uploaded = await fleet.agentApi(drifted, routes.localArtifacts, {
+      method: 'POST',
+      form: artifactForm(localZip),
+    });
 
     expect(deleted.status).toBe(200);
     expect(uploaded.status, JSON.stringify(uploaded.body)).toBe(200);
@@ -341,7 +345,7 @@ describe('fleet distribution: crashes, outages and late joiners', () => {
     expect(stillDrifted[0]!.nodes['2']).toMatchObject({ state: 'mismatch', sha256: sha256(localZip) });
     expect(await sha256File(join(drifted.dataDir, 'artifacts', 'Drifty@2', 'module.zip'))).toBe(sha256(localZip));
 
-    const synced = await fleet.api<{ action_uid: string }>(`${FLEET_ARTIFACTS}/sync`, { method: 'POST' });
+    const synced = await fleet.api<{ action_uid: string }>(routes.fleetSync, { method: 'POST' });
 
     expect(synced.status).toBe(202);
     const sync = await fleet.waitForAction(synced.body.action_uid);

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { request, type ClientRequest } from 'node:http';
 import { join } from 'node:path';
-import { createRedisUserStore, redisKeys } from '@modfleet/common';
+import { createRedisUserStore, pathTo, redisKeys, routes } from '@modfleet/common';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
@@ -23,7 +23,6 @@ import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 
 const ADMIN: Credentials = { email: 'admin@lifecycle.local', password: 'lifecycle-Secret-pw-42' };
-const ARTIFACTS = '/v2/local/modules/user-defined/artifacts';
 const MiB = 1024 * 1024;
 
 /** Every variable of DESIGN §4 an agent reads (the coordinator-only admin pair excluded). */
@@ -167,7 +166,7 @@ describe('services as real processes: lifecycle, signals, configuration, logs', 
       const port = await freePort();
       const zip = await buildArtifactZip();
       const agent = await startService('agent', port, agentEnv());
-      const upload = await api(`${agent.url}${ARTIFACTS}`, {
+      const upload = await api(`${agent.url}${routes.localArtifacts}`, {
         method: 'POST',
         credentials: ADMIN,
         form: artifactForm(zip),
@@ -178,10 +177,10 @@ describe('services as real processes: lifecycle, signals, configuration, logs', 
       expect(agent.stdout()).toMatch(/"msg":"agent stopped"/);
 
       const again = await startService('agent', port, agentEnv());
-      const list = await api(`${again.url}${ARTIFACTS}`, { credentials: ADMIN });
+      const list = await api(`${again.url}${routes.localArtifacts}`, { credentials: ADMIN });
       expect(list.body).toEqual([{ module_name: 'TestModule', version: 123, dependencies: ['dep_1', 'dep_2'] }]);
       // Same bytes after the restart: still the idempotent no-op.
-      const same = await api(`${again.url}${ARTIFACTS}`, {
+      const same = await api(`${again.url}${routes.localArtifacts}`, {
         method: 'POST',
         credentials: ADMIN,
         form: artifactForm(zip),
@@ -197,7 +196,7 @@ describe('services as real processes: lifecycle, signals, configuration, logs', 
         port,
         coordinatorEnv({ MODFLEET_ADMIN_PASSWORD: ADMIN.password }),
       );
-      const created = await api<{ uid: string }>(`${first.url}/v2/modules/user-defined`, {
+      const created = await api<{ uid: string }>(`${first.url}${routes.userDefinedModules}`, {
         method: 'POST',
         credentials: ADMIN,
         json: moduleDefinition,
@@ -206,7 +205,9 @@ describe('services as real processes: lifecycle, signals, configuration, logs', 
       expect(await first.stop('SIGTERM')).toEqual({ code: 0, signal: null });
 
       const second = await startService('coordinator', port, coordinatorEnv());
-      const fetched = await api(`${second.url}/v1/modules/${created.body.uid}`, { credentials: ADMIN });
+      const fetched = await api(`${second.url}${pathTo(routes.module, { uid: created.body.uid })}`, {
+        credentials: ADMIN,
+      });
       expect(fetched.status).toBe(200);
       expect(fetched.body).toEqual(created.body);
       expect(await second.stop()).toEqual({ code: 0, signal: null });
@@ -220,7 +221,7 @@ describe('services as real processes: lifecycle, signals, configuration, logs', 
       const zip = await buildArtifactZip({ manifest: { module_name: 'Big', version: 1 }, so: randomBytes(50 * MiB) });
       const agent = await startService('agent', port, agentEnv());
 
-      const upload = slowUpload(`${agent.url}${ARTIFACTS}`, ADMIN, zip);
+      const upload = slowUpload(`${agent.url}${routes.localArtifacts}`, ADMIN, zip);
       await upload.sendUntil(8 * MiB);
       // The server has the request (its temp file exists) before the signal.
       const tmp = join(dataDir, 'node-1', 'tmp');
@@ -244,7 +245,9 @@ describe('services as real processes: lifecycle, signals, configuration, logs', 
 
       // The upload that finished during shutdown is installed for good.
       const restarted = await startService('agent', port, agentEnv());
-      const list = await api<{ module_name: string }[]>(`${restarted.url}${ARTIFACTS}`, { credentials: ADMIN });
+      const list = await api<{ module_name: string }[]>(`${restarted.url}${routes.localArtifacts}`, {
+        credentials: ADMIN,
+      });
       expect(list.body.map(a => a.module_name)).toEqual(['Big']);
     });
 
@@ -259,7 +262,7 @@ describe('services as real processes: lifecycle, signals, configuration, logs', 
 
       const agent = await startService('agent', await freePort(), agentEnv());
       expect(await readdir(join(node, 'tmp'))).toEqual([]);
-      expect((await api(`${agent.url}${ARTIFACTS}`, { credentials: ADMIN })).body).toEqual([]);
+      expect((await api(`${agent.url}${routes.localArtifacts}`, { credentials: ADMIN })).body).toEqual([]);
     });
 
     it('after a SIGKILL mid-upload, the restarted agent lists nothing and its tmp dir is empty', async () => {
@@ -269,7 +272,7 @@ describe('services as real processes: lifecycle, signals, configuration, logs', 
       const agent = await startService('agent', port, agentEnv());
       const tmp = join(dataDir, 'node-1', 'tmp');
 
-      const upload = slowUpload(`${agent.url}${ARTIFACTS}`, ADMIN, zip);
+      const upload = slowUpload(`${agent.url}${routes.localArtifacts}`, ADMIN, zip);
       await upload.sendUntil(4 * MiB);
       await waitUntil(async () => {
         const files = (await readdir(tmp)).filter(f => f.startsWith('upload-'));
@@ -284,7 +287,7 @@ describe('services as real processes: lifecycle, signals, configuration, logs', 
       ).toBe(true);
 
       const restarted = await startService('agent', port, agentEnv());
-      expect((await api(`${restarted.url}${ARTIFACTS}`, { credentials: ADMIN })).body).toEqual([]);
+      expect((await api(`${restarted.url}${routes.localArtifacts}`, { credentials: ADMIN })).body).toEqual([]);
       expect(await readdir(tmp)).toEqual([]);
       expect(await readdir(join(dataDir, 'node-1', 'artifacts'))).toEqual([]);
     });
@@ -351,20 +354,20 @@ describe('services as real processes: lifecycle, signals, configuration, logs', 
       const newUser: Credentials = { email: 'logged@lifecycle.local', password: 'Another-secret-pw-77' };
 
       const responses = [
-        await api(`${coordinator.url}/v1/users`, {
+        await api(`${coordinator.url}${routes.users}`, {
           method: 'POST',
           credentials: ADMIN,
           json: { ...newUser, role: 'admin' },
         }),
-        await api(`${coordinator.url}/v1/modules`, { credentials: newUser }),
-        await api(`${agent.url}${ARTIFACTS}`, { credentials: ADMIN }),
-        await api(`${agent.url}${ARTIFACTS}`, {
+        await api(`${coordinator.url}${routes.modules}`, { credentials: newUser }),
+        await api(`${agent.url}${routes.localArtifacts}`, { credentials: ADMIN }),
+        await api(`${agent.url}${routes.localArtifacts}`, {
           method: 'POST',
           credentials: newUser,
           form: artifactForm(await buildArtifactZip()),
         }),
-        await api(`${agent.url}${ARTIFACTS}`, { credentials: { ...ADMIN, password: 'wrong-password-1' } }),
-        await api(`${agent.url}${ARTIFACTS}`, {
+        await api(`${agent.url}${routes.localArtifacts}`, { credentials: { ...ADMIN, password: 'wrong-password-1' } }),
+        await api(`${agent.url}${routes.localArtifacts}`, {
           credentials: ADMIN,
           headers: { 'x-request-id': 'client-chosen-id-1' },
         }),

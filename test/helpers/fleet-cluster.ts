@@ -1,6 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises';
-import type { ActionObject } from '@modfleet/common';
-import type { FleetArtifactView, NodeView } from '@modfleet/coordinator';
+import {
+  pathTo,
+  routes,
+  type ActionObject,
+  type FleetArtifactView,
+  type LocalArtifactListing,
+  type NodeView,
+} from '@modfleet/common';
 import { join } from 'node:path';
 import { api, artifactForm, type ApiResponse, type Credentials } from './http.js';
 import { freePort, runModfleet, sleep, waitHealthy, type Env, type Exit, type Service } from './processes.js';
@@ -9,20 +15,17 @@ import { makeTmpDir, removeDir } from './tmp-dir.js';
 
 export const FLEET_ADMIN: Credentials = { email: 'admin@fleet.local', password: 'fleet-admin-password-1' };
 export const FLEET_SECRET = 'fleet-e2e-cluster-secret-0123456789';
-export const FLEET_ARTIFACTS = '/v2/modules/user-defined/artifacts';
-export const LOCAL_ARTIFACTS = '/v2/local/modules/user-defined/artifacts';
 
-export type { ActionObject, ActionStatus, OpStatus } from '@modfleet/common';
-export type PendingOp = ActionObject['additional_info']['pending_ops'][string];
-export type { NodeView } from '@modfleet/coordinator';
-
-export type { FleetArtifactView, NodeArtifactView as FleetNodeState } from '@modfleet/coordinator';
-
-export interface LocalListing {
-  module_name: string;
-  version: number;
-  dependencies: string[];
-}
+export type {
+  ActionObject,
+  ActionStatus,
+  FleetArtifactView,
+  NodeArtifactView as FleetNodeState,
+  NodeView,
+  OpStatus,
+  PendingOp,
+} from '@modfleet/common';
+export type LocalListing = LocalArtifactListing;
 
 /** One `modfleet agent` process slot: its port and data dir survive restarts. */
 export interface FleetAgent {
@@ -264,7 +267,7 @@ export async function startFleetCluster(options: FleetClusterOptions = {}): Prom
     );
     agent.uid = uid!;
     await pollFor(
-      () => call<NodeView>(coordinator.url, `/v1/nodes/${agent.uid}`),
+      () => call<NodeView>(coordinator.url, pathTo(routes.node, { uid: agent.uid })),
       res => res.status === 200 && res.body.status === 'active' && res.body.addr === agent.url,
       `node ${agent.uid} (${agent.name}) active on the coordinator`,
       { timeoutMs: STARTUP_TIMEOUT_MS, intervalMs: 50 },
@@ -311,30 +314,34 @@ export async function startFleetCluster(options: FleetClusterOptions = {}): Prom
         if (nodes !== undefined) form.append('nodes', nodes);
         for (const [name, value] of artifactForm(zip)) form.append(name, value);
       }
-      return call(coordinator.url, FLEET_ARTIFACTS, {
+      return call(coordinator.url, routes.fleetArtifacts, {
         method: 'POST',
         form,
         ...(credentials !== undefined && { credentials }),
       });
     },
     async action(uid) {
-      return ok(await call<ActionObject>(coordinator.url, `/v2/actions/${uid}`), `GET /v2/actions/${uid}`);
+      const path = pathTo(routes.action, { uid });
+      return ok(await call<ActionObject>(coordinator.url, path), `GET ${path}`);
     },
     waitForAction(uid, { done, ...wait } = {}) {
       const finished = done ?? ((action: ActionObject) => ['completed', 'failed'].includes(action.status));
       return pollFor(() => cluster.action(uid), finished, `action ${uid} to finish`, { timeoutMs: 30_000, ...wait });
     },
     async actions() {
-      return ok(await call<ActionObject[]>(coordinator.url, '/v2/actions'), 'GET /v2/actions');
+      return ok(await call<ActionObject[]>(coordinator.url, routes.actions), `GET ${routes.actions}`);
     },
     async fleetView() {
-      return ok(await call<FleetArtifactView[]>(coordinator.url, FLEET_ARTIFACTS), `GET ${FLEET_ARTIFACTS}`);
+      return ok(
+        await call<FleetArtifactView[]>(coordinator.url, routes.fleetArtifacts),
+        `GET ${routes.fleetArtifacts}`,
+      );
     },
     waitForFleetView(check, message, wait) {
       return pollFor(() => cluster.fleetView(), check, message, { timeoutMs: 10_000, ...wait });
     },
     async nodes() {
-      return ok(await call<NodeView[]>(coordinator.url, '/v1/nodes'), 'GET /v1/nodes');
+      return ok(await call<NodeView[]>(coordinator.url, routes.nodes), `GET ${routes.nodes}`);
     },
     waitForNodes(uids, wait) {
       const expected = (uids ?? agents.filter(agent => agent.process?.isRunning()).map(agent => agent.uid)).sort(
@@ -350,7 +357,10 @@ export async function startFleetCluster(options: FleetClusterOptions = {}): Prom
       );
     },
     async localArtifacts(agent) {
-      return ok(await call<LocalListing[]>(agent.url, LOCAL_ARTIFACTS), `GET ${agent.url}${LOCAL_ARTIFACTS}`);
+      return ok(
+        await call<LocalListing[]>(agent.url, routes.localArtifacts),
+        `GET ${agent.url}${routes.localArtifacts}`,
+      );
     },
 
     async addAgent(env) {

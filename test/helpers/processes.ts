@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { routes } from '@modfleet/common';
 
 /** The `modfleet` bin, run with this very node: what `npx modfleet` runs (it needs `tsc -b` first). */
 export const MODFLEET_BIN = fileURLToPath(new URL('../../packages/cli/bin/modfleet.js', import.meta.url));
@@ -212,7 +213,7 @@ export async function waitHealthy(url: string, handle: ModfleetProcess, timeoutM
       );
     }
     try {
-      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) });
+      const res = await fetch(`${url}${routes.healthz}`, { signal: AbortSignal.timeout(1_000) });
       await res.arrayBuffer();
       if (res.ok) return;
     } catch {

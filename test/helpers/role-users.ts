@@ -1,4 +1,4 @@
-import type { Role } from '@modfleet/common';
+import { routes, type Role } from '@modfleet/common';
 import { api, type Credentials } from './http.js';
 import { ADMIN } from './in-process-cluster.js';
 
@@ -26,7 +26,7 @@ export async function createRoleUsers(coordinatorUrl: string): Promise<Record<Ro
   await Promise.all(
     NON_ADMIN_ROLES.map(async role => {
       const credentials = { email: `${role}@test.local`, password: `${role}-password-1` };
-      const created = await api(`${coordinatorUrl}/v1/users`, {
+      const created = await api(`${coordinatorUrl}${routes.users}`, {
         method: 'POST',
         credentials: ADMIN,
         json: { ...credentials, role },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { createLogger, createRedisActionStore, redisKeys, type ActionMeta } from '@modfleet/common';
+import { createLogger, createRedisActionStore, redisKeys, routes, type ActionMeta } from '@modfleet/common';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { warnUnlessNoEviction } from '../../packages/coordinator/src/fleet/redis-policy.js';
@@ -34,14 +34,16 @@ describe('GET /v2/actions', () => {
 
   it('lists the newest actions first, even within one second, and honours ?limit', async () => {
     cluster = await startTestCluster({ nodes: 0 });
-    const url = `${cluster.coordinator.url}/v2/modules/user-defined/artifacts`;
+    const url = `${cluster.coordinator.url}${routes.fleetArtifacts}`;
     for (const version of [1, 2, 3]) {
       const zip = await buildArtifactZip({ manifest: { module_name: 'Ordered', version } });
       expect((await api(url, { method: 'POST', credentials: ADMIN, form: artifactForm(zip) })).status).toBe(202);
     }
 
-    const all = await api<ActionSummary[]>(`${cluster.coordinator.url}/v2/actions`, { credentials: ADMIN });
-    const two = await api<ActionSummary[]>(`${cluster.coordinator.url}/v2/actions?limit=2`, { credentials: ADMIN });
+    const all = await api<ActionSummary[]>(`${cluster.coordinator.url}${routes.actions}`, { credentials: ADMIN });
+    const two = await api<ActionSummary[]>(`${cluster.coordinator.url}${routes.actions}?limit=2`, {
+      credentials: ADMIN,
+    });
 
     expect(all.body.map(action => action.additional_info.object_uid)).toEqual(['Ordered@3', 'Ordered@2', 'Ordered@1']);
     expect(two.body.map(action => action.additional_info.object_uid)).toEqual(['Ordered@3', 'Ordered@2']);
@@ -50,7 +52,7 @@ describe('GET /v2/actions', () => {
   it.each(['0', '1001', 'abc', '-1'])('refuses ?limit=%s with 406 invalid_limit', async limit => {
     cluster ??= await startTestCluster({ nodes: 0 });
 
-    const res = await api<{ error_code: string }>(`${cluster.coordinator.url}/v2/actions?limit=${limit}`, {
+    const res = await api<{ error_code: string }>(`${cluster.coordinator.url}${routes.actions}?limit=${limit}`, {
       credentials: ADMIN,
     });
 

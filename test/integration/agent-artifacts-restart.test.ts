@@ -1,11 +1,11 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { routes } from '@modfleet/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { api, artifactForm } from '../helpers/http.js';
 import { ADMIN, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
 
-const ARTIFACTS = '/v2/local/modules/user-defined/artifacts';
 const LISTED = { module_name: 'TestModule', version: 123, dependencies: ['dep_1', 'dep_2'] };
 
 describe('agent artifacts across an agent restart', () => {
@@ -17,7 +17,7 @@ describe('agent artifacts across an agent restart', () => {
     await cluster.stop();
   });
 
-  const artifactsUrl = () => `${cluster.agents[0]!.url}${ARTIFACTS}`;
+  const artifactsUrl = () => `${cluster.agents[0]!.url}${routes.localArtifacts}`;
   const list = () => api(artifactsUrl(), { credentials: ADMIN });
   const upload = (zip: Buffer) => api(artifactsUrl(), { method: 'POST', credentials: ADMIN, form: artifactForm(zip) });
   const dataDir = () => cluster.agentConfigs[0]!.dataDir;
@@ -26,7 +26,7 @@ describe('agent artifacts across an agent restart', () => {
     await upload(await buildArtifactZip());
 
     const restarted = await cluster.restartAgent(0);
-    const res = await api(`${restarted.url}${ARTIFACTS}`, { credentials: ADMIN });
+    const res = await api(`${restarted.url}${routes.localArtifacts}`, { credentials: ADMIN });
 
     expect(res.status).toBe(200);
     expect(res.body).toEqual([LISTED]);

@@ -2,12 +2,12 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
+import { routes } from '@modfleet/common';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { api, artifactForm, basicAuth, type Credentials } from '../helpers/http.js';
 import { ADMIN, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
 
-const ARTIFACTS = '/v2/local/modules/user-defined/artifacts';
 const MAX_ARTIFACT_BYTES = 64 * 1024;
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
@@ -96,8 +96,8 @@ function useCluster(options: Parameters<typeof startTestCluster>[0] = {}) {
     await ctx.cluster.stop();
   });
   return {
-    url: () => `${ctx.cluster.agents[0]!.url}${ARTIFACTS}`,
-    list: () => api(`${ctx.cluster.agents[0]!.url}${ARTIFACTS}`, { credentials: ADMIN }),
+    url: () => `${ctx.cluster.agents[0]!.url}${routes.localArtifacts}`,
+    list: () => api(`${ctx.cluster.agents[0]!.url}${routes.localArtifacts}`, { credentials: ADMIN }),
     tmpEntries: () => readdir(join(ctx.cluster.agentConfigs[0]!.dataDir, 'tmp')),
     coordinatorUrl: () => ctx.cluster.coordinator.url,
   };
@@ -236,7 +236,7 @@ describe('agent artifact uploads over the wire', () => {
     });
 
     it('answers 403 modules_upload_disabled without sending 100 Continue', async () => {
-      await api(`${agent.coordinatorUrl()}/v1/cluster`, {
+      await api(`${agent.coordinatorUrl()}${routes.cluster}`, {
         method: 'PUT',
         credentials: ADMIN,
         json: { allow_modules_upload: false },

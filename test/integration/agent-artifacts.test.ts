@@ -1,12 +1,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { routes } from '@modfleet/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { api, artifactForm, type ApiResponse, type Credentials } from '../helpers/http.js';
 import { ADMIN, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
 
-const ARTIFACTS = '/v2/local/modules/user-defined/artifacts';
 const NON_ADMIN_VIEWERS = ['cluster_member', 'cluster_viewer', 'db_member', 'db_viewer', 'user_manager'] as const;
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
@@ -38,7 +38,7 @@ describe('agent local artifacts API', () => {
     await cluster.stop();
   });
 
-  const artifactsUrl = () => `${cluster.agents[0]!.url}${ARTIFACTS}`;
+  const artifactsUrl = () => `${cluster.agents[0]!.url}${routes.localArtifacts}`;
   const list = (credentials: Credentials = ADMIN) => api(artifactsUrl(), { credentials });
   const upload = (zip: Buffer, credentials: Credentials = ADMIN) =>
     api(artifactsUrl(), { method: 'POST', credentials, form: artifactForm(zip) });
@@ -46,7 +46,7 @@ describe('agent local artifacts API', () => {
     api(`${artifactsUrl()}/${name}/${version}`, { method: 'DELETE', credentials });
   const tmpEntries = () => readdir(join(cluster.agentConfigs[0]!.dataDir, 'tmp'));
   const setUploadsAllowed = (allowed: boolean) =>
-    api(`${cluster.coordinator.url}/v1/cluster`, {
+    api(`${cluster.coordinator.url}${routes.cluster}`, {
       method: 'PUT',
       credentials: ADMIN,
       json: { allow_modules_upload: allowed },
@@ -54,7 +54,7 @@ describe('agent local artifacts API', () => {
 
   async function createUser(role: string): Promise<Credentials> {
     const credentials = { email: `${role}-${randomUUID()}@test.local`, password: `pw-${randomUUID()}` };
-    const res = await api(`${cluster.coordinator.url}/v1/users`, {
+    const res = await api(`${cluster.coordinator.url}${routes.users}`, {
       method: 'POST',
       credentials: ADMIN,
       json: { ...credentials, role },
@@ -68,7 +68,7 @@ describe('agent local artifacts API', () => {
     expect((await list()).body).toEqual([]);
   }
 
-  describe(`GET ${ARTIFACTS}`, () => {
+  describe(`GET ${routes.localArtifacts}`, () => {
     it('answers 200 [] when no artifact is installed', async () => {
       const res = await list();
 
@@ -137,7 +137,7 @@ describe('agent local artifacts API', () => {
     });
   });
 
-  describe(`POST ${ARTIFACTS}`, () => {
+  describe(`POST ${routes.localArtifacts}`, () => {
     it('installs an artifact: 200 with its sha256 and size, then listed', async () => {
       const zip = await buildArtifactZip();
 
@@ -316,7 +316,7 @@ describe('agent local artifacts API', () => {
     });
   });
 
-  describe(`DELETE ${ARTIFACTS}/<module_name>/<version>`, () => {
+  describe(`DELETE ${routes.localArtifacts}/<module_name>/<version>`, () => {
     it('deletes an installed artifact: 200, then no longer listed', async () => {
       await upload(await buildArtifactZip());
 

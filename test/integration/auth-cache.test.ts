@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLogger } from '@modfleet/common';
+import { createLogger, pathTo, routes } from '@modfleet/common';
 import { startCoordinator } from '@modfleet/coordinator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { ADMIN, coordinatorConfig, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
 import { api, artifactForm, type ApiResponse, type Credentials } from '../helpers/http.js';
-
-const ARTIFACTS = '/v2/local/modules/user-defined/artifacts';
 
 /** Agents learn of user changes through Redis pub/sub: give the announcement up to ~1 s to land. */
 async function eventually(
@@ -30,7 +28,7 @@ describe('credential cache across coordinator and agents', () => {
 
   const newUser = async (role: string): Promise<Credentials & { uid: number }> => {
     const credentials = { email: `cache-${randomUUID().slice(0, 8)}@test.local`, password: `pw-${randomUUID()}` };
-    const res = await api<{ uid: number }>(`${coordinator}/v1/users`, {
+    const res = await api<{ uid: number }>(`${coordinator}${routes.users}`, {
       method: 'POST',
       credentials: ADMIN,
       json: { ...credentials, role },
@@ -39,10 +37,10 @@ describe('credential cache across coordinator and agents', () => {
     return { ...credentials, uid: res.body.uid };
   };
   const updateUser = (uid: number, patch: Record<string, unknown>) =>
-    api(`${coordinator}/v1/users/${uid}`, { method: 'PUT', credentials: ADMIN, json: patch });
-  const listOn = (base: string, credentials: Credentials) => api(`${base}${ARTIFACTS}`, { credentials });
+    api(`${coordinator}${pathTo(routes.user, { uid })}`, { method: 'PUT', credentials: ADMIN, json: patch });
+  const listOn = (base: string, credentials: Credentials) => api(`${base}${routes.localArtifacts}`, { credentials });
   const uploadTo = async (base: string, credentials: Credentials) =>
-    api(`${base}${ARTIFACTS}`, {
+    api(`${base}${routes.localArtifacts}`, {
       method: 'POST',
       credentials,
       form: artifactForm(await buildArtifactZip({ manifest: { module_name: `cache-${randomUUID().slice(0, 8)}` } })),
@@ -62,7 +60,7 @@ describe('credential cache across coordinator and agents', () => {
     const user = await newUser('db_viewer');
     const warmed = await Promise.all([
       ...agents.map(base => listOn(base, user)),
-      api(`${coordinator}/v1/modules`, { credentials: user }),
+      api(`${coordinator}${routes.modules}`, { credentials: user }),
     ]);
     const changed = await updateUser(user.uid, { password: 'the-new-password' });
 
@@ -74,7 +72,7 @@ describe('credential cache across coordinator and agents', () => {
         ),
       ),
     );
-    const oldOnCoordinator = await api(`${coordinator}/v1/modules`, { credentials: user });
+    const oldOnCoordinator = await api(`${coordinator}${routes.modules}`, { credentials: user });
 
     expect(warmed.map(res => res.status)).toEqual([200, 200, 200]);
     expect(changed.status).toBe(200);
@@ -96,7 +94,7 @@ describe('credential cache across coordinator and agents', () => {
         ),
       ),
     );
-    const onCoordinator = await api(`${coordinator}/v1/modules`, { credentials: renewed });
+    const onCoordinator = await api(`${coordinator}${routes.modules}`, { credentials: renewed });
 
     expect(onAgents.map(res => res.status)).toEqual([200, 200]);
     expect(onCoordinator.status).toBe(200);
@@ -105,7 +103,10 @@ describe('credential cache across coordinator and agents', () => {
   it('refuses a deleted user on every agent', async () => {
     const user = await newUser('cluster_viewer');
     const warmed = await Promise.all(agents.map(base => listOn(base, user)));
-    const deleted = await api(`${coordinator}/v1/users/${user.uid}`, { method: 'DELETE', credentials: ADMIN });
+    const deleted = await api(`${coordinator}${pathTo(routes.user, { uid: user.uid })}`, {
+      method: 'DELETE',
+      credentials: ADMIN,
+    });
 
     const afterDelete = await Promise.all(
       agents.map(base =>
@@ -157,7 +158,7 @@ describe('credential cache across coordinator and agents', () => {
   it('lets a user created on the coordinator sign in to an agent at once', async () => {
     const stranger = { email: `later-${randomUUID().slice(0, 8)}@test.local`, password: 'later-password-1' };
     const refused = await listOn(agents[0]!, stranger);
-    await api(`${coordinator}/v1/users`, {
+    await api(`${coordinator}${routes.users}`, {
       method: 'POST',
       credentials: ADMIN,
       json: { ...stranger, role: 'db_member' },
@@ -191,15 +192,15 @@ describe('credential cache across coordinator and agents', () => {
       createLogger({ name: 'coordinator-2', level: 'silent' }),
     );
     try {
-      const warmed = await api(`${coordinator}/v1/modules`, { credentials: user });
-      const changed = await api(`${other.url}/v1/users/${user.uid}`, {
+      const warmed = await api(`${coordinator}${routes.modules}`, { credentials: user });
+      const changed = await api(`${other.url}${pathTo(routes.user, { uid: user.uid })}`, {
         method: 'PUT',
         credentials: ADMIN,
         json: { password: 'changed-elsewhere' },
       });
 
       const withOld = await eventually(
-        () => api(`${coordinator}/v1/modules`, { credentials: user }),
+        () => api(`${coordinator}${routes.modules}`, { credentials: user }),
         res => res.status === 401,
       );
 

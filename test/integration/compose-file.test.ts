@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { routes } from '@modfleet/common';
 import { loadAgentConfig } from '@modfleet/agent';
 import { loadCoordinatorConfig } from '@modfleet/coordinator';
 import { describe, expect, it } from 'vitest';
@@ -229,7 +230,7 @@ describe('docker-compose.yml: services', () => {
       const test = [service(name).healthcheck?.test].flat();
       expect(test.slice(0, 3), name).toEqual(['CMD', 'node', '-e']);
       const port = resolvedEnvironment(name).MODFLEET_PORT;
-      expect(test[3], name).toContain(`fetch('http://127.0.0.1:${port}/healthz')`);
+      expect(test[3], name).toContain(`fetch('http://127.0.0.1:${port}${routes.healthz}')`);
       expect(test[3], name).toMatch(/r\.ok \? 0 : 1/);
     }
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger, type Role } from '@modfleet/common';
+import { createLogger, routes, type Role } from '@modfleet/common';
 import { startCoordinator } from '@modfleet/coordinator';
 import { ADMIN, coordinatorConfig, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
 import { createRoleUsers, NON_ADMIN_ROLES, VIEWER_ROLES } from '../helpers/role-users.js';
@@ -54,20 +54,20 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
 
   describe('GET /v1/cluster', () => {
     it.each(VIEWER_ROLES)('shows a %s user that module uploads are allowed by default', async role => {
-      const res = await api<ClusterSettings>(`${base}/v1/cluster`, { credentials: users[role] });
+      const res = await api<ClusterSettings>(`${base}${routes.cluster}`, { credentials: users[role] });
 
       expect(res.status).toBe(200);
       expect(res.body.allow_modules_upload).toBe(true);
     });
 
     it('answers 403 to a user with role none', async () => {
-      const res = await api(`${base}/v1/cluster`, { credentials: users.none });
+      const res = await api(`${base}${routes.cluster}`, { credentials: users.none });
 
       expectRsError(res, 403);
     });
 
     it('answers 401 with a Basic challenge without credentials', async () => {
-      const res = await api(`${base}/v1/cluster`);
+      const res = await api(`${base}${routes.cluster}`);
 
       expectRsError(res, 401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Basic\b/);
@@ -76,12 +76,12 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
 
   describe('PUT /v1/cluster', () => {
     it.each(NON_ADMIN_ROLES)('answers 403 to a %s user and changes nothing', async role => {
-      const res = await api(`${base}/v1/cluster`, {
+      const res = await api(`${base}${routes.cluster}`, {
         method: 'PUT',
         credentials: users[role],
         json: { allow_modules_upload: false },
       });
-      const after = await api<ClusterSettings>(`${base}/v1/cluster`, { credentials: ADMIN });
+      const after = await api<ClusterSettings>(`${base}${routes.cluster}`, { credentials: ADMIN });
 
       expectRsError(res, 403);
       expect(after.body.allow_modules_upload).toBe(true);
@@ -95,15 +95,15 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
       ['an empty name', { name: '' }],
       ['an array body', [{ allow_modules_upload: false }]],
     ])('refuses %s with 406 and changes nothing', async (_label, body) => {
-      const res = await api(`${base}/v1/cluster`, { method: 'PUT', credentials: ADMIN, json: body });
-      const after = await api<ClusterSettings>(`${base}/v1/cluster`, { credentials: ADMIN });
+      const res = await api(`${base}${routes.cluster}`, { method: 'PUT', credentials: ADMIN, json: body });
+      const after = await api<ClusterSettings>(`${base}${routes.cluster}`, { credentials: ADMIN });
 
       expectRsError(res, 406);
       expect(after.body.allow_modules_upload).toBe(true);
     });
 
     it('answers 401 with a Basic challenge without credentials', async () => {
-      const res = await api(`${base}/v1/cluster`, { method: 'PUT', json: { allow_modules_upload: false } });
+      const res = await api(`${base}${routes.cluster}`, { method: 'PUT', json: { allow_modules_upload: false } });
 
       expectRsError(res, 401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Basic\b/);
@@ -121,7 +121,7 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
       });
 
       it('switches module uploads off, answers the new settings, and GET shows them', async () => {
-        const url = `${own.coordinator.url}/v1/cluster`;
+        const url = `${own.coordinator.url}${routes.cluster}`;
 
         const res = await api<ClusterSettings>(url, {
           method: 'PUT',
@@ -136,7 +136,7 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
       });
 
       it('changes only the fields it is given', async () => {
-        const url = `${own.coordinator.url}/v1/cluster`;
+        const url = `${own.coordinator.url}${routes.cluster}`;
         await api(url, { method: 'PUT', credentials: ADMIN, json: { allow_modules_upload: false } });
 
         const res = await api<ClusterSettings>(url, { method: 'PUT', credentials: ADMIN, json: { name: 'renamed' } });
@@ -146,7 +146,7 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
       });
 
       it('accepts an empty object and changes nothing', async () => {
-        const url = `${own.coordinator.url}/v1/cluster`;
+        const url = `${own.coordinator.url}${routes.cluster}`;
         const before = await api<ClusterSettings>(url, { credentials: ADMIN });
 
         const res = await api<ClusterSettings>(url, { method: 'PUT', credentials: ADMIN, json: {} });
@@ -156,7 +156,7 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
       });
 
       it('keeps the setting for a coordinator started later on the same Redis', async () => {
-        await api(`${own.coordinator.url}/v1/cluster`, {
+        await api(`${own.coordinator.url}${routes.cluster}`, {
           method: 'PUT',
           credentials: ADMIN,
           json: { allow_modules_upload: false },
@@ -168,7 +168,7 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
         );
 
         try {
-          const res = await api<ClusterSettings>(`${restarted.url}/v1/cluster`, { credentials: ADMIN });
+          const res = await api<ClusterSettings>(`${restarted.url}${routes.cluster}`, { credentials: ADMIN });
 
           expect(res.body.allow_modules_upload).toBe(false);
         } finally {
@@ -186,13 +186,13 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
     });
 
     it('answers an unknown method on a known path with 404 JSON', async () => {
-      const res = await api(`${base}/v1/cluster`, { method: 'PATCH', credentials: ADMIN, json: {} });
+      const res = await api(`${base}${routes.cluster}`, { method: 'PATCH', credentials: ADMIN, json: {} });
 
       expectRsError(res, 404);
     });
 
     it('answers a body that is not JSON with 400 JSON, and never echoes a parser stack', async () => {
-      const res = await rawRequest(`${base}/v1/cluster`, {
+      const res = await rawRequest(`${base}${routes.cluster}`, {
         method: 'PUT',
         headers: { authorization: basicAuth(ADMIN), 'content-type': 'application/json' },
         body: '{"allow_modules_upload": tru',
@@ -203,7 +203,7 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
     });
 
     it('answers a JSON body of null with 400 or 406 RS error, never 500', async () => {
-      const res = await rawRequest(`${base}/v1/users`, {
+      const res = await rawRequest(`${base}${routes.users}`, {
         method: 'POST',
         headers: { authorization: basicAuth(ADMIN), 'content-type': 'application/json' },
         body: 'null',
@@ -214,7 +214,7 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
     });
 
     it('answers a body over 1 MiB with 413 JSON', async () => {
-      const res = await rawRequest(`${base}/v1/cluster`, {
+      const res = await rawRequest(`${base}${routes.cluster}`, {
         method: 'PUT',
         headers: { authorization: basicAuth(ADMIN), 'content-type': 'application/json' },
         body: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }),
@@ -231,7 +231,7 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
       ['Basic without a colon', `Basic ${Buffer.from(ADMIN.email).toString('base64')}`],
       ['Basic with garbage', 'Basic !!!not-base64!!!'],
     ])('answers %s with 401 JSON and a Basic challenge', async (_label, authorization) => {
-      const res = await rawRequest(`${base}/v1/modules`, {
+      const res = await rawRequest(`${base}${routes.modules}`, {
         headers: authorization === undefined ? {} : { authorization },
       });
 
@@ -240,7 +240,7 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
     });
 
     it('accepts the email in any case', async () => {
-      const res = await api(`${base}/v1/modules`, {
+      const res = await api(`${base}${routes.modules}`, {
         credentials: { email: ADMIN.email.toUpperCase(), password: ADMIN.password },
       });
 
@@ -248,13 +248,13 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
     });
 
     it('answers a missing permission with 403 JSON that names no internals', async () => {
-      const res = await api(`${base}/v1/users`, { credentials: users.db_viewer });
+      const res = await api(`${base}${routes.users}`, { credentials: users.db_viewer });
 
       expectRsError(res, 403);
     });
 
     it('answers a bad body with 406 JSON whose description names the field', async () => {
-      const res = await api(`${base}/v1/users`, {
+      const res = await api(`${base}${routes.users}`, {
         method: 'POST',
         credentials: ADMIN,
         json: { email: 'not-an-email', password: 'long-enough-password', role: 'db_viewer' },

@@ -1,4 +1,4 @@
-import type { Role } from '@modfleet/common';
+import { pathTo, routes, type Role } from '@modfleet/common';
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
@@ -93,7 +93,7 @@ describe('CCS module objects (POST/DELETE /v2/modules/user-defined, GET /v1/modu
   const users = {} as Record<Role, Credentials>;
 
   const createModule = (definition: Record<string, unknown>, credentials: Credentials = ADMIN) =>
-    api<ModuleObject>(`${base}/v2/modules/user-defined`, { method: 'POST', credentials, json: definition });
+    api<ModuleObject>(`${base}${routes.userDefinedModules}`, { method: 'POST', credentials, json: definition });
 
   beforeAll(async () => {
     cluster = await startTestCluster({ nodes: 0 });
@@ -204,7 +204,7 @@ describe('CCS module objects (POST/DELETE /v2/modules/user-defined, GET /v1/modu
     });
 
     it('answers 400 with an RS error body for a body that is not JSON', async () => {
-      const res = await fetch(`${base}/v2/modules/user-defined`, {
+      const res = await fetch(`${base}${routes.userDefinedModules}`, {
         method: 'POST',
         headers: { authorization: basicAuth(ADMIN), 'content-type': 'application/json', accept: 'application/json' },
         body: '{"module_name": "TestModule", ',
@@ -238,12 +238,12 @@ describe('CCS module objects (POST/DELETE /v2/modules/user-defined, GET /v1/modu
       const results = await Promise.all(Array.from({ length: 5 }, () => createModule(definition)));
 
       expect(results.map(res => res.status).sort()).toEqual([200, 406, 406, 406, 406]);
-      const list = await api<ModuleObject[]>(`${base}/v1/modules`, { credentials: ADMIN });
+      const list = await api<ModuleObject[]>(`${base}${routes.modules}`, { credentials: ADMIN });
       expect(list.body.filter(module => module.module_name === definition.module_name)).toHaveLength(1);
     });
 
     it('answers 401 with a Basic challenge without credentials', async () => {
-      const res = await api(`${base}/v2/modules/user-defined`, { method: 'POST', json: moduleDefinition() });
+      const res = await api(`${base}${routes.userDefinedModules}`, { method: 'POST', json: moduleDefinition() });
 
       expectRsError(res, 401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Basic\b/);
@@ -262,7 +262,7 @@ describe('CCS module objects (POST/DELETE /v2/modules/user-defined, GET /v1/modu
       const res = await createModule(definition, users[role]);
 
       expectRsError(res, 403);
-      const list = await api<ModuleObject[]>(`${base}/v1/modules`, { credentials: ADMIN });
+      const list = await api<ModuleObject[]>(`${base}${routes.modules}`, { credentials: ADMIN });
       expect(list.body.some(module => module.module_name === definition.module_name)).toBe(false);
     });
   });
@@ -279,8 +279,8 @@ describe('CCS module objects (POST/DELETE /v2/modules/user-defined, GET /v1/modu
     });
 
     it('refuses an admin with 403 modules_upload_disabled, and accepts again once switched back on', async () => {
-      const url = `${own.coordinator.url}/v2/modules/user-defined`;
-      const cluster = `${own.coordinator.url}/v1/cluster`;
+      const url = `${own.coordinator.url}${routes.userDefinedModules}`;
+      const cluster = `${own.coordinator.url}${routes.cluster}`;
       const definition = moduleDefinition();
 
       const off = await api(cluster, { method: 'PUT', credentials: ADMIN, json: { allow_modules_upload: false } });
@@ -296,22 +296,25 @@ describe('CCS module objects (POST/DELETE /v2/modules/user-defined, GET /v1/modu
     });
 
     it('still lists and deletes module objects while uploads are off', async () => {
-      const created = await api<ModuleObject>(`${own.coordinator.url}/v2/modules/user-defined`, {
+      const created = await api<ModuleObject>(`${own.coordinator.url}${routes.userDefinedModules}`, {
         method: 'POST',
         credentials: ADMIN,
         json: moduleDefinition(),
       });
-      await api(`${own.coordinator.url}/v1/cluster`, {
+      await api(`${own.coordinator.url}${routes.cluster}`, {
         method: 'PUT',
         credentials: ADMIN,
         json: { allow_modules_upload: false },
       });
 
-      const list = await api<ModuleObject[]>(`${own.coordinator.url}/v1/modules`, { credentials: ADMIN });
-      const deleted = await api(`${own.coordinator.url}/v2/modules/user-defined/${created.body.uid}`, {
-        method: 'DELETE',
-        credentials: ADMIN,
-      });
+      const list = await api<ModuleObject[]>(`${own.coordinator.url}${routes.modules}`, { credentials: ADMIN });
+      const deleted = await api(
+        `${own.coordinator.url}${pathTo(routes.userDefinedModule, { uid: created.body.uid })}`,
+        {
+          method: 'DELETE',
+          credentials: ADMIN,
+        },
+      );
 
       expect(list.status).toBe(200);
       expect(list.body.map(module => module.uid)).toContain(created.body.uid);
@@ -323,11 +326,11 @@ describe('CCS module objects (POST/DELETE /v2/modules/user-defined, GET /v1/modu
     it('deletes the module object so that GET /v1/modules/<uid> answers 404', async () => {
       const created = await createModule(moduleDefinition());
 
-      const deleted = await api(`${base}/v2/modules/user-defined/${created.body.uid}`, {
+      const deleted = await api(`${base}${pathTo(routes.userDefinedModule, { uid: created.body.uid })}`, {
         method: 'DELETE',
         credentials: ADMIN,
       });
-      const after = await api(`${base}/v1/modules/${created.body.uid}`, { credentials: ADMIN });
+      const after = await api(`${base}${pathTo(routes.module, { uid: created.body.uid })}`, { credentials: ADMIN });
 
       expect(deleted.status).toBe(200);
       expectRsError(after, 404);
@@ -336,14 +339,17 @@ describe('CCS module objects (POST/DELETE /v2/modules/user-defined, GET /v1/modu
     it('removes the deleted module from GET /v1/modules', async () => {
       const created = await createModule(moduleDefinition());
 
-      await api(`${base}/v2/modules/user-defined/${created.body.uid}`, { method: 'DELETE', credentials: ADMIN });
-      const list = await api<ModuleObject[]>(`${base}/v1/modules`, { credentials: ADMIN });
+      await api(`${base}${pathTo(routes.userDefinedModule, { uid: created.body.uid })}`, {
+        method: 'DELETE',
+        credentials: ADMIN,
+      });
+      const list = await api<ModuleObject[]>(`${base}${routes.modules}`, { credentials: ADMIN });
 
       expect(list.body.map(module => module.uid)).not.toContain(created.body.uid);
     });
 
     it('answers 404 module_delete_failed for an unknown uid', async () => {
-      const res = await api(`${base}/v2/modules/user-defined/${randomUUID().replaceAll('-', '')}`, {
+      const res = await api(`${base}${pathTo(routes.userDefinedModule, { uid: randomUUID().replaceAll('-', '') })}`, {
         method: 'DELETE',
         credentials: ADMIN,
       });
@@ -353,7 +359,7 @@ describe('CCS module objects (POST/DELETE /v2/modules/user-defined, GET /v1/modu
 
     it('answers 404 module_delete_failed when the same uid is deleted twice', async () => {
       const created = await createModule(moduleDefinition());
-      const url = `${base}/v2/modules/user-defined/${created.body.uid}`;
+      const url = `${base}${pathTo(routes.userDefinedModule, { uid: created.body.uid })}`;
       await api(url, { method: 'DELETE', credentials: ADMIN });
 
       const again = await api(url, { method: 'DELETE', credentials: ADMIN });
@@ -364,11 +370,11 @@ describe('CCS module objects (POST/DELETE /v2/modules/user-defined, GET /v1/modu
     it.each(NON_ADMIN_ROLES)('answers 403 to a %s user and keeps the module', async role => {
       const created = await createModule(moduleDefinition());
 
-      const res = await api(`${base}/v2/modules/user-defined/${created.body.uid}`, {
+      const res = await api(`${base}${pathTo(routes.userDefinedModule, { uid: created.body.uid })}`, {
         method: 'DELETE',
         credentials: users[role],
       });
-      const after = await api(`${base}/v1/modules/${created.body.uid}`, { credentials: ADMIN });
+      const after = await api(`${base}${pathTo(routes.module, { uid: created.body.uid })}`, { credentials: ADMIN });
 
       expectRsError(res, 403);
       expect(after.status).toBe(200);
@@ -377,7 +383,9 @@ describe('CCS module objects (POST/DELETE /v2/modules/user-defined, GET /v1/modu
     it('answers 401 with a Basic challenge without credentials', async () => {
       const created = await createModule(moduleDefinition());
 
-      const res = await api(`${base}/v2/modules/user-defined/${created.body.uid}`, { method: 'DELETE' });
+      const res = await api(`${base}${pathTo(routes.userDefinedModule, { uid: created.body.uid })}`, {
+        method: 'DELETE',
+      });
 
       expectRsError(res, 401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Basic\b/);
@@ -386,7 +394,10 @@ describe('CCS module objects (POST/DELETE /v2/modules/user-defined, GET /v1/modu
     it('lets the same module_name and version be created again after a delete', async () => {
       const definition = moduleDefinition();
       const first = await createModule(definition);
-      await api(`${base}/v2/modules/user-defined/${first.body.uid}`, { method: 'DELETE', credentials: ADMIN });
+      await api(`${base}${pathTo(routes.userDefinedModule, { uid: first.body.uid })}`, {
+        method: 'DELETE',
+        credentials: ADMIN,
+      });
 
       const second = await createModule(definition);
 
@@ -399,20 +410,20 @@ describe('CCS module objects (POST/DELETE /v2/modules/user-defined, GET /v1/modu
     it.each(VIEWER_ROLES)('lists module objects to a %s user', async role => {
       const created = await createModule(moduleDefinition());
 
-      const res = await api<ModuleObject[]>(`${base}/v1/modules`, { credentials: users[role] });
+      const res = await api<ModuleObject[]>(`${base}${routes.modules}`, { credentials: users[role] });
 
       expect(res.status).toBe(200);
       expect(res.body).toContainEqual(created.body);
     });
 
     it('answers 403 to a user with role none', async () => {
-      const res = await api(`${base}/v1/modules`, { credentials: users.none });
+      const res = await api(`${base}${routes.modules}`, { credentials: users.none });
 
       expectRsError(res, 403);
     });
 
     it('answers 401 with a Basic challenge without credentials', async () => {
-      const res = await api(`${base}/v1/modules`);
+      const res = await api(`${base}${routes.modules}`);
 
       expectRsError(res, 401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Basic\b/);
@@ -421,7 +432,9 @@ describe('CCS module objects (POST/DELETE /v2/modules/user-defined, GET /v1/modu
     it.each(VIEWER_ROLES)('returns one module object, as created, to a %s user', async role => {
       const created = await createModule(moduleDefinition());
 
-      const res = await api<ModuleObject>(`${base}/v1/modules/${created.body.uid}`, { credentials: users[role] });
+      const res = await api<ModuleObject>(`${base}${pathTo(routes.module, { uid: created.body.uid })}`, {
+        credentials: users[role],
+      });
 
       expect(res.status).toBe(200);
       expect(res.body).toEqual(created.body);
@@ -430,13 +443,15 @@ describe('CCS module objects (POST/DELETE /v2/modules/user-defined, GET /v1/modu
     it('answers 403 for one module to a user with role none', async () => {
       const created = await createModule(moduleDefinition());
 
-      const res = await api(`${base}/v1/modules/${created.body.uid}`, { credentials: users.none });
+      const res = await api(`${base}${pathTo(routes.module, { uid: created.body.uid })}`, { credentials: users.none });
 
       expectRsError(res, 403);
     });
 
     it('answers 404 for an unknown uid', async () => {
-      const res = await api(`${base}/v1/modules/${randomUUID().replaceAll('-', '')}`, { credentials: ADMIN });
+      const res = await api(`${base}${pathTo(routes.module, { uid: randomUUID().replaceAll('-', '') })}`, {
+        credentials: ADMIN,
+      });
 
       expectRsError(res, 404);
     });

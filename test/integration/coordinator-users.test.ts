@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { pathTo, routes } from '@modfleet/common';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
 import { api, type ApiResponse, type Credentials } from '../helpers/http.js';
@@ -51,7 +52,7 @@ describe('users (/v1/users)', () => {
   const users = {} as Record<Role, Credentials>;
 
   const createUser = (body: Record<string, unknown>, credentials: Credentials = ADMIN) =>
-    api<PublicUser>(`${base}/v1/users`, { method: 'POST', credentials, json: body });
+    api<PublicUser>(`${base}${routes.users}`, { method: 'POST', credentials, json: body });
   const newUser = async (role: Role, credentials = newCredentials(role)) => {
     const res = await createUser({ ...credentials, role });
     expect(res.status).toBe(200);
@@ -99,7 +100,7 @@ describe('users (/v1/users)', () => {
       const credentials = newCredentials();
       await createUser({ ...credentials, role: 'db_viewer' });
 
-      const res = await api(`${base}/v1/modules`, { credentials });
+      const res = await api(`${base}${routes.modules}`, { credentials });
 
       expect(res.status).toBe(200);
     });
@@ -108,7 +109,7 @@ describe('users (/v1/users)', () => {
       const credentials = newCredentials();
 
       const res = await createUser({ ...credentials, role: 'admin' }, users.user_manager);
-      const signIn = await api(`${base}/v1/modules`, { credentials });
+      const signIn = await api(`${base}${routes.modules}`, { credentials });
 
       expectRsError(res, 403);
       expectRsError(signIn, 401);
@@ -128,8 +129,8 @@ describe('users (/v1/users)', () => {
       await createUser({ ...credentials, role: 'db_viewer' });
 
       await createUser({ email: credentials.email, password: 'another-password', role: 'admin' });
-      const signIn = await api(`${base}/v1/modules`, { credentials });
-      const escalation = await api(`${base}/v1/cluster`, {
+      const signIn = await api(`${base}${routes.modules}`, { credentials });
+      const escalation = await api(`${base}${routes.cluster}`, {
         method: 'PUT',
         credentials: { email: credentials.email, password: 'another-password' },
         json: {},
@@ -174,7 +175,10 @@ describe('users (/v1/users)', () => {
     });
 
     it('answers 401 with a Basic challenge without credentials', async () => {
-      const res = await api(`${base}/v1/users`, { method: 'POST', json: { ...newCredentials(), role: 'db_viewer' } });
+      const res = await api(`${base}${routes.users}`, {
+        method: 'POST',
+        json: { ...newCredentials(), role: 'db_viewer' },
+      });
 
       expectRsError(res, 401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Basic\b/);
@@ -185,7 +189,7 @@ describe('users (/v1/users)', () => {
     it.each(['admin', 'user_manager'] as const)('lists users without passwords to a %s user', async role => {
       const created = await newUser('db_viewer');
 
-      const res = await api<PublicUser[]>(`${base}/v1/users`, { credentials: users[role] });
+      const res = await api<PublicUser[]>(`${base}${routes.users}`, { credentials: users[role] });
 
       expect(res.status).toBe(200);
       expect(res.body.map(user => user.email)).toEqual(expect.arrayContaining([ADMIN.email, created.email]));
@@ -196,7 +200,9 @@ describe('users (/v1/users)', () => {
     it.each(['admin', 'user_manager'] as const)('returns one user without password to a %s user', async role => {
       const created = await newUser('db_member');
 
-      const res = await api<PublicUser>(`${base}/v1/users/${created.uid}`, { credentials: users[role] });
+      const res = await api<PublicUser>(`${base}${pathTo(routes.user, { uid: created.uid })}`, {
+        credentials: users[role],
+      });
 
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ uid: created.uid, email: created.email, role: 'db_member' });
@@ -204,15 +210,15 @@ describe('users (/v1/users)', () => {
     });
 
     it.each(NO_USER_ACCESS_ROLES)('answers 403 to a %s user for the list and for one user', async role => {
-      const list = await api(`${base}/v1/users`, { credentials: users[role] });
-      const one = await api(`${base}/v1/users/1`, { credentials: users[role] });
+      const list = await api(`${base}${routes.users}`, { credentials: users[role] });
+      const one = await api(`${base}${pathTo(routes.user, { uid: 1 })}`, { credentials: users[role] });
 
       expectRsError(list, 403);
       expectRsError(one, 403);
     });
 
     it.each(['999999', 'abc', '-1'])('answers 404 for user uid %s', async uid => {
-      const res = await api(`${base}/v1/users/${uid}`, { credentials: ADMIN });
+      const res = await api(`${base}${pathTo(routes.user, { uid })}`, { credentials: ADMIN });
 
       expectRsError(res, 404);
     });
@@ -222,12 +228,14 @@ describe('users (/v1/users)', () => {
     it('changes the role, answered without password or hash', async () => {
       const created = await newUser('db_viewer');
 
-      const res = await api<PublicUser>(`${base}/v1/users/${created.uid}`, {
+      const res = await api<PublicUser>(`${base}${pathTo(routes.user, { uid: created.uid })}`, {
         method: 'PUT',
         credentials: ADMIN,
         json: { role: 'cluster_member' },
       });
-      const after = await api<PublicUser>(`${base}/v1/users/${created.uid}`, { credentials: ADMIN });
+      const after = await api<PublicUser>(`${base}${pathTo(routes.user, { uid: created.uid })}`, {
+        credentials: ADMIN,
+      });
 
       expect(res.status).toBe(200);
       expect(res.body.role).toBe('cluster_member');
@@ -238,7 +246,7 @@ describe('users (/v1/users)', () => {
     it('changes the name', async () => {
       const created = await newUser('db_viewer');
 
-      const res = await api<PublicUser>(`${base}/v1/users/${created.uid}`, {
+      const res = await api<PublicUser>(`${base}${pathTo(routes.user, { uid: created.uid })}`, {
         method: 'PUT',
         credentials: users.user_manager,
         json: { name: 'Renamed User' },
@@ -250,15 +258,15 @@ describe('users (/v1/users)', () => {
 
     it('changes the password: the new one signs in, the old one no longer does', async () => {
       const created = await newUser('db_viewer');
-      const before = await api(`${base}/v1/modules`, { credentials: created });
+      const before = await api(`${base}${routes.modules}`, { credentials: created });
 
-      const res = await api(`${base}/v1/users/${created.uid}`, {
+      const res = await api(`${base}${pathTo(routes.user, { uid: created.uid })}`, {
         method: 'PUT',
         credentials: ADMIN,
         json: { password: 'brand-new-password' },
       });
-      const withOld = await api(`${base}/v1/modules`, { credentials: created });
-      const withNew = await api(`${base}/v1/modules`, {
+      const withOld = await api(`${base}${routes.modules}`, { credentials: created });
+      const withNew = await api(`${base}${routes.modules}`, {
         credentials: { email: created.email, password: 'brand-new-password' },
       });
 
@@ -277,13 +285,21 @@ describe('users (/v1/users)', () => {
     ])('refuses %s with 406', async (_label, patch) => {
       const created = await newUser('db_viewer');
 
-      const res = await api(`${base}/v1/users/${created.uid}`, { method: 'PUT', credentials: ADMIN, json: patch });
+      const res = await api(`${base}${pathTo(routes.user, { uid: created.uid })}`, {
+        method: 'PUT',
+        credentials: ADMIN,
+        json: patch,
+      });
 
       expectRsError(res, 406);
     });
 
     it('answers 404 for an unknown user', async () => {
-      const res = await api(`${base}/v1/users/999999`, { method: 'PUT', credentials: ADMIN, json: { name: 'x' } });
+      const res = await api(`${base}${pathTo(routes.user, { uid: 999999 })}`, {
+        method: 'PUT',
+        credentials: ADMIN,
+        json: { name: 'x' },
+      });
 
       expectRsError(res, 404);
     });
@@ -291,12 +307,14 @@ describe('users (/v1/users)', () => {
     it('refuses a user_manager promoting a user to admin with 403', async () => {
       const created = await newUser('db_viewer');
 
-      const res = await api(`${base}/v1/users/${created.uid}`, {
+      const res = await api(`${base}${pathTo(routes.user, { uid: created.uid })}`, {
         method: 'PUT',
         credentials: users.user_manager,
         json: { role: 'admin' },
       });
-      const after = await api<PublicUser>(`${base}/v1/users/${created.uid}`, { credentials: ADMIN });
+      const after = await api<PublicUser>(`${base}${pathTo(routes.user, { uid: created.uid })}`, {
+        credentials: ADMIN,
+      });
 
       expectRsError(res, 403);
       expect(after.body.role).toBe('db_viewer');
@@ -305,12 +323,12 @@ describe('users (/v1/users)', () => {
     it("refuses a user_manager changing an admin's password with 403", async () => {
       const admin = await newUser('admin');
 
-      const res = await api(`${base}/v1/users/${admin.uid}`, {
+      const res = await api(`${base}${pathTo(routes.user, { uid: admin.uid })}`, {
         method: 'PUT',
         credentials: users.user_manager,
         json: { password: 'taken-over-password' },
       });
-      const signIn = await api(`${base}/v1/cluster`, { credentials: admin });
+      const signIn = await api(`${base}${routes.cluster}`, { credentials: admin });
 
       expectRsError(res, 403);
       expect(signIn.status).toBe(200);
@@ -319,7 +337,7 @@ describe('users (/v1/users)', () => {
     it('refuses a user_manager demoting an admin with 403', async () => {
       const admin = await newUser('admin');
 
-      const res = await api(`${base}/v1/users/${admin.uid}`, {
+      const res = await api(`${base}${pathTo(routes.user, { uid: admin.uid })}`, {
         method: 'PUT',
         credentials: users.user_manager,
         json: { role: 'none' },
@@ -331,7 +349,7 @@ describe('users (/v1/users)', () => {
     it.each(NO_USER_ACCESS_ROLES)('answers 403 to a %s user', async role => {
       const created = await newUser('db_viewer');
 
-      const res = await api(`${base}/v1/users/${created.uid}`, {
+      const res = await api(`${base}${pathTo(routes.user, { uid: created.uid })}`, {
         method: 'PUT',
         credentials: users[role],
         json: { name: 'x' },
@@ -344,11 +362,14 @@ describe('users (/v1/users)', () => {
   describe('DELETE /v1/users/<uid>', () => {
     it.each(['admin', 'user_manager'] as const)('lets a %s user delete a user, who then cannot sign in', async role => {
       const created = await newUser('db_viewer');
-      const before = await api(`${base}/v1/modules`, { credentials: created });
+      const before = await api(`${base}${routes.modules}`, { credentials: created });
 
-      const res = await api(`${base}/v1/users/${created.uid}`, { method: 'DELETE', credentials: users[role] });
-      const lookup = await api(`${base}/v1/users/${created.uid}`, { credentials: ADMIN });
-      const signIn = await api(`${base}/v1/modules`, { credentials: created });
+      const res = await api(`${base}${pathTo(routes.user, { uid: created.uid })}`, {
+        method: 'DELETE',
+        credentials: users[role],
+      });
+      const lookup = await api(`${base}${pathTo(routes.user, { uid: created.uid })}`, { credentials: ADMIN });
+      const signIn = await api(`${base}${routes.modules}`, { credentials: created });
 
       expect(before.status).toBe(200);
       expect(res.status).toBe(200);
@@ -358,7 +379,7 @@ describe('users (/v1/users)', () => {
 
     it('frees the email for a new user', async () => {
       const created = await newUser('db_viewer');
-      await api(`${base}/v1/users/${created.uid}`, { method: 'DELETE', credentials: ADMIN });
+      await api(`${base}${pathTo(routes.user, { uid: created.uid })}`, { method: 'DELETE', credentials: ADMIN });
 
       const again = await createUser({ email: created.email, password: 'second-life-password', role: 'db_member' });
 
@@ -369,15 +390,18 @@ describe('users (/v1/users)', () => {
     it('refuses a user_manager deleting an admin with 403, and the admin stays', async () => {
       const admin = await newUser('admin');
 
-      const res = await api(`${base}/v1/users/${admin.uid}`, { method: 'DELETE', credentials: users.user_manager });
-      const signIn = await api(`${base}/v1/cluster`, { credentials: admin });
+      const res = await api(`${base}${pathTo(routes.user, { uid: admin.uid })}`, {
+        method: 'DELETE',
+        credentials: users.user_manager,
+      });
+      const signIn = await api(`${base}${routes.cluster}`, { credentials: admin });
 
       expectRsError(res, 403);
       expect(signIn.status).toBe(200);
     });
 
     it('answers 404 for an unknown user', async () => {
-      const res = await api(`${base}/v1/users/999999`, { method: 'DELETE', credentials: ADMIN });
+      const res = await api(`${base}${pathTo(routes.user, { uid: 999999 })}`, { method: 'DELETE', credentials: ADMIN });
 
       expectRsError(res, 404);
     });
@@ -385,7 +409,10 @@ describe('users (/v1/users)', () => {
     it.each(NO_USER_ACCESS_ROLES)('answers 403 to a %s user', async role => {
       const created = await newUser('db_viewer');
 
-      const res = await api(`${base}/v1/users/${created.uid}`, { method: 'DELETE', credentials: users[role] });
+      const res = await api(`${base}${pathTo(routes.user, { uid: created.uid })}`, {
+        method: 'DELETE',
+        credentials: users[role],
+      });
 
       expectRsError(res, 403);
     });
@@ -397,7 +424,7 @@ describe('users (/v1/users)', () => {
 
     beforeEach(async () => {
       own = await startTestCluster({ nodes: 0 });
-      const list = await api<PublicUser[]>(`${own.coordinator.url}/v1/users`, { credentials: ADMIN });
+      const list = await api<PublicUser[]>(`${own.coordinator.url}${routes.users}`, { credentials: ADMIN });
       adminUid = list.body.find(user => user.email === ADMIN.email)!.uid;
     });
 
@@ -406,27 +433,32 @@ describe('users (/v1/users)', () => {
     });
 
     it('cannot be deleted: 406 change_last_admin_role_not_allowed', async () => {
-      const res = await api(`${own.coordinator.url}/v1/users/${adminUid}`, { method: 'DELETE', credentials: ADMIN });
-      const signIn = await api(`${own.coordinator.url}/v1/users`, { credentials: ADMIN });
+      const res = await api(`${own.coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
+        method: 'DELETE',
+        credentials: ADMIN,
+      });
+      const signIn = await api(`${own.coordinator.url}${routes.users}`, { credentials: ADMIN });
 
       expectRsError(res, 406, 'change_last_admin_role_not_allowed');
       expect(signIn.status).toBe(200);
     });
 
     it('cannot be demoted: 406 change_last_admin_role_not_allowed', async () => {
-      const res = await api(`${own.coordinator.url}/v1/users/${adminUid}`, {
+      const res = await api(`${own.coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
         method: 'PUT',
         credentials: ADMIN,
         json: { role: 'db_viewer' },
       });
-      const after = await api<PublicUser>(`${own.coordinator.url}/v1/users/${adminUid}`, { credentials: ADMIN });
+      const after = await api<PublicUser>(`${own.coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
+        credentials: ADMIN,
+      });
 
       expectRsError(res, 406, 'change_last_admin_role_not_allowed');
       expect(after.body.role).toBe('admin');
     });
 
     it('can change its own password and name', async () => {
-      const res = await api<PublicUser>(`${own.coordinator.url}/v1/users/${adminUid}`, {
+      const res = await api<PublicUser>(`${own.coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
         method: 'PUT',
         credentials: ADMIN,
         json: { name: 'Still Admin', password: 'another-admin-password' },
@@ -438,13 +470,13 @@ describe('users (/v1/users)', () => {
 
     it('can be demoted once another admin exists', async () => {
       const second = newCredentials('admin');
-      await api(`${own.coordinator.url}/v1/users`, {
+      await api(`${own.coordinator.url}${routes.users}`, {
         method: 'POST',
         credentials: ADMIN,
         json: { ...second, role: 'admin' },
       });
 
-      const res = await api<PublicUser>(`${own.coordinator.url}/v1/users/${adminUid}`, {
+      const res = await api<PublicUser>(`${own.coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
         method: 'PUT',
         credentials: second,
         json: { role: 'db_viewer' },
@@ -457,23 +489,35 @@ describe('users (/v1/users)', () => {
     it('survives concurrent demotions of the only two admins: one of them stays admin', async () => {
       const url = own.coordinator.url;
       const second = newCredentials('admin');
-      const created = await api<PublicUser>(`${url}/v1/users`, {
+      const created = await api<PublicUser>(`${url}${routes.users}`, {
         method: 'POST',
         credentials: ADMIN,
         json: { ...second, role: 'admin' },
       });
       const manager = newCredentials('manager');
-      await api(`${url}/v1/users`, { method: 'POST', credentials: ADMIN, json: { ...manager, role: 'user_manager' } });
+      await api(`${url}${routes.users}`, {
+        method: 'POST',
+        credentials: ADMIN,
+        json: { ...manager, role: 'user_manager' },
+      });
       await Promise.all([
-        api(`${url}/v1/users`, { credentials: ADMIN }),
-        api(`${url}/v1/users`, { credentials: second }),
+        api(`${url}${routes.users}`, { credentials: ADMIN }),
+        api(`${url}${routes.users}`, { credentials: second }),
       ]);
 
       const results = await Promise.all([
-        api(`${url}/v1/users/${adminUid}`, { method: 'PUT', credentials: ADMIN, json: { role: 'db_viewer' } }),
-        api(`${url}/v1/users/${created.body.uid}`, { method: 'PUT', credentials: second, json: { role: 'db_viewer' } }),
+        api(`${url}${pathTo(routes.user, { uid: adminUid })}`, {
+          method: 'PUT',
+          credentials: ADMIN,
+          json: { role: 'db_viewer' },
+        }),
+        api(`${url}${pathTo(routes.user, { uid: created.body.uid })}`, {
+          method: 'PUT',
+          credentials: second,
+          json: { role: 'db_viewer' },
+        }),
       ]);
-      const list = await api<PublicUser[]>(`${url}/v1/users`, { credentials: manager });
+      const list = await api<PublicUser[]>(`${url}${routes.users}`, { credentials: manager });
 
       expect(list.body.filter(user => user.role === 'admin')).toHaveLength(1);
       expect(results.map(res => res.status).sort()).toEqual([200, 406]);
@@ -482,23 +526,27 @@ describe('users (/v1/users)', () => {
     it('survives concurrent deletes of the only two admins: one of them stays', async () => {
       const url = own.coordinator.url;
       const second = newCredentials('admin');
-      const created = await api<PublicUser>(`${url}/v1/users`, {
+      const created = await api<PublicUser>(`${url}${routes.users}`, {
         method: 'POST',
         credentials: ADMIN,
         json: { ...second, role: 'admin' },
       });
       const manager = newCredentials('manager');
-      await api(`${url}/v1/users`, { method: 'POST', credentials: ADMIN, json: { ...manager, role: 'user_manager' } });
+      await api(`${url}${routes.users}`, {
+        method: 'POST',
+        credentials: ADMIN,
+        json: { ...manager, role: 'user_manager' },
+      });
       await Promise.all([
-        api(`${url}/v1/users`, { credentials: ADMIN }),
-        api(`${url}/v1/users`, { credentials: second }),
+        api(`${url}${routes.users}`, { credentials: ADMIN }),
+        api(`${url}${routes.users}`, { credentials: second }),
       ]);
 
       const results = await Promise.all([
-        api(`${url}/v1/users/${adminUid}`, { method: 'DELETE', credentials: second }),
-        api(`${url}/v1/users/${created.body.uid}`, { method: 'DELETE', credentials: ADMIN }),
+        api(`${url}${pathTo(routes.user, { uid: adminUid })}`, { method: 'DELETE', credentials: second }),
+        api(`${url}${pathTo(routes.user, { uid: created.body.uid })}`, { method: 'DELETE', credentials: ADMIN }),
       ]);
-      const list = await api<PublicUser[]>(`${url}/v1/users`, { credentials: manager });
+      const list = await api<PublicUser[]>(`${url}${routes.users}`, { credentials: manager });
 
       expect(list.body.filter(user => user.role === 'admin')).toHaveLength(1);
       expect(results.map(res => res.status).sort()).toEqual([200, 406]);

@@ -1,3 +1,4 @@
+import { pathTo, routes } from '@modfleet/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { api, artifactForm, basicAuth, type Credentials } from '../helpers/http.js';
@@ -29,19 +30,22 @@ describe('observability: /metrics and /admin/queues', () => {
     cluster = await startTestCluster({ nodes: 1 });
     const coordinator = cluster.coordinator.url;
     await cluster.agents[0]!.registered;
-    const push = await api<{ action_uid: string }>(`${coordinator}/v2/modules/user-defined/artifacts`, {
+    const push = await api<{ action_uid: string }>(`${coordinator}${routes.fleetArtifacts}`, {
       method: 'POST',
       credentials: ADMIN,
       form: artifactForm(await buildArtifactZip()),
     });
     await waitFor(
       async () =>
-        (await api<{ status: string }>(`${coordinator}/v2/actions/${push.body.action_uid}`, { credentials: ADMIN }))
-          .body.status === 'completed',
+        (
+          await api<{ status: string }>(`${coordinator}${pathTo(routes.action, { uid: push.body.action_uid })}`, {
+            credentials: ADMIN,
+          })
+        ).body.status === 'completed',
     );
 
-    const coordinatorMetrics = await text(`${coordinator}/metrics`);
-    const agentMetrics = await text(`${cluster.agents[0]!.url}/metrics`);
+    const coordinatorMetrics = await text(`${coordinator}${routes.metrics}`);
+    const agentMetrics = await text(`${cluster.agents[0]!.url}${routes.metrics}`);
 
     expect(coordinatorMetrics.status).toBe(200);
     expect(coordinatorMetrics.type).toContain('text/plain');
@@ -62,19 +66,19 @@ describe('observability: /metrics and /admin/queues', () => {
   it('labels unknown paths as unmatched instead of recording raw URLs', async () => {
     cluster = await startTestCluster({ nodes: 0 });
 
-    await text(`${cluster.coordinator.url}/v1/nodes/12345`, ADMIN);
+    await text(`${cluster.coordinator.url}${pathTo(routes.node, { uid: 12345 })}`, ADMIN);
     await text(`${cluster.coordinator.url}/no/such/path/abc`);
-    const metrics = await text(`${cluster.coordinator.url}/metrics`);
+    const metrics = await text(`${cluster.coordinator.url}${routes.metrics}`);
 
-    expect(metrics.body).toContain('route="/v1/nodes/:uid"');
+    expect(metrics.body).toContain(`route="${routes.node}"`);
     expect(metrics.body).not.toContain('/no/such/path');
     expect(metrics.body).toContain('route="unmatched"');
   });
 
   it('requires admin credentials for /metrics when the service listens beyond loopback', async () => {
     cluster = await startTestCluster({ nodes: 0, coordinator: { host: '0.0.0.0' } });
-    const url = `${cluster.coordinator.url}/metrics`;
-    await api(`${cluster.coordinator.url}/v1/users`, {
+    const url = `${cluster.coordinator.url}${routes.metrics}`;
+    await api(`${cluster.coordinator.url}${routes.users}`, {
       method: 'POST',
       credentials: ADMIN,
       json: { ...VIEWER, role: 'cluster_viewer' },
@@ -93,7 +97,7 @@ describe('observability: /metrics and /admin/queues', () => {
   it('opens /metrics beyond loopback only when MODFLEET_METRICS_PUBLIC is set', async () => {
     cluster = await startTestCluster({ nodes: 0, coordinator: { host: '0.0.0.0', metricsPublic: true } });
 
-    const anonymous = await text(`${cluster.coordinator.url}/metrics`);
+    const anonymous = await text(`${cluster.coordinator.url}${routes.metrics}`);
 
     expect(anonymous.status).toBe(200);
   });
@@ -101,8 +105,8 @@ describe('observability: /metrics and /admin/queues', () => {
   it('shows bull-board with every node queue and the actions queue to admins only', async () => {
     cluster = await startTestCluster({ nodes: 2 });
     await Promise.all(cluster.agents.map(agent => agent.registered));
-    const base = `${cluster.coordinator.url}/admin/queues`;
-    await api(`${cluster.coordinator.url}/v1/users`, {
+    const base = `${cluster.coordinator.url}${routes.queueDashboard}`;
+    await api(`${cluster.coordinator.url}${routes.users}`, {
       method: 'POST',
       credentials: ADMIN,
       json: { ...VIEWER, role: 'cluster_viewer' },

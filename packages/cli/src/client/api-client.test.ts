@@ -3,6 +3,7 @@ import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { routes } from '@modfleet/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, ConnectionError, createApiClient, multipartBody } from './api-client.js';
 
@@ -59,13 +60,13 @@ describe('api client', () => {
       });
     };
     const client = createApiClient({ url: `${url}/`, user: 'admin@x.io', password: 'p:w' });
-    await expect(client.post('/v2/modules/user-defined', { a: 1 })).resolves.toEqual({ uid: 'abc' });
+    await expect(client.post(routes.userDefinedModules, { a: 1 })).resolves.toEqual({ uid: 'abc' });
     expect(seen).toEqual({
       auth: `Basic ${Buffer.from('admin@x.io:p:w').toString('base64')}`,
       type: 'application/json',
       body: '{"a":1}',
       method: 'POST',
-      path: '/v2/modules/user-defined',
+      path: routes.userDefinedModules,
     });
     await client.close();
   });
@@ -77,7 +78,7 @@ describe('api client', () => {
       json(res, 200, []);
     };
     const client = createApiClient({ url, user: 'admin@x.io' });
-    await client.get('/v1/nodes');
+    await client.get(routes.nodes);
     expect(auth).toBeUndefined();
     await client.close();
   });
@@ -114,7 +115,7 @@ describe('api client', () => {
     probe.close();
     await once(probe, 'close');
     const client = createApiClient({ url: `http://127.0.0.1:${port}` });
-    const err = await client.get('/v1/nodes').catch((e: unknown) => e);
+    const err = await client.get(routes.nodes).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectionError);
     expect(err).toMatchObject({ reason: 'connection_refused' });
     expect((err as Error).message).toContain(`http://127.0.0.1:${port}`);

@@ -4,10 +4,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ActionObject } from '@modfleet/common';
+import { pathTo, routes, type ActionObject, type FleetArtifactView } from '@modfleet/common';
 import { Command } from 'commander';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { FleetArtifactView } from './artifacts-command.js';
 import type { Io } from './client-context.js';
 import { packArtifact } from './pack-command.js';
 import { registerClientCommands } from './register-client-commands.js';
@@ -25,7 +24,7 @@ type Route = (req: Seen) => { status: number; body?: unknown };
 
 let server: Server;
 let url: string;
-let routes: Map<string, Route>;
+let answers: Map<string, Route>;
 let seen: Seen[];
 let dir: string;
 let zip: string;
@@ -43,7 +42,7 @@ beforeAll(async () => {
         body: Buffer.concat(chunks).toString('latin1'),
       };
       seen.push(request);
-      const route = routes.get(`${request.method} ${request.path}`);
+      const route = answers.get(`${request.method} ${request.path}`);
       const { status, body } = route
         ? route(request)
         : { status: 404, body: { error_code: 'not_found', description: 'no route' } };
@@ -66,7 +65,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  routes = new Map();
+  answers = new Map();
   seen = [];
 });
 
@@ -132,7 +131,10 @@ function action(
 /** GET /v2/actions/act-1 answers each state in turn, then keeps answering the last. */
 function actionSequence(...states: ActionObject[]): void {
   let index = 0;
-  routes.set('GET /v2/actions/act-1', () => ({ status: 200, body: states[Math.min(index++, states.length - 1)] }));
+  answers.set(`GET ${pathTo(routes.action, { uid: 'act-1' })}`, () => ({
+    status: 200,
+    body: states[Math.min(index++, states.length - 1)],
+  }));
 }
 
 describe('modfleet nodes', () => {
@@ -141,7 +143,7 @@ describe('modfleet nodes', () => {
       { uid: 1, addr: 'http://127.0.0.1:9444', status: 'active', last_heartbeat: new Date().toISOString() },
       { uid: 2, addr: 'http://127.0.0.1:9445', status: 'down', last_heartbeat: null },
     ];
-    routes.set('GET /v1/nodes', () => ({ status: 200, body: nodes }));
+    answers.set(`GET ${routes.nodes}`, () => ({ status: 200, body: nodes }));
     const table = await run(['nodes']);
     expect(table.code).toBe(0);
     expect(table.out.split('\n')[0]).toMatch(/^UID\s+ADDR\s+STATUS\s+LAST HEARTBEAT$/);
@@ -154,7 +156,7 @@ describe('modfleet nodes', () => {
   });
 
   it('takes the URL and credentials from MODFLEET_URL / MODFLEET_USER / MODFLEET_PASSWORD (flags win)', async () => {
-    routes.set('GET /v1/nodes', () => ({ status: 200, body: [] }));
+    answers.set(`GET ${routes.nodes}`, () => ({ status: 200, body: [] }));
     let out = '';
     const io: Io = {
       stdout: { write: (text: string) => (out += text) },
@@ -189,7 +191,7 @@ describe('modfleet nodes', () => {
 
 describe('modfleet push', () => {
   it('uploads the zip as multipart `module` with `nodes`, then prints one line per node change and a summary', async () => {
-    routes.set('POST /v2/modules/user-defined/artifacts', () => ({ status: 202, body: { action_uid: 'act-1' } }));
+    answers.set(`POST ${routes.fleetArtifacts}`, () => ({ status: 202, body: { action_uid: 'act-1' } }));
     actionSequence(
       action('queued', { '1': { status: 'queued' }, '3': { status: 'queued' } }),
       action('running', { '1': { status: 'running', progress: 40, attempts: 1 }, '3': { status: 'queued' } }),
@@ -223,7 +225,7 @@ describe('modfleet push', () => {
   });
 
   it('exits 1 and names each failed node with its error', async () => {
-    routes.set('POST /v2/modules/user-defined/artifacts', () => ({ status: 202, body: { action_uid: 'act-1' } }));
+    answers.set(`POST ${routes.fleetArtifacts}`, () => ({ status: 202, body: { action_uid: 'act-1' } }));
     actionSequence(
       action('running', {
         '1': { status: 'completed', attempts: 1 },
@@ -245,7 +247,7 @@ describe('modfleet push', () => {
   });
 
   it('--no-wait prints the action uid and exits 0 without polling', async () => {
-    routes.set('POST /v2/modules/user-defined/artifacts', () => ({ status: 202, body: { action_uid: 'act-9' } }));
+    answers.set(`POST ${routes.fleetArtifacts}`, () => ({ status: 202, body: { action_uid: 'act-9' } }));
     const result = await run(['push', zip, '--no-wait']);
     expect(result).toMatchObject({ code: 0, out: 'act-9\n' });
     expect(seen.map(r => r.method)).toEqual(['POST']);
@@ -254,9 +256,9 @@ describe('modfleet push', () => {
   });
 
   it('rides out a coordinator that is briefly unavailable while waiting', async () => {
-    routes.set('POST /v2/modules/user-defined/artifacts', () => ({ status: 202, body: { action_uid: 'act-1' } }));
+    answers.set(`POST ${routes.fleetArtifacts}`, () => ({ status: 202, body: { action_uid: 'act-1' } }));
     let calls = 0;
-    routes.set('GET /v2/actions/act-1', () => {
+    answers.set(`GET ${pathTo(routes.action, { uid: 'act-1' })}`, () => {
       calls += 1;
       if (calls === 2) return { status: 503, body: { error_code: 'redis_unavailable', description: 'Redis is down' } };
       return calls < 3
@@ -269,8 +271,8 @@ describe('modfleet push', () => {
   });
 
   it('stops waiting at --timeout, exits 1 and says how to follow the action', async () => {
-    routes.set('POST /v2/modules/user-defined/artifacts', () => ({ status: 202, body: { action_uid: 'act-1' } }));
-    routes.set('GET /v1/nodes', () => ({
+    answers.set(`POST ${routes.fleetArtifacts}`, () => ({ status: 202, body: { action_uid: 'act-1' } }));
+    answers.set(`GET ${routes.nodes}`, () => ({
       status: 200,
       body: [{ uid: 2, addr: 'http://x', status: 'down', last_heartbeat: null }],
     }));
@@ -313,7 +315,7 @@ describe('modfleet push', () => {
 
 describe('errors', () => {
   it('prints `modfleet: <error_code>: <description>` and a credentials hint on 401', async () => {
-    routes.set('GET /v1/nodes', () => ({
+    answers.set(`GET ${routes.nodes}`, () => ({
       status: 401,
       body: { error_code: 'unauthorized', description: 'Authentication required' },
     }));
@@ -323,7 +325,7 @@ describe('errors', () => {
   });
 
   it('prints the RS error of a refused request and exits 1', async () => {
-    routes.set('DELETE /v2/modules/user-defined/artifacts/TestModule/9', () => ({
+    answers.set(`DELETE ${pathTo(routes.fleetArtifact, { moduleName: 'TestModule', version: 9 })}`, () => ({
       status: 404,
       body: { error_code: 'module_artifact_not_found', description: 'The fleet has no artifact TestModule version 9' },
     }));
@@ -341,9 +343,9 @@ describe('modfleet modules', () => {
     const definition = { module_name: 'TestModule', version: 1, semantic_version: '0.0.1' };
     await writeFile(file, JSON.stringify(definition));
     const created = { uid: 'f'.repeat(32), ...definition, min_redis_version: '7.0', capabilities: ['types'] };
-    routes.set('POST /v2/modules/user-defined', () => ({ status: 200, body: created }));
-    routes.set('GET /v1/modules', () => ({ status: 200, body: [created] }));
-    routes.set(`DELETE /v2/modules/user-defined/${created.uid}`, () => ({ status: 200, body: {} }));
+    answers.set(`POST ${routes.userDefinedModules}`, () => ({ status: 200, body: created }));
+    answers.set(`GET ${routes.modules}`, () => ({ status: 200, body: [created] }));
+    answers.set(`DELETE ${pathTo(routes.userDefinedModule, { uid: created.uid })}`, () => ({ status: 200, body: {} }));
 
     const create = await run(['modules', 'create', file]);
     expect(create.out).toBe(`Created module object ${created.uid} (TestModule version 1)\n`);
@@ -399,7 +401,7 @@ describe('modfleet artifacts', () => {
   ];
 
   it('draws artifacts against node uids and lists the drift', async () => {
-    routes.set('GET /v2/modules/user-defined/artifacts', () => ({ status: 200, body: view }));
+    answers.set(`GET ${routes.fleetArtifacts}`, () => ({ status: 200, body: view }));
     const result = await run(['artifacts']);
     expect(result.code).toBe(0);
     const lines = result.out.split('\n');
@@ -419,7 +421,7 @@ describe('modfleet artifacts', () => {
 
 describe('modfleet sync and rm', () => {
   it('sync with nothing to do says so and exits 0', async () => {
-    routes.set('POST /v2/modules/user-defined/artifacts/sync', () => ({ status: 202, body: { action_uid: 'act-1' } }));
+    answers.set(`POST ${routes.fleetSync}`, () => ({ status: 202, body: { action_uid: 'act-1' } }));
     actionSequence(action('completed', {}, 'sync_module_artifacts'));
     const result = await run(['sync']);
     expect(result.code).toBe(0);
@@ -427,7 +429,7 @@ describe('modfleet sync and rm', () => {
   });
 
   it('rm deletes on every node and waits', async () => {
-    routes.set('DELETE /v2/modules/user-defined/artifacts/TestModule/123', () => ({
+    answers.set(`DELETE ${pathTo(routes.fleetArtifact, { moduleName: 'TestModule', version: 123 })}`, () => ({
       status: 202,
       body: { action_uid: 'act-1' },
     }));
@@ -441,7 +443,7 @@ describe('modfleet sync and rm', () => {
 describe('modfleet actions', () => {
   it('lists actions and shows one with its pending ops', async () => {
     const one = action('failed', { '1': { status: 'failed', attempts: 5, error: 'boom' } });
-    routes.set('GET /v2/actions', () => ({ status: 200, body: [one] }));
+    answers.set(`GET ${routes.actions}`, () => ({ status: 200, body: [one] }));
     actionSequence(one);
     const list = await run(['actions']);
     expect(list.out).toMatch(/^UID\s+NAME\s+OBJECT\s+STATUS\s+PROGRESS\s+CREATED$/m);

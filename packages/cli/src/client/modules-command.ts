@@ -55,7 +55,7 @@ export function registerModulesCommand(program: Command, io: Io): void {
   addClientOptions(
     clientCommand(modules, 'create', io)
       .argument('<file.json>', 'the module definition (the eight RS fields); - reads standard input')
-      .description('POST /v2/modules/user-defined: create a module object'),
+      .description(`POST ${routes.userDefinedModules}: create a module object`),
   ).action(async (file: string, flags: ClientFlags) => {
     await runClientCommand(io, flags, async ({ client, output }) => {
       const definition = await readModuleDefinition(file);
@@ -69,7 +69,7 @@ export function registerModulesCommand(program: Command, io: Io): void {
   });
 
   addClientOptions(
-    clientCommand(modules, 'list', io).alias('ls').description('GET /v1/modules: list the module objects'),
+    clientCommand(modules, 'list', io).alias('ls').description(`GET ${routes.modules}: list the module objects`),
   ).action(async (flags: ClientFlags) => {
     await runClientCommand(io, flags, async ({ client, output }) => {
       const list = await client.get<ModuleObject[]>(routes.modules);
@@ -80,7 +80,7 @@ export function registerModulesCommand(program: Command, io: Io): void {
   addClientOptions(
     clientCommand(modules, 'delete', io)
       .argument('<uid>', "the module object's uid")
-      .description('DELETE /v2/modules/user-defined/<uid>: delete a module object (its artifacts stay, as in RS)'),
+      .description(`DELETE ${routes.userDefinedModules}/<uid>: delete a module object (its artifacts stay, as in RS)`),
   ).action(async (uid: string, flags: ClientFlags) => {
     await runClientCommand(io, flags, async ({ client, output }) => {
       const answer = await client.delete<unknown>(pathTo(routes.userDefinedModule, { uid }));
