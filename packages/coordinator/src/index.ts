@@ -5,3 +5,6 @@ export { createRedisModuleStore, type ModuleObject, type ModuleStore } from './m
 export { ensureAdmin, NoAdminError } from './users/bootstrap-admin.js';
 export type { FleetArtifactView, NodeArtifactState, NodeArtifactView } from './fleet/fleet-state.js';
 export type { NodeView } from './nodes/node-registry.js';
+export { createDispatcher, type ActionRequest, type Dispatcher } from './fleet/dispatcher.js';
+export { warnUnlessNoEviction } from './fleet/redis-policy.js';
+export { describeCoordinator, liveCoordinators, type CoordinatorPresence } from './cluster/coordinator-presence.js';
