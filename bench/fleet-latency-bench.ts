@@ -14,36 +14,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { smallArtifactZip } from './lib/artifact.js';
-import {
-  childTimings,
-  cpuSince,
-  cpuSnapshot,
-  epochMs,
-  FLEET_ADMIN,
-  LOCAL_ARTIFACTS,
-  ms,
-  percentile,
-  pollAction,
-  pushFile,
-  requireCompleted,
-  startBenchFleet,
-  waitFinalized,
-  type BenchFleet,
-  holdRepeatedSignals,
-} from './lib/fleet-cluster.js';
+import { FLEET_ADMIN, LOCAL_ARTIFACTS } from '../test/helpers/fleet-types.js';
+import { startBenchFleet, type BenchFleet, holdRepeatedSignals } from './lib/fleet-cluster.js';
+import { epochMs, ms, percentile, pollAction, pushFile, requireCompleted } from './lib/fleet-http.js';
+import { childTimings, waitFinalized } from './lib/fleet-records.js';
+import { cpuSince, cpuSnapshot } from './lib/process-cpu.js';
 import { uploadArtifact } from './lib/upload-client.js';
-import {
-  checkBuild,
-  Cleanup,
-  fixed,
-  machineLine,
-  makeTmpDir,
-  median,
-  REDIS_URL,
-  removeDir,
-  verdict,
-  writeResult,
-} from './lib/util.js';
+import { REDIS_URL } from '../test/helpers/redis.js';
+import { removeDir } from '../test/helpers/tmp-dir.js';
+import { checkBuild, Cleanup, fixed, machineLine, benchTmpDir, median, verdict, writeResult } from './lib/util.js';
 
 const P50_TARGET_MS = 150;
 const P99_TARGET_MS = 500;
@@ -167,7 +146,7 @@ async function main(): Promise<number> {
   const cleanup = new Cleanup();
   holdRepeatedSignals();
   try {
-    const dir = await makeTmpDir('fleet-latency');
+    const dir = await benchTmpDir('fleet-latency');
     cleanup.add('temp dir', () => removeDir(dir));
     const total = warmup + pushes;
     console.log(`writing ${2 * total} artifacts (4 KiB .so each) to ${dir} …`);

@@ -13,12 +13,12 @@ import {
   killAllProcesses,
   portClosed,
   runToExit,
-  sleep,
   startService,
   waitUntil,
   type Env,
   type Service,
 } from '../helpers/processes.js';
+import { sleep } from '../helpers/poll.js';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 

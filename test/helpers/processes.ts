@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { sleep } from './poll.js';
 
 /** The `modfleet` bin, run with this very node: what `npx modfleet` runs (it needs `tsc -b` first). */
 export const MODFLEET_BIN = fileURLToPath(new URL('../../packages/cli/bin/modfleet.js', import.meta.url));
@@ -276,8 +277,4 @@ export async function waitUntil(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${message}`);
     await sleep(25);
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms));
 }
