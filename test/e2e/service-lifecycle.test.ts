@@ -26,7 +26,7 @@ const ADMIN: Credentials = { email: 'admin@lifecycle.local', password: 'lifecycl
 const ARTIFACTS = '/v2/local/modules/user-defined/artifacts';
 const MiB = 1024 * 1024;
 
-/** Every variable of DESIGN §4 an agent reads (the coordinator-only admin pair excluded). */
+/** Every variable (docs/config.md) an agent reads (the coordinator-only admin pair excluded). */
 const AGENT_VARIABLES = [
   'REDIS_URL',
   'MODFLEET_HOST',
@@ -420,7 +420,7 @@ describe('services as real processes: lifecycle, signals, configuration, logs', 
         expect(result.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
     });
 
-    it('lists every agent variable of DESIGN §4 for `agent --help`, and the coordinator ones for `coordinator --help`', async () => {
+    it('lists every agent variable of docs/config.md for `agent --help`, and the coordinator ones for `coordinator --help`', async () => {
       const [agent, coordinator] = await Promise.all([
         runToExit(['agent', '--help']),
         runToExit(['coordinator', '--help']),
