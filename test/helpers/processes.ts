@@ -61,14 +61,19 @@ const live = new Set<ModfleetProcess>();
  * in afterEach can clean up after a failed test.
  */
 export function runModfleet(args: string[], env: Env = {}, name = args[0] ?? 'modfleet'): ModfleetProcess {
-  const child = spawn(process.execPath, [MODFLEET_BIN, ...args], {
+  return runProcess(process.execPath, [MODFLEET_BIN, ...args], env, name);
+}
+
+/** Any program run as `runModfleet` runs the CLI: in the repository root, its own process group, output captured. */
+export function runProcess(command: string, args: string[], env: Env, name: string): ModfleetProcess {
+  const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own group: a test can kill it together with whatever it spawned (`modfleet up`'s children).
     detached: true,
   });
-  if (child.pid === undefined) throw new Error(`could not spawn modfleet ${args.join(' ')}`);
+  if (child.pid === undefined) throw new Error(`could not spawn ${command} ${args.join(' ')}`);
   const pid = child.pid;
   let out = '';
   let err = '';
