@@ -8,12 +8,9 @@
  *
  * Real processes: `modfleet coordinator` + 3 `modfleet agent` (the built CLI: run `npx tsc -b` first).
  */
-import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { smallArtifactZip } from './lib/artifact.js';
+import { writeSmallArtifact, type SmallArtifact } from './lib/artifact.js';
 import { FLEET_ADMIN, LOCAL_ARTIFACTS } from '../test/helpers/fleet-types.js';
 import { startBenchFleet, type BenchFleet, holdRepeatedSignals } from './lib/fleet-cluster.js';
 import { epochMs, ms, percentile, pollAction, pushFile, requireCompleted } from './lib/fleet-http.js';
@@ -37,21 +34,6 @@ const { values: flags } = parseArgs({
 const pushes = Number(flags.pushes);
 const warmup = Number(flags.warmup);
 const pollMs = Number(flags['poll-ms']);
-
-interface SmallArtifact {
-  path: string;
-  size: number;
-  sha256: string;
-  name: string;
-  version: number;
-}
-
-async function writeSmall(dir: string, name: string, version: number): Promise<SmallArtifact> {
-  const zip = await smallArtifactZip(name, version);
-  const path = join(dir, `${name}-${version}.zip`);
-  await writeFile(path, zip);
-  return { path, size: zip.length, sha256: createHash('sha256').update(zip).digest('hex'), name, version };
-}
 
 interface FleetSample {
   totalMs: number;
@@ -153,8 +135,8 @@ async function main(): Promise<number> {
     const fleetArtifacts: SmallArtifact[] = [];
     const rsArtifacts: SmallArtifact[] = [];
     for (let version = 1; version <= total; version += 1) {
-      fleetArtifacts.push(await writeSmall(dir, 'BenchFleetLatency', version));
-      rsArtifacts.push(await writeSmall(dir, 'BenchRsLatency', version));
+      fleetArtifacts.push(await writeSmallArtifact(dir, 'BenchFleetLatency', version));
+      rsArtifacts.push(await writeSmallArtifact(dir, 'BenchRsLatency', version));
     }
 
     console.log('starting coordinator + 3 agents (real processes) …');

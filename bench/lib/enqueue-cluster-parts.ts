@@ -2,13 +2,11 @@
  * The fleet-enqueue bench's parts that run a real cluster (the built CLI, `npx tsc -b` first):
  * HTTP pushes to a coordinator whose agents are stopped, and Redis memory across many actions.
  */
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { connectRedis, createLogger, createRedis } from '@modfleet/common';
 import type { Redis } from 'ioredis';
 import { sleep } from '../../test/helpers/poll.js';
 import { REDIS_URL } from '../../test/helpers/redis.js';
-import { smallArtifactZip } from './artifact.js';
+import { writeSmallArtifact, type SmallArtifact } from './artifact.js';
 import { analyseMemory, printSample } from './enqueue-memory-report.js';
 import { inParallel, NODE_JOBS, NODES, waitingJobs } from './enqueue-rounds.js';
 import { startBenchFleet, type BenchFleet } from './fleet-cluster.js';
@@ -20,20 +18,6 @@ import { fixed, type Cleanup } from './util.js';
 
 const DISTINCT_VERSIONS = 50;
 
-interface SmallFile {
-  path: string;
-  size: number;
-  name: string;
-  version: number;
-}
-
-async function writeSmall(dir: string, name: string, version: number): Promise<SmallFile> {
-  const zip = await smallArtifactZip(name, version);
-  const path = join(dir, `${name}-${version}.zip`);
-  await writeFile(path, zip);
-  return { path, size: zip.length, name, version };
-}
-
 /** For information: real HTTP pushes (4 KiB artifacts) to a coordinator whose agents are stopped. */
 export async function httpPart(cleanup: Cleanup, dir: string, addBulkMs: number | undefined, httpConcurrency: number) {
   const pushes = Math.ceil(NODE_JOBS / NODES);
@@ -42,9 +26,9 @@ export async function httpPart(cleanup: Cleanup, dir: string, addBulkMs: number 
     `\n[a, information] ${pushes} HTTP pushes × ${NODES} nodes (node:http, ${httpConcurrency} in flight) ` +
       `to a coordinator whose 3 agents were stopped after registering`,
   );
-  const files: SmallFile[] = [];
+  const files: SmallArtifact[] = [];
   for (let version = 1; version <= pushes + warm; version += 1)
-    files.push(await writeSmall(dir, 'BenchHttpEnqueue', version));
+    files.push(await writeSmallArtifact(dir, 'BenchHttpEnqueue', version));
   const fleet = await startBenchFleet('fleet-enqueue-http', cleanup, { nodes: NODES });
   try {
     for (const agent of fleet.cluster.agents) await fleet.cluster.stopAgent(agent);
@@ -89,7 +73,7 @@ export async function httpPart(cleanup: Cleanup, dir: string, addBulkMs: number 
 async function runActions(
   fleet: BenchFleet,
   redis: Redis,
-  files: SmallFile[],
+  files: SmallArtifact[],
   from: number,
   target: number,
 ): Promise<number> {
@@ -127,8 +111,8 @@ export async function memoryPart(cleanup: Cleanup, dir: string, memoryActions: n
     `\n[b] Redis memory of a real cluster (coordinator + 3 agents) across ${memoryActions} completed actions: ` +
       `push, then delete, the same 10 small artifacts (10 at a time); samples after ${checkpoints.join(', ')} actions`,
   );
-  const files: SmallFile[] = [];
-  for (let k = 0; k < 10; k += 1) files.push(await writeSmall(dir, `BenchMemory${k}`, 1));
+  const files: SmallArtifact[] = [];
+  for (let k = 0; k < 10; k += 1) files.push(await writeSmallArtifact(dir, `BenchMemory${k}`, 1));
   const fleet = await startBenchFleet('fleet-enqueue-memory', cleanup, { nodes: NODES });
   const logger = createLogger({ name: 'bench', level: 'silent' });
   const redis = createRedis(REDIS_URL, 'http', logger);
@@ -160,9 +144,9 @@ export async function memoryPart(cleanup: Cleanup, dir: string, memoryActions: n
  * DISTINCT_VERSIONS new versions (how releases usually go) and see what stays once they are gone.
  */
 async function distinctVersionsProbe(fleet: BenchFleet, redis: Redis, dir: string, done: number) {
-  const files: SmallFile[] = [];
+  const files: SmallArtifact[] = [];
   for (let version = 1; version <= DISTINCT_VERSIONS; version += 1) {
-    files.push(await writeSmall(dir, 'BenchMemoryRelease', version));
+    files.push(await writeSmallArtifact(dir, 'BenchMemoryRelease', version));
   }
   console.log(
     `\n  probe: push, then fleet-delete, ${DISTINCT_VERSIONS} distinct versions (${2 * DISTINCT_VERSIONS} more actions)`,

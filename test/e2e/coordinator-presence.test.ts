@@ -9,7 +9,7 @@ import { startCoordinator, type RunningCoordinator } from '@modfleet/coordinator
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { coordinatorConfig } from '../helpers/in-process-cluster.js';
 import { pollFor } from '../helpers/poll.js';
-import { freePortRange, killAllProcesses, runModfleet } from '../helpers/processes.js';
+import { freePortRange, killAllProcesses, runModfleet, type ModfleetProcess } from '../helpers/processes.js';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 
@@ -97,29 +97,20 @@ describe('a second coordinator on the same Redis prefix', () => {
     expect(prefixWarnings(first.lines)).toEqual([]);
   });
 
+  /** `modfleet up --nodes 1` under `prefix`, once it printed its summary. */
+  async function upWithOneNode(prefix: string): Promise<ModfleetProcess> {
+    const port = await freePortRange(2);
+    const args = ['--nodes', '1', '--port', String(port), '--data-dir', dataDir, '--prefix', prefix];
+    const up = runModfleet(['up', ...args, '--redis-url', REDIS_URL], {}, 'up');
+    await up.waitForOutput(/Ctrl-C stops the cluster/, 60_000);
+    return up;
+  }
+
   it('makes `modfleet up` print a warning on the terminal before it starts its own cluster', async () => {
     const prefix = uniquePrefix();
     prefixes.push(prefix);
     const live = await start(prefix, capture().logger);
-    const port = await freePortRange(2);
-    const up = runModfleet(
-      [
-        'up',
-        '--nodes',
-        '1',
-        '--port',
-        String(port),
-        '--data-dir',
-        dataDir,
-        '--prefix',
-        prefix,
-        '--redis-url',
-        REDIS_URL,
-      ],
-      {},
-      'up',
-    );
-    await up.waitForOutput(/Ctrl-C stops the cluster/, 30_000);
+    const up = await upWithOneNode(prefix);
     const out = up.stdout();
     expect(out).toContain(`WARNING: another modfleet coordinator is live`);
     expect(out).toContain(`under the Redis prefix "${prefix}"`);
@@ -132,25 +123,7 @@ describe('a second coordinator on the same Redis prefix', () => {
   it('leaves `modfleet up` quiet about prefixes when none is in use', async () => {
     const prefix = uniquePrefix();
     prefixes.push(prefix);
-    const port = await freePortRange(2);
-    const up = runModfleet(
-      [
-        'up',
-        '--nodes',
-        '1',
-        '--port',
-        String(port),
-        '--data-dir',
-        dataDir,
-        '--prefix',
-        prefix,
-        '--redis-url',
-        REDIS_URL,
-      ],
-      {},
-      'up',
-    );
-    await up.waitForOutput(/Ctrl-C stops the cluster/, 30_000);
+    const up = await upWithOneNode(prefix);
     expect(up.stdout()).not.toContain('WARNING');
     await up.stop('SIGINT', 20_000);
   });

@@ -27,6 +27,8 @@ import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 
 /** What the README's blocks write into the folder they run in (the clone). */
 const WRITTEN = ['mymodule.so', 'custom-module.zip', 'module.json', 'MyModule-10203.zip', '.modfleet/solo'];
+/** Under load a block of CLI commands takes minutes: each `npx modfleet` starts a node process. */
+const BLOCK_TIMEOUT_MS = 240_000;
 const LOCAL_ADMIN = { email: 'admin@modfleet.local', password: 'modfleet-local-admin' };
 const blocks = readmeShellBlocks();
 const find = (snippet: string): ReadmeBlock => {
@@ -76,8 +78,8 @@ describe('the README, tried as a new user would', () => {
       MODFLEET_DATA_DIR: dataDir,
       MODFLEET_PREFIX: prefixes[0],
     });
-    await start.waitForOutput(/Ctrl-C stops the cluster/, 90_000);
-  });
+    await start.waitForOutput(/Ctrl-C stops the cluster/, 150_000);
+  }, 180_000);
 
   afterAll(async () => {
     await killAllProcesses();
@@ -86,7 +88,7 @@ describe('the README, tried as a new user would', () => {
     for (const prefix of prefixes) await deletePrefix(prefix);
     await removeDir(dataDir);
     await removeDir(npmPrefix);
-  });
+  }, 60_000);
 
   it('marks only the blocks that cannot run here, each with its reason', () => {
     const skipped = blocks.filter(block => block.mode === 'skip');
@@ -109,59 +111,83 @@ describe('the README, tried as a new user would', () => {
     }
   });
 
-  it('quick start: the admin login lists no module objects yet', async () => {
-    expect(await runToEnd(find('/v1/modules"'), env)).toMatch(/^\[\]/);
-  });
+  it(
+    'quick start: the admin login lists no module objects yet',
+    async () => {
+      expect(await runToEnd(find('/v1/modules"'), env)).toMatch(/^\[\]/);
+    },
+    BLOCK_TIMEOUT_MS,
+  );
 
-  it('the RS workflow: pack, a CCS object, the artifact on each node, then both deleted', async () => {
-    const out = await runToEnd(find('head -c 4096'), env);
-    expect(out).toMatch(/"module_name":"TestModule"/);
-    // The listing loop prints one line per node, each holding the artifact.
-    const listings = out.split('\n').filter(line => line.startsWith('[{') && line.includes('"TestModule"'));
-    expect(listings).toHaveLength(3);
-    const modules = await api(`${env.MODFLEET_URL}/v1/modules`, { credentials: LOCAL_ADMIN });
-    expect(modules.body).toEqual([]);
-  });
+  it(
+    'the RS workflow: pack, a CCS object, the artifact on each node, then both deleted',
+    async () => {
+      const out = await runToEnd(find('head -c 4096'), env);
+      expect(out).toMatch(/"module_name":"TestModule"/);
+      // The listing loop prints one line per node, each holding the artifact.
+      const listings = out.split('\n').filter(line => line.startsWith('[{') && line.includes('"TestModule"'));
+      expect(listings).toHaveLength(3);
+      const modules = await api(`${env.MODFLEET_URL}/v1/modules`, { credentials: LOCAL_ADMIN });
+      expect(modules.body).toEqual([]);
+    },
+    BLOCK_TIMEOUT_MS,
+  );
 
-  it('beyond RS: one push for the fleet, its action, the fleet view, sync and delete', async () => {
-    const out = await runToEnd(find('action=$(curl'), env);
-    expect(out).toMatch(/"pending_ops"/);
-    expect(out).toMatch(/"action_uid"/);
-    expect(out).toMatch(/"module_name":"TestModule"/);
-  });
+  it(
+    'beyond RS: one push for the fleet, its action, the fleet view, sync and delete',
+    async () => {
+      const out = await runToEnd(find('action=$(curl'), env);
+      expect(out).toMatch(/"pending_ops"/);
+      expect(out).toMatch(/"action_uid"/);
+      expect(out).toMatch(/"module_name":"TestModule"/);
+    },
+    BLOCK_TIMEOUT_MS,
+  );
 
-  it('the CLI: pack, push, watch, nodes, check, sync, rm and the CCS objects', async () => {
-    const out = await runToEnd(find('MODFLEET_PASSWORD='), env);
-    expect(out).toMatch(/MyModule/);
-    expect(existsSync(join(REPO_ROOT, 'MyModule-10203.zip'))).toBe(true);
-  });
+  it(
+    'the CLI: pack, push, watch, nodes, check, sync, rm and the CCS objects',
+    async () => {
+      const out = await runToEnd(find('MODFLEET_PASSWORD='), env);
+      expect(out).toMatch(/MyModule/);
+      expect(existsSync(join(REPO_ROOT, 'MyModule-10203.zip'))).toBe(true);
+    },
+    BLOCK_TIMEOUT_MS,
+  );
 
-  it('installs the CLI for use outside the clone with npm link', async () => {
-    const out = await runToEnd(find('npm link'), {
-      ...env,
-      npm_config_prefix: npmPrefix,
-      PATH: `${join(npmPrefix, 'bin')}:${process.env.PATH ?? ''}`,
-    });
-    expect(out).toMatch(/Usage: modfleet/);
-  });
+  it(
+    'installs the CLI for use outside the clone with npm link',
+    async () => {
+      const out = await runToEnd(find('npm link'), {
+        ...env,
+        npm_config_prefix: npmPrefix,
+        PATH: `${join(npmPrefix, 'bin')}:${process.env.PATH ?? ''}`,
+      });
+      expect(out).toMatch(/Usage: modfleet/);
+    },
+    BLOCK_TIMEOUT_MS,
+  );
 
-  it('running services one by one: a coordinator and an agent that registers with it', async () => {
-    const coordinatorPort = await freePort();
-    const agentPort = await freePort();
-    await runToEnd(find('COORDINATOR_PORT='), {
-      COORDINATOR_PORT: String(coordinatorPort),
-      AGENT_PORT: String(agentPort),
-      MODFLEET_PREFIX: prefixes[1],
-    });
-    const nodes = await pollFor(
-      () =>
-        api<{ addr: string; status: string }[]>(`http://127.0.0.1:${coordinatorPort}/v1/nodes`, {
-          credentials: { email: LOCAL_ADMIN.email, password: 'change-me' },
-        }),
-      res => res.status === 200 && res.body.length === 1 && res.body[0]?.status === 'active',
-      'the agent registered with the coordinator',
-      { timeoutMs: 60_000, intervalMs: 250 },
-    );
-    expect(nodes.body[0]?.addr).toBe(`http://127.0.0.1:${agentPort}`);
-  });
+  it(
+    'running services one by one: a coordinator and an agent that registers with it',
+    async () => {
+      const coordinatorPort = await freePort();
+      const agentPort = await freePort();
+      await runToEnd(find('COORDINATOR_PORT='), {
+        COORDINATOR_PORT: String(coordinatorPort),
+        AGENT_PORT: String(agentPort),
+        MODFLEET_PREFIX: prefixes[1],
+      });
+      const nodes = await pollFor(
+        () =>
+          api<{ addr: string; status: string }[]>(`http://127.0.0.1:${coordinatorPort}/v1/nodes`, {
+            credentials: { email: LOCAL_ADMIN.email, password: 'change-me' },
+          }),
+        res => res.status === 200 && res.body.length === 1 && res.body[0]?.status === 'active',
+        'the agent registered with the coordinator',
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
+      expect(nodes.body[0]?.addr).toBe(`http://127.0.0.1:${agentPort}`);
+    },
+    BLOCK_TIMEOUT_MS,
+  );
 });
