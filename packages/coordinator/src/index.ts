@@ -7,4 +7,3 @@ export type { FleetArtifactView, NodeArtifactState, NodeArtifactView } from './f
 export type { NodeView } from './nodes/node-registry.js';
 export { createDispatcher, type ActionRequest, type Dispatcher } from './fleet/dispatcher.js';
 export { warnUnlessNoEviction } from './fleet/redis-policy.js';
-export { describeCoordinator, liveCoordinators, type CoordinatorPresence } from './cluster/coordinator-presence.js';

@@ -1,4 +1,4 @@
-import { envSchemas, redactRedisUrl, redisKeys } from '@modfleet/common';
+import { describeCoordinator, envSchemas, liveCoordinators, redactRedisUrl, redisKeys } from '@modfleet/common';
 import { Redis } from 'ioredis';
 
 /**
@@ -12,8 +12,6 @@ export async function warnIfPrefixInUse(
   say: (line: string) => void,
 ): Promise<void> {
   const effective = envSchemas.prefix.parse(prefix);
-  // Loaded here, not at the top: the client commands must not pay for the coordinator's modules.
-  const { describeCoordinator, liveCoordinators } = await import('@modfleet/coordinator');
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 1500 });
   redis.on('error', () => undefined);
   try {
