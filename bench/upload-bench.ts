@@ -16,21 +16,21 @@ import { pathTo, routes } from '@modfleet/common';
 import { spawnAgentProcess, procStatusBytes, resetPeakRss, sampleRss, type AgentProcess } from './lib/agent-process.js';
 import { smallArtifactZip, writeArtifactZipFile, type ArtifactFile } from './lib/artifact.js';
 import { uploadArtifact, type UploadClient } from './lib/upload-client.js';
+import { basicAuth } from '../test/helpers/http.js';
+import { deletePrefix } from '../test/helpers/redis.js';
+import { removeDir } from '../test/helpers/tmp-dir.js';
 import {
   BENCH_ADMIN,
-  basicAuth,
   checkBuild,
   Cleanup,
   createBenchAdmin,
-  deletePrefix,
   fixed,
   machineLine,
-  makeTmpDir,
+  benchTmpDir,
   median,
   MIB,
-  removeDir,
   trackChild,
-  uniquePrefix,
+  benchPrefix,
   verdict,
   writeResult,
 } from './lib/util.js';
@@ -209,10 +209,10 @@ async function main(): Promise<number> {
   console.log(`upload-bench: ${machineLine()}`);
   const cleanup = new Cleanup();
   try {
-    const prefix = uniquePrefix('upload');
+    const prefix = benchPrefix('upload');
     cleanup.add('redis keys', () => deletePrefix(prefix));
     await createBenchAdmin(prefix);
-    const root = await makeTmpDir('upload');
+    const root = await benchTmpDir('upload');
     cleanup.add('temp dir', () => removeDir(root));
     await mkdir(join(root, 'src'));
     await mkdir(join(root, 'baseline'));

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLEET_ADMIN, startFleetCluster, type FleetArtifactView, type FleetCluster } from '../helpers/fleet-cluster.js';
 import { writeArtifactZip } from '../helpers/artifact-zip.js';
 import { artifactForm } from '../helpers/http.js';
-import { freePort, killAllProcesses, MODFLEET_BIN, REPO_ROOT, sleep } from '../helpers/processes.js';
+import { sleep } from '../helpers/poll.js';
+import { freePort, killAllProcesses, MODFLEET_BIN, REPO_ROOT } from '../helpers/processes.js';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 

@@ -174,7 +174,7 @@ describe('modfleet up', () => {
           REDIS_URL,
         ],
         {},
-        // `up` gives each service 20 s to become healthy; an agent that exits at once must not need that long.
+        // `up` gives each service 60 s to become healthy; an agent that exits at once must not need that long.
         20_000,
       );
       expect(result.code).not.toBe(0);

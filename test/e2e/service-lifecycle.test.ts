@@ -13,19 +13,19 @@ import {
   killAllProcesses,
   portClosed,
   runToExit,
-  sleep,
   startService,
   waitUntil,
   type Env,
   type Service,
 } from '../helpers/processes.js';
+import { sleep } from '../helpers/poll.js';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 
 const ADMIN: Credentials = { email: 'admin@lifecycle.local', password: 'lifecycle-Secret-pw-42' };
 const MiB = 1024 * 1024;
 
-/** Every variable of DESIGN §4 an agent reads (the coordinator-only admin pair excluded). */
+/** Every variable (docs/config.md) an agent reads (the coordinator-only admin pair excluded). */
 const AGENT_VARIABLES = [
   'REDIS_URL',
   'MODFLEET_HOST',
@@ -423,7 +423,7 @@ describe('services as real processes: lifecycle, signals, configuration, logs', 
         expect(result.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
     });
 
-    it('lists every agent variable of DESIGN §4 for `agent --help`, and the coordinator ones for `coordinator --help`', async () => {
+    it('lists every agent variable of docs/config.md for `agent --help`, and the coordinator ones for `coordinator --help`', async () => {
       const [agent, coordinator] = await Promise.all([
         runToExit(['agent', '--help']),
         runToExit(['coordinator', '--help']),

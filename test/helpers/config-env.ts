@@ -1,5 +1,5 @@
-/** DESIGN.md §4: every variable a service may read, by these exact names. */
-export const DESIGN_VARIABLES = [
+/** Every variable a service may read, by these exact names (docs/config.md). */
+export const BASE_VARIABLES = [
   'REDIS_URL',
   'MODFLEET_HOST',
   'MODFLEET_PORT',
@@ -16,8 +16,8 @@ export const DESIGN_VARIABLES = [
   'LOG_LEVEL',
 ] as const;
 
-/** Variables added since DESIGN §4 was written (issue 4's /metrics access rule), documented in the README. */
-export const SERVICE_VARIABLES: readonly string[] = [...DESIGN_VARIABLES, 'MODFLEET_METRICS_PUBLIC'];
+/** With the /metrics access rule (issue 4): every variable the README documents. */
+export const SERVICE_VARIABLES: readonly string[] = [...BASE_VARIABLES, 'MODFLEET_METRICS_PUBLIC'];
 
 export type Env = Record<string, string | undefined>;
 

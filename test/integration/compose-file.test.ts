@@ -1,5 +1,5 @@
 /**
- * The docker-compose simulation (DESIGN.md §4) cannot be run where modfleet is built (no Docker
+ * The docker-compose simulation (docs/architecture.md) cannot be run where modfleet is built (no Docker
  * engine), so this checks its structure against the code it runs: the CLI's commands and options,
  * the coordinator/agent config loaders, the Dockerfile and .env.example. When a compose binary is
  * on PATH it also asks it to validate the file.
@@ -15,7 +15,7 @@ import { loadCoordinatorConfig } from '@modfleet/coordinator';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SERVICE_OPTIONS } from '../../packages/cli/src/service-options.js';
-import { DESIGN_VARIABLES } from '../helpers/config-env.js';
+import { BASE_VARIABLES } from '../helpers/config-env.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'packages/cli/bin/modfleet.js');
@@ -333,9 +333,9 @@ describe('docker-compose.yml: volumes, ports and variables', () => {
     expect(new Set(ports.map(port => port.host)).size).toBe(ports.length);
   });
 
-  it('uses DESIGN §4 variables, each of which the CLI service options declare', () => {
+  it('uses documented service variables, each of which the CLI service options declare', () => {
     const declared = SERVICE_OPTIONS.map(option => option.env as string);
-    for (const variable of DESIGN_VARIABLES) expect(declared, variable).toContain(variable);
+    for (const variable of BASE_VARIABLES) expect(declared, variable).toContain(variable);
   });
 
   it("sets only variables that the service's CLI command and config loader read", () => {
@@ -348,7 +348,7 @@ describe('docker-compose.yml: volumes, ports and variables', () => {
       const reader = name === 'coordinator' ? readers.coordinator : readers.agent;
       const cli = cliVariables(reader.command);
       for (const variable of Object.keys(environmentOf(service(name)))) {
-        expect(DESIGN_VARIABLES, `${name}: ${variable}`).toContain(variable);
+        expect(BASE_VARIABLES, `${name}: ${variable}`).toContain(variable);
         expect(serviceOptionVariables, `${name}: ${variable} (SERVICE_OPTIONS)`).toContain(variable);
         expect([...cli], `${name}: ${variable} (modfleet ${reader.command} --help)`).toContain(variable);
         expect([...reader.read], `${name}: ${variable} (config loader)`).toContain(variable);

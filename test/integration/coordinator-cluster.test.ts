@@ -5,29 +5,11 @@ import { startCoordinator } from '@modfleet/coordinator';
 import { ADMIN, coordinatorConfig, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
 import { createRoleUsers, NON_ADMIN_ROLES, VIEWER_ROLES } from '../helpers/role-users.js';
 import { api, basicAuth, type ApiResponse, type Credentials } from '../helpers/http.js';
+import { expectRsError } from '../helpers/rs-error.js';
 
 interface ClusterSettings {
   name: string;
   allow_modules_upload: boolean;
-}
-
-interface RsError {
-  error_code: string;
-  description: string;
-}
-
-/** An RS error: exactly `{error_code, description}`, JSON, and nothing of the server's internals. */
-function expectRsError(res: ApiResponse, status: number, errorCode?: string): RsError {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-  const body = res.body as RsError;
-  expect(Object.keys(body).sort()).toEqual(['description', 'error_code']);
-  expect(typeof body.description).toBe('string');
-  expect(body.description.length).toBeGreaterThan(0);
-  expect(body.error_code).toMatch(/^[a-z][a-z0-9_]*$/);
-  if (errorCode) expect(body.error_code).toBe(errorCode);
-  expect(body.description).not.toMatch(/\n\s+at |node_modules|\.[jt]s:\d+|\/work\/|\/tmp\//);
-  return body;
 }
 
 /** fetch with a raw body, for requests the JSON helper cannot send. */

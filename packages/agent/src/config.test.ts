@@ -35,7 +35,7 @@ describe('loadAgentConfig', () => {
     });
   });
 
-  it('reads exactly its variables as named in DESIGN §4', () => {
+  it('reads exactly its variables as named in docs/config.md', () => {
     const { env, read } = recordingEnv();
 
     loadAgentConfig(env);
@@ -46,7 +46,7 @@ describe('loadAgentConfig', () => {
     );
   });
 
-  it('takes every setting from its DESIGN §4 variable', () => {
+  it('takes every setting from its variable (docs/config.md)', () => {
     const env: Env = {
       REDIS_URL: 'rediss://redis.internal:6380',
       MODFLEET_HOST: '0.0.0.0',

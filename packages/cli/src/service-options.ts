@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-/** Every service option: its flag and the environment variable it stands for (DESIGN §4). */
+/** Every service option: its flag and the environment variable it stands for (docs/config.md). */
 export const SERVICE_OPTIONS = [
   { flag: '--redis-url <url>', env: 'REDIS_URL', help: 'Redis URL (default redis://127.0.0.1:6379)' },
   { flag: '--host <address>', env: 'MODFLEET_HOST', help: 'address to listen on (default 127.0.0.1)' },

@@ -132,3 +132,9 @@ export { createMetrics, type Metrics } from './metrics/metrics.js';
 export { httpMetrics } from './http/metrics-middleware.js';
 export { isLoopback, metricsRoute } from './http/metrics-route.js';
 export { luaScript, type LuaScript } from './lua-script.js';
+export {
+  describeCoordinator,
+  liveCoordinators,
+  PRESENCE_TTL_MS,
+  type CoordinatorPresence,
+} from './fleet/coordinator-presence.js';

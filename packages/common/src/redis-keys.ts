@@ -43,6 +43,8 @@ export function redisKeys(prefix: string) {
     actions: `${prefix}:actions`,
     /** hash: `meta` → action JSON; `op:<key>` → one node op's status JSON */
     action: (actionUid: string) => `${prefix}:action:${actionUid}`,
+    /** zset: coordinator presence JSON → last refresh (ms): who serves this prefix right now */
+    coordinators: `${prefix}:coordinators`,
     /** BullMQ `prefix` option */
     queuePrefix: `${prefix}:bull`,
   } as const;

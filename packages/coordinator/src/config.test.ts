@@ -35,7 +35,7 @@ describe('loadCoordinatorConfig', () => {
     });
   });
 
-  it('reads exactly its variables as named in DESIGN §4', () => {
+  it('reads exactly its variables as named in docs/config.md', () => {
     const { env, read } = recordingEnv();
 
     loadCoordinatorConfig(env);
@@ -46,7 +46,7 @@ describe('loadCoordinatorConfig', () => {
     );
   });
 
-  it('takes every setting from its DESIGN §4 variable', () => {
+  it('takes every setting from its variable (docs/config.md)', () => {
     const env: Env = {
       REDIS_URL: 'redis://redis.internal:6380/1',
       MODFLEET_HOST: '0.0.0.0',

@@ -21,6 +21,7 @@ import { FlowProducer } from 'bullmq';
 import { startActionFinalizer } from './actions/action-finalizer.js';
 import { closeOrphanedActions } from './actions/orphan-sweep.js';
 import { createCoordinatorApp } from './app.js';
+import { announceCoordinator } from './cluster/coordinator-presence.js';
 import type { CoordinatorConfig } from './config.js';
 import { openDiskBlobStore } from './fleet/blob-store.js';
 import { createDispatcher } from './fleet/dispatcher.js';
@@ -113,6 +114,12 @@ export async function startCoordinator(
       { url: server.url, redis: redactRedisUrl(config.redisUrl), prefix: config.prefix },
       'coordinator listening',
     );
+    // Advisory only: a Redis hiccup here must not take down a coordinator that is already serving.
+    const presence = await announceCoordinator(redis, keys, server.url, logger).catch((err: unknown) => {
+      logger.warn({ err }, 'could not announce this coordinator under its prefix');
+      return undefined;
+    });
+    if (presence) closers.push(() => presence.stop());
 
     return {
       url: server.url,

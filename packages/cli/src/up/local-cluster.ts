@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { redactRedisUrl } from '@modfleet/common';
+import { warnIfPrefixInUse } from './prefix-check.js';
 import { redisAnswers, redisServerInstalled, startPrivateRedis, type PrivateRedis } from './private-redis.js';
 import { spawnService, stopService, waitHealthy, type ServiceProcess } from './spawn-service.js';
 
@@ -60,6 +61,7 @@ export async function startLocalCluster(options: LocalClusterOptions, say: Say):
   const logsDir = join(dataDir, 'logs');
   await mkdir(logsDir, { recursive: true });
   const redis = await resolveRedis(options.redisUrl, dataDir, say);
+  await warnIfPrefixInUse(redis.url, options.prefix, say);
   const admin = {
     email: options.adminEmail ?? LOCAL_ADMIN.email,
     password: options.adminPassword ?? LOCAL_ADMIN.password,

@@ -31,7 +31,7 @@ export async function spawnService(
  * Waits until this very child answers /healthz (its pid in the answer, so another program that
  * holds the port cannot pass for it), failing as soon as the child exits.
  */
-export async function waitHealthy(service: ServiceProcess, timeoutMs = 20_000): Promise<void> {
+export async function waitHealthy(service: ServiceProcess, timeoutMs = 60_000): Promise<void> {
   const died = () =>
     new Error(
       `${service.name} exited with code ${service.child.exitCode ?? service.child.signalCode} while starting; see ${service.logFile}`,
