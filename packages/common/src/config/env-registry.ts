@@ -69,13 +69,15 @@ export const ENV_VARIABLES = {
   MODFLEET_ADMIN_PASSWORD: {
     services: { coordinator: envSchemas.optionalSecret(8) },
     arg: 'password',
-    description: 'password of that admin (at least 8 characters); prefer the variable over the flag',
+    description:
+      'password of that admin, needed while the cluster has no users (at least 8 characters); prefer the variable over the flag',
     secret: true,
   },
   MODFLEET_CLUSTER_SECRET: {
     services: both(envSchemas.optionalSecret(16)),
     arg: 'secret',
-    description: 'secret shared by coordinator and agents (at least 16 characters)',
+    description:
+      'secret that signs coordinator-agent calls (at least 16 characters); unset: one generated and kept in Redis',
     secret: true,
   },
   MODFLEET_MAX_ARTIFACT_BYTES: {
