@@ -1,4 +1,4 @@
-import { ConfigError } from '@modfleet/common';
+import { ConfigError, type LogLevel } from '@modfleet/common';
 
 export type Env = Record<string, string | undefined>;
 
@@ -24,3 +24,19 @@ export function configErrorOf(load: () => unknown): ConfigError {
   }
   throw new Error('expected a ConfigError');
 }
+
+/** The config fields both services have plus `Own`, as each config test expects them to be typed. */
+export type ExpectedConfig<Own> = { [Key in keyof (SharedConfigFields & Own)]: (SharedConfigFields & Own)[Key] };
+
+type SharedConfigFields = {
+  redisUrl: string;
+  host: string;
+  port: number;
+  dataDir: string;
+  prefix: string;
+  clusterSecret: string | undefined;
+  maxArtifactBytes: number;
+  metricsPublic: boolean;
+  logLevel: LogLevel;
+  tls: { certFile: string; keyFile: string } | undefined;
+};

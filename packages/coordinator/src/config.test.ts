@@ -1,6 +1,6 @@
-import { serviceVariables, type Env, type LogLevel } from '@modfleet/common';
+import { serviceVariables, type Env } from '@modfleet/common';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { configErrorOf as errorOf, recordingEnv } from '../../../test/helpers/config-env.js';
+import { configErrorOf as errorOf, recordingEnv, type ExpectedConfig } from '../../../test/helpers/config-env.js';
 import { loadCoordinatorConfig, type CoordinatorConfig } from './config.js';
 
 const configErrorOf = (env: Env, fromFlags?: ReadonlySet<string>) =>
@@ -74,19 +74,7 @@ describe('loadCoordinatorConfig', () => {
   it('types one field per variable, the TLS pair as one', () => {
     // Checked by the type checker: a registry change that renames or retypes a field fails here.
     expectTypeOf<CoordinatorConfig>().toEqualTypeOf<
-      {
-        redisUrl: string;
-        host: string;
-        port: number;
-        dataDir: string;
-        prefix: string;
-        adminEmail: string;
-        adminPassword: string | undefined;
-        clusterSecret: string | undefined;
-        maxArtifactBytes: number;
-        metricsPublic: boolean;
-        logLevel: LogLevel;
-      } & { tls: { certFile: string; keyFile: string } | undefined }
+      ExpectedConfig<{ adminEmail: string; adminPassword: string | undefined }>
     >();
   });
 

@@ -19,12 +19,18 @@ export type ConfigKey<Name extends string> = CamelCase<Name extends `MODFLEET_${
 const TLS_VARIABLES = ['MODFLEET_TLS_CERT', 'MODFLEET_TLS_KEY'];
 type TlsVariable = 'MODFLEET_TLS_CERT' | 'MODFLEET_TLS_KEY';
 
+/** `A & B` as one object type, as editors and type assertions read best. */
+type Flat<Type> = { [Key in keyof Type]: Type[Key] } & {};
+
 /** A service's configuration: one field per variable it reads, named after the variable. */
-export type ServiceConfig<Service extends ServiceName> = {
+export type ServiceConfig<Service extends ServiceName> = Flat<FieldsOf<Service> & { tls: TlsFiles | undefined }>;
+
+type TlsFiles = { certFile: string; keyFile: string };
+type FieldsOf<Service extends ServiceName> = {
   [Name in keyof ServiceEnvShape<Service> & string as Name extends TlsVariable ? never : ConfigKey<Name>]: z.output<
     ServiceEnvShape<Service>[Name]
   >;
-} & { tls: { certFile: string; keyFile: string } | undefined };
+};
 
 /** The zod object of every variable `service` reads, the TLS pair checked together. */
 export function serviceEnvSchema(service: ServiceName) {
