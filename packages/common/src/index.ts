@@ -14,22 +14,17 @@ export {
 export { PERMISSIONS, ROLES, roleHasPermission, type Permission, type Role } from './roles.js';
 export { redisKeys, type RedisKeys } from './redis-keys.js';
 export { createLogger, LOG_LEVELS, REDACTED_PATHS, type LogLevel, type Logger } from './logger.js';
-export { ConfigError, parseEnv, type Env } from './env.js';
+export { ConfigError, type Env } from './env.js';
 export {
-  configKeyOf,
   defaultOf,
   ENV_VARIABLES,
-  envVariable,
   flagOf,
   flagSpecOf,
   serviceVariables,
-  SERVICES,
-  servicesOf,
   type EnvName,
-  type EnvVariable,
   type ServiceName,
 } from './config/env-registry.js';
-export { loadServiceConfig, type ConfigKey, type ServiceConfig } from './config/service-config.js';
+export { loadServiceConfig, type ServiceConfig } from './config/service-config.js';
 export { connectRedis, createRedis, redactRedisUrl, type RedisRole } from './redis.js';
 
 export { hashPassword, verifyPassword } from './auth/password-hash.js';
