@@ -1,17 +1,9 @@
-import { ConfigError, type Env } from '@modfleet/common';
-import { describe, expect, it } from 'vitest';
-import { recordingEnv, SERVICE_VARIABLES } from '../../../test/helpers/config-env.js';
-import { loadAgentConfig } from './config.js';
+import { serviceVariables, type Env } from '@modfleet/common';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { configErrorOf as errorOf, recordingEnv, type ExpectedConfig } from '../../../test/helpers/config-env.js';
+import { loadAgentConfig, type AgentConfig } from './config.js';
 
-function configErrorOf(env: Env): ConfigError {
-  try {
-    loadAgentConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const configErrorOf = (env: Env, fromFlags?: ReadonlySet<string>) => errorOf(() => loadAgentConfig(env, fromFlags));
 
 describe('loadAgentConfig', () => {
   it('listens on 127.0.0.1:9444 with prefix modfleet and a 1 GiB artifact limit by default', () => {
@@ -35,18 +27,15 @@ describe('loadAgentConfig', () => {
     });
   });
 
-  it('reads exactly its variables as named in docs/config.md', () => {
+  it('reads exactly the variables the env registry lists for the agent', () => {
     const { env, read } = recordingEnv();
 
     loadAgentConfig(env);
 
-    expect([...read].filter(name => !SERVICE_VARIABLES.includes(name))).toEqual([]);
-    expect([...read].sort()).toEqual(
-      SERVICE_VARIABLES.filter(name => !['MODFLEET_ADMIN_EMAIL', 'MODFLEET_ADMIN_PASSWORD'].includes(name)).sort(),
-    );
+    expect([...read].sort()).toEqual(serviceVariables('agent').sort());
   });
 
-  it('takes every setting from its variable (docs/config.md)', () => {
+  it('takes every setting from its variable', () => {
     const env: Env = {
       REDIS_URL: 'rediss://redis.internal:6380',
       MODFLEET_HOST: '0.0.0.0',
@@ -81,6 +70,13 @@ describe('loadAgentConfig', () => {
     });
   });
 
+  it('types one field per variable, the TLS pair as one', () => {
+    // Checked by the type checker: a registry change that renames or retypes a field fails here.
+    expectTypeOf<AgentConfig>().toEqualTypeOf<
+      ExpectedConfig<{ coordinatorUrl: string | undefined; nodeId: number | undefined }>
+    >();
+  });
+
   it('reports every bad variable in one message', () => {
     const env: Env = {
       MODFLEET_PORT: 'http',
@@ -101,7 +97,7 @@ describe('loadAgentConfig', () => {
 
     const error = configErrorOf(env);
 
-    expect(error.problems).toEqual([expect.stringMatching(/^MODFLEET_NODE_ID: /)]);
+    expect(error.problems).toEqual([expect.stringMatching(/^--node-id \/ MODFLEET_NODE_ID: /)]);
   });
 
   it('hides the value of a too-short cluster secret', () => {
@@ -128,5 +124,16 @@ describe('loadAgentConfig', () => {
     const error = configErrorOf(env);
 
     expect(error.message).toContain('MODFLEET_TLS_CERT');
+  });
+
+  it('names the flag a bad value came from', () => {
+    const env: Env = { MODFLEET_NODE_ID: 'one', MODFLEET_COORDINATOR_URL: 'coordinator:9443' };
+
+    const error = configErrorOf(env, new Set(['MODFLEET_NODE_ID']));
+
+    expect(error.problems).toEqual([
+      '--coordinator-url / MODFLEET_COORDINATOR_URL: must be an http:// or https:// URL (got "coordinator:9443")',
+      expect.stringMatching(/^--node-id \/ MODFLEET_NODE_ID: .* \(got "one", from --node-id\)$/),
+    ]);
   });
 });

@@ -45,7 +45,18 @@ export type { ModuleObject } from './contract/module-object.js';
 export { PERMISSIONS, ROLES, roleHasPermission, type Permission, type Role } from './roles.js';
 export { redisKeys, type RedisKeys } from './redis-keys.js';
 export { createLogger, LOG_LEVELS, REDACTED_PATHS, type LogLevel, type Logger } from './logger.js';
-export { ConfigError, envSchemas, ONE_GIB, parseEnv, tlsOption, withTlsPairCheck, type Env } from './env.js';
+export { ConfigError, type Env } from './env.js';
+export {
+  defaultOf,
+  ENV_VARIABLES,
+  flagOf,
+  flagSpecOf,
+  serviceSchemaOf,
+  serviceVariables,
+  type EnvName,
+  type ServiceName,
+} from './config/env-registry.js';
+export { loadServiceConfig, type ServiceConfig } from './config/service-config.js';
 export { connectRedis, createRedis, redactRedisUrl, type RedisRole } from './redis.js';
 
 export { hashPassword, verifyPassword } from './auth/password-hash.js';

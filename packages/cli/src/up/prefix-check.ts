@@ -1,4 +1,4 @@
-import { describeCoordinator, envSchemas, liveCoordinators, redactRedisUrl, redisKeys } from '@modfleet/common';
+import { describeCoordinator, liveCoordinators, redactRedisUrl, redisKeys, serviceSchemaOf } from '@modfleet/common';
 import { Redis } from 'ioredis';
 
 /**
@@ -11,7 +11,7 @@ export async function warnIfPrefixInUse(
   prefix: string | undefined,
   say: (line: string) => void,
 ): Promise<void> {
-  const effective = envSchemas.prefix.parse(prefix);
+  const effective = serviceSchemaOf('MODFLEET_PREFIX', 'coordinator').parse(prefix) as string;
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 1500 });
   redis.on('error', () => undefined);
   try {
