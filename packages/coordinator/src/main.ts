@@ -5,6 +5,7 @@ import {
   createLogger,
   createRedis,
   createRedisActionStore,
+  createRedisNodeInventoryStore,
   cacheClusterSettings,
   createRedisClusterSettingsStore,
   createMetrics,
@@ -78,8 +79,7 @@ export async function startCoordinator(
     registerFleetGauges(metrics, nodes, queues);
     for (const uid of await nodes.uids()) queues.node(uid);
     const fleet = createFleetService({
-      redis,
-      keys,
+      inventory: createRedisNodeInventoryStore(redis, keys),
       nodes,
       artifacts: createRedisFleetArtifacts(redis, keys),
       blobs,
