@@ -35,7 +35,7 @@ import {
 } from '@modfleet/common';
 import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createDispatcher, type ActionRequest } from '../packages/coordinator/src/fleet/dispatcher.js';
+import { createDispatcher, createRedisInflightStore, type ActionRequest } from '@modfleet/coordinator';
 import { smallArtifactZip } from './lib/artifact.js';
 import {
   epochMs,
@@ -154,8 +154,7 @@ async function dispatcherRound(
   const flows = new FlowProducer({ connection: conns.queueConnection, prefix: keys.queuePrefix });
   try {
     const dispatcher = createDispatcher({
-      redis: conns.redis,
-      keys,
+      inflight: createRedisInflightStore(conns.redis, keys),
       actions: createRedisActionStore(conns.redis, keys),
       flows,
     });

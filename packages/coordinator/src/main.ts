@@ -20,6 +20,7 @@ import {
 } from '@modfleet/common';
 import { FlowProducer } from 'bullmq';
 import { startActionFinalizer } from './actions/action-finalizer.js';
+import { createRedisInflightStore } from './actions/inflight-store.js';
 import { closeOrphanedActions } from './actions/orphan-sweep.js';
 import { createCoordinatorApp } from './app.js';
 import type { CoordinatorConfig } from './config.js';
@@ -70,6 +71,7 @@ export async function startCoordinator(
     const actions = createRedisActionStore(redis, keys);
     const nodes = createRedisNodeRegistry(redis, keys);
     const blobs = await openDiskBlobStore(config.dataDir);
+    const inflight = createRedisInflightStore(redis, keys);
     const flows = new FlowProducer({ connection: queueConnection, prefix: keys.queuePrefix });
     flows.on('error', err => logger.error({ err }, 'flow producer error'));
     closers.push(() => flows.close());
@@ -84,9 +86,15 @@ export async function startCoordinator(
       artifacts: createRedisFleetArtifacts(redis, keys),
       blobs,
       actions,
-      dispatcher: createDispatcher({ redis, keys, actions, flows }),
+      dispatcher: createDispatcher({ inflight, actions, flows }),
     });
-    const finalizer = startActionFinalizer({ connection: queueConnection, redis, keys, actions, logger });
+    const finalizer = startActionFinalizer({
+      connection: queueConnection,
+      queuePrefix: keys.queuePrefix,
+      actions,
+      inflight,
+      logger,
+    });
     closers.push(() => finalizer.close());
     await closeOrphanedActions({ actions, actionsQueue: queues.actions, logger });
 

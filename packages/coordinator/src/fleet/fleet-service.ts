@@ -25,7 +25,8 @@ export interface FleetService {
 
 export interface FleetServiceDeps {
   inventory: NodeInventoryStore;
-  nodes: NodeRegistry;
+  /** Only the members: registering and removing nodes is not the fleet's business. */
+  nodes: Pick<NodeRegistry, 'uids'>;
   artifacts: FleetArtifacts;
   blobs: BlobStore;
   actions: ActionStore;
