@@ -33,7 +33,7 @@ import {
   routes,
   type ArtifactJob,
 } from '@modfleet/common';
-import { FlowProducer, Queue } from 'bullmq';
+import { FlowProducer, Queue, QueueKeys } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createDispatcher, createRedisInflightStore, type ActionRequest } from '@modfleet/coordinator';
 import { smallArtifactZip } from './lib/artifact.js';
@@ -133,8 +133,9 @@ function plannedPushes(tag: string): ActionRequest[] {
 
 /** Jobs waiting in node-1..3 under a BullMQ prefix (nothing consumes them). */
 async function waitingJobs(redis: Redis, queuePrefix: string): Promise<number> {
+  const queueKeys = new QueueKeys(queuePrefix);
   let total = 0;
-  for (let node = 1; node <= NODES; node += 1) total += await redis.llen(`${queuePrefix}:${nodeQueueName(node)}:wait`);
+  for (let node = 1; node <= NODES; node += 1) total += await redis.llen(queueKeys.toKey(nodeQueueName(node), 'wait'));
   return total;
 }
 
@@ -175,7 +176,7 @@ async function dispatcherRound(
 
 /** The same 1,000 node jobs (payload and options) added with Queue.addBulk, one call per node queue. */
 async function addBulkRound(conns: Connections, prefix: string): Promise<number> {
-  const queuePrefix = `${prefix}:bull`;
+  const { queuePrefix } = redisKeys(prefix);
   const queues = Array.from(
     { length: NODES },
     (_, index) => new Queue(nodeQueueName(index + 1), { connection: conns.queueConnection, prefix: queuePrefix }),
@@ -225,11 +226,12 @@ async function rpushRound(conns: Connections, prefix: string): Promise<number> {
     JSON.stringify({ action_uid: randomUUID(), op: 'install', module_name: 'BenchEnqueueList', version: i + 1 }),
   );
   const started = epochMs();
+  const list = redisKeys(prefix).child('list');
   const tx = conns.redis.pipeline();
-  for (const payload of payloads) tx.rpush(`${prefix}:list`, payload);
+  for (const payload of payloads) tx.rpush(list, payload);
   await tx.exec();
   const elapsed = epochMs() - started;
-  if ((await conns.redis.llen(`${prefix}:list`)) !== NODE_JOBS) throw new Error('RPUSH lost items');
+  if ((await conns.redis.llen(list)) !== NODE_JOBS) throw new Error('RPUSH lost items');
   return elapsed;
 }
 
@@ -239,6 +241,7 @@ async function enqueuePart(cleanup: Cleanup) {
       `vs Queue.addBulk vs RPUSH pipeline; ${rounds} rounds interleaved, order rotating`,
   );
   const prefix = uniquePrefix('fleet-enqueue');
+  const round = redisKeys(prefix).child;
   cleanup.add(`redis keys ${prefix}`, () => deletePrefix(prefix));
   const logger = createLogger({ name: 'bench', level: 'silent' });
   const redis = createRedis(REDIS_URL, 'http', logger);
@@ -249,26 +252,25 @@ async function enqueuePart(cleanup: Cleanup) {
   const conns = { redis, queueConnection };
 
   // Warm-up: scripts loaded in Redis and in the clients, connections open.
-  await dispatcherRound(conns, `${prefix}:warm-d`, plannedPushes('Warm').slice(0, 20), concurrency);
-  await addBulkRound(conns, `${prefix}:warm-b`);
-  await rpushRound(conns, `${prefix}:warm-r`);
+  await dispatcherRound(conns, round('warm-d'), plannedPushes('Warm').slice(0, 20), concurrency);
+  await addBulkRound(conns, round('warm-b'));
+  await rpushRound(conns, round('warm-r'));
 
   const dispatcherMs: number[] = [];
   const addBulkMs: number[] = [];
   const rpushMs: number[] = [];
-  for (let round = 1; round <= rounds; round += 1) {
+  for (let n = 1; n <= rounds; n += 1) {
     const sides = [
-      async () =>
-        dispatcherMs.push(await dispatcherRound(conns, `${prefix}:d${round}`, plannedPushes(`R${round}`), concurrency)),
-      async () => addBulkMs.push(await addBulkRound(conns, `${prefix}:b${round}`)),
-      async () => rpushMs.push(await rpushRound(conns, `${prefix}:r${round}`)),
+      async () => dispatcherMs.push(await dispatcherRound(conns, round(`d${n}`), plannedPushes(`R${n}`), concurrency)),
+      async () => addBulkMs.push(await addBulkRound(conns, round(`b${n}`))),
+      async () => rpushMs.push(await rpushRound(conns, round(`r${n}`))),
     ];
-    for (let i = 0; i < sides.length; i += 1) await sides[(i + round - 1) % sides.length]!();
+    for (let i = 0; i < sides.length; i += 1) await sides[(i + n - 1) % sides.length]!();
     console.log(
-      `  round ${round}: dispatcher ${ms(dispatcherMs.at(-1)!)}, addBulk ${ms(addBulkMs.at(-1)!)}, RPUSH ${ms(rpushMs.at(-1)!)}`,
+      `  round ${n}: dispatcher ${ms(dispatcherMs.at(-1)!)}, addBulk ${ms(addBulkMs.at(-1)!)}, RPUSH ${ms(rpushMs.at(-1)!)}`,
     );
   }
-  const sequential = await dispatcherRound(conns, `${prefix}:seq`, plannedPushes('Seq'), 1);
+  const sequential = await dispatcherRound(conns, round('seq'), plannedPushes('Seq'), 1);
   const pushes = plannedPushes('Count').length;
   console.log(
     `  for information: the same ${pushes} dispatches one at a time: ${ms(sequential)} (${ms(sequential / pushes, 2)} each)`,
@@ -472,7 +474,7 @@ async function distinctVersionsProbe(fleet: BenchFleet, redis: Redis, dir: strin
   await sleep(1_500);
   const after = await sampleMemory(redis, fleet.prefix, done + 2 * DISTINCT_VERSIONS);
   const nodeOpsBytes = async () =>
-    Number(await redis.call('MEMORY', 'USAGE', `${fleet.prefix}:fleet:node-ops`, 'SAMPLES', '0'));
+    Number(await redis.call('MEMORY', 'USAGE', redisKeys(fleet.prefix).fleetNodeOps, 'SAMPLES', '0'));
   const nodeOpsAfter = await nodeOpsBytes();
   const fleetStateGrowth = after.categories['fleet state'].bytes - before.categories['fleet state'].bytes;
   const added = after.nodeOpsEntries - before.nodeOpsEntries;
@@ -484,7 +486,7 @@ async function distinctVersionsProbe(fleet: BenchFleet, redis: Redis, dir: strin
   );
   if (added > 0) {
     console.log(
-      `    UNBOUNDED: ${fleet.prefix}:fleet:node-ops keeps ${fixed(added / DISTINCT_VERSIONS, 1)} entries per deleted version ` +
+      `    UNBOUNDED: ${redisKeys(fleet.prefix).fleetNodeOps} keeps ${fixed(added / DISTINCT_VERSIONS, 1)} entries per deleted version ` +
         `(one per node), never removed; every fleet view, sync and node join reads it whole (HGETALL)`,
     );
   }

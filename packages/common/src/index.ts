@@ -110,6 +110,7 @@ export {
   ACTIONS_QUEUE,
   ARTIFACT_OPS,
   artifactJobSchema,
+  childJobId,
   FINISHED_JOB_RETENTION,
   QUEUE_EVENTS_MAX_LEN,
   NODE_JOB_ATTEMPTS,

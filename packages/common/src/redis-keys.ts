@@ -25,6 +25,8 @@ export function redisKeys(prefix: string) {
     prefix,
     /** SCAN pattern matching every key of this prefix (BullMQ's included) */
     everyKey: `${prefix}:*`,
+    /** A key or nested prefix no service uses (a bench round's own namespace): removed with this prefix's keys */
+    child: (name: string) => `${prefix}:${name}`,
     /** hash: module uid → module object JSON */
     modules: `${ccs}:modules`,
     /** hash: `<module_name>@<version>` → module uid (one CCS object per name and version) */

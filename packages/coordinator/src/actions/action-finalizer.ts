@@ -1,5 +1,6 @@
 import {
   ACTIONS_QUEUE,
+  childJobId,
   nodeQueueName,
   TERMINAL_OP_STATUSES,
   type ActionStore,
@@ -8,7 +9,6 @@ import {
 } from '@modfleet/common';
 import { QueueKeys, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { childJobId } from '../fleet/dispatcher.js';
 import type { InflightStore } from './inflight-store.js';
 
 /** How many action records are kept, and for how long. */

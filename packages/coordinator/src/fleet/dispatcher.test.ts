@@ -1,7 +1,7 @@
-import { ACTIONS_QUEUE, createFakeActionStore, NODE_JOB_ATTEMPTS } from '@modfleet/common';
+import { ACTIONS_QUEUE, childJobId, createFakeActionStore, NODE_JOB_ATTEMPTS } from '@modfleet/common';
 import { describe, expect, it } from 'vitest';
 import { createFakeInflightStore } from '../actions/fake-inflight-store.js';
-import { childJobId, createDispatcher, type ActionRequest } from './dispatcher.js';
+import { createDispatcher, type ActionRequest } from './dispatcher.js';
 import { createFakeFlowProducer } from './fake-flow-producer.js';
 
 const SHA = 'a'.repeat(64);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   ACTIONS_QUEUE,
+  childJobId,
   FINISHED_JOB_RETENTION,
   NODE_JOB_ATTEMPTS,
   NODE_JOB_BACKOFF,
@@ -39,8 +40,6 @@ export interface ActionRequest {
 export interface Dispatcher {
   dispatch(request: ActionRequest): Promise<{ action_uid: string; reused: boolean }>;
 }
-
-export const childJobId = (actionUid: string, opKey: string) => `${actionUid}-${opKey}`;
 
 /**
  * Turns a request into an action: its record first (so agents can report on it at once),
