@@ -22,7 +22,11 @@ export default defineConfig({
       {
         extends: true,
         // Unit tests share nothing global but the module cache, so one file's imports serve the next.
-        test: { name: 'unit', include: ['packages/*/src/**/*.test.ts', 'eslint-rules/**/*.test.js'], isolate: false },
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'test/unit/**/*.test.ts', 'eslint-rules/**/*.test.js'],
+          isolate: false,
+        },
       },
       {
         extends: true,
