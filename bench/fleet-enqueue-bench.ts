@@ -16,7 +16,7 @@
  * (b) and the HTTP part run the built CLI in their own processes: run `npx tsc -b` first.
  */
 import { parseArgs } from 'node:util';
-import { connectRedis, createLogger, createRedis } from '@modfleet/common';
+import { connectRedis, createLogger, createRedis, redisKeys } from '@modfleet/common';
 import { deletePrefix, REDIS_URL } from '../test/helpers/redis.js';
 import { removeDir } from '../test/helpers/tmp-dir.js';
 import { httpPart, memoryPart } from './lib/enqueue-cluster-parts.js';
@@ -62,6 +62,7 @@ async function enqueuePart(cleanup: Cleanup) {
       `vs Queue.addBulk vs RPUSH pipeline; ${rounds} rounds interleaved, order rotating`,
   );
   const prefix = benchPrefix('fleet-enqueue');
+  const round = redisKeys(prefix).child;
   cleanup.add(`redis keys ${prefix}`, () => deletePrefix(prefix));
   const logger = createLogger({ name: 'bench', level: 'silent' });
   const redis = createRedis(REDIS_URL, 'http', logger);
@@ -72,26 +73,25 @@ async function enqueuePart(cleanup: Cleanup) {
   const conns = { redis, queueConnection };
 
   // Warm-up: scripts loaded in Redis and in the clients, connections open.
-  await dispatcherRound(conns, `${prefix}:warm-d`, plannedPushes('Warm').slice(0, 20), concurrency);
-  await addBulkRound(conns, `${prefix}:warm-b`);
-  await rpushRound(conns, `${prefix}:warm-r`);
+  await dispatcherRound(conns, round('warm-d'), plannedPushes('Warm').slice(0, 20), concurrency);
+  await addBulkRound(conns, round('warm-b'));
+  await rpushRound(conns, round('warm-r'));
 
   const dispatcherMs: number[] = [];
   const addBulkMs: number[] = [];
   const rpushMs: number[] = [];
-  for (let round = 1; round <= rounds; round += 1) {
+  for (let n = 1; n <= rounds; n += 1) {
     const sides = [
-      async () =>
-        dispatcherMs.push(await dispatcherRound(conns, `${prefix}:d${round}`, plannedPushes(`R${round}`), concurrency)),
-      async () => addBulkMs.push(await addBulkRound(conns, `${prefix}:b${round}`)),
-      async () => rpushMs.push(await rpushRound(conns, `${prefix}:r${round}`)),
+      async () => dispatcherMs.push(await dispatcherRound(conns, round(`d${n}`), plannedPushes(`R${n}`), concurrency)),
+      async () => addBulkMs.push(await addBulkRound(conns, round(`b${n}`))),
+      async () => rpushMs.push(await rpushRound(conns, round(`r${n}`))),
     ];
-    for (let i = 0; i < sides.length; i += 1) await sides[(i + round - 1) % sides.length]!();
+    for (let i = 0; i < sides.length; i += 1) await sides[(i + n - 1) % sides.length]!();
     console.log(
-      `  round ${round}: dispatcher ${ms(dispatcherMs.at(-1)!)}, addBulk ${ms(addBulkMs.at(-1)!)}, RPUSH ${ms(rpushMs.at(-1)!)}`,
+      `  round ${n}: dispatcher ${ms(dispatcherMs.at(-1)!)}, addBulk ${ms(addBulkMs.at(-1)!)}, RPUSH ${ms(rpushMs.at(-1)!)}`,
     );
   }
-  const sequential = await dispatcherRound(conns, `${prefix}:seq`, plannedPushes('Seq'), 1);
+  const sequential = await dispatcherRound(conns, round('seq'), plannedPushes('Seq'), 1);
   const pushes = plannedPushes('Count').length;
   console.log(
     `  for information: the same ${pushes} dispatches one at a time: ${ms(sequential)} (${ms(sequential / pushes, 2)} each)`,

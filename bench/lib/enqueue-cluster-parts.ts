@@ -2,7 +2,7 @@
  * The fleet-enqueue bench's parts that run a real cluster (the built CLI, `npx tsc -b` first):
  * HTTP pushes to a coordinator whose agents are stopped, and Redis memory across many actions.
  */
-import { connectRedis, createLogger, createRedis, routes } from '@modfleet/common';
+import { connectRedis, createLogger, createRedis, redisKeys, routes } from '@modfleet/common';
 import type { Redis } from 'ioredis';
 import { sleep } from '../../test/helpers/poll.js';
 import { REDIS_URL } from '../../test/helpers/redis.js';
@@ -159,7 +159,7 @@ async function distinctVersionsProbe(fleet: BenchFleet, redis: Redis, dir: strin
   await sleep(1_500);
   const after = await sampleMemory(redis, fleet.prefix, done + 2 * DISTINCT_VERSIONS);
   const nodeOpsBytes = async () =>
-    Number(await redis.call('MEMORY', 'USAGE', `${fleet.prefix}:fleet:node-ops`, 'SAMPLES', '0'));
+    Number(await redis.call('MEMORY', 'USAGE', redisKeys(fleet.prefix).fleetNodeOps, 'SAMPLES', '0'));
   const nodeOpsAfter = await nodeOpsBytes();
   const fleetStateGrowth = after.categories['fleet state'].bytes - before.categories['fleet state'].bytes;
   const added = after.nodeOpsEntries - before.nodeOpsEntries;
@@ -171,7 +171,7 @@ async function distinctVersionsProbe(fleet: BenchFleet, redis: Redis, dir: strin
   );
   if (added > 0) {
     console.log(
-      `    UNBOUNDED: ${fleet.prefix}:fleet:node-ops keeps ${fixed(added / DISTINCT_VERSIONS, 1)} entries per deleted version ` +
+      `    UNBOUNDED: ${redisKeys(fleet.prefix).fleetNodeOps} keeps ${fixed(added / DISTINCT_VERSIONS, 1)} entries per deleted version ` +
         `(one per node), never removed; every fleet view, sync and node join reads it whole (HGETALL)`,
     );
   }

@@ -14,8 +14,8 @@ import {
   routes,
   type ArtifactJob,
 } from '@modfleet/common';
-import { createDispatcher, type ActionRequest } from '@modfleet/coordinator';
-import { FlowProducer, Queue } from 'bullmq';
+import { createDispatcher, createRedisInflightStore, type ActionRequest } from '@modfleet/coordinator';
+import { FlowProducer, Queue, QueueKeys } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { epochMs } from './fleet-http.js';
 
@@ -68,8 +68,9 @@ export function plannedPushes(tag: string): ActionRequest[] {
 
 /** Jobs waiting in node-1..3 under a BullMQ prefix (nothing consumes them). */
 export async function waitingJobs(redis: Redis, queuePrefix: string): Promise<number> {
+  const queueKeys = new QueueKeys(queuePrefix);
   let total = 0;
-  for (let node = 1; node <= NODES; node += 1) total += await redis.llen(`${queuePrefix}:${nodeQueueName(node)}:wait`);
+  for (let node = 1; node <= NODES; node += 1) total += await redis.llen(queueKeys.toKey(nodeQueueName(node), 'wait'));
   return total;
 }
 
@@ -89,8 +90,7 @@ export async function dispatcherRound(
   const flows = new FlowProducer({ connection: conns.queueConnection, prefix: keys.queuePrefix });
   try {
     const dispatcher = createDispatcher({
-      redis: conns.redis,
-      keys,
+      inflight: createRedisInflightStore(conns.redis, keys),
       actions: createRedisActionStore(conns.redis, keys),
       flows,
     });
@@ -111,7 +111,7 @@ export async function dispatcherRound(
 
 /** The same 1,000 node jobs (payload and options) added with Queue.addBulk, one call per node queue. */
 export async function addBulkRound(conns: Connections, prefix: string): Promise<number> {
-  const queuePrefix = `${prefix}:bull`;
+  const { queuePrefix } = redisKeys(prefix);
   const queues = Array.from(
     { length: NODES },
     (_, index) => new Queue(nodeQueueName(index + 1), { connection: conns.queueConnection, prefix: queuePrefix }),
@@ -161,10 +161,11 @@ export async function rpushRound(conns: Connections, prefix: string): Promise<nu
     JSON.stringify({ action_uid: randomUUID(), op: 'install', module_name: 'BenchEnqueueList', version: i + 1 }),
   );
   const started = epochMs();
+  const list = redisKeys(prefix).child('list');
   const tx = conns.redis.pipeline();
-  for (const payload of payloads) tx.rpush(`${prefix}:list`, payload);
+  for (const payload of payloads) tx.rpush(list, payload);
   await tx.exec();
   const elapsed = epochMs() - started;
-  if ((await conns.redis.llen(`${prefix}:list`)) !== NODE_JOBS) throw new Error('RPUSH lost items');
+  if ((await conns.redis.llen(list)) !== NODE_JOBS) throw new Error('RPUSH lost items');
   return elapsed;
 }

@@ -1,5 +1,6 @@
 /** What the fleet benches read straight from Redis: action records and BullMQ's per-queue event streams. */
-import type { ActionMeta, OpRecord, RedisKeys } from '@modfleet/common';
+import { childJobId, nodeQueueName, type ActionMeta, type OpRecord, type RedisKeys } from '@modfleet/common';
+import { QueueKeys } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { sleep } from '../../test/helpers/poll.js';
 
@@ -78,8 +79,9 @@ function streamMs(id: string): number {
 export async function childTimings(redis: Redis, keys: RedisKeys, action: StoredAction): Promise<ChildTiming[]> {
   return Promise.all(
     action.ops.map(async op => {
-      const jobId = `${action.meta.action_uid}-${op.key}`;
-      const entries = await redis.xrevrange(`${keys.queuePrefix}:node-${op.node_uid}:events`, '+', '-', 'COUNT', 500);
+      const jobId = childJobId(action.meta.action_uid, op.key);
+      const events = new QueueKeys(keys.queuePrefix).toKey(nodeQueueName(op.node_uid), 'events');
+      const entries = await redis.xrevrange(events, '+', '-', 'COUNT', 500);
       const timing: ChildTiming = {
         node_uid: op.node_uid,
         timestamp: 0,

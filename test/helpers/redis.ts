@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { redisKeys } from '@modfleet/common';
 import { Redis } from 'ioredis';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -25,7 +26,7 @@ export function deletePrefix(prefix: string): Promise<number> {
     let cursor = '0';
     let deleted = 0;
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', redisKeys(prefix).everyKey, 'COUNT', 1000);
       cursor = next;
       if (keys.length > 0) deleted += await redis.unlink(...keys);
     } while (cursor !== '0');

@@ -43,7 +43,7 @@ export type {
 } from './contract/views.js';
 export type { ModuleObject } from './contract/module-object.js';
 export { PERMISSIONS, ROLES, roleHasPermission, type Permission, type Role } from './roles.js';
-export { redisKeys, type RedisKeys } from './redis-keys.js';
+export { artifactKey, nodeOpKey, nodeOpsOfNode, parseArtifactKey, redisKeys, type RedisKeys } from './redis-keys.js';
 export { createLogger, LOG_LEVELS, REDACTED_PATHS, type LogLevel, type Logger } from './logger.js';
 export { ConfigError, type Env } from './env.js';
 export {
@@ -66,7 +66,9 @@ export { BASIC_CHALLENGE, currentUser, requirePermission } from './auth/require-
 export { watchCcsChanges, type CcsCaches } from './ccs/watch-ccs-changes.js';
 export { requireUploadsAllowed } from './auth/require-uploads-allowed.js';
 
-export { createRedisUserStore, type UserStore } from './ccs/user-store.js';
+export { type UserStore } from './users/user-store.js';
+export { createRedisUserStore } from './users/redis-user-store.js';
+export { createFakeUserStore } from './users/fake-user-store.js';
 export {
   createUserSchema,
   roleSchema,
@@ -76,16 +78,17 @@ export {
   type PublicUser,
   type UpdateUserInput,
   type UserRecord,
-} from './ccs/user-types.js';
+} from './users/user-types.js';
 export {
   cacheClusterSettings,
   clusterSettingsPatchSchema,
-  createRedisClusterSettingsStore,
   type ClusterSettings,
   type ClusterSettingsPatch,
   type CachedClusterSettingsStore,
   type ClusterSettingsStore,
-} from './ccs/cluster-settings-store.js';
+} from './cluster-settings/cluster-settings-store.js';
+export { createRedisClusterSettingsStore } from './cluster-settings/redis-cluster-settings-store.js';
+export { createFakeClusterSettingsStore } from './cluster-settings/fake-cluster-settings-store.js';
 
 export {
   commandSchema,
@@ -118,6 +121,7 @@ export {
   ACTIONS_QUEUE,
   ARTIFACT_OPS,
   artifactJobSchema,
+  childJobId,
   FINISHED_JOB_RETENTION,
   QUEUE_EVENTS_MAX_LEN,
   NODE_JOB_ATTEMPTS,
@@ -127,17 +131,15 @@ export {
   type ArtifactOpKind,
 } from './fleet/queues.js';
 export type { ActionMeta, OpRecord } from './fleet/action-types.js';
-export { actionStatus, toActionObject } from './fleet/action-status.js';
-export {
-  createRedisActionStore,
-  nodeOpKey,
-  type ActionStore,
-  type NodeOpSummary,
-  type StoredAction,
-} from './fleet/action-store.js';
+export { actionStatus, toActionObject } from './actions/action-status.js';
+export { type ActionStore, type NodeOpSummary, type StoredAction } from './actions/action-store.js';
+export { createRedisActionStore } from './actions/redis-action-store.js';
+export { createFakeActionStore } from './actions/fake-action-store.js';
 export { SIGNATURE_HEADER, signRequest, verifyRequestSignature } from './fleet/cluster-signature.js';
 export { resolveClusterSecret } from './fleet/cluster-secret.js';
-export { artifactKey, readInventory, reportInventory } from './fleet/node-inventory.js';
+export { type HeldArtifact, type NodeInventoryStore } from './nodes/node-inventory-store.js';
+export { createRedisNodeInventoryStore } from './nodes/redis-node-inventory-store.js';
+export { createFakeNodeInventoryStore } from './nodes/fake-node-inventory-store.js';
 export { sendHeartbeat } from './fleet/node-heartbeat.js';
 export { createMetrics, type Metrics } from './metrics/metrics.js';
 export { httpMetrics } from './http/metrics-middleware.js';

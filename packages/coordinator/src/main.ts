@@ -5,6 +5,7 @@ import {
   createLogger,
   createRedis,
   createRedisActionStore,
+  createRedisNodeInventoryStore,
   cacheClusterSettings,
   createRedisClusterSettingsStore,
   createMetrics,
@@ -19,9 +20,10 @@ import {
 } from '@modfleet/common';
 import { FlowProducer } from 'bullmq';
 import { startActionFinalizer } from './actions/action-finalizer.js';
+import { createRedisInflightStore } from './actions/inflight-store.js';
 import { closeOrphanedActions } from './actions/orphan-sweep.js';
 import { createCoordinatorApp } from './app.js';
-import { announceCoordinator } from './cluster/coordinator-presence.js';
+import { announceCoordinator } from './presence/coordinator-presence.js';
 import type { CoordinatorConfig } from './config.js';
 import { openDiskBlobStore } from './fleet/blob-store.js';
 import { createDispatcher } from './fleet/dispatcher.js';
@@ -70,6 +72,7 @@ export async function startCoordinator(
     const actions = createRedisActionStore(redis, keys);
     const nodes = createRedisNodeRegistry(redis, keys);
     const blobs = await openDiskBlobStore(config.dataDir);
+    const inflight = createRedisInflightStore(redis, keys);
     const flows = new FlowProducer({ connection: queueConnection, prefix: keys.queuePrefix });
     flows.on('error', err => logger.error({ err }, 'flow producer error'));
     closers.push(() => flows.close());
@@ -79,15 +82,20 @@ export async function startCoordinator(
     registerFleetGauges(metrics, nodes, queues);
     for (const uid of await nodes.uids()) queues.node(uid);
     const fleet = createFleetService({
-      redis,
-      keys,
+      inventory: createRedisNodeInventoryStore(redis, keys),
       nodes,
       artifacts: createRedisFleetArtifacts(redis, keys),
       blobs,
       actions,
-      dispatcher: createDispatcher({ redis, keys, actions, flows }),
+      dispatcher: createDispatcher({ inflight, actions, flows }),
     });
-    const finalizer = startActionFinalizer({ connection: queueConnection, redis, keys, actions, logger });
+    const finalizer = startActionFinalizer({
+      connection: queueConnection,
+      queuePrefix: keys.queuePrefix,
+      actions,
+      inflight,
+      logger,
+    });
     closers.push(() => finalizer.close());
     await closeOrphanedActions({ actions, actionsQueue: queues.actions, logger });
 

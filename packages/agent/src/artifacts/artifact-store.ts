@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  artifactKey,
   NotAcceptableError,
   NotFoundError,
   type HashedUpload,
@@ -28,7 +29,6 @@ export interface ArtifactStore {
 
 const ZIP_NAME = 'module.zip';
 const META_NAME = 'artifact.json';
-const artifactKey = (moduleName: string, version: number) => `${moduleName}@${version}`;
 
 /**
  * Artifacts live in `<dataDir>/artifacts/<name>@<version>/`, each folder built complete in

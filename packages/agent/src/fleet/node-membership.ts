@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
-  reportInventory,
+  createRedisNodeInventoryStore,
   sendHeartbeat,
   type ActionStore,
   type Logger,
@@ -63,11 +63,12 @@ export function joinCluster(deps: MembershipDeps): Membership {
   let reporting: Promise<void> = Promise.resolve();
   let wake: () => void = () => undefined;
 
+  const inventory = createRedisNodeInventoryStore(redis, keys);
   const report = () => {
     if (nodeUid === undefined) return;
     const uid = nodeUid;
     reporting = reporting
-      .then(() => reportInventory(redis, keys, uid, store.list()))
+      .then(() => inventory.report(uid, store.list()))
       .catch((err: unknown) => logger.error({ err }, 'could not report the node inventory'));
   };
 

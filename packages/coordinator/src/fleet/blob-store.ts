@@ -1,13 +1,14 @@
-import { createReadStream, type ReadStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { HashedUpload } from '@modfleet/common';
 
 export interface BlobStore {
   readonly tempDir: string;
   /** Moves a hashed upload into the store under its sha256; identical content is kept once. */
   put(upload: HashedUpload): Promise<void>;
-  open(sha256: string): Promise<{ stream: ReadStream; size: number } | undefined>;
+  open(sha256: string): Promise<{ stream: Readable; size: number } | undefined>;
   remove(sha256: string): Promise<void>;
 }
 

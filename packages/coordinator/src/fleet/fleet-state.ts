@@ -1,6 +1,7 @@
 import {
   artifactKey,
   nodeOpKey,
+  parseArtifactKey,
   type FleetArtifactView,
   type NodeArtifactView,
   type NodeOpSummary,
@@ -48,17 +49,17 @@ export function fleetView(snapshot: FleetSnapshot): FleetArtifactView[] {
   for (const node of snapshot.nodeUids) {
     for (const [key, sha256] of snapshot.inventories.get(node) ?? []) {
       if (managed.has(key)) continue;
-      const at = key.lastIndexOf('@');
+      const { module_name, version } = parseArtifactKey(key);
       const view = unmanaged.get(key) ?? {
-        module_name: key.slice(0, at),
-        version: Number(key.slice(at + 1)),
+        module_name,
+        version,
         in_fleet: false,
         sha256: null,
         size: null,
         target_nodes: [],
         nodes: {},
       };
-      const lastOp = snapshot.nodeOps.get(`${node}|${key}`);
+      const lastOp = snapshot.nodeOps.get(nodeOpKey(node, module_name, version));
       view.nodes[String(node)] =
         lastOp?.op === 'delete' && PENDING.has(lastOp.status)
           ? { state: 'pending', sha256, action_uid: lastOp.action_uid }

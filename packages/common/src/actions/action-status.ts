@@ -4,7 +4,7 @@ import {
   type ActionStatus,
   type OpStatus,
 } from '../contract/action-object.js';
-import type { ActionMeta, OpRecord } from './action-types.js';
+import type { ActionMeta, OpRecord } from '../fleet/action-types.js';
 
 const isTerminal = (status: OpStatus) => TERMINAL_OP_STATUSES.includes(status);
 

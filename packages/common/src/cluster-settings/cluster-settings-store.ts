@@ -1,7 +1,5 @@
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { ClusterSettingsView } from '../contract/views.js';
-import type { RedisKeys } from '../redis-keys.js';
 
 export const clusterSettingsSchema = z.strictObject({
   name: z.string().min(1).max(256),
@@ -19,25 +17,14 @@ export interface ClusterSettingsStore {
   update(patch: ClusterSettingsPatch): Promise<ClusterSettings>;
 }
 
-export function createRedisClusterSettingsStore(redis: Redis, keys: RedisKeys): ClusterSettingsStore {
-  const store: ClusterSettingsStore = {
-    async get() {
-      const stored = await redis.hgetall(keys.cluster);
-      const values = Object.fromEntries(
-        Object.entries(stored).map(([key, json]) => [key, JSON.parse(json) as unknown]),
-      );
-      return clusterSettingsSchema.parse({ ...DEFAULTS, ...values });
-    },
-    async update(patch) {
-      const entries = Object.entries(patch).filter(([, value]) => value !== undefined);
-      if (entries.length > 0) {
-        await redis.hset(keys.cluster, Object.fromEntries(entries.map(([key, value]) => [key, JSON.stringify(value)])));
-        await redis.publish(keys.clusterChanged, '1');
-      }
-      return store.get();
-    },
-  };
-  return store;
+/** What a store holds, over the defaults and checked: a bad stored value fails loudly. */
+export function withDefaults(stored: Record<string, unknown>): ClusterSettings {
+  return clusterSettingsSchema.parse({ ...DEFAULTS, ...stored });
+}
+
+/** The settings a patch really sets (a key given as undefined leaves the setting as it is). */
+export function patchEntries(patch: ClusterSettingsPatch): [string, unknown][] {
+  return Object.entries(patch).filter(([, value]) => value !== undefined);
 }
 
 export interface CachedClusterSettingsStore extends ClusterSettingsStore {
