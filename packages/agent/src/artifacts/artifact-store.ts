@@ -21,6 +21,8 @@ export interface ArtifactStore {
   readonly tempDir: string;
   list(): StoredArtifact[];
   get(moduleName: string, version: number): StoredArtifact | undefined;
+  /** Where an installed artifact's zip lies on disk (for re-hashing it); the file may have vanished since. */
+  zipPath(moduleName: string, version: number): string;
   /** Moves a verified upload into place. The upload file is consumed either way. */
   install(upload: HashedUpload, inspected: InspectedArtifact): Promise<InstallResult>;
   remove(moduleName: string, version: number): Promise<void>;
@@ -135,6 +137,7 @@ export async function openDiskArtifactStore(
     tempDir,
     list: () => [...index.values()].sort((a, b) => a.module_name.localeCompare(b.module_name) || a.version - b.version),
     get: (moduleName, version) => index.get(artifactKey(moduleName, version)),
+    zipPath: (moduleName, version) => join(artifactsDir, artifactKey(moduleName, version), ZIP_NAME),
     install,
     remove,
   };
