@@ -94,6 +94,7 @@ export {
 } from './artifacts/inspect-artifact.js';
 export { createHashingDiskStorage, uploadedFile } from './artifacts/hashing-disk-storage.js';
 export { TEMP_UPLOAD_PREFIX, writeHashedTempFile, type HashedUpload } from './artifacts/hashed-temp-file.js';
+export { fsyncDir, renameDurable, writeFileDurable } from './durable-fs.js';
 
 export { acceptBody, jsonBody } from './http/body.js';
 export { ARTIFACT_FIELD, receiveArtifact, requireUploadedArtifact } from './http/receive-artifact.js';

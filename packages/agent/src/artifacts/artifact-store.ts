@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  fsyncDir,
   NotAcceptableError,
   NotFoundError,
+  renameDurable,
+  writeFileDurable,
   type HashedUpload,
   type InspectedArtifact,
   type Logger,
@@ -80,10 +83,12 @@ export async function openDiskArtifactStore(
     };
     try {
       await mkdir(staging);
+      // The zip was fsynced as it was received; the metadata is, and then the folder holding both.
       await rename(upload.path, join(staging, ZIP_NAME));
-      await writeFile(join(staging, META_NAME), JSON.stringify(artifact, null, 2));
+      await writeFileDurable(join(staging, META_NAME), JSON.stringify(artifact, null, 2));
+      await fsyncDir(staging);
       try {
-        await rename(staging, join(artifactsDir, key));
+        await renameDurable(staging, join(artifactsDir, key));
       } catch (err) {
         if (!isAlreadyThere(err)) throw err;
         return { artifact: await existingMustMatch(key, upload.sha256), created: false };
@@ -127,6 +132,8 @@ export async function openDiskArtifactStore(
       }
       throw err;
     }
+    // A delete answered 200 stays deleted after a power cut.
+    await fsyncDir(artifactsDir);
     index.delete(key);
     onChange();
     await rm(trash, { recursive: true, force: true });
