@@ -18,20 +18,25 @@ const ARTIFACTS = '/v2/local/modules/user-defined/artifacts';
 const REDIS_CLI_ON_PATH = spawnSync('redis-cli', ['--version'], { stdio: 'ignore' }).status === 0;
 const ADMIN: Credentials = { email: 'admin@modfleet.local', password: 'modfleet-local-admin' };
 
-/** The pid behind a service URL, as its /healthz says. */
+/** The pid behind a service URL, as its /healthz says (asked for up to 10 s: the machine may be busy). */
 async function pidAt(url: string): Promise<number | undefined> {
-  try {
-    const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) });
-    const body = (await res.json()) as { pid?: number };
-    return res.ok ? body.pid : undefined;
-  } catch {
-    return undefined;
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    try {
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) });
+      const body = (await res.json()) as { pid?: number };
+      if (res.ok && body.pid) return body.pid;
+    } catch {
+      // not answering yet
+    }
+    await new Promise(resolve => setTimeout(resolve, 500));
   }
+  return undefined;
 }
 
 async function startUp(args: string[], port: number, dataDir: string, prefix: string): Promise<ModfleetProcess> {
   const up = runModfleet(['up', '--port', String(port), '--data-dir', dataDir, '--prefix', prefix, ...args], {}, 'up');
-  await up.waitForOutput(/Ctrl-C stops the cluster/, 40_000);
+  // Generous: on a loaded 2-core machine three services can take this long to answer.
+  await up.waitForOutput(/Ctrl-C stops the cluster/, 90_000);
   return up;
 }
 
@@ -90,7 +95,7 @@ describe('modfleet up supervises its services', () => {
     );
 
     await stopUp(up);
-  });
+  }, 240_000);
 
   it.skipIf(!REDIS_CLI_ON_PATH)(
     'restarts its private redis-server on the same port with its data when it dies',
@@ -132,5 +137,6 @@ describe('modfleet up supervises its services', () => {
 
       await stopUp(up);
     },
+    240_000,
   );
 });

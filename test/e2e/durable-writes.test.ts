@@ -55,8 +55,9 @@ describe.skipIf(!STRACE)(
       redis.disconnect();
     });
     afterEach(async () => {
-      if (child && child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
+      if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+        // The whole group: a traced process outlives a killed strace.
+        process.kill(-child.pid, 'SIGKILL');
         await once(child, 'exit');
       }
       await deletePrefix(prefix);
@@ -85,6 +86,7 @@ describe.skipIf(!STRACE)(
         {
           cwd: REPO_ROOT,
           stdio: 'ignore',
+          detached: true,
           env: {
             PATH: process.env.PATH,
             REDIS_URL,
