@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { NodeView } from '@modfleet/coordinator';
+import type { NodeView } from '@modfleet/common';
 import { Option, type Command } from 'commander';
 import { createApiClient, type ApiClient } from '../client/api-client.js';
 import {

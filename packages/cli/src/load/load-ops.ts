@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ActionObject } from '@modfleet/common';
-import type { NodeView } from '@modfleet/coordinator';
+import type { NodeView } from '@modfleet/common';
 import yazl from 'yazl';
 import type { ApiClient } from '../client/api-client.js';
 import { FLEET_ARTIFACTS_PATH, LOCAL_INVENTORY_PATH } from '../verify/verify-fleet.js';

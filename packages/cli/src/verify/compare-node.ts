@@ -1,5 +1,5 @@
 import type { NodeInventory } from '@modfleet/agent';
-import type { FleetArtifactView } from '@modfleet/coordinator';
+import type { FleetArtifactView } from '@modfleet/common';
 
 /** One artifact the fleet expects on a node and does not find there as expected. */
 export interface ArtifactProblem {

@@ -1,5 +1,5 @@
 import type { NodeInventory } from '@modfleet/agent';
-import type { FleetArtifactView, NodeView } from '@modfleet/coordinator';
+import type { FleetArtifactView, NodeView } from '@modfleet/common';
 import { ApiError, ConnectionError, type ApiClient } from '../client/api-client.js';
 import { compareNode, unreachableNode, type NodeReport } from './compare-node.js';
 
