@@ -14,6 +14,7 @@ import {
 import express, { type Express } from 'express';
 import type { ArtifactStore } from './artifacts/artifact-store.js';
 import { artifactRoutes } from './artifacts/artifact-routes.js';
+import { inventoryRoutes } from './artifacts/inventory-routes.js';
 
 export interface AgentAppDeps {
   logger: Logger;
@@ -26,6 +27,8 @@ export interface AgentAppDeps {
   metrics?: Metrics;
   /** Serve /metrics without credentials (loopback-only listener, or MODFLEET_METRICS_PUBLIC). */
   metricsOpen?: boolean;
+  /** This node's uid once registered (the inventory route reports it). */
+  nodeUid?: () => number | undefined;
 }
 
 /** Builds the agent's HTTP app; it never listens (main.ts and tests do). */
@@ -38,6 +41,7 @@ export function createAgentApp(deps: AgentAppDeps): Express {
   app.use(requestLogger(deps.logger));
   app.use(healthRoute(deps.healthy));
   app.use(metricsRoute(metrics, { open: deps.metricsOpen ?? false, auth: deps.auth }));
+  app.use(inventoryRoutes({ ...deps, nodeUid: deps.nodeUid ?? (() => undefined) }));
   app.use(artifactRoutes({ ...deps, metrics }));
   app.use(notFoundHandler());
   app.use(errorMiddleware());

@@ -50,6 +50,7 @@ export async function startAgent(
     await watchCcsChanges(subscriber, keys, { users: auth, settings });
     const metrics = createMetrics('agent');
     let membership: Membership | undefined;
+    let nodeUid: number | undefined;
     const store = await openDiskArtifactStore(config.dataDir, logger, () => membership?.inventoryChanged());
     const app = createAgentApp({
       logger,
@@ -60,6 +61,7 @@ export async function startAgent(
       healthy: async () => (await redis.ping().catch(() => '')) === 'PONG',
       metrics,
       metricsOpen: config.metricsPublic || isLoopback(config.host),
+      nodeUid: () => nodeUid,
     });
     const server = await listen(app, { host: config.host, port: config.port, tls: config.tls });
     logger.info(
@@ -87,6 +89,8 @@ export async function startAgent(
     } else {
       logger.warn('no MODFLEET_COORDINATOR_URL: serving the local API only, without fleet operations');
     }
+
+    void membership?.registered.then(uid => (nodeUid = uid));
 
     return {
       url: server.url,

@@ -40,6 +40,9 @@ export type {
   RsErrorBody,
   UploadedArtifact,
   UserView,
+  DiskCheck,
+  InventoryEntry,
+  NodeInventory,
 } from './contract/views.js';
 export type { ModuleObject } from './contract/module-object.js';
 export { PERMISSIONS, ROLES, roleHasPermission, type Permission, type Role } from './roles.js';
@@ -108,6 +111,7 @@ export {
 } from './artifacts/inspect-artifact.js';
 export { createHashingDiskStorage, uploadedFile } from './artifacts/hashing-disk-storage.js';
 export { TEMP_UPLOAD_PREFIX, writeHashedTempFile, type HashedUpload } from './artifacts/hashed-temp-file.js';
+export { fsyncDir, renameDurable, writeFileDurable } from './durable-fs.js';
 
 export { acceptBody, jsonBody } from './http/body.js';
 export { ARTIFACT_FIELD, receiveArtifact, requireUploadedArtifact } from './http/receive-artifact.js';

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   artifactKey,
+  fsyncDir,
   NotAcceptableError,
   NotFoundError,
+  renameDurable,
+  writeFileDurable,
   type HashedUpload,
   type InspectedArtifact,
   type Logger,
@@ -22,6 +25,8 @@ export interface ArtifactStore {
   readonly tempDir: string;
   list(): StoredArtifact[];
   get(moduleName: string, version: number): StoredArtifact | undefined;
+  /** Where an installed artifact's zip lies on disk (for re-hashing it); the file may have vanished since. */
+  zipPath(moduleName: string, version: number): string;
   /** Moves a verified upload into place. The upload file is consumed either way. */
   install(upload: HashedUpload, inspected: InspectedArtifact): Promise<InstallResult>;
   remove(moduleName: string, version: number): Promise<void>;
@@ -78,10 +83,12 @@ export async function openDiskArtifactStore(
     };
     try {
       await mkdir(staging);
+      // The zip was fsynced as it was received; the metadata is, and then the folder holding both.
       await rename(upload.path, join(staging, ZIP_NAME));
-      await writeFile(join(staging, META_NAME), JSON.stringify(artifact, null, 2));
+      await writeFileDurable(join(staging, META_NAME), JSON.stringify(artifact, null, 2));
+      await fsyncDir(staging);
       try {
-        await rename(staging, join(artifactsDir, key));
+        await renameDurable(staging, join(artifactsDir, key));
       } catch (err) {
         if (!isAlreadyThere(err)) throw err;
         return { artifact: await existingMustMatch(key, upload.sha256), created: false };
@@ -125,6 +132,8 @@ export async function openDiskArtifactStore(
       }
       throw err;
     }
+    // A delete answered 200 stays deleted after a power cut.
+    await fsyncDir(artifactsDir);
     index.delete(key);
     onChange();
     await rm(trash, { recursive: true, force: true });
@@ -135,6 +144,7 @@ export async function openDiskArtifactStore(
     tempDir,
     list: () => [...index.values()].sort((a, b) => a.module_name.localeCompare(b.module_name) || a.version - b.version),
     get: (moduleName, version) => index.get(artifactKey(moduleName, version)),
+    zipPath: (moduleName, version) => join(artifactsDir, artifactKey(moduleName, version), ZIP_NAME),
     install,
     remove,
   };

@@ -6,6 +6,8 @@ import { registerModulesCommand } from './modules-command.js';
 import { registerNodesCommand } from './nodes-command.js';
 import { registerPackCommand } from './pack-command.js';
 import { registerPushCommand } from './push-command.js';
+import { registerVerifyCommand } from '../verify/verify-command.js';
+import { registerLoadCommand } from '../load/load-command.js';
 
 /** The commands people run against a coordinator: nodes, modules, push, rm, artifacts, sync, actions, pack. */
 export function registerClientCommands(program: Command, io: Io = processIo()): Command {
@@ -17,6 +19,8 @@ export function registerClientCommands(program: Command, io: Io = processIo()): 
   registerModulesCommand(program, io);
   registerPushCommand(program, io);
   registerArtifactsCommands(program, io);
+  registerVerifyCommand(program, io);
+  registerLoadCommand(program, io);
   registerActionsCommand(program, io);
   registerPackCommand(program, io);
   for (const command of program.commands) {

@@ -20,6 +20,7 @@ describe('the HTTP contract', () => {
       action: '/v2/actions/:uid',
       localArtifacts: '/v2/local/modules/user-defined/artifacts',
       localArtifact: '/v2/local/modules/user-defined/artifacts/:moduleName/:version',
+      localInventory: '/v2/local/modules/user-defined/artifacts/inventory',
       fleetArtifacts: '/v2/modules/user-defined/artifacts',
       fleetArtifact: '/v2/modules/user-defined/artifacts/:moduleName/:version',
       fleetSync: '/v2/modules/user-defined/artifacts/sync',

@@ -23,6 +23,8 @@ export const routes = {
   // RS local artifact routes (agent)
   localArtifacts: '/v2/local/modules/user-defined/artifacts',
   localArtifact: '/v2/local/modules/user-defined/artifacts/:moduleName/:version',
+  // modfleet's own beside them: per-artifact sha256 and size, ?deep=true re-hashes the disk
+  localInventory: '/v2/local/modules/user-defined/artifacts/inventory',
 
   // modfleet's fleet routes (coordinator)
   fleetArtifacts: '/v2/modules/user-defined/artifacts',

@@ -92,3 +92,34 @@ export interface NodeRegistrationAnswer {
   /** The action that brings a joining node up to the fleet's artifacts. */
   welcome_action_uid?: string;
 }
+
+/** GET /v2/local/modules/user-defined/artifacts/inventory[?deep=true] (agent). */
+/** What re-reading an artifact's zip found, against the sha256 and size recorded at install. */
+export interface DiskCheck {
+  /** ok: same bytes; corrupt: other bytes (bit rot, tampering); unreadable: the file is gone or cannot be read. */
+  status: 'ok' | 'corrupt' | 'unreadable';
+  sha256?: string;
+  size?: number;
+  error?: string;
+}
+
+/** One artifact as this node holds it: the RS listing plus what verification needs. */
+export interface InventoryEntry {
+  module_name: string;
+  version: number;
+  dependencies: string[];
+  semantic_version: string;
+  sha256: string;
+  size: number;
+  installed_at: string;
+  /** Present only for a deep check. */
+  disk?: DiskCheck;
+}
+
+export interface NodeInventory {
+  /** This node's uid in the cluster, null while not (yet) registered or when standalone. */
+  node_uid: number | null;
+  deep: boolean;
+  checked_at: string;
+  artifacts: InventoryEntry[];
+}

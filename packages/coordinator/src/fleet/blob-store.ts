@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { HashedUpload } from '@modfleet/common';
+import { renameDurable, type HashedUpload } from '@modfleet/common';
 
 export interface BlobStore {
   readonly tempDir: string;
@@ -24,8 +24,9 @@ export async function openDiskBlobStore(dataDir: string): Promise<BlobStore> {
   return {
     tempDir,
     async put(upload) {
-      // Same name means same bytes, so replacing an existing blob is harmless and atomic.
-      await rename(upload.path, file(upload.sha256));
+      // Same name means same bytes, so replacing an existing blob is harmless and atomic. The
+      // upload was fsynced as it arrived; the rename is made durable before the push is answered.
+      await renameDurable(upload.path, file(upload.sha256));
     },
     async open(sha256) {
       if (!/^[0-9a-f]{64}$/.test(sha256)) return undefined;
