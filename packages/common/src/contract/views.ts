@@ -64,6 +64,8 @@ export interface UploadedArtifact extends LocalArtifactListing {
 export interface ClusterSettingsView {
   name: string;
   allow_modules_upload: boolean;
+  /** What nodes do after receiving a module: `warn` until set. */
+  module_load_check: 'off' | 'warn' | 'enforce';
 }
 
 /** /v1/users answers: never the password or its hash. */
