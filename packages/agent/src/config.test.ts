@@ -31,6 +31,7 @@ describe('loadAgentConfig', () => {
       maxArtifactBytes: 1024 ** 3,
       tls: undefined,
       metricsPublic: false,
+      redisServer: 'redis-server',
       logLevel: 'info',
     });
   });
@@ -40,9 +41,11 @@ describe('loadAgentConfig', () => {
 
     loadAgentConfig(env);
 
-    expect([...read].filter(name => !SERVICE_VARIABLES.includes(name))).toEqual([]);
+    // MODFLEET_REDIS_SERVER is the agent's own: the redis-server its module load checks run.
+    const agentVariables = [...SERVICE_VARIABLES, 'MODFLEET_REDIS_SERVER'];
+    expect([...read].filter(name => !agentVariables.includes(name))).toEqual([]);
     expect([...read].sort()).toEqual(
-      SERVICE_VARIABLES.filter(name => !['MODFLEET_ADMIN_EMAIL', 'MODFLEET_ADMIN_PASSWORD'].includes(name)).sort(),
+      agentVariables.filter(name => !['MODFLEET_ADMIN_EMAIL', 'MODFLEET_ADMIN_PASSWORD'].includes(name)).sort(),
     );
   });
 
@@ -60,6 +63,7 @@ describe('loadAgentConfig', () => {
       MODFLEET_TLS_CERT: '/etc/modfleet/cert.pem',
       MODFLEET_TLS_KEY: '/etc/modfleet/key.pem',
       MODFLEET_METRICS_PUBLIC: 'true',
+      MODFLEET_REDIS_SERVER: '/opt/redis/bin/redis-server',
       LOG_LEVEL: 'warn',
     };
 
@@ -77,6 +81,7 @@ describe('loadAgentConfig', () => {
       maxArtifactBytes: 2048,
       tls: { certFile: '/etc/modfleet/cert.pem', keyFile: '/etc/modfleet/key.pem' },
       metricsPublic: true,
+      redisServer: '/opt/redis/bin/redis-server',
       logLevel: 'warn',
     });
   });

@@ -24,6 +24,11 @@ const agentEnvSchema = withTlsPairCheck(
     MODFLEET_TLS_CERT: envSchemas.optionalPath.describe('PEM certificate: serve HTTPS'),
     MODFLEET_TLS_KEY: envSchemas.optionalPath.describe('PEM private key for MODFLEET_TLS_CERT'),
     MODFLEET_METRICS_PUBLIC: envSchemas.boolean(false).describe('Serve /metrics without auth even off loopback'),
+    MODFLEET_REDIS_SERVER: z
+      .string()
+      .min(1)
+      .default('redis-server')
+      .describe('redis-server for module load checks: a path, or a name looked up on PATH'),
     LOG_LEVEL: envSchemas.logLevel.describe('pino log level'),
   }),
 );
@@ -40,6 +45,7 @@ export interface AgentConfig {
   maxArtifactBytes: number;
   tls: { certFile: string; keyFile: string } | undefined;
   metricsPublic: boolean;
+  redisServer: string;
   logLevel: z.infer<typeof envSchemas.logLevel>;
 }
 
@@ -57,6 +63,7 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
     maxArtifactBytes: parsed.MODFLEET_MAX_ARTIFACT_BYTES,
     tls: tlsOption(parsed.MODFLEET_TLS_CERT, parsed.MODFLEET_TLS_KEY),
     metricsPublic: parsed.MODFLEET_METRICS_PUBLIC,
+    redisServer: parsed.MODFLEET_REDIS_SERVER,
     logLevel: parsed.LOG_LEVEL,
   };
 }

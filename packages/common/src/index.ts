@@ -126,7 +126,7 @@ export {
 } from './fleet/action-store.js';
 export { SIGNATURE_HEADER, signRequest, verifyRequestSignature } from './fleet/cluster-signature.js';
 export { resolveClusterSecret } from './fleet/cluster-secret.js';
-export { artifactKey, readInventory, reportInventory } from './fleet/node-inventory.js';
+export { artifactKey, readInventory, readLoadChecks, reportInventory } from './fleet/node-inventory.js';
 export { sendHeartbeat } from './fleet/node-heartbeat.js';
 export { createMetrics, type Metrics } from './metrics/metrics.js';
 export { httpMetrics } from './http/metrics-middleware.js';

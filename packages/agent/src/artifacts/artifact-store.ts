@@ -6,6 +6,7 @@ import {
   NotFoundError,
   type HashedUpload,
   type InspectedArtifact,
+  type LoadCheck,
   type Logger,
 } from '@modfleet/common';
 import type { StoredArtifact } from './artifact-types.js';
@@ -22,7 +23,7 @@ export interface ArtifactStore {
   list(): StoredArtifact[];
   get(moduleName: string, version: number): StoredArtifact | undefined;
   /** Moves a verified upload into place. The upload file is consumed either way. */
-  install(upload: HashedUpload, inspected: InspectedArtifact): Promise<InstallResult>;
+  install(upload: HashedUpload, inspected: InspectedArtifact, loadCheck?: LoadCheck): Promise<InstallResult>;
   remove(moduleName: string, version: number): Promise<void>;
 }
 
@@ -62,7 +63,11 @@ export async function openDiskArtifactStore(
   }
   logger.info({ artifacts: index.size, dataDir }, 'artifact store opened');
 
-  async function install(upload: HashedUpload, { manifest, moduleFile }: InspectedArtifact): Promise<InstallResult> {
+  async function install(
+    upload: HashedUpload,
+    { manifest, moduleFile }: InspectedArtifact,
+    loadCheck?: LoadCheck,
+  ): Promise<InstallResult> {
     const key = artifactKey(manifest.module_name, manifest.version);
     const staging = join(tempDir, `stage-${randomUUID()}`);
     const artifact: StoredArtifact = {
@@ -75,6 +80,7 @@ export async function openDiskArtifactStore(
       module_file: moduleFile,
       installed_at: new Date().toISOString(),
       manifest,
+      ...(loadCheck && { load_check: loadCheck }),
     };
     try {
       await mkdir(staging);

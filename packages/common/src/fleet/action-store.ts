@@ -15,6 +15,7 @@ export interface NodeOpSummary {
   status: OpRecord['status'];
   sha256?: string | undefined;
   error: string | null;
+  load_check?: OpRecord['load_check'];
 }
 
 export interface ActionStore {
@@ -66,6 +67,7 @@ export function createRedisActionStore(redis: Redis, keys: RedisKeys): ActionSto
     status: op.status,
     sha256: op.sha256,
     error: op.error,
+    ...(op.load_check && { load_check: op.load_check }),
   });
 
   const store: ActionStore = {

@@ -1,11 +1,6 @@
 import { chmod, copyFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import {
-  parseCommandInfo,
-  parseModuleEntry,
-  type DiscoveredModule,
-  type ModuleCommand,
-} from './module-commands.js';
+import { parseCommandInfo, parseModuleEntry, type DiscoveredModule, type ModuleCommand } from './module-commands.js';
 import { withThrowawayRedis, type ThrowawayRedis, type ThrowawayRedisOptions } from './throwaway-redis.js';
 
 /** MODULE LOAD refused the file; the message is the loader's own reason from the server log. */

@@ -53,13 +53,19 @@ export function lintCommand(command: RawCommand): LintProblem[] {
     if (command[field] === undefined) problems.push(error(`${name}: ${field} is missing (the RS proxy needs it)`));
   }
   if (problems.length > 0) return problems;
-  const { command_arity: arity, first_key: first, last_key: last, step } = command as {
+  const {
+    command_arity: arity,
+    first_key: first,
+    last_key: last,
+    step,
+  } = command as {
     command_arity: number;
     first_key: number;
     last_key: number;
     step: number;
   };
-  if (arity === 0) problems.push(error(`${name}: command_arity 0 is not valid (N: exactly N arguments, -N: at least N)`));
+  if (arity === 0)
+    problems.push(error(`${name}: command_arity 0 is not valid (N: exactly N arguments, -N: at least N)`));
   if (first < 0) problems.push(error(`${name}: first_key ${first} is negative`));
   if (first === 0 && (last !== 0 || step > 0)) {
     problems.push(error(`${name}: first_key 0 (no keys) but last_key ${last}, step ${step}`));
@@ -116,11 +122,15 @@ const excludedCommands = (manifest: Record<string, unknown>): Set<string> => {
 export function compareWithModule(manifest: Record<string, unknown>, found: DiscoveredModule): LintProblem[] {
   const problems: LintProblem[] = [];
   if (manifest.version !== found.version) {
-    problems.push(error(`version: module.json says ${String(manifest.version)}, the module registers ${found.version}`));
+    problems.push(
+      error(`version: module.json says ${String(manifest.version)}, the module registers ${found.version}`),
+    );
   }
   if (manifest.module_name !== found.module_name) {
     problems.push(
-      warning(`module_name "${String(manifest.module_name)}" differs from the name it registers, "${found.module_name}"`),
+      warning(
+        `module_name "${String(manifest.module_name)}" differs from the name it registers, "${found.module_name}"`,
+      ),
     );
   }
   const min = manifest.min_redis_version;

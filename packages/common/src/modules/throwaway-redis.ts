@@ -109,7 +109,13 @@ async function waitForSocket(
       const detail = stderr().trim();
       throw new Error(`${gone ?? 'redis-server exited'}${detail ? `: ${detail}` : ''}`);
     }
-    if (await stat(socket).then(s => s.isSocket(), () => false)) return;
+    if (
+      await stat(socket).then(
+        s => s.isSocket(),
+        () => false,
+      )
+    )
+      return;
     await new Promise(resolve => setTimeout(resolve, 20));
   }
 }
