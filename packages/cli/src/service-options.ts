@@ -36,6 +36,11 @@ export const SERVICE_OPTIONS = [
     env: 'MODFLEET_METRICS_PUBLIC',
     help: 'serve /metrics without auth when not on loopback (default false)',
   },
+  {
+    flag: '--redis-server <path>',
+    env: 'MODFLEET_REDIS_SERVER',
+    help: 'redis-server for module load checks, a path or a name on PATH (agent; default redis-server)',
+  },
   { flag: '--log-level <level>', env: 'LOG_LEVEL', help: 'fatal|error|warn|info|debug|trace|silent (default info)' },
 ] as const;
 
