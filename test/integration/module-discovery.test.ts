@@ -25,7 +25,13 @@ async function commandInfoFromRedis(names: string[]) {
   redis.on('error', () => undefined);
   try {
     for (let i = 0; i < 100; i += 1) {
-      if (await redis.connect().then(() => true, () => false)) break;
+      if (
+        await redis.connect().then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
       await sleep(50);
     }
     return ((await redis.call('COMMAND', 'INFO', ...names)) as unknown[]).map(parseCommandInfo);
@@ -51,7 +57,9 @@ describe('module discovery in a throwaway redis-server', () => {
     expect(found.version).toBe(10200);
     const names = found.commands.map(c => c.command_name.toUpperCase());
     expect(names).toEqual(expect.arrayContaining(['FT.CREATE', 'FT.SEARCH', 'FT.ADD', 'FT.SUGADD']));
-    expect(found.commands.map(c => c.command_name)).toEqual(names.map(n => expect.stringMatching(new RegExp(`^${n}$`, 'i'))));
+    expect(found.commands.map(c => c.command_name)).toEqual(
+      names.map(n => expect.stringMatching(new RegExp(`^${n}$`, 'i'))),
+    );
     const reference = await commandInfoFromRedis(found.commands.map(c => c.command_name));
     expect(found.commands).toEqual(reference);
     expect(found.commands.find(c => c.command_name.toUpperCase() === 'FT.CREATE')).toMatchObject({
@@ -74,13 +82,26 @@ describe('module discovery in a throwaway redis-server', () => {
   it('kills a session that runs past its deadline and leaves no folder behind', async () => {
     const started = Date.now();
 
-    const error = await withThrowawayRedis({ redisServer: REDIS_SERVER, workDir: dir, timeoutMs: 500 }, async server => {
-      // A command that never returns stands in for a module whose load hangs.
-      await server.call('BLPOP', 'never-pushed', '0');
-    }).catch((err: unknown) => err);
+    const error = await withThrowawayRedis(
+      { redisServer: REDIS_SERVER, workDir: dir, timeoutMs: 500 },
+      async server => {
+        // A command that never returns stands in for a module whose load hangs.
+        await server.call('BLPOP', 'never-pushed', '0');
+      },
+    ).catch((err: unknown) => err);
 
     expect(error).toBeInstanceOf(ThrowawayTimeoutError);
     expect(Date.now() - started).toBeLessThan(3000);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('bounds the server’s memory: under a 16 MiB address-space limit redis-server cannot even start', async () => {
+    const error = await withThrowawayRedis(
+      { redisServer: REDIS_SERVER, workDir: dir, memoryBytes: 16 * 1024 * 1024 },
+      () => Promise.resolve('started'),
+    ).catch((err: unknown) => err);
+
+    expect((error as Error).message).toMatch(/redis-server exited .*(failed to map|cannot allocate|Cannot allocate)/i);
     expect(await readdir(dir)).toEqual([]);
   });
 
