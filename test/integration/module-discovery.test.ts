@@ -57,9 +57,6 @@ describe('module discovery in a throwaway redis-server', () => {
     expect(found.version).toBe(10200);
     const names = found.commands.map(c => c.command_name.toUpperCase());
     expect(names).toEqual(expect.arrayContaining(['FT.CREATE', 'FT.SEARCH', 'FT.ADD', 'FT.SUGADD']));
-    expect(found.commands.map(c => c.command_name)).toEqual(
-      names.map(n => expect.stringMatching(new RegExp(`^${n}$`, 'i'))),
-    );
     const reference = await commandInfoFromRedis(found.commands.map(c => c.command_name));
     expect(found.commands).toEqual(reference);
     expect(found.commands.find(c => c.command_name.toUpperCase() === 'FT.CREATE')).toMatchObject({

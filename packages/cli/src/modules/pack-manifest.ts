@@ -80,12 +80,7 @@ export function buildManifest({ flags, file, discovered, binary }: ManifestSourc
     throw new UsageError('usage', 'give --name and --version (with --no-discover nothing is read from the module)');
   }
   const excluded = [...names(file.exclude_commands), ...(flags.excludeCommand ?? []).map(n => n.toLowerCase())];
-  const {
-    overide_command: _o,
-    override_command: _oo,
-    add_command: _a,
-    ...fileFields
-  } = file as Record<string, unknown>;
+  const { overide_command: _o, override_command: _oo, add_command: _a, ...fileFields } = file;
   const candidate: Record<string, unknown> = {
     ...RAMP_DEFAULTS,
     display_name: moduleName,

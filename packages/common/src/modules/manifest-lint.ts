@@ -155,7 +155,9 @@ export function compareWithModule(manifest: Record<string, unknown>, found: Disc
     if (typeof command.step !== 'number' || command.step >= 0) pairs.push(['step', command.step, real.step]);
     for (const [field, said, registered] of pairs) {
       if (said !== undefined && said !== registered) {
-        problems.push(error(`${name}: module.json says ${field} ${String(said)}, the module registers ${registered}`));
+        problems.push(
+          error(`${name}: module.json says ${field} ${JSON.stringify(said)}, the module registers ${registered}`),
+        );
       }
     }
   }

@@ -54,5 +54,6 @@ export function parseModuleEntry(entry: unknown): { name: string; ver: number } 
   const fields = new Map<string, unknown>();
   for (let i = 0; i + 1 < entry.length; i += 2) fields.set(String(entry[i]), entry[i + 1]);
   const name = fields.get('name');
-  return name === undefined ? undefined : { name: String(name), ver: Number(fields.get('ver')) };
+  if (typeof name !== 'string' && !Buffer.isBuffer(name)) return undefined;
+  return { name: name.toString(), ver: Number(fields.get('ver')) };
 }
