@@ -29,7 +29,7 @@ export async function checkArtifactAgainstModule(
   try {
     const soPath = join(dir, moduleFile);
     await extractZipEntry(zipPath, moduleFile, soPath, MAX_MODULE_BYTES);
-    const found = await discoverModule(soPath, options);
+    const found = await discoverModule(soPath, options, false);
     return { found, problems: compareWithModule(manifest, found) };
   } finally {
     await rm(dir, { recursive: true, force: true });

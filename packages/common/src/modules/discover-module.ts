@@ -32,19 +32,21 @@ export async function loaderReason(server: ThrowawayRedis, file: string, fallbac
   return messages.length > 0 ? messages.join('; ') : fallback;
 }
 
-async function discoverIn(server: ThrowawayRedis, soPath: string): Promise<DiscoveredModule> {
+async function discoverIn(server: ThrowawayRedis, soPath: string, copy: boolean): Promise<DiscoveredModule> {
   const info = String(await server.call('INFO', 'server'));
   const redis_version = /redis_version:([^\r\n]+)/.exec(info)?.[1] ?? 'unknown';
   const commandsBefore = await commandNames(server);
   const modulesBefore = new Set((await moduleList(server)).map(m => m.name));
   // Redis refuses a module file without execute permission: load a private, executable copy.
-  const copy = join(server.dir, basename(soPath));
-  await copyFile(soPath, copy);
-  await chmod(copy, 0o755);
+  const loaded = copy ? join(server.dir, basename(soPath)) : soPath;
+  if (copy) {
+    await copyFile(soPath, loaded);
+    await chmod(loaded, 0o755);
+  }
   try {
-    await server.call('MODULE', 'LOAD', copy);
+    await server.call('MODULE', 'LOAD', loaded);
   } catch (err) {
-    throw new ModuleLoadError(await loaderReason(server, copy, (err as Error).message));
+    throw new ModuleLoadError(await loaderReason(server, loaded, (err as Error).message));
   }
   const added = (await moduleList(server)).filter(m => !modulesBefore.has(m.name));
   if (added.length !== 1 || !added[0]) {
@@ -60,6 +62,11 @@ async function discoverIn(server: ThrowawayRedis, soPath: string): Promise<Disco
  * What RAMP does: load the .so into a throwaway redis-server and read the module's name,
  * version and commands (COMMAND INFO: arity, flags, key positions) from Redis itself.
  */
-export function discoverModule(soPath: string, options: ThrowawayRedisOptions): Promise<DiscoveredModule> {
-  return withThrowawayRedis(options, server => discoverIn(server, soPath));
+export function discoverModule(
+  soPath: string,
+  options: ThrowawayRedisOptions,
+  /** false: `soPath` is already a private executable file (a fresh extract), load it where it is. */
+  copy = true,
+): Promise<DiscoveredModule> {
+  return withThrowawayRedis(options, server => discoverIn(server, soPath, copy));
 }
