@@ -1,12 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { discoverModule, type DiscoveredModule, type LoadCheck } from '@modfleet/common';
+import { discoverModule, routes, type DiscoveredModule, type LoadCheck } from '@modfleet/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { runCli, showCli } from '../helpers/cli-run.js';
 import {
   FLEET_ADMIN,
-  LOCAL_ARTIFACTS,
   startFleetCluster,
   type FleetArtifactView,
   type FleetCluster,
@@ -160,7 +159,7 @@ describe('real modules: RAMP-like packing and a load check on every node (real p
       for (const agent of cluster.agents) {
         expect((await cluster.localArtifacts(agent)).map(a => `${a.module_name}@${a.version}`)).not.toContain('fake@2');
       }
-      const refused = await cluster.agentApi(cluster.agents[0]!, LOCAL_ARTIFACTS, {
+      const refused = await cluster.agentApi(cluster.agents[0]!, routes.localArtifacts, {
         method: 'POST',
         form: artifactForm(await readFile(join(work, 'fake-2.zip'))),
       });
