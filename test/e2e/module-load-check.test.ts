@@ -4,12 +4,7 @@ import { discoverModule, routes, type DiscoveredModule, type LoadCheck } from '@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { runCli, showCli } from '../helpers/cli-run.js';
-import {
-  FLEET_ADMIN,
-  startFleetCluster,
-  type FleetArtifactView,
-  type FleetCluster,
-} from '../helpers/fleet-cluster.js';
+import { FLEET_ADMIN, startFleetCluster, type FleetArtifactView, type FleetCluster } from '../helpers/fleet-cluster.js';
 import { artifactForm } from '../helpers/http.js';
 import { REDIS_SERVER, REDISEARCH_SO, writeFakeSo } from '../helpers/real-module.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
