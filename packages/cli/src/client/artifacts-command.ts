@@ -68,12 +68,6 @@ export function loadCheckNotes(view: FleetArtifactView[]): LoadCheckNote[] {
   );
 }
 
-function paintLoadCheck(status: string | undefined, c: Colors): string {
-  if (status === undefined) return '';
-  const painted = status === 'passed' ? c.green(status) : status === 'failed' ? c.bold(c.red(status)) : c.dim(status);
-  return ` (load ${painted})`;
-}
-
 /** Rows: artifacts (name@version, short sha); columns: node uids; cells: the state there and its load check. */
 export function renderFleetMatrix(view: FleetArtifactView[], c: Colors = plainColors): string {
   if (view.length === 0) return 'No artifacts in the fleet: push one with `modfleet push <artifact.zip>`.\n';
@@ -87,7 +81,7 @@ export function renderFleetMatrix(view: FleetArtifactView[], c: Colors = plainCo
       const cell = artifact.nodes[node];
       if (!cell) return c.dim('-');
       if (cell.state === 'not_targeted') return c.dim('-');
-      return paintState(cell.state, c) + paintLoadCheck(cell.load_check?.status, c);
+      return paintState(cell.state, c);
     }),
   ]);
   let text = renderTable(['artifact', 'sha256', ...nodes.map(node => `node ${node}`)], rows);
