@@ -110,9 +110,12 @@ describe('modfleet client commands against a coordinator and two agents (real pr
   });
 
   it('pack builds <name>-<version>.zip; push installs it on every node with per-node progress, exit 0', async () => {
-    const packed = await run(['pack', await so('testmodule.so'), '--name', 'TestModule', '--version', '20804'], {
-      cwd: work,
-    });
+    const packed = await run(
+      ['pack', await so('testmodule.so'), '--no-discover', '--name', 'TestModule', '--version', '20804'],
+      {
+        cwd: work,
+      },
+    );
     expect(packed.code, show(packed)).toBe(0);
     expect(packed.stdout).toMatch(/^Wrote .*TestModule-20804\.zip .*TestModule version 20804 \(2\.8\.4\)/);
     expect(await readdir(work)).toContain('TestModule-20804.zip');

@@ -141,6 +141,8 @@ describe('agent local artifacts API', () => {
         dependencies: ['dep_1', 'dep_2'],
         sha256: sha256(zip),
         size: zip.length,
+        // Random bytes are no module: the node's load check says so (warn, the default, still installs).
+        load_check: expect.objectContaining({ status: 'failed' }) as unknown,
       });
       expect((await list()).body).toEqual([
         { module_name: 'TestModule', version: 123, dependencies: ['dep_1', 'dep_2'] },

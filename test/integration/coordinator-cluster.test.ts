@@ -10,6 +10,7 @@ import { expectRsError } from '../helpers/rs-error.js';
 interface ClusterSettings {
   name: string;
   allow_modules_upload: boolean;
+  module_load_check: string;
 }
 
 /** fetch with a raw body, for requests the JSON helper cannot send. */
@@ -40,6 +41,8 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
 
       expect(res.status).toBe(200);
       expect(res.body.allow_modules_upload).toBe(true);
+      // Until set, nodes check every module they install and report (warn).
+      expect(res.body.module_load_check).toBe('warn');
     });
 
     it('answers 403 to a user with role none', async () => {
@@ -76,6 +79,7 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
       ['an unknown field', { allow_everything: true }],
       ['an empty name', { name: '' }],
       ['an array body', [{ allow_modules_upload: false }]],
+      ['module_load_check other than off, warn or enforce', { module_load_check: 'strict' }],
     ])('refuses %s with 406 and changes nothing', async (_label, body) => {
       const res = await api(`${base}${routes.cluster}`, { method: 'PUT', credentials: ADMIN, json: body });
       const after = await api<ClusterSettings>(`${base}${routes.cluster}`, { credentials: ADMIN });
@@ -124,7 +128,13 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
         const res = await api<ClusterSettings>(url, { method: 'PUT', credentials: ADMIN, json: { name: 'renamed' } });
 
         expect(res.status).toBe(200);
-        expect(res.body).toEqual({ name: 'renamed', allow_modules_upload: false });
+        expect(res.body).toEqual({ name: 'renamed', allow_modules_upload: false, module_load_check: 'warn' });
+        const enforced = await api<ClusterSettings>(url, {
+          method: 'PUT',
+          credentials: ADMIN,
+          json: { module_load_check: 'enforce' },
+        });
+        expect(enforced.body).toEqual({ name: 'renamed', allow_modules_upload: false, module_load_check: 'enforce' });
       });
 
       it('accepts an empty object and changes nothing', async () => {

@@ -15,6 +15,7 @@ import express, { type Express } from 'express';
 import type { ArtifactStore } from './artifacts/artifact-store.js';
 import { artifactRoutes } from './artifacts/artifact-routes.js';
 import { inventoryRoutes } from './artifacts/inventory-routes.js';
+import type { LoadChecker } from './load-check/load-checker.js';
 
 export interface AgentAppDeps {
   logger: Logger;
@@ -22,6 +23,8 @@ export interface AgentAppDeps {
   settings: Pick<ClusterSettingsStore, 'get'>;
   store: ArtifactStore;
   maxArtifactBytes: number;
+  /** Checks each uploaded module in a throwaway redis-server before it is installed (main.ts always passes one; without it uploads are not checked). */
+  loadChecker?: LoadChecker;
   /** Answers whether this node can serve requests (Redis reachable). */
   healthy: () => Promise<boolean>;
   metrics?: Metrics;

@@ -23,6 +23,7 @@ describe('loadAgentConfig', () => {
       maxArtifactBytes: 1024 ** 3,
       tls: undefined,
       metricsPublic: false,
+      redisServer: 'redis-server',
       logLevel: 'info',
     });
   });
@@ -49,6 +50,7 @@ describe('loadAgentConfig', () => {
       MODFLEET_TLS_CERT: '/etc/modfleet/cert.pem',
       MODFLEET_TLS_KEY: '/etc/modfleet/key.pem',
       MODFLEET_METRICS_PUBLIC: 'true',
+      MODFLEET_REDIS_SERVER: '/opt/redis/bin/redis-server',
       LOG_LEVEL: 'warn',
     };
 
@@ -66,6 +68,7 @@ describe('loadAgentConfig', () => {
       maxArtifactBytes: 2048,
       tls: { certFile: '/etc/modfleet/cert.pem', keyFile: '/etc/modfleet/key.pem' },
       metricsPublic: true,
+      redisServer: '/opt/redis/bin/redis-server',
       logLevel: 'warn',
     });
   });
@@ -73,7 +76,7 @@ describe('loadAgentConfig', () => {
   it('types one field per variable, the TLS pair as one', () => {
     // Checked by the type checker: a registry change that renames or retypes a field fails here.
     expectTypeOf<AgentConfig>().toEqualTypeOf<
-      ExpectedConfig<{ coordinatorUrl: string | undefined; nodeId: number | undefined }>
+      ExpectedConfig<{ coordinatorUrl: string | undefined; nodeId: number | undefined; redisServer: string }>
     >();
   });
 

@@ -20,6 +20,7 @@ import { createAgentApp } from './app.js';
 import { openDiskArtifactStore } from './artifacts/artifact-store.js';
 import type { AgentConfig } from './config.js';
 import { createCoordinatorClient } from './fleet/coordinator-client.js';
+import { createLoadChecker } from './load-check/load-checker.js';
 import { advertisedAddr, joinCluster, type Membership } from './fleet/node-membership.js';
 
 export interface RunningAgent {
@@ -52,7 +53,14 @@ export async function startAgent(
     let membership: Membership | undefined;
     let nodeUid: number | undefined;
     const store = await openDiskArtifactStore(config.dataDir, logger, () => membership?.inventoryChanged());
+    const loadChecker = createLoadChecker({
+      settings,
+      logger: logger.child({ component: 'load-check' }),
+      redisServer: config.redisServer,
+      workDir: store.tempDir,
+    });
     const app = createAgentApp({
+      loadChecker,
       logger,
       auth,
       settings,
@@ -79,6 +87,7 @@ export async function startAgent(
           await resolveClusterSecret(redis, keys, config.clusterSecret),
         ),
         store,
+        loadChecker,
         actions: createRedisActionStore(redis, keys),
         dataDir: config.dataDir,
         claimedUid: config.nodeId,

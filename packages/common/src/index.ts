@@ -155,3 +155,37 @@ export {
   PRESENCE_TTL_MS,
   type CoordinatorPresence,
 } from './fleet/coordinator-presence.js';
+
+export { findRedisServer } from './modules/find-redis-server.js';
+export {
+  DEFAULT_CHECK_MEMORY_BYTES,
+  DEFAULT_CHECK_TIMEOUT_MS,
+  ThrowawayTimeoutError,
+  withThrowawayRedis,
+  type ThrowawayRedis,
+  type ThrowawayRedisOptions,
+} from './modules/throwaway-redis.js';
+export {
+  compareVersions,
+  parseCommandInfo,
+  semanticFromVersion,
+  type DiscoveredModule,
+  type ModuleCommand,
+} from './modules/module-commands.js';
+export { discoverModule, ModuleLoadError } from './modules/discover-module.js';
+export {
+  compareWithModule,
+  KNOWN_CAPABILITIES,
+  lintCommand,
+  lintManifest,
+  PROXY_POLICIES,
+  type LintProblem,
+} from './modules/manifest-lint.js';
+export { checkArtifactAgainstModule, MAX_MODULE_BYTES, type ArtifactModuleCheck } from './modules/check-artifact.js';
+export { extractZipEntry } from './modules/extract-module.js';
+export {
+  LOAD_CHECK_MODES,
+  loadCheckModeSchema,
+  type LoadCheck,
+  type LoadCheckMode,
+} from './modules/load-check-types.js';

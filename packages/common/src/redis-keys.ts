@@ -53,6 +53,8 @@ export function redisKeys(prefix: string) {
     nodeHeartbeats: `${prefix}:nodes:heartbeats`,
     /** hash: `<module_name>@<version>` → sha256 of what the node holds (the node reports it) */
     nodeInventory: (nodeUid: number) => `${prefix}:node:${nodeUid}:inventory`,
+    /** hash: `<module_name>@<version>` → the node's load check JSON for what it holds */
+    nodeLoadChecks: (nodeUid: number) => `${prefix}:node:${nodeUid}:load-checks`,
     /** hash: `<module_name>@<version>` → fleet artifact JSON (the fleet's desired state) */
     fleetArtifacts: `${prefix}:fleet:artifacts`,
     /** hash: `<node uid>|<module_name>@<version>` → last op on that node for that artifact */

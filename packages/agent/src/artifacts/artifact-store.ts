@@ -10,6 +10,7 @@ import {
   writeFileDurable,
   type HashedUpload,
   type InspectedArtifact,
+  type LoadCheck,
   type Logger,
 } from '@modfleet/common';
 import type { StoredArtifact } from './artifact-types.js';
@@ -28,7 +29,7 @@ export interface ArtifactStore {
   /** Where an installed artifact's zip lies on disk (for re-hashing it); the file may have vanished since. */
   zipPath(moduleName: string, version: number): string;
   /** Moves a verified upload into place. The upload file is consumed either way. */
-  install(upload: HashedUpload, inspected: InspectedArtifact): Promise<InstallResult>;
+  install(upload: HashedUpload, inspected: InspectedArtifact, loadCheck?: LoadCheck): Promise<InstallResult>;
   remove(moduleName: string, version: number): Promise<void>;
 }
 
@@ -67,7 +68,11 @@ export async function openDiskArtifactStore(
   }
   logger.info({ artifacts: index.size, dataDir }, 'artifact store opened');
 
-  async function install(upload: HashedUpload, { manifest, moduleFile }: InspectedArtifact): Promise<InstallResult> {
+  async function install(
+    upload: HashedUpload,
+    { manifest, moduleFile }: InspectedArtifact,
+    loadCheck?: LoadCheck,
+  ): Promise<InstallResult> {
     const key = artifactKey(manifest.module_name, manifest.version);
     const staging = join(tempDir, `stage-${randomUUID()}`);
     const artifact: StoredArtifact = {
@@ -80,6 +85,7 @@ export async function openDiskArtifactStore(
       module_file: moduleFile,
       installed_at: new Date().toISOString(),
       manifest,
+      ...(loadCheck && { load_check: loadCheck }),
     };
     try {
       await mkdir(staging);

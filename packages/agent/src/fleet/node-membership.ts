@@ -11,6 +11,7 @@ import {
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import type { LoadChecker } from '../load-check/load-checker.js';
 import { PermanentCoordinatorError, type CoordinatorClient } from './coordinator-client.js';
 import { readNodeUid, writeNodeUid } from './node-identity.js';
 import { startNodeWorker } from './node-worker.js';
@@ -23,6 +24,7 @@ export interface MembershipDeps {
   keys: RedisKeys;
   coordinator: CoordinatorClient;
   store: ArtifactStore;
+  loadChecker: LoadChecker;
   actions: ActionStore;
   dataDir: string;
   /** MODFLEET_NODE_ID: a uid to claim instead of asking for one. */

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerInspectCommand } from '../modules/inspect-command.js';
 import { registerActionsCommand } from './actions-command.js';
 import { registerArtifactsCommands } from './artifacts-command.js';
 import { processIo, type Io } from './client-context.js';
@@ -9,7 +10,7 @@ import { registerPushCommand } from './push-command.js';
 import { registerVerifyCommand } from '../verify/verify-command.js';
 import { registerLoadCommand } from '../load/load-command.js';
 
-/** The commands people run against a coordinator: nodes, modules, push, rm, artifacts, sync, actions, pack. */
+/** The commands people run against a coordinator: nodes, modules, push, rm, artifacts, sync, actions, pack, inspect. */
 export function registerClientCommands(program: Command, io: Io = processIo()): Command {
   // `pack --version 3` is the module's version, not `modfleet --version`: the program's own
   // options count only before the command name.
@@ -23,6 +24,7 @@ export function registerClientCommands(program: Command, io: Io = processIo()): 
   registerLoadCommand(program, io);
   registerActionsCommand(program, io);
   registerPackCommand(program, io);
+  registerInspectCommand(program, io);
   for (const command of program.commands) {
     if (!before.has(command)) command.helpGroup('Client commands (talk to a coordinator; --help on each):');
   }

@@ -12,6 +12,7 @@ export interface NodeOpSummary {
   status: OpRecord['status'];
   sha256?: string | undefined;
   error: string | null;
+  load_check?: OpRecord['load_check'];
 }
 
 export interface ActionStore {
@@ -39,6 +40,7 @@ export const opSummary = (actionUid: string, op: OpRecord): NodeOpSummary => ({
   status: op.status,
   sha256: op.sha256,
   error: op.error,
+  ...(op.load_check && { load_check: op.load_check }),
 });
 
 /** The order a stored action lists its ops in. */

@@ -1,16 +1,22 @@
 import { z } from 'zod';
 import type { ClusterSettingsView } from '../contract/views.js';
+import { loadCheckModeSchema } from '../modules/load-check-types.js';
 
 export const clusterSettingsSchema = z.strictObject({
   name: z.string().min(1).max(256),
   allow_modules_upload: z.boolean(),
+  module_load_check: loadCheckModeSchema,
 }) satisfies z.ZodType<ClusterSettingsView>;
 export type ClusterSettings = ClusterSettingsView;
 export const clusterSettingsPatchSchema = clusterSettingsSchema.partial();
 export type ClusterSettingsPatch = z.infer<typeof clusterSettingsPatchSchema>;
 
-/** modfleet keeps RS 8.0's default; RS 8.2 ships with uploads off (`allow_modules_upload: false`). */
-const DEFAULTS: ClusterSettings = { name: 'modfleet', allow_modules_upload: true };
+/**
+ * modfleet keeps RS 8.0's default; RS 8.2 ships with uploads off (`allow_modules_upload: false`).
+ * `module_load_check` is `warn` until set: every node with a redis-server checks and reports, a
+ * node without one reports `skipped`.
+ */
+const DEFAULTS: ClusterSettings = { name: 'modfleet', allow_modules_upload: true, module_load_check: 'warn' };
 
 export interface ClusterSettingsStore {
   get(): Promise<ClusterSettings>;

@@ -101,6 +101,11 @@ export const ENV_VARIABLES = {
     arg: 'bool',
     description: 'serve /metrics without auth even when not on loopback',
   },
+  MODFLEET_REDIS_SERVER: {
+    services: { agent: envSchemas.path('redis-server') },
+    arg: 'path',
+    description: 'redis-server that loads each installed module to check it: a path, or a name looked up on PATH',
+  },
   LOG_LEVEL: {
     services: both(envSchemas.logLevel),
     arg: 'level',

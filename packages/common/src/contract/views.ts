@@ -1,5 +1,6 @@
 // What the coordinator and agents answer, as the wire carries it (JSON): the one definition that
 // the services, the CLI, the status page and the tests share.
+import type { LoadCheck } from '../modules/load-check-types.js';
 import type { Role } from '../roles.js';
 
 /** Every error body, as RS sends it: `{"error_code": "<snake_case>", "description": "<text>"}`. */
@@ -32,6 +33,8 @@ export interface NodeArtifactView {
   sha256?: string;
   action_uid?: string;
   error?: string;
+  /** The node's module load check: of what it holds, else of its last install attempt. */
+  load_check?: LoadCheck;
 }
 
 /** GET /v2/modules/user-defined/artifacts: one artifact against every node. */
@@ -58,12 +61,16 @@ export interface LocalArtifactListing {
 export interface UploadedArtifact extends LocalArtifactListing {
   sha256: string;
   size: number;
+  /** This node's load check, made before the install. */
+  load_check?: LoadCheck;
 }
 
 /** GET/PUT /v1/cluster. */
 export interface ClusterSettingsView {
   name: string;
   allow_modules_upload: boolean;
+  /** What nodes do after receiving a module: `warn` until set. */
+  module_load_check: 'off' | 'warn' | 'enforce';
 }
 
 /** /v1/users answers: never the password or its hash. */

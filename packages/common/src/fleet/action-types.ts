@@ -1,4 +1,5 @@
 import type { OpStatus } from '../contract/action-object.js';
+import type { LoadCheck } from '../modules/load-check-types.js';
 import type { ArtifactOpKind } from './queues.js';
 
 /** One operation of an action on one node. */
@@ -13,6 +14,8 @@ export interface OpRecord {
   progress: number;
   attempts: number;
   error: string | null;
+  /** Installs: the node's load check of the module. */
+  load_check?: LoadCheck;
 }
 
 export interface ActionMeta {

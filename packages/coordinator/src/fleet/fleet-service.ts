@@ -45,12 +45,19 @@ export function createFleetService({
 }: FleetServiceDeps): FleetService {
   async function snapshot(): Promise<FleetSnapshot> {
     const nodeUids = await nodes.uids();
-    const [fleetArtifacts, nodeOps, inventories] = await Promise.all([
+    const [fleetArtifacts, nodeOps, inventories, loadChecks] = await Promise.all([
       artifacts.list(),
       actions.nodeOps(),
       Promise.all(nodeUids.map(async uid => [uid, await inventory.read(uid)] as const)),
+      Promise.all(nodeUids.map(async uid => [uid, await inventory.readLoadChecks(uid)] as const)),
     ]);
-    return { artifacts: fleetArtifacts, nodeUids, inventories: new Map(inventories), nodeOps };
+    return {
+      artifacts: fleetArtifacts,
+      nodeUids,
+      inventories: new Map(inventories),
+      nodeOps,
+      loadChecks: new Map(loadChecks),
+    };
   }
 
   async function targets(requested: number[] | undefined): Promise<number[]> {
