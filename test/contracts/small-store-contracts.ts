@@ -7,14 +7,18 @@ export function clusterSettingsStoreContract(name: string, makeStore: () => Clus
   describe(`${name}: ClusterSettingsStore contract`, () => {
     it('starts from the defaults and keeps what a patch sets, leaving the rest', async () => {
       const store = makeStore();
-      expect(await store.get()).toEqual({ name: 'modfleet', allow_modules_upload: true });
+      expect(await store.get()).toEqual({ name: 'modfleet', allow_modules_upload: true, module_load_check: 'warn' });
       expect(await store.update({ allow_modules_upload: false })).toEqual({
         name: 'modfleet',
         allow_modules_upload: false,
+        module_load_check: 'warn',
       });
-      expect(await store.update({ name: 'prod', allow_modules_upload: undefined })).toEqual({
+      expect(
+        await store.update({ name: 'prod', allow_modules_upload: undefined, module_load_check: 'enforce' }),
+      ).toEqual({
         name: 'prod',
         allow_modules_upload: false,
+        module_load_check: 'enforce',
       });
     });
   });

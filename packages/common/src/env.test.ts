@@ -23,6 +23,7 @@ describe('parseEnv', () => {
       MODFLEET_PREFIX: 'modfleet',
       MODFLEET_MAX_ARTIFACT_BYTES: ONE_GIB,
       MODFLEET_METRICS_PUBLIC: false,
+      MODFLEET_REDIS_SERVER: 'redis-server',
       LOG_LEVEL: 'info',
     });
   });

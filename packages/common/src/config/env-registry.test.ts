@@ -53,12 +53,12 @@ describe('the env registry', () => {
     }
   });
 
-  it('lists the admin pair for the coordinator only and the coordinator URL and node id for agents only', () => {
+  it('lists the admin pair for the coordinator only, and the coordinator URL, node id and redis-server for agents only', () => {
     const coordinatorOnly = serviceVariables('coordinator').filter(name => !serviceVariables('agent').includes(name));
     const agentOnly = serviceVariables('agent').filter(name => !serviceVariables('coordinator').includes(name));
 
     expect(coordinatorOnly).toEqual(['MODFLEET_ADMIN_EMAIL', 'MODFLEET_ADMIN_PASSWORD']);
-    expect(agentOnly).toEqual(['MODFLEET_COORDINATOR_URL', 'MODFLEET_NODE_ID']);
+    expect(agentOnly).toEqual(['MODFLEET_COORDINATOR_URL', 'MODFLEET_NODE_ID', 'MODFLEET_REDIS_SERVER']);
   });
 
   it("shows each service's default as people read it, and none for a variable unset by default", () => {
