@@ -26,7 +26,14 @@ import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 
 /** What the README's blocks write into the folder they run in (the clone). */
-const WRITTEN = ['mymodule.so', 'custom-module.zip', 'module.json', 'MyModule-10203.zip', '.modfleet/solo'];
+const WRITTEN = [
+  'mymodule.so',
+  'custom-module.zip',
+  'module.json',
+  'MyModule-10203.zip',
+  'ft-10200.zip',
+  '.modfleet/solo',
+];
 /** Under load a block of CLI commands takes minutes: each `npx modfleet` starts a node process. */
 const BLOCK_TIMEOUT_MS = 240_000;
 const LOCAL_ADMIN = { email: 'admin@modfleet.local', password: 'modfleet-local-admin' };
@@ -101,7 +108,15 @@ describe('the README, tried as a new user would', () => {
       'npm',
     ]);
     // Every block is one of those below or skipped: a new block needs a test here.
-    const covered = ['npm start', '/v1/modules"', 'head -c 4096', 'action=$(curl', 'MODFLEET_PASSWORD=', 'npm link'];
+    const covered = [
+      'npm start',
+      '/v1/modules"',
+      'head -c 4096',
+      'action=$(curl',
+      'MODFLEET_PASSWORD=',
+      'redisearch.so',
+      'npm link',
+    ];
     const alone = ['COORDINATOR_PORT='];
     for (const block of blocks.filter(candidate => candidate.mode !== 'skip')) {
       expect(
@@ -150,6 +165,18 @@ describe('the README, tried as a new user would', () => {
       const out = await runToEnd(find('MODFLEET_PASSWORD='), env);
       expect(out).toMatch(/MyModule/);
       expect(existsSync(join(REPO_ROOT, 'MyModule-10203.zip'))).toBe(true);
+    },
+    BLOCK_TIMEOUT_MS,
+  );
+
+  it(
+    'real modules: RediSearch packed by discovery, inspected, created from its zip and pushed',
+    async () => {
+      // As the README says, logged in as in its CLI section (which exports these).
+      const out = await runToEnd(find('redisearch.so'), { ...env, MODFLEET_PASSWORD: LOCAL_ADMIN.password });
+      expect(existsSync(join(REPO_ROOT, 'ft-10200.zip'))).toBe(true);
+      expect(out).toMatch(/ft@10200/);
+      expect(out).toMatch(/completed/);
     },
     BLOCK_TIMEOUT_MS,
   );
