@@ -132,3 +132,27 @@ export { createMetrics, type Metrics } from './metrics/metrics.js';
 export { httpMetrics } from './http/metrics-middleware.js';
 export { isLoopback, metricsRoute } from './http/metrics-route.js';
 export { luaScript, type LuaScript } from './lua-script.js';
+export {
+  hashPieces,
+  MAX_INLINE_PIECES,
+  PIECE_SIZE,
+  pieceCount,
+  pieceRange,
+  sha256Hex,
+  type PieceIndex,
+} from './pieces/piece-layout.js';
+export {
+  BLOB_PIECES_ROUTE,
+  blobPiecesPath,
+  ORIGIN_SOURCE,
+  PEER_BLOB_ROUTE,
+  peerBlobPath,
+  peerSourceId,
+} from './pieces/peer-blob-route.js';
+export {
+  blobSourceSchema,
+  piecePlanSchema,
+  type BlobSource,
+  type PiecePlan,
+  type SourceUse,
+} from './pieces/relay-payload.js';

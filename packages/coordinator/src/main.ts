@@ -24,6 +24,8 @@ import { createCoordinatorApp } from './app.js';
 import type { CoordinatorConfig } from './config.js';
 import { openDiskBlobStore } from './fleet/blob-store.js';
 import { createDispatcher } from './fleet/dispatcher.js';
+import { createDistributionPlanner } from './fleet/distribution-planner.js';
+import { createDiskPieceIndexStore } from './fleet/piece-index-store.js';
 import { createRedisFleetArtifacts } from './fleet/fleet-artifacts.js';
 import { createFleetService } from './fleet/fleet-service.js';
 import { createNodeQueues } from './fleet/node-queues.js';
@@ -69,6 +71,7 @@ export async function startCoordinator(
     const actions = createRedisActionStore(redis, keys);
     const nodes = createRedisNodeRegistry(redis, keys);
     const blobs = await openDiskBlobStore(config.dataDir);
+    const pieces = createDiskPieceIndexStore(config.dataDir, blobs);
     const flows = new FlowProducer({ connection: queueConnection, prefix: keys.queuePrefix });
     flows.on('error', err => logger.error({ err }, 'flow producer error'));
     closers.push(() => flows.close());
@@ -84,7 +87,13 @@ export async function startCoordinator(
       artifacts: createRedisFleetArtifacts(redis, keys),
       blobs,
       actions,
-      dispatcher: createDispatcher({ redis, keys, actions, flows }),
+      dispatcher: createDispatcher({
+        redis,
+        keys,
+        actions,
+        flows,
+        distribution: createDistributionPlanner({ redis, keys, nodes, pieces }),
+      }),
     });
     const finalizer = startActionFinalizer({ connection: queueConnection, redis, keys, actions, logger });
     closers.push(() => finalizer.close());
@@ -100,6 +109,7 @@ export async function startCoordinator(
       removal: createNodeRemoval({ queues, nodes, actions, logger }),
       fleet,
       blobs,
+      pieces,
       actions,
       clusterSecret,
       maxArtifactBytes: config.maxArtifactBytes,

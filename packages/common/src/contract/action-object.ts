@@ -12,6 +12,8 @@ export interface PendingOp {
   progress: number;
   attempts: number;
   error: string | null;
+  /** Where an install's bytes came from, in the order used (`origin` or `node:<uid>`, with bytes). */
+  sources?: { source: string; bytes: number }[];
 }
 
 export interface ActionObject {

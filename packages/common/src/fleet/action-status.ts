@@ -18,7 +18,14 @@ function foldNode(ops: OpRecord[]) {
   else status = 'queued';
   const progress = ops.reduce((sum, op) => sum + (isTerminal(op.status) ? 100 : op.progress), 0) / ops.length;
   const error = ops.map(op => op.error).find(e => e) ?? null;
-  return { status, progress: round(progress), attempts: Math.max(...ops.map(op => op.attempts)), error };
+  const sources = ops.flatMap(op => op.sources ?? []);
+  return {
+    status,
+    progress: round(progress),
+    attempts: Math.max(...ops.map(op => op.attempts)),
+    error,
+    ...(sources.length > 0 && { sources }),
+  };
 }
 
 function round(progress: number): number {

@@ -1,4 +1,5 @@
 import type { OpStatus } from '../contract/action-object.js';
+import type { SourceUse } from '../pieces/relay-payload.js';
 import type { ArtifactOpKind } from './queues.js';
 
 /** One operation of an action on one node. */
@@ -13,6 +14,8 @@ export interface OpRecord {
   progress: number;
   attempts: number;
   error: string | null;
+  /** Where an install's bytes came from (a peer `node:<uid>` or `origin`), in the order used. */
+  sources?: SourceUse[] | undefined;
 }
 
 export interface ActionMeta {

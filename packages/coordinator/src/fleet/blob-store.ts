@@ -38,6 +38,7 @@ export async function openDiskBlobStore(dataDir: string): Promise<BlobStore> {
     },
     async remove(sha256) {
       await rm(file(sha256), { force: true });
+      await rm(join(blobsDir, `${sha256}.pieces.json`), { force: true });
     },
   };
 }

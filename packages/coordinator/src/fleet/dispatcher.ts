@@ -17,6 +17,7 @@ import {
 } from '@modfleet/common';
 import type { FlowProducer } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { DistributionPlanner } from './distribution-planner.js';
 
 export interface PlannedOp {
   node_uid: number;
@@ -62,6 +63,8 @@ export function createDispatcher(deps: {
   actions: ActionStore;
   flows: FlowProducer;
   now?: () => number;
+  /** Adds pieces and sources to install jobs (peer relay); without it nodes fetch from the coordinator. */
+  distribution?: DistributionPlanner;
 }): Dispatcher {
   const { redis, keys, actions, flows, now = Date.now } = deps;
 
@@ -110,6 +113,7 @@ export function createDispatcher(deps: {
         attempts: 0,
         error: null,
       }));
+      const relay = deps.distribution ? await deps.distribution(request.ops) : [];
       await actions.create(meta, ops);
 
       await flows.add({
@@ -129,6 +133,7 @@ export function createDispatcher(deps: {
             ...(planned.sha256 && { sha256: planned.sha256, url: pathTo(routes.blob, { sha256: planned.sha256 }) }),
             ...(planned.size !== undefined && { size: planned.size }),
             ...(planned.replace && { replace: true }),
+            ...relay[index],
           };
           return {
             name: op.op,

@@ -1,0 +1,60 @@
+import { blobPiecesPath, MAX_INLINE_PIECES, type ArtifactJob, type PiecePlan, type RedisKeys } from '@modfleet/common';
+import type { Redis } from 'ioredis';
+import type { NodeRegistry } from '../nodes/node-registry.js';
+import { blobPath } from './blob-store.js';
+import type { PlannedOp } from './dispatcher.js';
+import type { PieceIndexStore } from './piece-index-store.js';
+import { planSources } from './source-plan.js';
+
+/** The relay part of a node's job payload. */
+export type RelayFields = Pick<ArtifactJob, 'pieces' | 'sources'>;
+
+/** Plans, for each op of an action (same order), its pieces and sources; undefined for ops fetched the plain way. */
+export type DistributionPlanner = (ops: PlannedOp[]) => Promise<(RelayFields | undefined)[]>;
+
+/** Reads who holds what and where every node is, then plans each blob's chain with `planSources`. */
+export function createDistributionPlanner(deps: {
+  redis: Redis;
+  keys: RedisKeys;
+  nodes: Pick<NodeRegistry, 'list'>;
+  pieces: PieceIndexStore;
+}): DistributionPlanner {
+  const { redis, keys, nodes, pieces } = deps;
+
+  async function holdersOf(nodeUids: number[]): Promise<Map<number, Set<string>>> {
+    const tx = redis.pipeline();
+    for (const uid of nodeUids) tx.hvals(keys.nodeInventory(uid));
+    const results = (await tx.exec()) ?? [];
+    return new Map(nodeUids.map((uid, i) => [uid, new Set((results[i]?.[1] as string[] | undefined) ?? [])]));
+  }
+
+  return async ops => {
+    const installs = ops.filter(op => op.op === 'install' && op.sha256);
+    if (installs.length === 0) return [];
+    const views = await nodes.list();
+    const addrs = new Map(views.map(view => [view.uid, view.addr]));
+    const down = new Set(views.filter(view => view.status === 'down').map(view => view.uid));
+    const held = await holdersOf(views.map(view => view.uid));
+
+    const perBlob = new Map<string, Map<number, RelayFields>>();
+    for (const sha256 of new Set(installs.map(op => op.sha256!))) {
+      const index = await pieces.ensure(sha256);
+      if (!index) continue;
+      const plan: PiecePlan = {
+        size: index.piece_size,
+        count: index.pieces.length,
+        ...(index.pieces.length <= MAX_INLINE_PIECES ? { hashes: index.pieces } : { list_url: blobPiecesPath(sha256) }),
+      };
+      const sources = planSources({
+        sha256,
+        targets: installs.filter(op => op.sha256 === sha256).map(op => op.node_uid),
+        holders: [...held].filter(([, shas]) => shas.has(sha256)).map(([uid]) => uid),
+        addrs,
+        down,
+        originUrl: blobPath(sha256),
+      });
+      perBlob.set(sha256, new Map([...sources].map(([uid, list]) => [uid, { pieces: plan, sources: list }])));
+    }
+    return ops.map(op => (op.op === 'install' && op.sha256 ? perBlob.get(op.sha256)?.get(op.node_uid) : undefined));
+  };
+}
