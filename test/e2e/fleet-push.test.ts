@@ -69,7 +69,13 @@ describe('fleet distribution: pushes and deletes across real processes', () => {
     expect(action.creation_time).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
     expect(Object.keys(action.additional_info.pending_ops).sort()).toEqual(['1', '2', '3']);
     for (const op of Object.values(action.additional_info.pending_ops)) {
-      expect(op).toEqual({ status: 'completed', progress: 100, attempts: expect.any(Number) as number, error: null });
+      expect(op).toEqual({
+        status: 'completed',
+        progress: 100,
+        attempts: expect.any(Number) as number,
+        error: null,
+        sources: [{ source: expect.stringMatching(/^(origin|node:\d+)$/) as string, bytes: zip.length }],
+      });
       expect(op.attempts).toBeGreaterThanOrEqual(1);
     }
     for (const agent of fleet.agents) {

@@ -14,6 +14,7 @@ import {
 import express, { type Express } from 'express';
 import type { ArtifactStore } from './artifacts/artifact-store.js';
 import { artifactRoutes } from './artifacts/artifact-routes.js';
+import { peerBlobRoutes, type PeerRouteDeps } from './relay/peer-blob-routes.js';
 
 export interface AgentAppDeps {
   logger: Logger;
@@ -26,6 +27,8 @@ export interface AgentAppDeps {
   metrics?: Metrics;
   /** Serve /metrics without credentials (loopback-only listener, or MODFLEET_METRICS_PUBLIC). */
   metricsOpen?: boolean;
+  /** Serve verified artifacts to peers (cluster members only: signed with the cluster secret). */
+  peer?: Omit<PeerRouteDeps, 'logger' | 'metrics'>;
 }
 
 /** Builds the agent's HTTP app; it never listens (main.ts and tests do). */
@@ -38,6 +41,7 @@ export function createAgentApp(deps: AgentAppDeps): Express {
   app.use(requestLogger(deps.logger));
   app.use(healthRoute(deps.healthy));
   app.use(metricsRoute(metrics, { open: deps.metricsOpen ?? false, auth: deps.auth }));
+  if (deps.peer) app.use(peerBlobRoutes({ ...deps.peer, logger: deps.logger, metrics }));
   app.use(artifactRoutes({ ...deps, metrics }));
   app.use(notFoundHandler());
   app.use(errorMiddleware());

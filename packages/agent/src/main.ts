@@ -21,6 +21,8 @@ import { openDiskArtifactStore } from './artifacts/artifact-store.js';
 import type { AgentConfig } from './config.js';
 import { createCoordinatorClient } from './fleet/coordinator-client.js';
 import { advertisedAddr, joinCluster, type Membership } from './fleet/node-membership.js';
+import { openLocalBlobs } from './relay/local-blobs.js';
+import { TransferRegistry } from './relay/transfer-registry.js';
 
 export interface RunningAgent {
   url: string;
@@ -51,6 +53,17 @@ export async function startAgent(
     const metrics = createMetrics('agent');
     let membership: Membership | undefined;
     const store = await openDiskArtifactStore(config.dataDir, logger, () => membership?.inventoryChanged());
+    // Peers fetch from this node only as cluster members, so the relay needs the cluster secret (fleet mode only).
+    const clusterSecret = config.coordinatorUrl
+      ? await resolveClusterSecret(redis, keys, config.clusterSecret)
+      : undefined;
+    const peer = clusterSecret
+      ? {
+          clusterSecret,
+          transfers: new TransferRegistry(),
+          blobs: await openLocalBlobs({ dataDir: config.dataDir, store, logger }),
+        }
+      : undefined;
     const app = createAgentApp({
       logger,
       auth,
@@ -60,6 +73,7 @@ export async function startAgent(
       healthy: async () => (await redis.ping().catch(() => '')) === 'PONG',
       metrics,
       metricsOpen: config.metricsPublic || isLoopback(config.host),
+      ...(peer && { peer }),
     });
     const server = await listen(app, { host: config.host, port: config.port, tls: config.tls });
     logger.info(
@@ -67,15 +81,13 @@ export async function startAgent(
       'agent listening',
     );
 
-    if (config.coordinatorUrl) {
+    if (config.coordinatorUrl && clusterSecret && peer) {
       membership = joinCluster({
         redis,
         workerConnection,
         keys,
-        coordinator: createCoordinatorClient(
-          config.coordinatorUrl,
-          await resolveClusterSecret(redis, keys, config.clusterSecret),
-        ),
+        coordinator: createCoordinatorClient(config.coordinatorUrl, clusterSecret),
+        relay: { ...peer, coordinatorUrl: config.coordinatorUrl, logger },
         store,
         actions: createRedisActionStore(redis, keys),
         dataDir: config.dataDir,

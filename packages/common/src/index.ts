@@ -156,3 +156,4 @@ export {
   type PiecePlan,
   type SourceUse,
 } from './pieces/relay-payload.js';
+export { RangeNotSatisfiableError } from './pieces/range-not-satisfiable.js';

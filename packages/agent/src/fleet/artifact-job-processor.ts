@@ -7,9 +7,11 @@ import {
   type ArtifactJob,
   type Logger,
   type Metrics,
+  type SourceUse,
 } from '@modfleet/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { relayFetch, type Relay } from '../relay/relay-download.js';
 import { PermanentCoordinatorError, type CoordinatorClient } from './coordinator-client.js';
 import { recordOp, throttle } from './op-recorder.js';
 
@@ -21,14 +23,17 @@ export interface ProcessorDeps {
   actions: Pick<ActionStore, 'recordOp'>;
   logger: Logger;
   metrics: Metrics;
+  /** Pull relayed jobs from peers (absent: every install downloads from the coordinator). */
+  relay?: Relay;
 }
 
 /**
  * Runs one fleet op on this node. Delivery is at least once, so every op is idempotent: the
  * same bytes already installed, or an artifact already gone, count as done.
  */
-export function createArtifactJobProcessor({ store, coordinator, actions, logger, metrics }: ProcessorDeps) {
-  async function install(job: ArtifactJob, attempts: number): Promise<OpResult> {
+export function createArtifactJobProcessor({ store, coordinator, actions, logger, metrics, relay }: ProcessorDeps) {
+  /** `out.sources` says where the bytes came from, for the op's entry in the action. */
+  async function install(job: ArtifactJob, attempts: number, out: { sources?: SourceUse[] }): Promise<OpResult> {
     const { module_name, version, sha256, url, size } = job;
     if (!sha256 || !url) throw new UnrecoverableError('install job without sha256 or url');
     const existing = store.get(module_name, version);
@@ -41,16 +46,17 @@ export function createArtifactJobProcessor({ store, coordinator, actions, logger
     const report = throttle(progress => {
       recordOp(actions, job, { status: 'running', progress, attempts }).catch(() => undefined);
     });
+    const onBytes = (bytes: number) => report(size ? Math.min(99, (bytes / size) * 100) : 0);
     let upload;
+    const relayed = relay && (await relayFetch(relay, job, store.tempDir, onBytes));
     try {
-      upload = await coordinator.download(url, store.tempDir, bytes =>
-        report(size ? Math.min(99, (bytes / size) * 100) : 0),
-      );
+      upload = relayed?.upload ?? (await coordinator.download(url, store.tempDir, onBytes));
     } catch (err) {
       if (err instanceof PermanentCoordinatorError) throw new UnrecoverableError(err.message);
       throw err;
     }
-    metrics.artifactBytesReceived.inc({ source: 'download' }, upload.size);
+    out.sources = relayed?.sources ?? [{ source: 'origin', bytes: upload.size }];
+    metrics.artifactBytesReceived.inc({ source: relayed ? 'relay' : 'download' }, upload.size);
     try {
       if (upload.sha256 !== sha256)
         throw new Error(`downloaded bytes have sha256 ${upload.sha256}, expected ${sha256}`);
@@ -64,11 +70,13 @@ export function createArtifactJobProcessor({ store, coordinator, actions, logger
       }
       if (existing) await store.remove(module_name, version);
       const { created } = await store.install(upload, inspected);
+      if (relayed) await relay.blobs.remember(relayed.index).catch(() => undefined);
       return existing ? 'replaced' : created ? 'installed' : 'unchanged';
     } catch (err) {
       if (isAppError(err) && err.status < 500) throw new UnrecoverableError(err.message);
       throw err;
     } finally {
+      relayed?.release();
       await rm(upload.path, { force: true });
     }
   }
@@ -97,9 +105,11 @@ export function createArtifactJobProcessor({ store, coordinator, actions, logger
       version: data.version,
     });
     await recordOp(actions, data, { status: 'running', progress: 0, attempts });
-    const result = data.op === 'install' ? await install(data, attempts) : await remove(data);
-    await recordOp(actions, data, { status: 'completed', progress: 100, attempts });
-    log.info({ result, attempts }, 'fleet op done');
+    const out: { sources?: SourceUse[] } = {};
+    const result = data.op === 'install' ? await install(data, attempts, out) : await remove(data);
+    const { sources } = out;
+    await recordOp(actions, data, { status: 'completed', progress: 100, attempts, ...(sources && { sources }) });
+    log.info({ result, attempts, ...(sources && { sources }) }, 'fleet op done');
     return { result };
   };
 }

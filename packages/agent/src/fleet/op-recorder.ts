@@ -1,10 +1,11 @@
-import type { ActionStore, ArtifactJob, OpRecord, OpStatus } from '@modfleet/common';
+import type { ActionStore, ArtifactJob, OpRecord, OpStatus, SourceUse } from '@modfleet/common';
 
 export interface OpUpdate {
   status: OpStatus;
   progress: number;
   attempts: number;
   error?: string | null;
+  sources?: SourceUse[];
 }
 
 /** Writes a node op's state into its action record, as the fleet's per-node job status. */
@@ -20,6 +21,7 @@ export function recordOp(actions: Pick<ActionStore, 'recordOp'>, job: ArtifactJo
     progress: update.progress,
     attempts: update.attempts,
     error: update.error ?? null,
+    ...(update.sources && { sources: update.sources }),
   };
   return actions.recordOp(job.action_uid, record);
 }
