@@ -61,7 +61,7 @@ export async function startAgent(
       ? {
           clusterSecret,
           transfers: new TransferRegistry(),
-          blobs: await openLocalBlobs({ dataDir: config.dataDir, store, logger }),
+          blobs: openLocalBlobs({ dataDir: config.dataDir, store, logger }),
         }
       : undefined;
     const app = createAgentApp({
