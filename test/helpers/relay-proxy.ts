@@ -1,4 +1,4 @@
-import { createServer, request, type IncomingMessage } from 'node:http';
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { REDIS_URL } from './redis.js';
@@ -21,37 +21,35 @@ function bodyStart(res: IncomingMessage): number {
 
 export async function startRelayProxy(target: string, options: { bytesPerSecond?: number } = {}): Promise<RelayProxy> {
   let corruptAt: number | undefined;
-  const server = createServer((req, res) => {
-    const upstream = request(
-      new URL(req.url ?? '/', target),
-      { method: req.method, headers: req.headers },
-      async up => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        let offset = bodyStart(up);
-        up.on('error', () => res.destroy());
-        up.on('aborted', () => res.destroy());
-        try {
-          for await (const chunk of up) {
-            const data = Buffer.from(chunk as Buffer);
-            for (let at = 0; at < data.length; at += SLICE) {
-              const slice = data.subarray(at, at + SLICE);
-              if (corruptAt !== undefined && corruptAt >= offset && corruptAt < offset + slice.length) {
-                slice.writeUInt8(slice.readUInt8(corruptAt - offset) ^ 0xff, corruptAt - offset);
-                corruptAt = undefined;
-              }
-              offset += slice.length;
-              if (!res.write(slice)) await new Promise(resolve => res.once('drain', resolve));
-              if (options.bytesPerSecond) await sleep((slice.length / options.bytesPerSecond) * 1000);
-            }
+  async function pass(up: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.writeHead(up.statusCode ?? 502, up.headers);
+    let offset = bodyStart(up);
+    up.on('error', () => res.destroy());
+    up.on('aborted', () => res.destroy());
+    try {
+      for await (const chunk of up) {
+        const data = Buffer.from(chunk as Buffer);
+        for (let at = 0; at < data.length; at += SLICE) {
+          const slice = data.subarray(at, at + SLICE);
+          if (corruptAt !== undefined && corruptAt >= offset && corruptAt < offset + slice.length) {
+            slice.writeUInt8(slice.readUInt8(corruptAt - offset) ^ 0xff, corruptAt - offset);
+            corruptAt = undefined;
           }
-          // An upstream that died mid-body ends the iteration without an error on some Node versions.
-          if (up.complete) res.end();
-          else res.destroy();
-        } catch {
-          res.destroy();
+          offset += slice.length;
+          if (!res.write(slice)) await new Promise(resolve => res.once('drain', resolve));
+          if (options.bytesPerSecond) await sleep((slice.length / options.bytesPerSecond) * 1000);
         }
-      },
-    );
+      }
+      // An upstream that died mid-body can end the iteration without an error.
+      if (up.complete) res.end();
+      else res.destroy();
+    } catch {
+      res.destroy();
+    }
+  }
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', target);
+    const upstream = request(url, { method: req.method, headers: req.headers }, up => void pass(up, res));
     upstream.on('error', () => res.destroy());
     res.on('close', () => upstream.destroy());
     req.pipe(upstream);
