@@ -37,14 +37,15 @@ interface Serving {
   transfer?: Transfer;
 }
 
-function write(res: ServerResponse, bytes: Buffer): Promise<void> {
-  if (res.write(bytes)) return Promise.resolve();
-  return new Promise((resolve, reject) => {
+/** Resolves false once the peer has gone (it moved to another source): nothing to report. */
+function write(res: ServerResponse, bytes: Buffer): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(false);
+  if (res.write(bytes)) return Promise.resolve(true);
+  return new Promise(resolve => {
     const done = () => {
       res.off('drain', done);
       res.off('close', done);
-      if (res.destroyed) reject(new Error('peer went away'));
-      else resolve();
+      resolve(!res.destroyed);
     };
     res.on('drain', done);
     res.on('close', done);
@@ -53,8 +54,9 @@ function write(res: ServerResponse, bytes: Buffer): Promise<void> {
 
 /**
  * Serves a verified artifact to peers by sha256, with HTTP Range, pieces it is still receiving
- * included (a piece not yet arrived is waited for). Every piece is re-hashed as it is read: a
- * copy that drifted on disk is never sent, the connection is cut instead, and the peer moves on.
+ * included (a piece not yet arrived is waited for). Every piece of a stored copy is re-hashed as
+ * it is read: a copy that drifted on disk is never sent, the connection is cut instead, and the
+ * peer moves on.
  */
 export function peerBlobRoutes({ clusterSecret, blobs, transfers, logger, metrics }: PeerRouteDeps): Router {
   const router = Router();
@@ -112,7 +114,6 @@ export function peerBlobRoutes({ clusterSecret, blobs, transfers, logger, metric
         ...(ranges && { 'content-range': `bytes ${start}-${end - 1}/${serving.size}` }),
       });
       res.flushHeaders();
-      const buffer = Buffer.allocUnsafe(serving.pieceSize);
       for (let piece = Math.floor(start / serving.pieceSize); piece * serving.pieceSize < end; piece += 1) {
         if (serving.transfer && !(await transfers.waitForPiece(serving.transfer, piece, PIECE_WAIT_MS))) {
           log.warn({ piece }, 'piece did not arrive in time (or the transfer failed): cutting the peer off');
@@ -120,9 +121,13 @@ export function peerBlobRoutes({ clusterSecret, blobs, transfers, logger, metric
           return;
         }
         const range = pieceRange(piece, serving.size, serving.pieceSize);
-        const bytes = buffer.subarray(0, range.end - range.start);
+        // A fresh buffer per piece: the socket may still hold the previous one.
+        const bytes = Buffer.allocUnsafe(range.end - range.start);
         const { bytesRead } = await file.read(bytes, 0, bytes.length, range.start);
-        if (bytesRead !== bytes.length || sha256Hex(bytes) !== serving.hashes[piece]) {
+        // Pieces of a transfer in progress were verified by this process just before they were
+        // written; a stored copy could have drifted since it was verified, so it is checked again.
+        const verified = serving.transfer !== undefined || sha256Hex(bytes) === serving.hashes[piece];
+        if (bytesRead !== bytes.length || !verified) {
           log.warn({ piece }, 'local copy does not match its piece hash (drifted): not serving it');
           await blobs.distrust(sha256);
           res.destroy();
@@ -130,7 +135,7 @@ export function peerBlobRoutes({ clusterSecret, blobs, transfers, logger, metric
         }
         const from = Math.max(start, range.start) - range.start;
         const to = Math.min(end, range.end) - range.start;
-        await write(res, Buffer.from(bytes.subarray(from, to)));
+        if (!(await write(res, bytes.subarray(from, to)))) return;
         metrics.artifactBytesServed.inc(to - from);
       }
       res.end();
