@@ -1,16 +1,29 @@
-import { blobPiecesPath, MAX_INLINE_PIECES, type ArtifactJob, type PiecePlan, type RedisKeys } from '@modfleet/common';
+import {
+  blobPiecesPath,
+  MAX_INLINE_PIECES,
+  type ArtifactJob,
+  type ArtifactOpKind,
+  type PiecePlan,
+  type RedisKeys,
+} from '@modfleet/common';
 import type { Redis } from 'ioredis';
 import type { NodeRegistry } from '../nodes/node-registry.js';
 import { blobPath } from './blob-store.js';
-import type { PlannedOp } from './dispatcher.js';
 import type { PieceIndexStore } from './piece-index-store.js';
 import { planSources } from './source-plan.js';
 
 /** The relay part of a node's job payload. */
 export type RelayFields = Pick<ArtifactJob, 'pieces' | 'sources'>;
 
+/** What the planner reads of an action's ops (the dispatcher's planned ops). */
+export interface PlannedFetch {
+  node_uid: number;
+  op: ArtifactOpKind;
+  sha256?: string | undefined;
+}
+
 /** Plans, for each op of an action (same order), its pieces and sources; undefined for ops fetched the plain way. */
-export type DistributionPlanner = (ops: PlannedOp[]) => Promise<(RelayFields | undefined)[]>;
+export type DistributionPlanner = (ops: PlannedFetch[]) => Promise<(RelayFields | undefined)[]>;
 
 /** Reads who holds what and where every node is, then plans each blob's chain with `planSources`. */
 export function createDistributionPlanner(deps: {
