@@ -1,6 +1,8 @@
 import {
   blobPiecesPath,
   MAX_INLINE_PIECES,
+  pathTo,
+  routes,
   type ArtifactJob,
   type ArtifactOpKind,
   type PiecePlan,
@@ -8,7 +10,6 @@ import {
 } from '@modfleet/common';
 import type { Redis } from 'ioredis';
 import type { NodeRegistry } from '../nodes/node-registry.js';
-import { blobPath } from './blob-store.js';
 import type { PieceIndexStore } from './piece-index-store.js';
 import { planSources } from './source-plan.js';
 
@@ -64,7 +65,7 @@ export function createDistributionPlanner(deps: {
         holders: [...held].filter(([, shas]) => shas.has(sha256)).map(([uid]) => uid),
         addrs,
         down,
-        originUrl: blobPath(sha256),
+        originUrl: pathTo(routes.blob, { sha256 }),
       });
       perBlob.set(sha256, new Map([...sources].map(([uid, list]) => [uid, { pieces: plan, sources: list }])));
     }
