@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # modfleet: one image for both services. `docker run IMAGE coordinator` or `docker run IMAGE agent`;
-# every option comes from the environment (DESIGN.md §4). See docs/docker.md and docker-compose.yml.
+# every option comes from the environment (docs/config.md). See docs/docker.md and docker-compose.yml.
 
 # ---- build: full install (TypeScript is a devDependency), compile every workspace ----
 FROM node:20-bookworm-slim AS build

@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import modfleet from './eslint-rules/no-hand-built-redis-keys.js';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.modfleet/**', 'coverage/**'] },
@@ -21,6 +22,14 @@ export default tseslint.config(
       ],
       'no-console': 'error',
     },
+  },
+  {
+    plugins: { modfleet },
+    rules: { 'modfleet/no-hand-built-redis-keys': 'error' },
+  },
+  {
+    files: ['packages/common/src/redis-keys.ts'],
+    rules: { 'modfleet/no-hand-built-redis-keys': 'off' },
   },
   {
     files: ['**/*.js'],

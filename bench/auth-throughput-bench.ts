@@ -20,20 +20,20 @@ import { createLogger, listen, requestLogger, routes } from '@modfleet/common';
 import express from 'express';
 import { runAutocannon, type AutocannonRequest, type AutocannonResult } from './lib/autocannon.js';
 import { buildAgentApp, startBenchCoordinator } from './lib/services.js';
+import { basicAuth } from '../test/helpers/http.js';
+import { deletePrefix } from '../test/helpers/redis.js';
+import { removeDir } from '../test/helpers/tmp-dir.js';
 import {
   assertLoopback,
-  basicAuth,
   BENCH_ADMIN,
   checkBuild,
   Cleanup,
   createBenchAdmin,
-  deletePrefix,
   fixed,
   machineLine,
-  makeTmpDir,
+  benchTmpDir,
   median,
-  removeDir,
-  uniquePrefix,
+  benchPrefix,
   verdict,
   writeResult,
 } from './lib/util.js';
@@ -313,10 +313,10 @@ async function main(): Promise<number> {
 
   const cleanup = new Cleanup();
   try {
-    const prefix = uniquePrefix('auth');
+    const prefix = benchPrefix('auth');
     cleanup.add('redis keys', () => deletePrefix(prefix));
     await createBenchAdmin(prefix);
-    const dataDir = await makeTmpDir('auth');
+    const dataDir = await benchTmpDir('auth');
     cleanup.add('temp dir', () => removeDir(dataDir));
     const server = await ServerProcess.start({ BENCH_PREFIX: prefix, BENCH_DATA_DIR: dataDir });
     cleanup.add('server', () => server.stop());

@@ -8,42 +8,19 @@
  *
  * Real processes: `modfleet coordinator` + 3 `modfleet agent` (the built CLI: run `npx tsc -b` first).
  */
-import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { routes } from '@modfleet/common';
 import { Redis } from 'ioredis';
-import { smallArtifactZip } from './lib/artifact.js';
-import {
-  childTimings,
-  cpuSince,
-  cpuSnapshot,
-  epochMs,
-  FLEET_ADMIN,
-  ms,
-  percentile,
-  pollAction,
-  pushFile,
-  requireCompleted,
-  startBenchFleet,
-  waitFinalized,
-  type BenchFleet,
-  holdRepeatedSignals,
-} from './lib/fleet-cluster.js';
+import { writeSmallArtifact, type SmallArtifact } from './lib/artifact.js';
+import { FLEET_ADMIN } from '../test/helpers/fleet-types.js';
+import { startBenchFleet, type BenchFleet, holdRepeatedSignals } from './lib/fleet-cluster.js';
+import { epochMs, ms, percentile, pollAction, pushFile, requireCompleted } from './lib/fleet-http.js';
+import { childTimings, waitFinalized } from './lib/fleet-records.js';
+import { cpuSince, cpuSnapshot } from './lib/process-cpu.js';
 import { uploadArtifact } from './lib/upload-client.js';
-import {
-  checkBuild,
-  Cleanup,
-  fixed,
-  machineLine,
-  makeTmpDir,
-  median,
-  REDIS_URL,
-  removeDir,
-  verdict,
-  writeResult,
-} from './lib/util.js';
+import { REDIS_URL } from '../test/helpers/redis.js';
+import { removeDir } from '../test/helpers/tmp-dir.js';
+import { checkBuild, Cleanup, fixed, machineLine, benchTmpDir, median, verdict, writeResult } from './lib/util.js';
 
 const P50_TARGET_MS = 150;
 const P99_TARGET_MS = 500;
@@ -58,21 +35,6 @@ const { values: flags } = parseArgs({
 const pushes = Number(flags.pushes);
 const warmup = Number(flags.warmup);
 const pollMs = Number(flags['poll-ms']);
-
-interface SmallArtifact {
-  path: string;
-  size: number;
-  sha256: string;
-  name: string;
-  version: number;
-}
-
-async function writeSmall(dir: string, name: string, version: number): Promise<SmallArtifact> {
-  const zip = await smallArtifactZip(name, version);
-  const path = join(dir, `${name}-${version}.zip`);
-  await writeFile(path, zip);
-  return { path, size: zip.length, sha256: createHash('sha256').update(zip).digest('hex'), name, version };
-}
 
 interface FleetSample {
   totalMs: number;
@@ -167,15 +129,15 @@ async function main(): Promise<number> {
   const cleanup = new Cleanup();
   holdRepeatedSignals();
   try {
-    const dir = await makeTmpDir('fleet-latency');
+    const dir = await benchTmpDir('fleet-latency');
     cleanup.add('temp dir', () => removeDir(dir));
     const total = warmup + pushes;
     console.log(`writing ${2 * total} artifacts (4 KiB .so each) to ${dir} …`);
     const fleetArtifacts: SmallArtifact[] = [];
     const rsArtifacts: SmallArtifact[] = [];
     for (let version = 1; version <= total; version += 1) {
-      fleetArtifacts.push(await writeSmall(dir, 'BenchFleetLatency', version));
-      rsArtifacts.push(await writeSmall(dir, 'BenchRsLatency', version));
+      fleetArtifacts.push(await writeSmallArtifact(dir, 'BenchFleetLatency', version));
+      rsArtifacts.push(await writeSmallArtifact(dir, 'BenchRsLatency', version));
     }
 
     console.log('starting coordinator + 3 agents (real processes) …');

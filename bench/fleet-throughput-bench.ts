@@ -15,34 +15,22 @@ import { parseArgs } from 'node:util';
 import { routes } from '@modfleet/common';
 import { Redis } from 'ioredis';
 import { writeArtifactZipFile, type ArtifactFile } from './lib/artifact.js';
-import {
-  childTimings,
-  cpuSince,
-  cpuSnapshot,
-  epochMs,
-  FLEET_ADMIN,
-  fleetDelete,
-  localDelete,
-  ms,
-  pollAction,
-  pushFile,
-  requireCompleted,
-  startBenchFleet,
-  waitFinalized,
-  type BenchFleet,
-  holdRepeatedSignals,
-} from './lib/fleet-cluster.js';
+import { FLEET_ADMIN } from '../test/helpers/fleet-types.js';
+import { startBenchFleet, type BenchFleet, holdRepeatedSignals } from './lib/fleet-cluster.js';
+import { epochMs, fleetDelete, localDelete, ms, pollAction, pushFile, requireCompleted } from './lib/fleet-http.js';
+import { childTimings, waitFinalized } from './lib/fleet-records.js';
+import { cpuSince, cpuSnapshot } from './lib/process-cpu.js';
 import { uploadArtifact } from './lib/upload-client.js';
+import { REDIS_URL } from '../test/helpers/redis.js';
+import { removeDir } from '../test/helpers/tmp-dir.js';
 import {
   checkBuild,
   Cleanup,
   fixed,
   machineLine,
-  makeTmpDir,
+  benchTmpDir,
   median,
   MIB,
-  REDIS_URL,
-  removeDir,
   trackChild,
   verdict,
   writeResult,
@@ -170,7 +158,7 @@ async function main(): Promise<number> {
   const cleanup = new Cleanup();
   holdRepeatedSignals();
   try {
-    const dir = await makeTmpDir('fleet-throughput');
+    const dir = await benchTmpDir('fleet-throughput');
     cleanup.add('temp dir', () => removeDir(dir));
     console.log(`writing the artifact to ${dir} …`);
     const artifact = await writeArtifactZipFile(join(dir, 'bench-throughput.zip'), soBytes, 'BenchThroughput', 1);

@@ -15,22 +15,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeArtifactZipFile } from './lib/artifact.js';
 import { canUseNetns, ModelledNetwork, type NetHost } from './lib/netns.js';
-import {
-  basicAuth,
-  checkBuild,
-  Cleanup,
-  fixed,
-  machineLine,
-  makeTmpDir,
-  median,
-  MIB,
-  removeDir,
-  REPO_ROOT,
-  sleep,
-  trackChild,
-  verdict,
-  writeResult,
-} from './lib/util.js';
+import { basicAuth } from '../test/helpers/http.js';
+import { sleep } from '../test/helpers/poll.js';
+import { REPO_ROOT } from '../test/helpers/processes.js';
+import { makeTmpDir, removeDir } from '../test/helpers/tmp-dir.js';
+import { checkBuild, Cleanup, fixed, machineLine, median, MIB, trackChild, verdict, writeResult } from './lib/util.js';
 
 const { values: flags } = parseArgs({
   options: {

@@ -9,7 +9,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixed, OUT_DIR, REPO_ROOT, verdict } from './lib/util.js';
+import { REPO_ROOT } from '../test/helpers/processes.js';
+import { fixed, OUT_DIR, verdict } from './lib/util.js';
 
 const BENCHES = [
   'upload-bench',

@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { assertLoopback, REDIS_URL, REPO_ROOT } from './util.js';
+import { REPO_ROOT } from '../../test/helpers/processes.js';
+import { REDIS_URL } from '../../test/helpers/redis.js';
+import { assertLoopback } from './util.js';
 
 export interface AgentProcess {
   url: string;

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
@@ -88,4 +89,20 @@ export async function smallArtifactZip(moduleName: string, version: number): Pro
   const chunks: Buffer[] = [];
   for await (const data of zip.outputStream) chunks.push(data as Buffer);
   return Buffer.concat(chunks);
+}
+
+export interface SmallArtifact {
+  path: string;
+  size: number;
+  sha256: string;
+  name: string;
+  version: number;
+}
+
+/** A small artifact written as `<dir>/<name>-<version>.zip`. */
+export async function writeSmallArtifact(dir: string, name: string, version: number): Promise<SmallArtifact> {
+  const zip = await smallArtifactZip(name, version);
+  const path = join(dir, `${name}-${version}.zip`);
+  await writeFile(path, zip);
+  return { path, size: zip.length, sha256: createHash('sha256').update(zip).digest('hex'), name, version };
 }

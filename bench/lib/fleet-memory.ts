@@ -3,6 +3,8 @@
  * what the coordinator keeps on purpose (action records), what BullMQ keeps (finished jobs, events
  * streams, queue bookkeeping) and the fleet's own state.
  */
+import { redisKeys } from '@modfleet/common';
+import { QueueKeys } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { MIB } from './util.js';
 
@@ -73,7 +75,7 @@ async function scanPrefix(redis: Redis, prefix: string): Promise<string[]> {
   const keys: string[] = [];
   let cursor = '0';
   do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    const [next, batch] = await redis.scan(cursor, 'MATCH', redisKeys(prefix).everyKey, 'COUNT', 1000);
     cursor = next;
     keys.push(...batch);
   } while (cursor !== '0');
@@ -127,15 +129,16 @@ export async function sampleMemory(redis: Redis, prefix: string, actions: number
     }
   });
   const names = Object.keys(queues).sort();
+  const redisKeysOf = redisKeys(prefix);
+  const queueKeys = new QueueKeys(redisKeysOf.queuePrefix);
   const tx = redis.pipeline();
   for (const name of names) {
-    const base = `${prefix}:bull:${name}`;
-    tx.zcard(`${base}:completed`)
-      .zcard(`${base}:failed`)
-      .xlen(`${base}:events`)
-      .hget(`${base}:meta`, 'opts.maxLenEvents');
+    tx.zcard(queueKeys.toKey(name, 'completed'))
+      .zcard(queueKeys.toKey(name, 'failed'))
+      .xlen(queueKeys.toKey(name, 'events'))
+      .hget(queueKeys.toKey(name, 'meta'), 'opts.maxLenEvents');
   }
-  tx.hlen(`${prefix}:fleet:node-ops`).hlen(`${prefix}:fleet:artifacts`);
+  tx.hlen(redisKeysOf.fleetNodeOps).hlen(redisKeysOf.fleetArtifacts);
   const results = ((await tx.exec()) ?? []).map(([, value]) => value);
   names.forEach((name, index) => {
     const [completed, failed, eventsLength, maxLen] = results.slice(index * 4, index * 4 + 4);

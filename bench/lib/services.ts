@@ -22,7 +22,8 @@ import {
 import { loadCoordinatorConfig, startCoordinator, type RunningCoordinator } from '@modfleet/coordinator';
 import type { Express } from 'express';
 import { smallArtifactZip } from './artifact.js';
-import { BENCH_ADMIN, REDIS_URL } from './util.js';
+import { REDIS_URL } from '../../test/helpers/redis.js';
+import { BENCH_ADMIN } from './util.js';
 
 export interface BenchAgentApp {
   app: Express;

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { request } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { assertLoopback, basicAuth, trackChild } from './util.js';
+import { basicAuth } from '../../test/helpers/http.js';
+import { assertLoopback, trackChild } from './util.js';
 
 export type UploadClient = 'curl' | 'node';
 

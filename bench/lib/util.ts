@@ -1,65 +1,30 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createRedisUserStore, redisKeys } from '@modfleet/common';
-import { Redis } from 'ioredis';
+import { uniquePrefix, withRedis } from '../../test/helpers/redis.js';
+import { REPO_ROOT } from '../../test/helpers/processes.js';
+import { makeTmpDir } from '../../test/helpers/tmp-dir.js';
 
-/** The repository root (bench/lib/ is two levels down). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const OUT_DIR = join(REPO_ROOT, 'bench', '.out');
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const MIB = 1024 * 1024;
 export const GIB = 1024 * MIB;
 
 /** Credentials of the admin each bench creates under its own prefix. */
 export const BENCH_ADMIN = { email: 'bench-admin@bench.local', password: `bench-${randomUUID()}` };
 
-export function basicAuth(credentials: { email: string; password: string }): string {
-  return `Basic ${Buffer.from(`${credentials.email}:${credentials.password}`).toString('base64')}`;
-}
+/** A Redis key prefix no other run shares: `bench-<bench>-<uuid>`. */
+export const benchPrefix = (bench: string): string => uniquePrefix(`bench-${bench}`);
 
-/** A Redis key prefix no other run shares. */
-export function uniquePrefix(bench: string): string {
-  return `bench-${bench}-${randomUUID()}`;
-}
-
-export async function withRedis<T>(work: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  try {
-    return await work(redis);
-  } finally {
-    redis.disconnect();
-  }
-}
+/** A temp dir named `modfleet-bench-<label>-…`. */
+export const benchTmpDir = (label: string): Promise<string> => makeTmpDir(`modfleet-bench-${label}`);
 
 /** Creates the bench admin in the CCS under `prefix` (what the coordinator's first start would do). */
 export async function createBenchAdmin(prefix: string): Promise<void> {
   await withRedis(async redis => {
     await createRedisUserStore(redis, redisKeys(prefix)).create({ ...BENCH_ADMIN, role: 'admin', name: 'bench' });
   });
-}
-
-/** Deletes every key under the prefix with SCAN + UNLINK (never FLUSHALL: the Redis is shared). */
-export async function deletePrefix(prefix: string): Promise<number> {
-  return withRedis(async redis => {
-    let cursor = '0';
-    let deleted = 0;
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.unlink(...keys);
-    } while (cursor !== '0');
-    return deleted;
-  });
-}
-
-export function makeTmpDir(label: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), `modfleet-bench-${label}-`));
 }
 
 export function median(values: readonly number[]): number {
@@ -71,7 +36,6 @@ export function median(values: readonly number[]): number {
 
 export const verdict = (pass: boolean): 'PASS' | 'FAIL' => (pass ? 'PASS' : 'FAIL');
 export const fixed = (value: number, digits = 2): string => value.toFixed(digits);
-export const sleep = (ms: number) => new Promise<void>(done => setTimeout(done, ms));
 
 /** Fails unless the URL points at the loopback address: benches never send traffic elsewhere. */
 export function assertLoopback(url: string): void {
@@ -122,9 +86,6 @@ export class Cleanup {
     return this.done;
   }
 }
-
-/** Removes a directory tree (temp dirs the bench made). */
-export const removeDir = (path: string) => rm(path, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 
 /** Saves a bench's figures as bench/.out/<name>.json (git-ignored) for run-all's summary. */
 export function writeResult(name: string, result: unknown): string {

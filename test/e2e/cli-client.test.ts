@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLEET_ADMIN, startFleetCluster, type FleetArtifactView, type FleetCluster } from '../helpers/fleet-cluster.js';
 import { writeArtifactZip } from '../helpers/artifact-zip.js';
 import { artifactForm } from '../helpers/http.js';
-import { freePort, killAllProcesses, MODFLEET_BIN, REPO_ROOT, sleep } from '../helpers/processes.js';
+import { sleep } from '../helpers/poll.js';
+import { freePort, killAllProcesses, MODFLEET_BIN, REPO_ROOT } from '../helpers/processes.js';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 
@@ -109,9 +110,12 @@ describe('modfleet client commands against a coordinator and two agents (real pr
   });
 
   it('pack builds <name>-<version>.zip; push installs it on every node with per-node progress, exit 0', async () => {
-    const packed = await run(['pack', await so('testmodule.so'), '--name', 'TestModule', '--version', '20804'], {
-      cwd: work,
-    });
+    const packed = await run(
+      ['pack', await so('testmodule.so'), '--no-discover', '--name', 'TestModule', '--version', '20804'],
+      {
+        cwd: work,
+      },
+    );
     expect(packed.code, show(packed)).toBe(0);
     expect(packed.stdout).toMatch(/^Wrote .*TestModule-20804\.zip .*TestModule version 20804 \(2\.8\.4\)/);
     expect(await readdir(work)).toContain('TestModule-20804.zip');

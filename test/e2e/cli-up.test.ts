@@ -152,7 +152,7 @@ describe('modfleet up', () => {
     },
   );
 
-  it('stops promptly with a message, leaving nothing running, when an agent port is already taken', async () => {
+  it('stops promptly with a message naming the port, leaving nothing running, when an agent port is already taken', async () => {
     const port = await freePortRange(4);
     // Another program holds node 1's port: it accepts connections and never answers.
     const sockets: Socket[] = [];
@@ -174,12 +174,13 @@ describe('modfleet up', () => {
           REDIS_URL,
         ],
         {},
-        // `up` gives each service 20 s to become healthy; an agent that exits at once must not need that long.
+        // `up` gives each service 60 s to become healthy; an agent that exits at once must not need that long.
         20_000,
       );
       expect(result.code).not.toBe(0);
       expect(result.code).not.toBeNull();
       expect(result.stderr).toMatch(/agent 1/);
+      expect(result.stderr).toContain(`port ${port + 1} on 127.0.0.1 (for agent 1) is already in use`);
       expect(result.stderr).not.toMatch(/^\s+at /m);
       // The coordinator and the agents that did start are stopped again: nothing outlives `up`.
       await waitUntil(() => !groupAlive(result.pid), 'processes started by the failed `up` still running', 3_000);

@@ -17,7 +17,7 @@ import {
   type LocalListing,
 } from '../helpers/fleet-cluster.js';
 import { artifactForm } from '../helpers/http.js';
-import { sleep } from '../helpers/processes.js';
+import { sleep } from '../helpers/poll.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 
 const MiB = 1024 * 1024;

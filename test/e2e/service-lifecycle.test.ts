@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { request, type ClientRequest } from 'node:http';
 import { join } from 'node:path';
-import { createRedisUserStore, pathTo, redisKeys, routes } from '@modfleet/common';
+import { createRedisUserStore, flagSpecOf, redisKeys, serviceVariables } from '@modfleet/common';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
@@ -13,38 +13,18 @@ import {
   killAllProcesses,
   portClosed,
   runToExit,
-  sleep,
   startService,
   waitUntil,
   type Env,
   type Service,
 } from '../helpers/processes.js';
+import { sleep } from '../helpers/poll.js';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 
 const ADMIN: Credentials = { email: 'admin@lifecycle.local', password: 'lifecycle-Secret-pw-42' };
+const ARTIFACTS = '/v2/local/modules/user-defined/artifacts';
 const MiB = 1024 * 1024;
-
-/** Every variable of DESIGN §4 an agent reads (the coordinator-only admin pair excluded). */
-const AGENT_VARIABLES = [
-  'REDIS_URL',
-  'MODFLEET_HOST',
-  'MODFLEET_PORT',
-  'MODFLEET_DATA_DIR',
-  'MODFLEET_PREFIX',
-  'MODFLEET_COORDINATOR_URL',
-  'MODFLEET_NODE_ID',
-  'MODFLEET_CLUSTER_SECRET',
-  'MODFLEET_MAX_ARTIFACT_BYTES',
-  'MODFLEET_TLS_CERT',
-  'MODFLEET_TLS_KEY',
-  'LOG_LEVEL',
-];
-const COORDINATOR_VARIABLES = [
-  ...AGENT_VARIABLES.filter(name => !['MODFLEET_COORDINATOR_URL', 'MODFLEET_NODE_ID'].includes(name)),
-  'MODFLEET_ADMIN_EMAIL',
-  'MODFLEET_ADMIN_PASSWORD',
-];
 
 const moduleDefinition = {
   module_name: 'Persisted',
@@ -166,7 +146,7 @@ describe('services as real processes: lifecycle, signals, configuration, logs', 
       const port = await freePort();
       const zip = await buildArtifactZip();
       const agent = await startService('agent', port, agentEnv());
-      const upload = await api(`${agent.url}${routes.localArtifacts}`, {
+      const upload = await api(`${agent.url}${ARTIFACTS}`, {
         method: 'POST',
         credentials: ADMIN,
         form: artifactForm(zip),
@@ -177,10 +157,10 @@ describe('services as real processes: lifecycle, signals, configuration, logs', 
       expect(agent.stdout()).toMatch(/"msg":"agent stopped"/);
 
       const again = await startService('agent', port, agentEnv());
-      const list = await api(`${again.url}${routes.localArtifacts}`, { credentials: ADMIN });
+      const list = await api(`${again.url}${ARTIFACTS}`, { credentials: ADMIN });
       expect(list.body).toEqual([{ module_name: 'TestModule', version: 123, dependencies: ['dep_1', 'dep_2'] }]);
       // Same bytes after the restart: still the idempotent no-op.
-      const same = await api(`${again.url}${routes.localArtifacts}`, {
+      const same = await api(`${again.url}${ARTIFACTS}`, {
         method: 'POST',
         credentials: ADMIN,
         form: artifactForm(zip),
@@ -196,7 +176,7 @@ describe('services as real processes: lifecycle, signals, configuration, logs', 
         port,
         coordinatorEnv({ MODFLEET_ADMIN_PASSWORD: ADMIN.password }),
       );
-      const created = await api<{ uid: string }>(`${first.url}${routes.userDefinedModules}`, {
+      const created = await api<{ uid: string }>(`${first.url}/v2/modules/user-defined`, {
         method: 'POST',
         credentials: ADMIN,
         json: moduleDefinition,
@@ -205,9 +185,7 @@ describe('services as real processes: lifecycle, signals, configuration, logs', 
       expect(await first.stop('SIGTERM')).toEqual({ code: 0, signal: null });
 
       const second = await startService('coordinator', port, coordinatorEnv());
-      const fetched = await api(`${second.url}${pathTo(routes.module, { uid: created.body.uid })}`, {
-        credentials: ADMIN,
-      });
+      const fetched = await api(`${second.url}/v1/modules/${created.body.uid}`, { credentials: ADMIN });
       expect(fetched.status).toBe(200);
       expect(fetched.body).toEqual(created.body);
       expect(await second.stop()).toEqual({ code: 0, signal: null });
@@ -221,7 +199,7 @@ describe('services as real processes: lifecycle, signals, configuration, logs', 
       const zip = await buildArtifactZip({ manifest: { module_name: 'Big', version: 1 }, so: randomBytes(50 * MiB) });
       const agent = await startService('agent', port, agentEnv());
 
-      const upload = slowUpload(`${agent.url}${routes.localArtifacts}`, ADMIN, zip);
+      const upload = slowUpload(`${agent.url}${ARTIFACTS}`, ADMIN, zip);
       await upload.sendUntil(8 * MiB);
       // The server has the request (its temp file exists) before the signal.
       const tmp = join(dataDir, 'node-1', 'tmp');
@@ -245,9 +223,7 @@ describe('services as real processes: lifecycle, signals, configuration, logs', 
 
       // The upload that finished during shutdown is installed for good.
       const restarted = await startService('agent', port, agentEnv());
-      const list = await api<{ module_name: string }[]>(`${restarted.url}${routes.localArtifacts}`, {
-        credentials: ADMIN,
-      });
+      const list = await api<{ module_name: string }[]>(`${restarted.url}${ARTIFACTS}`, { credentials: ADMIN });
       expect(list.body.map(a => a.module_name)).toEqual(['Big']);
     });
 
@@ -262,7 +238,7 @@ describe('services as real processes: lifecycle, signals, configuration, logs', 
 
       const agent = await startService('agent', await freePort(), agentEnv());
       expect(await readdir(join(node, 'tmp'))).toEqual([]);
-      expect((await api(`${agent.url}${routes.localArtifacts}`, { credentials: ADMIN })).body).toEqual([]);
+      expect((await api(`${agent.url}${ARTIFACTS}`, { credentials: ADMIN })).body).toEqual([]);
     });
 
     it('after a SIGKILL mid-upload, the restarted agent lists nothing and its tmp dir is empty', async () => {
@@ -272,7 +248,7 @@ describe('services as real processes: lifecycle, signals, configuration, logs', 
       const agent = await startService('agent', port, agentEnv());
       const tmp = join(dataDir, 'node-1', 'tmp');
 
-      const upload = slowUpload(`${agent.url}${routes.localArtifacts}`, ADMIN, zip);
+      const upload = slowUpload(`${agent.url}${ARTIFACTS}`, ADMIN, zip);
       await upload.sendUntil(4 * MiB);
       await waitUntil(async () => {
         const files = (await readdir(tmp)).filter(f => f.startsWith('upload-'));
@@ -287,7 +263,7 @@ describe('services as real processes: lifecycle, signals, configuration, logs', 
       ).toBe(true);
 
       const restarted = await startService('agent', port, agentEnv());
-      expect((await api(`${restarted.url}${routes.localArtifacts}`, { credentials: ADMIN })).body).toEqual([]);
+      expect((await api(`${restarted.url}${ARTIFACTS}`, { credentials: ADMIN })).body).toEqual([]);
       expect(await readdir(tmp)).toEqual([]);
       expect(await readdir(join(dataDir, 'node-1', 'artifacts'))).toEqual([]);
     });
@@ -309,6 +285,16 @@ describe('services as real processes: lifecycle, signals, configuration, logs', 
       // one message: a single "modfleet:" headline, no stack trace, nothing on stdout
       expect(result.stderr.match(/modfleet:/g)).toHaveLength(1);
       expect(result.stderr).not.toMatch(/^\s+at /m);
+      expect(result.stdout).toBe('');
+    });
+
+    it('names the flag of a bad value given as a flag, exits 2 and never echoes a secret flag', async () => {
+      const result = await runToExit(['agent', '--port', 'abc', '--cluster-secret', 'short-secret-1'], agentEnv());
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('--port / MODFLEET_PORT: must be a port number (got "abc", from --port)');
+      expect(result.stderr).toContain('--cluster-secret / MODFLEET_CLUSTER_SECRET: ');
+      expect(result.stderr).toContain('(value hidden, from --cluster-secret)');
+      expect(result.stderr).not.toContain('short-secret-1');
       expect(result.stdout).toBe('');
     });
 
@@ -354,20 +340,20 @@ describe('services as real processes: lifecycle, signals, configuration, logs', 
       const newUser: Credentials = { email: 'logged@lifecycle.local', password: 'Another-secret-pw-77' };
 
       const responses = [
-        await api(`${coordinator.url}${routes.users}`, {
+        await api(`${coordinator.url}/v1/users`, {
           method: 'POST',
           credentials: ADMIN,
           json: { ...newUser, role: 'admin' },
         }),
-        await api(`${coordinator.url}${routes.modules}`, { credentials: newUser }),
-        await api(`${agent.url}${routes.localArtifacts}`, { credentials: ADMIN }),
-        await api(`${agent.url}${routes.localArtifacts}`, {
+        await api(`${coordinator.url}/v1/modules`, { credentials: newUser }),
+        await api(`${agent.url}${ARTIFACTS}`, { credentials: ADMIN }),
+        await api(`${agent.url}${ARTIFACTS}`, {
           method: 'POST',
           credentials: newUser,
           form: artifactForm(await buildArtifactZip()),
         }),
-        await api(`${agent.url}${routes.localArtifacts}`, { credentials: { ...ADMIN, password: 'wrong-password-1' } }),
-        await api(`${agent.url}${routes.localArtifacts}`, {
+        await api(`${agent.url}${ARTIFACTS}`, { credentials: { ...ADMIN, password: 'wrong-password-1' } }),
+        await api(`${agent.url}${ARTIFACTS}`, {
           credentials: ADMIN,
           headers: { 'x-request-id': 'client-chosen-id-1' },
         }),
@@ -423,15 +409,17 @@ describe('services as real processes: lifecycle, signals, configuration, logs', 
         expect(result.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
     });
 
-    it('lists every agent variable of DESIGN §4 for `agent --help`, and the coordinator ones for `coordinator --help`', async () => {
-      const [agent, coordinator] = await Promise.all([
-        runToExit(['agent', '--help']),
-        runToExit(['coordinator', '--help']),
-      ]);
-      expect(agent.code).toBe(0);
-      expect(coordinator.code).toBe(0);
-      for (const name of AGENT_VARIABLES) expect(agent.stdout, name).toContain(`$${name}`);
-      for (const name of COORDINATOR_VARIABLES) expect(coordinator.stdout, name).toContain(`$${name}`);
-    });
+    it.each(['agent', 'coordinator'] as const)(
+      'lists the flag and the variable of everything `%s` reads in its --help, and nothing else',
+      async command => {
+        const help = await runToExit([command, '--help']);
+        expect(help.code).toBe(0);
+        for (const name of serviceVariables(command)) {
+          expect(help.stdout, name).toMatch(new RegExp(`^\\s+${flagSpecOf(name)}\\s[^]*?\\[\\$${name}\\]`, 'm'));
+        }
+        const listed = [...help.stdout.matchAll(/\[\$([A-Z_]+)\]/g)].map(match => match[1]);
+        expect(listed).toEqual(serviceVariables(command));
+      },
+    );
   });
 });

@@ -1,23 +1,4 @@
-/** DESIGN.md §4: every variable a service may read, by these exact names. */
-export const DESIGN_VARIABLES = [
-  'REDIS_URL',
-  'MODFLEET_HOST',
-  'MODFLEET_PORT',
-  'MODFLEET_DATA_DIR',
-  'MODFLEET_PREFIX',
-  'MODFLEET_COORDINATOR_URL',
-  'MODFLEET_NODE_ID',
-  'MODFLEET_ADMIN_EMAIL',
-  'MODFLEET_ADMIN_PASSWORD',
-  'MODFLEET_CLUSTER_SECRET',
-  'MODFLEET_MAX_ARTIFACT_BYTES',
-  'MODFLEET_TLS_CERT',
-  'MODFLEET_TLS_KEY',
-  'LOG_LEVEL',
-] as const;
-
-/** Variables added since DESIGN §4 was written (issue 4's /metrics access rule), documented in the README. */
-export const SERVICE_VARIABLES: readonly string[] = [...DESIGN_VARIABLES, 'MODFLEET_METRICS_PUBLIC'];
+import { ConfigError, type LogLevel } from '@modfleet/common';
 
 export type Env = Record<string, string | undefined>;
 
@@ -32,3 +13,30 @@ export function recordingEnv(values: Env = {}): { env: Env; read: Set<string> } 
   });
   return { env, read };
 }
+
+/** The ConfigError `load` throws; fails the test when it throws something else or nothing. */
+export function configErrorOf(load: () => unknown): ConfigError {
+  try {
+    load();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+/** The config fields both services have plus `Own`, as each config test expects them to be typed. */
+export type ExpectedConfig<Own> = { [Key in keyof (SharedConfigFields & Own)]: (SharedConfigFields & Own)[Key] };
+
+type SharedConfigFields = {
+  redisUrl: string;
+  host: string;
+  port: number;
+  dataDir: string;
+  prefix: string;
+  clusterSecret: string | undefined;
+  maxArtifactBytes: number;
+  metricsPublic: boolean;
+  logLevel: LogLevel;
+  tls: { certFile: string; keyFile: string } | undefined;
+};

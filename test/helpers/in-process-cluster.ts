@@ -62,6 +62,7 @@ export function agentConfig(
     maxArtifactBytes: 1024 ** 3,
     tls: undefined,
     metricsPublic: false,
+    redisServer: 'redis-server',
     logLevel: 'silent',
     ...overrides,
   };

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { routes } from '@modfleet/common';
+import { sleep } from './poll.js';
 
 /** The `modfleet` bin, run with this very node: what `npx modfleet` runs (it needs `tsc -b` first). */
 export const MODFLEET_BIN = fileURLToPath(new URL('../../packages/cli/bin/modfleet.js', import.meta.url));
@@ -61,14 +62,19 @@ const live = new Set<ModfleetProcess>();
  * in afterEach can clean up after a failed test.
  */
 export function runModfleet(args: string[], env: Env = {}, name = args[0] ?? 'modfleet'): ModfleetProcess {
-  const child = spawn(process.execPath, [MODFLEET_BIN, ...args], {
+  return runProcess(process.execPath, [MODFLEET_BIN, ...args], env, name);
+}
+
+/** Any program run as `runModfleet` runs the CLI: in the repository root, its own process group, output captured. */
+export function runProcess(command: string, args: string[], env: Env, name: string): ModfleetProcess {
+  const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own group: a test can kill it together with whatever it spawned (`modfleet up`'s children).
     detached: true,
   });
-  if (child.pid === undefined) throw new Error(`could not spawn modfleet ${args.join(' ')}`);
+  if (child.pid === undefined) throw new Error(`could not spawn ${command} ${args.join(' ')}`);
   const pid = child.pid;
   let out = '';
   let err = '';
@@ -277,8 +283,4 @@ export async function waitUntil(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${message}`);
     await sleep(25);
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms));
 }

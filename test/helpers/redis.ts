@@ -1,25 +1,35 @@
 import { randomUUID } from 'node:crypto';
+import { redisKeys } from '@modfleet/common';
 import { Redis } from 'ioredis';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** A key/queue prefix no other test shares. */
-export function uniquePrefix(): string {
-  return `test-${randomUUID()}`;
+/** A key/queue prefix no other test or bench run shares: `<label>-<uuid>`. */
+export function uniquePrefix(label = 'test'): string {
+  return `${label}-${randomUUID()}`;
 }
 
-/** Deletes every key under the prefix (never FLUSHALL: the Redis is shared). */
-export async function deletePrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true });
+/** Runs `work` on a connection of its own to the shared Redis, closed afterwards. */
+export async function withRedis<T>(work: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    return await work(redis);
   } finally {
     redis.disconnect();
   }
+}
+
+/** Deletes every key under the prefix with SCAN + UNLINK (never FLUSHALL: the Redis is shared); returns how many. */
+export function deletePrefix(prefix: string): Promise<number> {
+  return withRedis(async redis => {
+    let cursor = '0';
+    let deleted = 0;
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', redisKeys(prefix).everyKey, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.unlink(...keys);
+    } while (cursor !== '0');
+    return deleted;
+  });
 }

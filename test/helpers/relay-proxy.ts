@@ -1,8 +1,9 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { redisKeys } from '@modfleet/common';
 import { Redis } from 'ioredis';
 import { REDIS_URL } from './redis.js';
-import { sleep } from './processes.js';
+import { sleep } from './poll.js';
 
 /** An HTTP proxy in front of one agent's peer route: it can slow the bytes down or flip one of them, as a bad link would. */
 export interface RelayProxy {
@@ -73,7 +74,7 @@ export async function startRelayProxy(target: string, options: { bytesPerSecond?
 export async function advertiseNodeAt(prefix: string, node: number, url: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
   try {
-    const key = `${prefix}:nodes`;
+    const key = redisKeys(prefix).nodes;
     const record = JSON.parse((await redis.hget(key, String(node))) ?? 'null') as { addr: string } | null;
     if (!record) throw new Error(`node ${node} is not registered`);
     await redis.hset(key, String(node), JSON.stringify({ ...record, addr: url }));

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { createLogger, createRedisActionStore, redisKeys, routes, type ActionMeta } from '@modfleet/common';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { warnUnlessNoEviction } from '../../packages/coordinator/src/fleet/redis-policy.js';
+import { warnUnlessNoEviction } from '@modfleet/coordinator';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { api, artifactForm } from '../helpers/http.js';
 import { ADMIN, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { api, artifactForm, basicAuth, type Credentials } from '../helpers/http.js';
 import { ADMIN, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
+import { expectRsError } from '../helpers/rs-error.js';
 
 const MAX_ARTIFACT_BYTES = 64 * 1024;
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -75,15 +76,6 @@ async function rawPost(
     body: text ? (JSON.parse(text) as unknown) : undefined,
     continued,
   };
-}
-
-function expectRsError(res: RawResponse, status: number, errorCode?: string): void {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(res.body).toEqual({
-    error_code: errorCode ?? (expect.stringMatching(/^[a-z][a-z0-9_]*$/) as string),
-    description: expect.stringMatching(/\S/) as string,
-  });
 }
 
 /** A fresh one-node cluster per test; returns accessors for the agent under test. */

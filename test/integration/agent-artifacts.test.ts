@@ -4,21 +4,12 @@ import { join } from 'node:path';
 import { routes } from '@modfleet/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
-import { api, artifactForm, type ApiResponse, type Credentials } from '../helpers/http.js';
+import { api, artifactForm, type Credentials } from '../helpers/http.js';
 import { ADMIN, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
+import { expectRsError } from '../helpers/rs-error.js';
 
 const NON_ADMIN_VIEWERS = ['cluster_member', 'cluster_viewer', 'db_member', 'db_viewer', 'user_manager'] as const;
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-/** Every RS error: the status, a JSON body of exactly {error_code, description}. */
-function expectRsError(res: ApiResponse, status: number, errorCode?: string): void {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-  expect(res.body).toEqual({
-    error_code: errorCode ?? (expect.stringMatching(/^[a-z][a-z0-9_]*$/) as string),
-    description: expect.stringMatching(/\S/) as string,
-  });
-}
 
 /** yazl refuses unsafe entry names: write a same-length placeholder, then patch the name in. */
 async function zipWithRawEntry(rawName: string): Promise<Buffer> {
@@ -150,6 +141,8 @@ describe('agent local artifacts API', () => {
         dependencies: ['dep_1', 'dep_2'],
         sha256: sha256(zip),
         size: zip.length,
+        // Random bytes are no module: the node's load check says so (warn, the default, still installs).
+        load_check: expect.objectContaining({ status: 'failed' }) as unknown,
       });
       expect((await list()).body).toEqual([
         { module_name: 'TestModule', version: 123, dependencies: ['dep_1', 'dep_2'] },

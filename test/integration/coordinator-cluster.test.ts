@@ -5,29 +5,12 @@ import { startCoordinator } from '@modfleet/coordinator';
 import { ADMIN, coordinatorConfig, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
 import { createRoleUsers, NON_ADMIN_ROLES, VIEWER_ROLES } from '../helpers/role-users.js';
 import { api, basicAuth, type ApiResponse, type Credentials } from '../helpers/http.js';
+import { expectRsError } from '../helpers/rs-error.js';
 
 interface ClusterSettings {
   name: string;
   allow_modules_upload: boolean;
-}
-
-interface RsError {
-  error_code: string;
-  description: string;
-}
-
-/** An RS error: exactly `{error_code, description}`, JSON, and nothing of the server's internals. */
-function expectRsError(res: ApiResponse, status: number, errorCode?: string): RsError {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-  const body = res.body as RsError;
-  expect(Object.keys(body).sort()).toEqual(['description', 'error_code']);
-  expect(typeof body.description).toBe('string');
-  expect(body.description.length).toBeGreaterThan(0);
-  expect(body.error_code).toMatch(/^[a-z][a-z0-9_]*$/);
-  if (errorCode) expect(body.error_code).toBe(errorCode);
-  expect(body.description).not.toMatch(/\n\s+at |node_modules|\.[jt]s:\d+|\/work\/|\/tmp\//);
-  return body;
+  module_load_check: string;
 }
 
 /** fetch with a raw body, for requests the JSON helper cannot send. */
@@ -58,6 +41,8 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
 
       expect(res.status).toBe(200);
       expect(res.body.allow_modules_upload).toBe(true);
+      // Until set, nodes check every module they install and report (warn).
+      expect(res.body.module_load_check).toBe('warn');
     });
 
     it('answers 403 to a user with role none', async () => {
@@ -94,6 +79,7 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
       ['an unknown field', { allow_everything: true }],
       ['an empty name', { name: '' }],
       ['an array body', [{ allow_modules_upload: false }]],
+      ['module_load_check other than off, warn or enforce', { module_load_check: 'strict' }],
     ])('refuses %s with 406 and changes nothing', async (_label, body) => {
       const res = await api(`${base}${routes.cluster}`, { method: 'PUT', credentials: ADMIN, json: body });
       const after = await api<ClusterSettings>(`${base}${routes.cluster}`, { credentials: ADMIN });
@@ -142,7 +128,13 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
         const res = await api<ClusterSettings>(url, { method: 'PUT', credentials: ADMIN, json: { name: 'renamed' } });
 
         expect(res.status).toBe(200);
-        expect(res.body).toEqual({ name: 'renamed', allow_modules_upload: false });
+        expect(res.body).toEqual({ name: 'renamed', allow_modules_upload: false, module_load_check: 'warn' });
+        const enforced = await api<ClusterSettings>(url, {
+          method: 'PUT',
+          credentials: ADMIN,
+          json: { module_load_check: 'enforce' },
+        });
+        expect(enforced.body).toEqual({ name: 'renamed', allow_modules_upload: false, module_load_check: 'enforce' });
       });
 
       it('accepts an empty object and changes nothing', async () => {

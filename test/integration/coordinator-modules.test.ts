@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
 import { createRoleUsers, NON_ADMIN_ROLES, VIEWER_ROLES } from '../helpers/role-users.js';
-import { api, basicAuth, type ApiResponse, type Credentials } from '../helpers/http.js';
+import { api, basicAuth, type Credentials } from '../helpers/http.js';
+import { expectRsError } from '../helpers/rs-error.js';
 
 const REQUIRED_FIELDS = [
   'module_name',
@@ -48,11 +49,6 @@ interface ModuleObject {
   [field: string]: unknown;
 }
 
-interface RsError {
-  error_code: string;
-  description: string;
-}
-
 /** A valid POST /v2/modules/user-defined body with a module name no other test uses. */
 function moduleDefinition(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const definition: Record<string, unknown> = {
@@ -72,19 +68,6 @@ function moduleDefinition(overrides: Record<string, unknown> = {}): Record<strin
     else definition[key] = value;
   }
   return definition;
-}
-
-/** An RS error: exactly `{error_code, description}`, JSON, and nothing of the server's internals. */
-function expectRsError(res: ApiResponse, status: number, errorCode?: string): RsError {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-  const body = res.body as RsError;
-  expect(Object.keys(body).sort()).toEqual(['description', 'error_code']);
-  expect(typeof body.description).toBe('string');
-  expect(body.error_code).toMatch(/^[a-z][a-z0-9_]*$/);
-  if (errorCode) expect(body.error_code).toBe(errorCode);
-  expect(body.description).not.toMatch(/\n\s+at |node_modules|\.[jt]s:\d+|\/work\/|[A-Z]:\\/);
-  return body;
 }
 
 describe('CCS module objects (POST/DELETE /v2/modules/user-defined, GET /v1/modules)', () => {

@@ -3,6 +3,7 @@ import { pathTo, routes } from '@modfleet/common';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
 import { api, type ApiResponse, type Credentials } from '../helpers/http.js';
+import { expectRsError } from '../helpers/rs-error.js';
 
 const NON_ADMIN_ROLES = ['cluster_member', 'cluster_viewer', 'db_member', 'db_viewer', 'user_manager', 'none'] as const;
 type Role = (typeof NON_ADMIN_ROLES)[number] | 'admin';
@@ -14,23 +15,6 @@ interface PublicUser {
   name: string;
   role: Role;
   [field: string]: unknown;
-}
-
-interface RsError {
-  error_code: string;
-  description: string;
-}
-
-/** An RS error: exactly `{error_code, description}`, JSON, and nothing of the server's internals. */
-function expectRsError(res: ApiResponse, status: number, errorCode?: string): RsError {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-  const body = res.body as RsError;
-  expect(Object.keys(body).sort()).toEqual(['description', 'error_code']);
-  expect(typeof body.description).toBe('string');
-  if (errorCode) expect(body.error_code).toBe(errorCode);
-  expect(body.description).not.toMatch(/\n\s+at |node_modules|\.[jt]s:\d+|\/work\//);
-  return body;
 }
 
 /** The user as JSON text carries neither the password nor its hash, under any key. */

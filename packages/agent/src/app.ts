@@ -15,6 +15,8 @@ import express, { type Express } from 'express';
 import type { ArtifactStore } from './artifacts/artifact-store.js';
 import { artifactRoutes } from './artifacts/artifact-routes.js';
 import { peerBlobRoutes, type PeerRouteDeps } from './relay/peer-blob-routes.js';
+import { inventoryRoutes } from './artifacts/inventory-routes.js';
+import type { LoadChecker } from './load-check/load-checker.js';
 
 export interface AgentAppDeps {
   logger: Logger;
@@ -22,6 +24,8 @@ export interface AgentAppDeps {
   settings: Pick<ClusterSettingsStore, 'get'>;
   store: ArtifactStore;
   maxArtifactBytes: number;
+  /** Checks each uploaded module in a throwaway redis-server before it is installed (main.ts always passes one; without it uploads are not checked). */
+  loadChecker?: LoadChecker;
   /** Answers whether this node can serve requests (Redis reachable). */
   healthy: () => Promise<boolean>;
   metrics?: Metrics;
@@ -29,6 +33,8 @@ export interface AgentAppDeps {
   metricsOpen?: boolean;
   /** Serve verified artifacts to peers (cluster members only: signed with the cluster secret). */
   peer?: Omit<PeerRouteDeps, 'logger' | 'metrics'>;
+  /** This node's uid once registered (the inventory route reports it). */
+  nodeUid?: () => number | undefined;
 }
 
 /** Builds the agent's HTTP app; it never listens (main.ts and tests do). */
@@ -42,6 +48,7 @@ export function createAgentApp(deps: AgentAppDeps): Express {
   app.use(healthRoute(deps.healthy));
   app.use(metricsRoute(metrics, { open: deps.metricsOpen ?? false, auth: deps.auth }));
   if (deps.peer) app.use(peerBlobRoutes({ ...deps.peer, logger: deps.logger, metrics }));
+  app.use(inventoryRoutes({ ...deps, nodeUid: deps.nodeUid ?? (() => undefined) }));
   app.use(artifactRoutes({ ...deps, metrics }));
   app.use(notFoundHandler());
   app.use(errorMiddleware());

@@ -1,17 +1,9 @@
-import { ConfigError, type Env } from '@modfleet/common';
-import { describe, expect, it } from 'vitest';
-import { recordingEnv, SERVICE_VARIABLES } from '../../../test/helpers/config-env.js';
-import { loadAgentConfig } from './config.js';
+import { serviceVariables, type Env } from '@modfleet/common';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { configErrorOf as errorOf, recordingEnv, type ExpectedConfig } from '../../../test/helpers/config-env.js';
+import { loadAgentConfig, type AgentConfig } from './config.js';
 
-function configErrorOf(env: Env): ConfigError {
-  try {
-    loadAgentConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const configErrorOf = (env: Env, fromFlags?: ReadonlySet<string>) => errorOf(() => loadAgentConfig(env, fromFlags));
 
 describe('loadAgentConfig', () => {
   it('listens on 127.0.0.1:9444 with prefix modfleet and a 1 GiB artifact limit by default', () => {
@@ -31,22 +23,20 @@ describe('loadAgentConfig', () => {
       maxArtifactBytes: 1024 ** 3,
       tls: undefined,
       metricsPublic: false,
+      redisServer: 'redis-server',
       logLevel: 'info',
     });
   });
 
-  it('reads exactly its variables as named in DESIGN §4', () => {
+  it('reads exactly the variables the env registry lists for the agent', () => {
     const { env, read } = recordingEnv();
 
     loadAgentConfig(env);
 
-    expect([...read].filter(name => !SERVICE_VARIABLES.includes(name))).toEqual([]);
-    expect([...read].sort()).toEqual(
-      SERVICE_VARIABLES.filter(name => !['MODFLEET_ADMIN_EMAIL', 'MODFLEET_ADMIN_PASSWORD'].includes(name)).sort(),
-    );
+    expect([...read].sort()).toEqual(serviceVariables('agent').sort());
   });
 
-  it('takes every setting from its DESIGN §4 variable', () => {
+  it('takes every setting from its variable', () => {
     const env: Env = {
       REDIS_URL: 'rediss://redis.internal:6380',
       MODFLEET_HOST: '0.0.0.0',
@@ -60,6 +50,7 @@ describe('loadAgentConfig', () => {
       MODFLEET_TLS_CERT: '/etc/modfleet/cert.pem',
       MODFLEET_TLS_KEY: '/etc/modfleet/key.pem',
       MODFLEET_METRICS_PUBLIC: 'true',
+      MODFLEET_REDIS_SERVER: '/opt/redis/bin/redis-server',
       LOG_LEVEL: 'warn',
     };
 
@@ -77,8 +68,16 @@ describe('loadAgentConfig', () => {
       maxArtifactBytes: 2048,
       tls: { certFile: '/etc/modfleet/cert.pem', keyFile: '/etc/modfleet/key.pem' },
       metricsPublic: true,
+      redisServer: '/opt/redis/bin/redis-server',
       logLevel: 'warn',
     });
+  });
+
+  it('types one field per variable, the TLS pair as one', () => {
+    // Checked by the type checker: a registry change that renames or retypes a field fails here.
+    expectTypeOf<AgentConfig>().toEqualTypeOf<
+      ExpectedConfig<{ coordinatorUrl: string | undefined; nodeId: number | undefined; redisServer: string }>
+    >();
   });
 
   it('reports every bad variable in one message', () => {
@@ -101,7 +100,7 @@ describe('loadAgentConfig', () => {
 
     const error = configErrorOf(env);
 
-    expect(error.problems).toEqual([expect.stringMatching(/^MODFLEET_NODE_ID: /)]);
+    expect(error.problems).toEqual([expect.stringMatching(/^--node-id \/ MODFLEET_NODE_ID: /)]);
   });
 
   it('hides the value of a too-short cluster secret', () => {
@@ -128,5 +127,16 @@ describe('loadAgentConfig', () => {
     const error = configErrorOf(env);
 
     expect(error.message).toContain('MODFLEET_TLS_CERT');
+  });
+
+  it('names the flag a bad value came from', () => {
+    const env: Env = { MODFLEET_NODE_ID: 'one', MODFLEET_COORDINATOR_URL: 'coordinator:9443' };
+
+    const error = configErrorOf(env, new Set(['MODFLEET_NODE_ID']));
+
+    expect(error.problems).toEqual([
+      '--coordinator-url / MODFLEET_COORDINATOR_URL: must be an http:// or https:// URL (got "coordinator:9443")',
+      expect.stringMatching(/^--node-id \/ MODFLEET_NODE_ID: .* \(got "one", from --node-id\)$/),
+    ]);
   });
 });

@@ -20,6 +20,7 @@ import { createAgentApp } from './app.js';
 import { openDiskArtifactStore } from './artifacts/artifact-store.js';
 import type { AgentConfig } from './config.js';
 import { createCoordinatorClient } from './fleet/coordinator-client.js';
+import { createLoadChecker } from './load-check/load-checker.js';
 import { advertisedAddr, joinCluster, type Membership } from './fleet/node-membership.js';
 import { openLocalBlobs } from './relay/local-blobs.js';
 import { TransferRegistry } from './relay/transfer-registry.js';
@@ -52,6 +53,7 @@ export async function startAgent(
     await watchCcsChanges(subscriber, keys, { users: auth, settings });
     const metrics = createMetrics('agent');
     let membership: Membership | undefined;
+    let nodeUid: number | undefined;
     const store = await openDiskArtifactStore(config.dataDir, logger, () => membership?.inventoryChanged());
     // Peers fetch from this node only as cluster members, so the relay needs the cluster secret (fleet mode only).
     const clusterSecret = config.coordinatorUrl
@@ -64,7 +66,14 @@ export async function startAgent(
           blobs: openLocalBlobs({ dataDir: config.dataDir, store, logger }),
         }
       : undefined;
+    const loadChecker = createLoadChecker({
+      settings,
+      logger: logger.child({ component: 'load-check' }),
+      redisServer: config.redisServer,
+      workDir: store.tempDir,
+    });
     const app = createAgentApp({
+      loadChecker,
       logger,
       auth,
       settings,
@@ -74,6 +83,7 @@ export async function startAgent(
       metrics,
       metricsOpen: config.metricsPublic || isLoopback(config.host),
       ...(peer && { peer }),
+      nodeUid: () => nodeUid,
     });
     const server = await listen(app, { host: config.host, port: config.port, tls: config.tls });
     logger.info(
@@ -89,6 +99,7 @@ export async function startAgent(
         coordinator: createCoordinatorClient(config.coordinatorUrl, clusterSecret),
         relay: { ...peer, coordinatorUrl: config.coordinatorUrl, logger },
         store,
+        loadChecker,
         actions: createRedisActionStore(redis, keys),
         dataDir: config.dataDir,
         claimedUid: config.nodeId,
@@ -99,6 +110,8 @@ export async function startAgent(
     } else {
       logger.warn('no MODFLEET_COORDINATOR_URL: serving the local API only, without fleet operations');
     }
+
+    void membership?.registered.then(uid => (nodeUid = uid));
 
     return {
       url: server.url,

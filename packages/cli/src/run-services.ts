@@ -2,22 +2,6 @@ import type { Command } from 'commander';
 import { exitWithError } from './fail.js';
 import { addServiceOptions, envWithFlags } from './service-options.js';
 
-const COMMON = [
-  'REDIS_URL',
-  'MODFLEET_HOST',
-  'MODFLEET_PORT',
-  'MODFLEET_DATA_DIR',
-  'MODFLEET_PREFIX',
-  'MODFLEET_CLUSTER_SECRET',
-  'MODFLEET_MAX_ARTIFACT_BYTES',
-  'MODFLEET_TLS_CERT',
-  'MODFLEET_TLS_KEY',
-  'MODFLEET_METRICS_PUBLIC',
-  'LOG_LEVEL',
-];
-const COORDINATOR_ONLY = ['MODFLEET_ADMIN_EMAIL', 'MODFLEET_ADMIN_PASSWORD'];
-const AGENT_ONLY = ['MODFLEET_COORDINATOR_URL', 'MODFLEET_NODE_ID'];
-
 interface Service {
   stop(deadlineMs?: number): Promise<void>;
 }
@@ -37,18 +21,20 @@ export function registerServiceCommands(program: Command): void {
     program
       .command('coordinator')
       .description('run the coordinator: the CCS routes (modules, users, cluster settings)'),
-    [...COMMON, ...COORDINATOR_ONLY],
+    'coordinator',
   ).action(async (flags: Record<string, unknown>) => {
     // Loaded on demand: client commands should not pay for the whole service at start-up.
     const { loadCoordinatorConfig, startCoordinator } = await import('@modfleet/coordinator');
-    await runUntilSignal(() => startCoordinator(loadCoordinatorConfig(envWithFlags(flags))));
+    const { env, fromFlags } = envWithFlags(flags);
+    await runUntilSignal(() => startCoordinator(loadCoordinatorConfig(env, fromFlags)));
   });
 
-  addServiceOptions(program.command('agent').description("run a node agent: this node's local artifact routes"), [
-    ...COMMON,
-    ...AGENT_ONLY,
-  ]).action(async (flags: Record<string, unknown>) => {
+  addServiceOptions(
+    program.command('agent').description("run a node agent: this node's local artifact routes"),
+    'agent',
+  ).action(async (flags: Record<string, unknown>) => {
     const { loadAgentConfig, startAgent } = await import('@modfleet/agent');
-    await runUntilSignal(() => startAgent(loadAgentConfig(envWithFlags(flags))));
+    const { env, fromFlags } = envWithFlags(flags);
+    await runUntilSignal(() => startAgent(loadAgentConfig(env, fromFlags)));
   });
 }

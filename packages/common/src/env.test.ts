@@ -1,70 +1,53 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { ConfigError, envSchemas, ONE_GIB, parseEnv, tlsOption, withTlsPairCheck, type Env } from './env.js';
+import { configErrorOf } from '../../../test/helpers/config-env.js';
+import { serviceEnvSchema } from './config/service-config.js';
+import { ONE_GIB } from './config/env-schemas.js';
+import { parseEnv, tlsOption, type Env } from './env.js';
 
-/** A service-like schema built from the shared pieces, as the coordinator and agent build theirs. */
-const schema = withTlsPairCheck(
-  z.object({
-    REDIS_URL: envSchemas.redisUrl,
-    MODFLEET_HOST: envSchemas.host('127.0.0.1'),
-    MODFLEET_PORT: envSchemas.port(9443),
-    MODFLEET_PREFIX: envSchemas.prefix,
-    MODFLEET_ADMIN_PASSWORD: z.string().min(8, { error: 'must be at least 8 characters' }).optional(),
-    MODFLEET_CLUSTER_SECRET: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
-    MODFLEET_MAX_ARTIFACT_BYTES: envSchemas.positiveBytes(ONE_GIB),
-    MODFLEET_COORDINATOR_URL: envSchemas.optionalUrl,
-    MODFLEET_TLS_CERT: envSchemas.optionalPath,
-    MODFLEET_TLS_KEY: envSchemas.optionalPath,
-    LOG_LEVEL: envSchemas.logLevel,
-  }),
-);
-
-function configErrorOf(env: Env): ConfigError {
-  try {
-    parseEnv(schema, env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+/** The agent's schema from the env registry: what `modfleet agent` parses. */
+const parseAgentEnv = (env: Env, fromFlags?: ReadonlySet<string>) =>
+  parseEnv(serviceEnvSchema('agent'), env, fromFlags);
+const agentErrorOf = (env: Env, fromFlags?: ReadonlySet<string>) => configErrorOf(() => parseAgentEnv(env, fromFlags));
 
 describe('parseEnv', () => {
   it('fills every default when nothing is set', () => {
     const env: Env = {};
 
-    const parsed = parseEnv(schema, env);
+    const parsed = parseAgentEnv(env);
 
     expect(parsed).toEqual({
       REDIS_URL: 'redis://127.0.0.1:6379',
       MODFLEET_HOST: '127.0.0.1',
-      MODFLEET_PORT: 9443,
+      MODFLEET_PORT: 9444,
+      MODFLEET_DATA_DIR: '.modfleet/agent',
       MODFLEET_PREFIX: 'modfleet',
       MODFLEET_MAX_ARTIFACT_BYTES: ONE_GIB,
+      MODFLEET_METRICS_PUBLIC: false,
+      MODFLEET_REDIS_SERVER: 'redis-server',
       LOG_LEVEL: 'info',
     });
   });
 
   it('treats an empty variable as unset', () => {
-    const env: Env = { MODFLEET_PORT: '', MODFLEET_PREFIX: '', LOG_LEVEL: '', MODFLEET_ADMIN_PASSWORD: '' };
+    const env: Env = { MODFLEET_PORT: '', MODFLEET_PREFIX: '', LOG_LEVEL: '', MODFLEET_CLUSTER_SECRET: '' };
 
-    const parsed = parseEnv(schema, env);
+    const parsed = parseAgentEnv(env);
 
-    expect(parsed).toMatchObject({ MODFLEET_PORT: 9443, MODFLEET_PREFIX: 'modfleet', LOG_LEVEL: 'info' });
-    expect(parsed.MODFLEET_ADMIN_PASSWORD).toBeUndefined();
+    expect(parsed).toMatchObject({ MODFLEET_PORT: 9444, MODFLEET_PREFIX: 'modfleet', LOG_LEVEL: 'info' });
+    expect(parsed.MODFLEET_CLUSTER_SECRET).toBeUndefined();
   });
 
   it('reads numbers from their text and ignores unrelated variables', () => {
     const env: Env = { MODFLEET_PORT: '8443', MODFLEET_MAX_ARTIFACT_BYTES: '1048576', HOME: '/root', PATH: '/bin' };
 
-    const parsed = parseEnv(schema, env);
+    const parsed = parseAgentEnv(env);
 
     expect(parsed.MODFLEET_PORT).toBe(8443);
     expect(parsed.MODFLEET_MAX_ARTIFACT_BYTES).toBe(1_048_576);
     expect(parsed).not.toHaveProperty('HOME');
   });
 
-  it('reports every bad variable in one ConfigError, each with its name', () => {
+  it('reports every bad variable in one ConfigError, each with its flag and its name', () => {
     const env: Env = {
       REDIS_URL: 'http://localhost:6379',
       MODFLEET_PORT: 'abc',
@@ -74,46 +57,62 @@ describe('parseEnv', () => {
       LOG_LEVEL: 'loud',
     };
 
-    const error = configErrorOf(env);
+    const error = agentErrorOf(env);
 
-    const names = ['REDIS_URL', 'MODFLEET_PORT', 'MODFLEET_PREFIX', 'MODFLEET_MAX_ARTIFACT_BYTES'];
-    for (const name of [...names, 'MODFLEET_COORDINATOR_URL', 'LOG_LEVEL']) expect(error.message).toContain(name);
-    expect(error.problems).toHaveLength(6);
+    expect(error.problems.map(problem => problem.split(':')[0])).toEqual([
+      '--redis-url / REDIS_URL',
+      '--port / MODFLEET_PORT',
+      '--prefix / MODFLEET_PREFIX',
+      '--coordinator-url / MODFLEET_COORDINATOR_URL',
+      '--max-artifact-bytes / MODFLEET_MAX_ARTIFACT_BYTES',
+      '--log-level / LOG_LEVEL',
+    ]);
   });
 
   it('quotes the bad value of an ordinary variable', () => {
     const env: Env = { MODFLEET_PORT: 'not-a-port' };
 
-    const error = configErrorOf(env);
+    const error = agentErrorOf(env);
 
-    expect(error.message).toContain('MODFLEET_PORT');
-    expect(error.message).toContain('"not-a-port"');
+    expect(error.problems).toEqual(['--port / MODFLEET_PORT: must be a port number (got "not-a-port")']);
+  });
+
+  it('says so when the bad value came from a flag', () => {
+    const env: Env = { MODFLEET_PORT: 'abc', MODFLEET_PREFIX: 'a b' };
+
+    const error = agentErrorOf(env, new Set(['MODFLEET_PORT']));
+
+    expect(error.problems).toEqual([
+      '--port / MODFLEET_PORT: must be a port number (got "abc", from --port)',
+      '--prefix / MODFLEET_PREFIX: must be 1-64 characters of A-Z a-z 0-9 _ . - (got "a b")',
+    ]);
   });
 
   it('hides the value of a too-short MODFLEET_ADMIN_PASSWORD', () => {
     const env: Env = { MODFLEET_ADMIN_PASSWORD: 'pw12345' };
 
-    const error = configErrorOf(env);
+    const error = configErrorOf(() => parseEnv(serviceEnvSchema('coordinator'), env));
 
     expect(error.message).toContain('MODFLEET_ADMIN_PASSWORD');
     expect(error.message).toContain('(value hidden)');
     expect(error.message).not.toContain('pw12345');
   });
 
-  it('hides the value of a too-short MODFLEET_CLUSTER_SECRET', () => {
+  it('hides the value of a too-short MODFLEET_CLUSTER_SECRET, also when it came from its flag', () => {
     const env: Env = { MODFLEET_CLUSTER_SECRET: 'tiny-secret' };
 
-    const error = configErrorOf(env);
+    const error = agentErrorOf(env, new Set(['MODFLEET_CLUSTER_SECRET']));
 
-    expect(error.message).toContain('MODFLEET_CLUSTER_SECRET');
-    expect(error.message).toContain('(value hidden)');
+    expect(error.problems).toEqual([
+      '--cluster-secret / MODFLEET_CLUSTER_SECRET: must be at least 16 characters (value hidden, from --cluster-secret)',
+    ]);
     expect(error.message).not.toContain('tiny-secret');
   });
 
   it('never echoes the password inside a bad REDIS_URL', () => {
     const env: Env = { REDIS_URL: 'http://default:hunter2-redis-pw@redis.internal:6379' };
 
-    const error = configErrorOf(env);
+    const error = agentErrorOf(env);
 
     expect(error.message).toContain('REDIS_URL');
     expect(error.message).not.toContain('hunter2-redis-pw');
@@ -122,7 +121,7 @@ describe('parseEnv', () => {
   it('refuses a TLS certificate without its key', () => {
     const env: Env = { MODFLEET_TLS_CERT: '/etc/modfleet/cert.pem' };
 
-    const error = configErrorOf(env);
+    const error = agentErrorOf(env);
 
     expect(error.message).toContain('MODFLEET_TLS_KEY');
     expect(error.message).toContain('must be set together');
@@ -131,7 +130,7 @@ describe('parseEnv', () => {
   it('refuses a TLS key without its certificate', () => {
     const env: Env = { MODFLEET_TLS_KEY: '/etc/modfleet/key.pem' };
 
-    const error = configErrorOf(env);
+    const error = agentErrorOf(env);
 
     expect(error.message).toContain('MODFLEET_TLS_CERT');
   });
@@ -139,7 +138,7 @@ describe('parseEnv', () => {
   it('reports a lone TLS certificate together with the other bad variables', () => {
     const env: Env = { MODFLEET_PORT: 'abc', MODFLEET_TLS_CERT: '/etc/modfleet/cert.pem' };
 
-    const error = configErrorOf(env);
+    const error = agentErrorOf(env);
 
     expect(error.message).toContain('MODFLEET_PORT');
     expect(error.message).toContain('MODFLEET_TLS_KEY');
@@ -148,7 +147,7 @@ describe('parseEnv', () => {
   it('accepts a TLS certificate and key given together', () => {
     const env: Env = { MODFLEET_TLS_CERT: '/c.pem', MODFLEET_TLS_KEY: '/k.pem' };
 
-    const parsed = parseEnv(schema, env);
+    const parsed = parseAgentEnv(env);
 
     expect(tlsOption(parsed.MODFLEET_TLS_CERT, parsed.MODFLEET_TLS_KEY)).toEqual({
       certFile: '/c.pem',
@@ -165,16 +164,24 @@ describe('parseEnv', () => {
   ])('refuses a port that is %s', (_label, port) => {
     const env: Env = { MODFLEET_PORT: port };
 
-    const error = configErrorOf(env);
+    const error = agentErrorOf(env);
 
     expect(error.problems).toHaveLength(1);
-    expect(error.problems[0]).toMatch(/^MODFLEET_PORT: /);
+    expect(error.problems[0]).toMatch(/^--port \/ MODFLEET_PORT: /);
+  });
+
+  it.each(['   ', '1e3', '0x10'])('refuses a byte count given as %j', bytes => {
+    const env: Env = { MODFLEET_MAX_ARTIFACT_BYTES: bytes };
+
+    const error = agentErrorOf(env);
+
+    expect(error.problems).toEqual([expect.stringMatching(/^--max-artifact-bytes \/ MODFLEET_MAX_ARTIFACT_BYTES: /)]);
   });
 
   it('accepts rediss:// URLs and port 0', () => {
     const env: Env = { REDIS_URL: 'rediss://user:pw@redis.example:6380/2', MODFLEET_PORT: '0' };
 
-    const parsed = parseEnv(schema, env);
+    const parsed = parseAgentEnv(env);
 
     expect(parsed.REDIS_URL).toBe('rediss://user:pw@redis.example:6380/2');
     expect(parsed.MODFLEET_PORT).toBe(0);
@@ -183,13 +190,13 @@ describe('parseEnv', () => {
   it('lists each problem on its own line under one heading', () => {
     const env: Env = { MODFLEET_PORT: 'abc', LOG_LEVEL: 'loud' };
 
-    const error = configErrorOf(env);
+    const error = agentErrorOf(env);
 
     expect(error.name).toBe('ConfigError');
     expect(error.message.split('\n')).toEqual([
       'Invalid configuration:',
-      expect.stringMatching(/^ {2}- MODFLEET_PORT: /),
-      expect.stringMatching(/^ {2}- LOG_LEVEL: /),
+      expect.stringMatching(/^ {2}- --port \/ MODFLEET_PORT: /),
+      expect.stringMatching(/^ {2}- --log-level \/ LOG_LEVEL: /),
     ]);
   });
 });

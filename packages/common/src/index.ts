@@ -40,12 +40,26 @@ export type {
   RsErrorBody,
   UploadedArtifact,
   UserView,
+  DiskCheck,
+  InventoryEntry,
+  NodeInventory,
 } from './contract/views.js';
 export type { ModuleObject } from './contract/module-object.js';
 export { PERMISSIONS, ROLES, roleHasPermission, type Permission, type Role } from './roles.js';
-export { redisKeys, type RedisKeys } from './redis-keys.js';
+export { artifactKey, nodeOpKey, nodeOpsOfNode, parseArtifactKey, redisKeys, type RedisKeys } from './redis-keys.js';
 export { createLogger, LOG_LEVELS, REDACTED_PATHS, type LogLevel, type Logger } from './logger.js';
-export { ConfigError, envSchemas, ONE_GIB, parseEnv, tlsOption, withTlsPairCheck, type Env } from './env.js';
+export { ConfigError, type Env } from './env.js';
+export {
+  defaultOf,
+  ENV_VARIABLES,
+  flagOf,
+  flagSpecOf,
+  serviceSchemaOf,
+  serviceVariables,
+  type EnvName,
+  type ServiceName,
+} from './config/env-registry.js';
+export { loadServiceConfig, type ServiceConfig } from './config/service-config.js';
 export { connectRedis, createRedis, redactRedisUrl, type RedisRole } from './redis.js';
 
 export { hashPassword, verifyPassword } from './auth/password-hash.js';
@@ -55,7 +69,9 @@ export { BASIC_CHALLENGE, currentUser, requirePermission } from './auth/require-
 export { watchCcsChanges, type CcsCaches } from './ccs/watch-ccs-changes.js';
 export { requireUploadsAllowed } from './auth/require-uploads-allowed.js';
 
-export { createRedisUserStore, type UserStore } from './ccs/user-store.js';
+export { type UserStore } from './users/user-store.js';
+export { createRedisUserStore } from './users/redis-user-store.js';
+export { createFakeUserStore } from './users/fake-user-store.js';
 export {
   createUserSchema,
   roleSchema,
@@ -65,16 +81,17 @@ export {
   type PublicUser,
   type UpdateUserInput,
   type UserRecord,
-} from './ccs/user-types.js';
+} from './users/user-types.js';
 export {
   cacheClusterSettings,
   clusterSettingsPatchSchema,
-  createRedisClusterSettingsStore,
   type ClusterSettings,
   type ClusterSettingsPatch,
   type CachedClusterSettingsStore,
   type ClusterSettingsStore,
-} from './ccs/cluster-settings-store.js';
+} from './cluster-settings/cluster-settings-store.js';
+export { createRedisClusterSettingsStore } from './cluster-settings/redis-cluster-settings-store.js';
+export { createFakeClusterSettingsStore } from './cluster-settings/fake-cluster-settings-store.js';
 
 export {
   commandSchema,
@@ -94,6 +111,7 @@ export {
 } from './artifacts/inspect-artifact.js';
 export { createHashingDiskStorage, uploadedFile } from './artifacts/hashing-disk-storage.js';
 export { TEMP_UPLOAD_PREFIX, writeHashedTempFile, type HashedUpload } from './artifacts/hashed-temp-file.js';
+export { fsyncDir, renameDurable, writeFileDurable } from './durable-fs.js';
 
 export { acceptBody, jsonBody } from './http/body.js';
 export { ARTIFACT_FIELD, receiveArtifact, requireUploadedArtifact } from './http/receive-artifact.js';
@@ -107,6 +125,7 @@ export {
   ACTIONS_QUEUE,
   ARTIFACT_OPS,
   artifactJobSchema,
+  childJobId,
   FINISHED_JOB_RETENTION,
   QUEUE_EVENTS_MAX_LEN,
   NODE_JOB_ATTEMPTS,
@@ -116,17 +135,15 @@ export {
   type ArtifactOpKind,
 } from './fleet/queues.js';
 export type { ActionMeta, OpRecord } from './fleet/action-types.js';
-export { actionStatus, toActionObject } from './fleet/action-status.js';
-export {
-  createRedisActionStore,
-  nodeOpKey,
-  type ActionStore,
-  type NodeOpSummary,
-  type StoredAction,
-} from './fleet/action-store.js';
+export { actionStatus, toActionObject } from './actions/action-status.js';
+export { type ActionStore, type NodeOpSummary, type StoredAction } from './actions/action-store.js';
+export { createRedisActionStore } from './actions/redis-action-store.js';
+export { createFakeActionStore } from './actions/fake-action-store.js';
 export { SIGNATURE_HEADER, signRequest, verifyRequestSignature } from './fleet/cluster-signature.js';
 export { resolveClusterSecret } from './fleet/cluster-secret.js';
-export { artifactKey, readInventory, reportInventory } from './fleet/node-inventory.js';
+export { type HeldArtifact, type NodeInventoryStore } from './nodes/node-inventory-store.js';
+export { createRedisNodeInventoryStore } from './nodes/redis-node-inventory-store.js';
+export { createFakeNodeInventoryStore } from './nodes/fake-node-inventory-store.js';
 export { sendHeartbeat } from './fleet/node-heartbeat.js';
 export { createMetrics, type Metrics } from './metrics/metrics.js';
 export { httpMetrics } from './http/metrics-middleware.js';
@@ -141,14 +158,7 @@ export {
   sha256Hex,
   type PieceIndex,
 } from './pieces/piece-layout.js';
-export {
-  BLOB_PIECES_ROUTE,
-  blobPiecesPath,
-  ORIGIN_SOURCE,
-  PEER_BLOB_ROUTE,
-  peerBlobPath,
-  peerSourceId,
-} from './pieces/peer-blob-route.js';
+export { ORIGIN_SOURCE, peerSourceId } from './pieces/source-id.js';
 export {
   blobSourceSchema,
   piecePlanSchema,
@@ -157,3 +167,43 @@ export {
   type SourceUse,
 } from './pieces/relay-payload.js';
 export { RangeNotSatisfiableError } from './pieces/range-not-satisfiable.js';
+export {
+  describeCoordinator,
+  liveCoordinators,
+  PRESENCE_TTL_MS,
+  type CoordinatorPresence,
+} from './fleet/coordinator-presence.js';
+
+export { findRedisServer } from './modules/find-redis-server.js';
+export {
+  DEFAULT_CHECK_MEMORY_BYTES,
+  DEFAULT_CHECK_TIMEOUT_MS,
+  ThrowawayTimeoutError,
+  withThrowawayRedis,
+  type ThrowawayRedis,
+  type ThrowawayRedisOptions,
+} from './modules/throwaway-redis.js';
+export {
+  compareVersions,
+  parseCommandInfo,
+  semanticFromVersion,
+  type DiscoveredModule,
+  type ModuleCommand,
+} from './modules/module-commands.js';
+export { discoverModule, ModuleLoadError } from './modules/discover-module.js';
+export {
+  compareWithModule,
+  KNOWN_CAPABILITIES,
+  lintCommand,
+  lintManifest,
+  PROXY_POLICIES,
+  type LintProblem,
+} from './modules/manifest-lint.js';
+export { checkArtifactAgainstModule, MAX_MODULE_BYTES, type ArtifactModuleCheck } from './modules/check-artifact.js';
+export { extractZipEntry } from './modules/extract-module.js';
+export {
+  LOAD_CHECK_MODES,
+  loadCheckModeSchema,
+  type LoadCheck,
+  type LoadCheckMode,
+} from './modules/load-check-types.js';

@@ -1,3 +1,19 @@
+/** `<module_name>@<version>`: an artifact's field in the fleet and inventory hashes (and its folder on a node). */
+export const artifactKey = (moduleName: string, version: number) => `${moduleName}@${version}`;
+
+/** The name and version an artifactKey was built from. */
+export function parseArtifactKey(key: string): { module_name: string; version: number } {
+  const at = key.lastIndexOf('@');
+  return { module_name: key.slice(0, at), version: Number(key.slice(at + 1)) };
+}
+
+/** Every field of one node in the node-ops hash starts with this. */
+export const nodeOpsOfNode = (nodeUid: number) => `${nodeUid}|`;
+
+/** `<node uid>|<module_name>@<version>`: a field of the node-ops hash. */
+export const nodeOpKey = (nodeUid: number, moduleName: string, version: number) =>
+  `${nodeOpsOfNode(nodeUid)}${artifactKey(moduleName, version)}`;
+
 /**
  * Every Redis key modfleet touches, built from one prefix. BullMQ builds its own keys
  * from `queuePrefix`, which lives under the same prefix so one cluster's data never
@@ -7,6 +23,10 @@ export function redisKeys(prefix: string) {
   const ccs = `${prefix}:ccs`;
   return {
     prefix,
+    /** SCAN pattern matching every key of this prefix (BullMQ's included) */
+    everyKey: `${prefix}:*`,
+    /** A key or nested prefix no service uses (a bench round's own namespace): removed with this prefix's keys */
+    child: (name: string) => `${prefix}:${name}`,
     /** hash: module uid → module object JSON */
     modules: `${ccs}:modules`,
     /** hash: `<module_name>@<version>` → module uid (one CCS object per name and version) */
@@ -33,6 +53,8 @@ export function redisKeys(prefix: string) {
     nodeHeartbeats: `${prefix}:nodes:heartbeats`,
     /** hash: `<module_name>@<version>` → sha256 of what the node holds (the node reports it) */
     nodeInventory: (nodeUid: number) => `${prefix}:node:${nodeUid}:inventory`,
+    /** hash: `<module_name>@<version>` → the node's load check JSON for what it holds */
+    nodeLoadChecks: (nodeUid: number) => `${prefix}:node:${nodeUid}:load-checks`,
     /** hash: `<module_name>@<version>` → fleet artifact JSON (the fleet's desired state) */
     fleetArtifacts: `${prefix}:fleet:artifacts`,
     /** hash: `<node uid>|<module_name>@<version>` → last op on that node for that artifact */
@@ -43,6 +65,8 @@ export function redisKeys(prefix: string) {
     actions: `${prefix}:actions`,
     /** hash: `meta` → action JSON; `op:<key>` → one node op's status JSON */
     action: (actionUid: string) => `${prefix}:action:${actionUid}`,
+    /** zset: coordinator presence JSON → last refresh (ms): who serves this prefix right now */
+    coordinators: `${prefix}:coordinators`,
     /** BullMQ `prefix` option */
     queuePrefix: `${prefix}:bull`,
   } as const;

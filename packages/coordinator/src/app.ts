@@ -15,7 +15,7 @@ import {
 import express, { type Express } from 'express';
 import { actionRoutes } from './actions/action-routes.js';
 import { queueDashboardRoutes } from './admin/queue-dashboard.js';
-import { clusterRoutes } from './cluster/cluster-routes.js';
+import { clusterRoutes } from './cluster-settings/cluster-routes.js';
 import { blobRoutes } from './fleet/blob-routes.js';
 import type { PieceIndexStore } from './fleet/piece-index-store.js';
 import { pieceRoutes } from './fleet/piece-routes.js';

@@ -5,6 +5,7 @@ import {
   createLogger,
   createRedis,
   createRedisActionStore,
+  createRedisNodeInventoryStore,
   cacheClusterSettings,
   createRedisClusterSettingsStore,
   createMetrics,
@@ -19,8 +20,10 @@ import {
 } from '@modfleet/common';
 import { FlowProducer } from 'bullmq';
 import { startActionFinalizer } from './actions/action-finalizer.js';
+import { createRedisInflightStore } from './actions/inflight-store.js';
 import { closeOrphanedActions } from './actions/orphan-sweep.js';
 import { createCoordinatorApp } from './app.js';
+import { announceCoordinator } from './presence/coordinator-presence.js';
 import type { CoordinatorConfig } from './config.js';
 import { openDiskBlobStore } from './fleet/blob-store.js';
 import { createDispatcher } from './fleet/dispatcher.js';
@@ -72,6 +75,8 @@ export async function startCoordinator(
     const nodes = createRedisNodeRegistry(redis, keys);
     const blobs = await openDiskBlobStore(config.dataDir);
     const pieces = createDiskPieceIndexStore(config.dataDir, blobs);
+    const inflight = createRedisInflightStore(redis, keys);
+    const inventory = createRedisNodeInventoryStore(redis, keys);
     const flows = new FlowProducer({ connection: queueConnection, prefix: keys.queuePrefix });
     flows.on('error', err => logger.error({ err }, 'flow producer error'));
     closers.push(() => flows.close());
@@ -81,21 +86,25 @@ export async function startCoordinator(
     registerFleetGauges(metrics, nodes, queues);
     for (const uid of await nodes.uids()) queues.node(uid);
     const fleet = createFleetService({
-      redis,
-      keys,
+      inventory,
       nodes,
       artifacts: createRedisFleetArtifacts(redis, keys),
       blobs,
       actions,
       dispatcher: createDispatcher({
-        redis,
-        keys,
+        inflight,
         actions,
         flows,
-        distribution: createDistributionPlanner({ redis, keys, nodes, pieces }),
+        distribution: createDistributionPlanner({ inventory, nodes, pieces }),
       }),
     });
-    const finalizer = startActionFinalizer({ connection: queueConnection, redis, keys, actions, logger });
+    const finalizer = startActionFinalizer({
+      connection: queueConnection,
+      queuePrefix: keys.queuePrefix,
+      actions,
+      inflight,
+      logger,
+    });
     closers.push(() => finalizer.close());
     await closeOrphanedActions({ actions, actionsQueue: queues.actions, logger });
 
@@ -123,6 +132,12 @@ export async function startCoordinator(
       { url: server.url, redis: redactRedisUrl(config.redisUrl), prefix: config.prefix },
       'coordinator listening',
     );
+    // Advisory only: a Redis hiccup here must not take down a coordinator that is already serving.
+    const presence = await announceCoordinator(redis, keys, server.url, logger).catch((err: unknown) => {
+      logger.warn({ err }, 'could not announce this coordinator under its prefix');
+      return undefined;
+    });
+    if (presence) closers.push(() => presence.stop());
 
     return {
       url: server.url,

@@ -99,7 +99,7 @@ function createFleetRow({ columns }) {
   for (const uid of columns) {
     const cell = el('td', 'cell');
     cell.dataset.node = uid;
-    cell.append(el('span', 'state'));
+    cell.append(el('span', 'state'), el('span', 'load-check'));
     row.append(cell);
   }
   return row;
@@ -146,6 +146,11 @@ function updateFleetRow(row, { artifact }) {
     setAttr(cell, 'data-state', state);
     setClass(word, `state state-${/^[a-z_]+$/.test(state) ? state : 'unknown'}`);
     setText(word, view ? state : '—');
+    // The node's module load check (passed, failed, skipped), when it made one.
+    const check = view?.load_check?.status;
+    const badge = child(cell, 1);
+    setClass(badge, `load-check load-${check && /^[a-z]+$/.test(check) ? check : 'none'}`);
+    setText(badge, check ? `load ${check}` : '');
     setAttr(cell, 'title', view ? cellHint(node, view, artifact) : `node ${node}: not held`);
   }
 }
@@ -189,5 +194,6 @@ function cellHint(node, view, artifact) {
   }
   if (view.action_uid) lines.push(`action ${view.action_uid}`);
   if (view.error) lines.push(`error: ${view.error}`);
+  if (view.load_check) lines.push(`load check ${view.load_check.status}: ${view.load_check.reason}`);
   return lines.join('\n');
 }

@@ -14,6 +14,7 @@ import {
   type UploadedArtifact,
 } from '@modfleet/common';
 import { Router } from 'express';
+import type { LoadChecker } from '../load-check/load-checker.js';
 import type { ArtifactStore } from './artifact-store.js';
 import { toListing } from './artifact-types.js';
 
@@ -23,9 +24,17 @@ export interface ArtifactRoutesDeps {
   store: ArtifactStore;
   maxArtifactBytes: number;
   metrics: Metrics;
+  loadChecker?: LoadChecker | undefined;
 }
 
-export function artifactRoutes({ auth, settings, store, maxArtifactBytes, metrics }: ArtifactRoutesDeps): Router {
+export function artifactRoutes({
+  auth,
+  settings,
+  store,
+  maxArtifactBytes,
+  metrics,
+  loadChecker,
+}: ArtifactRoutesDeps): Router {
   const router = Router();
 
   router.get(routes.localArtifacts, requirePermission(auth, 'view_cluster_modules'), (_req, res) => {
@@ -42,12 +51,22 @@ export function artifactRoutes({ auth, settings, store, maxArtifactBytes, metric
       metrics.artifactBytesReceived.inc({ source: 'upload' }, upload.size);
       try {
         const inspected = await inspectArtifact(upload.path);
-        const { artifact, created } = await store.install(upload, inspected);
+        // Under enforce a failed check answers 406 invalid_module here, before anything is installed.
+        const loadCheck =
+          !loadChecker || store.get(inspected.manifest.module_name, inspected.manifest.version)
+            ? undefined
+            : await loadChecker.beforeInstall(upload.path, inspected);
+        const { artifact, created } = await store.install(upload, inspected, loadCheck);
         req.log.info(
           { module_name: artifact.module_name, version: artifact.version, created },
           'artifact upload handled',
         );
-        const body: UploadedArtifact = { ...toListing(artifact), sha256: artifact.sha256, size: artifact.size };
+        const body: UploadedArtifact = {
+          ...toListing(artifact),
+          sha256: artifact.sha256,
+          size: artifact.size,
+          ...(artifact.load_check && { load_check: artifact.load_check }),
+        };
         res.json(body);
       } finally {
         await rm(upload.path, { force: true });

@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  artifactKey,
+  fsyncDir,
   NotAcceptableError,
   NotFoundError,
+  renameDurable,
+  writeFileDurable,
   type HashedUpload,
   type InspectedArtifact,
+  type LoadCheck,
   type Logger,
 } from '@modfleet/common';
 import type { StoredArtifact } from './artifact-types.js';
@@ -21,14 +26,15 @@ export interface ArtifactStore {
   readonly tempDir: string;
   list(): StoredArtifact[];
   get(moduleName: string, version: number): StoredArtifact | undefined;
+  /** Where an installed artifact's zip lies on disk (for re-hashing it); the file may have vanished since. */
+  zipPath(moduleName: string, version: number): string;
   /** Moves a verified upload into place. The upload file is consumed either way. */
-  install(upload: HashedUpload, inspected: InspectedArtifact): Promise<InstallResult>;
+  install(upload: HashedUpload, inspected: InspectedArtifact, loadCheck?: LoadCheck): Promise<InstallResult>;
   remove(moduleName: string, version: number): Promise<void>;
 }
 
 const ZIP_NAME = 'module.zip';
 const META_NAME = 'artifact.json';
-const artifactKey = (moduleName: string, version: number) => `${moduleName}@${version}`;
 
 /** Where an installed artifact's zip lives (the relay serves it to peers from there). */
 export const artifactZipPath = (dataDir: string, moduleName: string, version: number) =>
@@ -66,7 +72,11 @@ export async function openDiskArtifactStore(
   }
   logger.info({ artifacts: index.size, dataDir }, 'artifact store opened');
 
-  async function install(upload: HashedUpload, { manifest, moduleFile }: InspectedArtifact): Promise<InstallResult> {
+  async function install(
+    upload: HashedUpload,
+    { manifest, moduleFile }: InspectedArtifact,
+    loadCheck?: LoadCheck,
+  ): Promise<InstallResult> {
     const key = artifactKey(manifest.module_name, manifest.version);
     const staging = join(tempDir, `stage-${randomUUID()}`);
     const artifact: StoredArtifact = {
@@ -79,13 +89,16 @@ export async function openDiskArtifactStore(
       module_file: moduleFile,
       installed_at: new Date().toISOString(),
       manifest,
+      ...(loadCheck && { load_check: loadCheck }),
     };
     try {
       await mkdir(staging);
+      // The zip was fsynced as it was received; the metadata is, and then the folder holding both.
       await rename(upload.path, join(staging, ZIP_NAME));
-      await writeFile(join(staging, META_NAME), JSON.stringify(artifact, null, 2));
+      await writeFileDurable(join(staging, META_NAME), JSON.stringify(artifact, null, 2));
+      await fsyncDir(staging);
       try {
-        await rename(staging, join(artifactsDir, key));
+        await renameDurable(staging, join(artifactsDir, key));
       } catch (err) {
         if (!isAlreadyThere(err)) throw err;
         return { artifact: await existingMustMatch(key, upload.sha256), created: false };
@@ -129,6 +142,8 @@ export async function openDiskArtifactStore(
       }
       throw err;
     }
+    // A delete answered 200 stays deleted after a power cut.
+    await fsyncDir(artifactsDir);
     index.delete(key);
     onChange();
     await rm(trash, { recursive: true, force: true });
@@ -139,6 +154,7 @@ export async function openDiskArtifactStore(
     tempDir,
     list: () => [...index.values()].sort((a, b) => a.module_name.localeCompare(b.module_name) || a.version - b.version),
     get: (moduleName, version) => index.get(artifactKey(moduleName, version)),
+    zipPath: (moduleName, version) => join(artifactsDir, artifactKey(moduleName, version), ZIP_NAME),
     install,
     remove,
   };

@@ -1,4 +1,4 @@
-import type { LocalArtifactListing, ModuleManifest } from '@modfleet/common';
+import type { LoadCheck, LocalArtifactListing, ModuleManifest } from '@modfleet/common';
 
 /** What the store keeps beside each artifact's zip. */
 export interface StoredArtifact extends LocalArtifactListing {
@@ -8,6 +8,8 @@ export interface StoredArtifact extends LocalArtifactListing {
   module_file: string;
   installed_at: string;
   manifest: ModuleManifest;
+  /** This node's load check of the .so, made before the install (absent on artifacts older than the check). */
+  load_check?: LoadCheck;
 }
 
 export function toListing(artifact: StoredArtifact): LocalArtifactListing {

@@ -5,6 +5,7 @@ import {
   isAppError,
   type ActionStore,
   type ArtifactJob,
+  type LoadCheck,
   type Logger,
   type Metrics,
   type SourceUse,
@@ -12,6 +13,8 @@ import {
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { relayFetch, type Relay } from '../relay/relay-download.js';
+import type { LoadChecker } from '../load-check/load-checker.js';
+import { loadCheckOf } from '../load-check/load-check-rejected.js';
 import { PermanentCoordinatorError, type CoordinatorClient } from './coordinator-client.js';
 import { recordOp, throttle } from './op-recorder.js';
 
@@ -19,6 +22,7 @@ export type OpResult = 'installed' | 'unchanged' | 'replaced' | 'deleted' | 'abs
 
 export interface ProcessorDeps {
   store: ArtifactStore;
+  loadChecker: LoadChecker;
   coordinator: CoordinatorClient;
   actions: Pick<ActionStore, 'recordOp'>;
   logger: Logger;
@@ -31,12 +35,22 @@ export interface ProcessorDeps {
  * Runs one fleet op on this node. Delivery is at least once, so every op is idempotent: the
  * same bytes already installed, or an artifact already gone, count as done.
  */
-export function createArtifactJobProcessor({ store, coordinator, actions, logger, metrics, relay }: ProcessorDeps) {
+export function createArtifactJobProcessor({
+  store,
+  loadChecker,
+  coordinator,
+  actions,
+  logger,
+  metrics,
+  relay,
+}: ProcessorDeps) {
+  let lastCheck: LoadCheck | undefined;
   /** `out.sources` says where the bytes came from, for the op's entry in the action. */
   async function install(job: ArtifactJob, attempts: number, out: { sources?: SourceUse[] }): Promise<OpResult> {
     const { module_name, version, sha256, url, size } = job;
     if (!sha256 || !url) throw new UnrecoverableError('install job without sha256 or url');
     const existing = store.get(module_name, version);
+    lastCheck = existing?.load_check;
     if (existing?.sha256 === sha256) return 'unchanged';
     if (existing && !job.replace) {
       throw new UnrecoverableError(
@@ -68,12 +82,15 @@ export function createArtifactJobProcessor({ store, coordinator, actions, logger
           `the artifact's module.json says ${inspected.manifest.module_name}@${inspected.manifest.version}, not ${module_name}@${version}`,
         );
       }
+      lastCheck = await loadChecker.beforeInstall(upload.path, inspected);
       if (existing) await store.remove(module_name, version);
-      const { created } = await store.install(upload, inspected);
+      const { created } = await store.install(upload, inspected, lastCheck);
       if (relayed) await relay.blobs.remember(relayed.index).catch(() => undefined);
       return existing ? 'replaced' : created ? 'installed' : 'unchanged';
     } catch (err) {
-      if (isAppError(err) && err.status < 500) throw new UnrecoverableError(err.message);
+      // The rejected check rides on the job error so the failed op shows it.
+      if (isAppError(err) && err.status < 500)
+        throw Object.assign(new UnrecoverableError(err.message), { loadCheck: loadCheckOf(err) });
       throw err;
     } finally {
       relayed?.release();
@@ -105,10 +122,17 @@ export function createArtifactJobProcessor({ store, coordinator, actions, logger
       version: data.version,
     });
     await recordOp(actions, data, { status: 'running', progress: 0, attempts });
+    lastCheck = undefined;
     const out: { sources?: SourceUse[] } = {};
     const result = data.op === 'install' ? await install(data, attempts, out) : await remove(data);
     const { sources } = out;
-    await recordOp(actions, data, { status: 'completed', progress: 100, attempts, ...(sources && { sources }) });
+    await recordOp(actions, data, {
+      status: 'completed',
+      progress: 100,
+      attempts,
+      load_check: lastCheck,
+      ...(sources && { sources }),
+    });
     log.info({ result, attempts, ...(sources && { sources }) }, 'fleet op done');
     return { result };
   };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
-  reportInventory,
+  createRedisNodeInventoryStore,
   sendHeartbeat,
   type ActionStore,
   type Logger,
@@ -12,6 +12,7 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { Relay } from '../relay/relay-download.js';
+import type { LoadChecker } from '../load-check/load-checker.js';
 import { PermanentCoordinatorError, type CoordinatorClient } from './coordinator-client.js';
 import { readNodeUid, writeNodeUid } from './node-identity.js';
 import { startNodeWorker } from './node-worker.js';
@@ -24,6 +25,7 @@ export interface MembershipDeps {
   keys: RedisKeys;
   coordinator: CoordinatorClient;
   store: ArtifactStore;
+  loadChecker: LoadChecker;
   actions: ActionStore;
   dataDir: string;
   /** MODFLEET_NODE_ID: a uid to claim instead of asking for one. */
@@ -66,11 +68,12 @@ export function joinCluster(deps: MembershipDeps): Membership {
   let reporting: Promise<void> = Promise.resolve();
   let wake: () => void = () => undefined;
 
+  const inventory = createRedisNodeInventoryStore(redis, keys);
   const report = () => {
     if (nodeUid === undefined) return;
     const uid = nodeUid;
     reporting = reporting
-      .then(() => reportInventory(redis, keys, uid, store.list()))
+      .then(() => inventory.report(uid, store.list()))
       .catch((err: unknown) => logger.error({ err }, 'could not report the node inventory'));
   };
 

@@ -2,6 +2,7 @@ import { artifactJobSchema, nodeQueueName, type ActionStore } from '@modfleet/co
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createArtifactJobProcessor, type ProcessorDeps } from './artifact-job-processor.js';
+import { loadCheckOf } from '../load-check/load-check-rejected.js';
 import { recordOp } from './op-recorder.js';
 
 /**
@@ -47,6 +48,7 @@ export function startNodeWorker(
       progress: 0,
       attempts: Math.max(job.attemptsStarted, job.attemptsMade),
       error: err.message,
+      load_check: loadCheckOf(err),
     }).catch((recordErr: unknown) => logger.error({ err: recordErr }, 'could not record a failed op'));
   });
   return worker;

@@ -1,4 +1,4 @@
-import type { ActionStore, ArtifactJob, OpRecord, OpStatus, SourceUse } from '@modfleet/common';
+import type { ActionStore, ArtifactJob, LoadCheck, OpRecord, OpStatus, SourceUse } from '@modfleet/common';
 
 export interface OpUpdate {
   status: OpStatus;
@@ -6,6 +6,7 @@ export interface OpUpdate {
   attempts: number;
   error?: string | null;
   sources?: SourceUse[];
+  load_check?: LoadCheck | undefined;
 }
 
 /** Writes a node op's state into its action record, as the fleet's per-node job status. */
@@ -22,6 +23,7 @@ export function recordOp(actions: Pick<ActionStore, 'recordOp'>, job: ArtifactJo
     attempts: update.attempts,
     error: update.error ?? null,
     ...(update.sources && { sources: update.sources }),
+    ...(update.load_check && { load_check: update.load_check }),
   };
   return actions.recordOp(job.action_uid, record);
 }

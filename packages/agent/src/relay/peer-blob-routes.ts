@@ -2,9 +2,9 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import {
   NotFoundError,
-  PEER_BLOB_ROUTE,
   pieceRange,
   RangeNotSatisfiableError,
+  routes,
   sha256Hex,
   SIGNATURE_HEADER,
   UnauthorizedError,
@@ -91,7 +91,7 @@ export function peerBlobRoutes({ clusterSecret, blobs, transfers, logger, metric
     return undefined;
   }
 
-  router.get(PEER_BLOB_ROUTE, async (req, res) => {
+  router.get(routes.peerBlob, async (req, res) => {
     if (!verifyRequestSignature(clusterSecret, 'GET', req.path, req.headers[SIGNATURE_HEADER] as string | undefined)) {
       throw new UnauthorizedError('Peer blob downloads need a request signed with the cluster secret');
     }

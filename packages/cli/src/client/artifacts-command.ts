@@ -43,7 +43,32 @@ function paintState(state: string, c: Colors): string {
   }
 }
 
-/** Rows: artifacts (name@version, short sha); columns: node uids; cells: the state there. */
+export interface LoadCheckNote {
+  artifact: string;
+  node: string;
+  status: string;
+  reason: string;
+}
+
+/** Load checks worth a line under the matrix: every failed and skipped one. */
+export function loadCheckNotes(view: FleetArtifactView[]): LoadCheckNote[] {
+  return view.flatMap(artifact =>
+    Object.entries(artifact.nodes).flatMap(([node, cell]) =>
+      cell.load_check && cell.load_check.status !== 'passed'
+        ? [
+            {
+              artifact: `${artifact.module_name}@${artifact.version}`,
+              node,
+              status: cell.load_check.status,
+              reason: cell.load_check.reason,
+            },
+          ]
+        : [],
+    ),
+  );
+}
+
+/** Rows: artifacts (name@version, short sha); columns: node uids; cells: the state there and its load check. */
 export function renderFleetMatrix(view: FleetArtifactView[], c: Colors = plainColors): string {
   if (view.length === 0) return 'No artifacts in the fleet: push one with `modfleet push <artifact.zip>`.\n';
   const nodes = [...new Set(view.flatMap(artifact => Object.keys(artifact.nodes)))].sort(
@@ -55,7 +80,8 @@ export function renderFleetMatrix(view: FleetArtifactView[], c: Colors = plainCo
     ...nodes.map(node => {
       const cell = artifact.nodes[node];
       if (!cell) return c.dim('-');
-      return cell.state === 'not_targeted' ? c.dim('-') : paintState(cell.state, c);
+      if (cell.state === 'not_targeted') return c.dim('-');
+      return paintState(cell.state, c);
     }),
   ]);
   let text = renderTable(['artifact', 'sha256', ...nodes.map(node => `node ${node}`)], rows);
@@ -65,6 +91,14 @@ export function renderFleetMatrix(view: FleetArtifactView[], c: Colors = plainCo
     for (const d of drift) text += `  ${d.artifact} on node ${d.node}: ${d.state}${d.error ? ` (${d.error})` : ''}\n`;
     text += 'Run `modfleet sync` to install what is missing and replace what differs.\n';
   }
+  const notes = loadCheckNotes(view);
+  if (notes.length > 0) {
+    text += `\nModule load checks not passed:\n`;
+    for (const n of notes) {
+      const status = n.status === 'failed' ? c.red(n.status) : n.status;
+      text += `  ${n.artifact} on node ${n.node}: ${status}: ${n.reason}\n`;
+    }
+  }
   return text;
 }
 
@@ -72,12 +106,13 @@ export function registerArtifactsCommands(program: Command, io: Io): void {
   addClientOptions(
     clientCommand(program, 'artifacts', io)
       .description('the fleet view: every artifact against every node, drift highlighted')
-      .option('--check', 'exit 1 when any node drifts (mismatch, failed or missing)'),
+      .option('--check', 'exit 1 when any node drifts (mismatch, failed or missing) or a load check failed'),
   ).action(async (flags: ClientFlags & { check?: boolean }) => {
     await runClientCommand(io, flags, async ({ client, output }) => {
       const view = await client.get<FleetArtifactView[]>(routes.fleetArtifacts);
       io.stdout.write(output === 'json' ? toJson(view) : renderFleetMatrix(view, colorsFor(io.stdout, io.env)));
-      return flags.check && findDrift(view).length > 0 ? 1 : 0;
+      const failedChecks = loadCheckNotes(view).filter(n => n.status === 'failed');
+      return flags.check && (findDrift(view).length > 0 || failedChecks.length > 0) ? 1 : 0;
     });
   });
 

@@ -56,7 +56,9 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'modfleet-cli-commands-'));
   const so = join(dir, 'test.so');
   await writeFile(so, randomBytes(2048));
-  zip = (await packArtifact({ module: so, name: 'TestModule', version: '123', out: join(dir, 'test.zip') })).file;
+  zip = (
+    await packArtifact({ module: so, name: 'TestModule', version: '123', discover: false, out: join(dir, 'test.zip') })
+  ).file;
 });
 
 afterAll(async () => {

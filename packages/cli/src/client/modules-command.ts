@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { pathTo, routes, type ModuleObject } from '@modfleet/common';
+import { inspectArtifact, isAppError, pathTo, routes, type ModuleObject } from '@modfleet/common';
 import type { Command } from 'commander';
 import {
   addClientOptions,
@@ -32,8 +32,16 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** The body of POST /v2/modules/user-defined from a JSON file (`-`: standard input). */
+/** The body of POST /v2/modules/user-defined from a JSON file (`-`: standard input) or an artifact zip's module.json. */
 export async function readModuleDefinition(file: string): Promise<unknown> {
+  if (file.endsWith('.zip')) {
+    try {
+      return (await inspectArtifact(file)).manifest;
+    } catch (err) {
+      if (isAppError(err)) throw new UsageError('bad_file', `${file}: ${err.message}`);
+      throw err;
+    }
+  }
   let text: string;
   try {
     text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
@@ -54,8 +62,13 @@ export function registerModulesCommand(program: Command, io: Io): void {
 
   addClientOptions(
     clientCommand(modules, 'create', io)
-      .argument('<file.json>', 'the module definition (the eight RS fields); - reads standard input')
-      .description(`POST ${routes.userDefinedModules}: create a module object`),
+      .argument(
+        '<file.json|artifact.zip>',
+        'the module definition (the eight RS fields), or an artifact whose module.json is one; - reads standard input',
+      )
+      .description(
+        `POST ${routes.userDefinedModules}: create a module object (\`modules create X.zip\`, then \`push X.zip\`)`,
+      ),
   ).action(async (file: string, flags: ClientFlags) => {
     await runClientCommand(io, flags, async ({ client, output }) => {
       const definition = await readModuleDefinition(file);

@@ -6,7 +6,8 @@ import { inspectArtifact } from '@modfleet/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import { UsageError } from './client-context.js';
-import { buildManifest, packArtifact, semanticFromVersion } from './pack-command.js';
+import { buildManifest } from '../modules/pack-manifest.js';
+import { packArtifact, semanticFromVersion } from './pack-command.js';
 
 let dir: string;
 let so: string;
@@ -46,6 +47,7 @@ describe('modfleet pack', () => {
       version: '20612',
       capabilities: ['types', 'replica_of'],
       dependencies: ['ReJSON'],
+      discover: false,
       out,
     });
     expect(result.file).toBe(out);
@@ -53,14 +55,19 @@ describe('modfleet pack', () => {
 
     const inspected = await inspectArtifact(out);
     expect(inspected.moduleFile).toBe('redisbloom.so');
-    expect(inspected.manifest).toEqual({
+    expect(inspected.manifest).toMatchObject({
       module_name: 'bf',
+      display_name: 'bf',
       version: 20612,
       semantic_version: '2.6.12',
       min_redis_version: '7.0',
+      compatible_redis_version: '7.4',
+      command_line_args: '',
       commands: [],
       capabilities: ['types', 'replica_of'],
       dependencies: ['ReJSON'],
+      module_file: 'redisbloom.so',
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/) as string,
     });
     expect((await entryNames(out)).sort()).toEqual(['module.json', 'redisbloom.so']);
     // nothing left behind but the zip itself
@@ -68,20 +75,27 @@ describe('modfleet pack', () => {
   });
 
   it('is reproducible: the same inputs give the same bytes, so a re-push is a no-op', async () => {
-    const a = await packArtifact({ module: so, name: 'm', version: '1', out: join(dir, 'a.zip') });
-    const b = await packArtifact({ module: so, name: 'm', version: '1', out: join(dir, 'b.zip') });
+    const a = await packArtifact({ module: so, name: 'm', version: '1', discover: false, out: join(dir, 'a.zip') });
+    const b = await packArtifact({ module: so, name: 'm', version: '1', discover: false, out: join(dir, 'b.zip') });
     expect(a.sha256).toBe(b.sha256);
   });
 
-  it('validates name and version with the manifest schema the agents use', async () => {
-    await expect(buildManifest({ module: so, name: '../etc', version: '1' })).rejects.toThrow(/module_name/);
-    await expect(buildManifest({ module: so, name: '..', version: '1' })).rejects.toThrow(/only dots/);
-    await expect(buildManifest({ module: so, name: 'x'.repeat(65), version: '1' })).rejects.toBeInstanceOf(UsageError);
-    const bad = await buildManifest({ module: so, name: 'ok', version: '1.5' }).catch((e: unknown) => e);
+  it('validates name and version with the manifest schema the agents use', () => {
+    const build = (name: string, version: string) => () =>
+      buildManifest({ flags: { name, version }, file: {}, binary: {} });
+    expect(build('../etc', '1')).toThrow(/module_name/);
+    expect(build('..', '1')).toThrow(/only dots/);
+    expect(build('x'.repeat(65), '1')).toThrow(UsageError);
+    let bad: unknown;
+    try {
+      build('ok', '1.5')();
+    } catch (err) {
+      bad = err;
+    }
     expect(bad).toBeInstanceOf(UsageError);
     expect(bad).toMatchObject({ code: 'invalid_module' });
     expect((bad as Error).message).toBe('version: version must be an integer');
-    await expect(buildManifest({ module: so, name: 'ok', version: String(2 ** 31) })).rejects.toThrow(/too large/);
+    expect(build('ok', String(2 ** 31))).toThrow(/too large/);
   });
 
   it('takes commands and other fields from --manifest, the flags winning', async () => {
@@ -95,27 +109,40 @@ describe('modfleet pack', () => {
         semantic_version: '9.9.9',
       }),
     );
-    const manifest = await buildManifest({ module: so, name: 'bf', version: '20612', manifest: extra });
-    expect(manifest).toMatchObject({
+    const result = await packArtifact({
+      module: so,
+      name: 'bf',
+      version: '20612',
+      manifest: extra,
+      discover: false,
+      out: join(dir, 'bf.zip'),
+    });
+    expect(result.manifest).toMatchObject({
       module_name: 'bf',
       display_name: 'Bloom',
       semantic_version: '9.9.9',
       commands: [{ command_name: 'bf.add' }],
     });
     await writeFile(extra, '[1]');
-    await expect(buildManifest({ module: so, name: 'bf', version: '1', manifest: extra })).rejects.toMatchObject({
-      code: 'bad_file',
-    });
+    await expect(
+      packArtifact({ module: so, name: 'bf', version: '1', manifest: extra, discover: false }),
+    ).rejects.toMatchObject({ code: 'bad_file' });
   });
 
   it('refuses a module file that is not a .so or does not exist', async () => {
     const other = join(dir, 'module.dylib');
     await writeFile(other, 'x');
-    await expect(packArtifact({ module: other, name: 'm', version: '1', out: join(dir, 'x.zip') })).rejects.toThrow(
-      /not a compiled module/,
-    );
     await expect(
-      packArtifact({ module: join(dir, 'missing.so'), name: 'm', version: '1', out: join(dir, 'x.zip') }),
+      packArtifact({ module: other, name: 'm', version: '1', discover: false, out: join(dir, 'x.zip') }),
+    ).rejects.toThrow(/not a compiled module/);
+    await expect(
+      packArtifact({
+        module: join(dir, 'missing.so'),
+        name: 'm',
+        version: '1',
+        discover: false,
+        out: join(dir, 'x.zip'),
+      }),
     ).rejects.toMatchObject({ code: 'bad_file' });
   });
 

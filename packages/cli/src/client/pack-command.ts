@@ -1,32 +1,36 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { readFile, rename, rm, stat } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
-  describeZodError,
+  discoverModule,
   entryNameProblem,
+  findRedisServer,
   inspectArtifact,
   MANIFEST_NAME,
-  moduleManifestSchema,
+  ModuleLoadError,
+  semanticFromVersion,
+  type DiscoveredModule,
   type ModuleManifest,
 } from '@modfleet/common';
 import type { Command } from 'commander';
 import yazl from 'yazl';
 import { addOutputOption, clientCommand, runCommand, UsageError, type Io, type OutputFlags } from './client-context.js';
+import { readManifestFile } from '../modules/manifest-file.js';
+import { buildManifest, type ManifestFlags } from '../modules/pack-manifest.js';
+import { moduleArchitecture, moduleOs } from '../modules/platform-info.js';
 import { formatBytes, toJson } from './output.js';
 
-export interface PackOptions {
+export interface PackOptions extends ManifestFlags {
   /** The compiled module (.so). */
   module: string;
-  name: string;
-  version: string;
-  semanticVersion?: string | undefined;
-  minRedisVersion?: string | undefined;
-  capabilities?: string[] | undefined;
-  dependencies?: string[] | undefined;
-  /** More module.json fields (commands, display_name…) from a JSON file; the flags win. */
+  /** A RAMP-style manifest (YAML or JSON): module.json keys, exclude_commands, overide_command, add_command. */
   manifest?: string | undefined;
+  /** Load the .so into a throwaway redis-server and read name, version and commands (default true). */
+  discover?: boolean | undefined;
+  /** redis-server to discover with: a path or a name on PATH (default redis-server). */
+  redisServer?: string | undefined;
   out?: string | undefined;
 }
 
@@ -41,10 +45,7 @@ export interface PackResult {
 const ZIP_TIME = new Date('2000-01-01T00:00:00Z');
 const FILE_MODE = 0o100644;
 
-/** RS encodes versions as MMmmpp: 20804 is 2.8.4. */
-export function semanticFromVersion(version: number): string {
-  return `${Math.floor(version / 10_000)}.${Math.floor(version / 100) % 100}.${version % 100}`;
-}
+export { semanticFromVersion };
 
 const list = (value: string): string[] =>
   value
@@ -52,42 +53,23 @@ const list = (value: string): string[] =>
     .map(item => item.trim())
     .filter(item => item !== '');
 
-async function extraManifestFields(path: string | undefined): Promise<Record<string, unknown>> {
-  if (path === undefined) return {};
-  let json: unknown;
+/** RAMP's discovery, with errors a module developer can act on. */
+async function discover(options: PackOptions): Promise<DiscoveredModule> {
+  const redisServer = await findRedisServer(options.redisServer ?? 'redis-server');
+  if (!redisServer) {
+    throw new UsageError(
+      'no_redis_server',
+      `no redis-server found (${options.redisServer ?? 'redis-server on PATH'}): give --redis-server PATH, or --no-discover with --name and --version`,
+    );
+  }
   try {
-    json = JSON.parse(await readFile(path, 'utf8'));
+    return await discoverModule(options.module, { redisServer });
   } catch (err) {
-    throw new UsageError('bad_file', `cannot read ${path} as JSON: ${(err as Error).message}`);
+    if (err instanceof ModuleLoadError) {
+      throw new UsageError('module_load_failed', `${options.module} does not load into ${redisServer}: ${err.message}`);
+    }
+    throw err;
   }
-  if (!json || typeof json !== 'object' || Array.isArray(json)) {
-    throw new UsageError('bad_file', `${path} must hold a JSON object (module.json fields)`);
-  }
-  return json as Record<string, unknown>;
-}
-
-/** module.json from the flags, checked with the very schema the agents and the coordinator use. */
-export async function buildManifest(options: PackOptions): Promise<ModuleManifest> {
-  const version = /^\d+$/.test(options.version) ? Number(options.version) : options.version;
-  const base = await extraManifestFields(options.manifest);
-  const candidate: Record<string, unknown> = {
-    commands: [],
-    capabilities: [],
-    min_redis_version: '7.0',
-    ...base,
-    module_name: options.name,
-    version,
-    semantic_version:
-      options.semanticVersion ??
-      (typeof base.semantic_version === 'string' ? base.semantic_version : undefined) ??
-      (typeof version === 'number' ? semanticFromVersion(version) : '0.0.0'),
-    ...(options.minRedisVersion !== undefined && { min_redis_version: options.minRedisVersion }),
-    ...(options.capabilities !== undefined && { capabilities: options.capabilities }),
-    ...(options.dependencies !== undefined && { dependencies: options.dependencies }),
-  };
-  const parsed = moduleManifestSchema.safeParse(candidate);
-  if (!parsed.success) throw new UsageError('invalid_module', describeZodError(parsed.error));
-  return parsed.data;
 }
 
 async function sha256Of(path: string): Promise<string> {
@@ -101,7 +83,6 @@ async function sha256Of(path: string): Promise<string> {
  * next to its destination and renamed into place; the result is inspected as an agent would.
  */
 export async function packArtifact(options: PackOptions): Promise<PackResult> {
-  const manifest = await buildManifest(options);
   const soName = basename(options.module);
   if (!soName.endsWith('.so')) throw new UsageError('bad_file', `${options.module} is not a compiled module (.so)`);
   const problem = entryNameProblem(soName);
@@ -111,6 +92,19 @@ export async function packArtifact(options: PackOptions): Promise<PackResult> {
   } catch (err) {
     throw new UsageError('bad_file', `cannot read ${options.module}: ${(err as Error).message}`);
   }
+  const file = await readManifestFile(options.manifest);
+  const discovered = options.discover === false ? undefined : await discover(options);
+  const manifest = buildManifest({
+    flags: options,
+    file,
+    discovered,
+    binary: {
+      module_file: soName,
+      sha256: await sha256Of(options.module),
+      architecture: moduleArchitecture(),
+      os: await moduleOs(),
+    },
+  });
 
   const out = resolve(options.out ?? `${manifest.module_name}-${manifest.version}.zip`);
   const temp = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
@@ -138,18 +132,28 @@ export async function packArtifact(options: PackOptions): Promise<PackResult> {
 
 type PackFlags = OutputFlags & Omit<PackOptions, 'module'>;
 
+const describeCommands = (manifest: ModuleManifest) =>
+  manifest.commands.length === 0 ? 'no commands' : `${manifest.commands.length} commands`;
+
 export function registerPackCommand(program: Command, io: Io): void {
   addOutputOption(
     clientCommand(program, 'pack', io)
       .argument('<module.so>', 'the compiled module')
-      .description('build an RS module artifact (.zip with module.json and the .so at its root), ready for `push`')
-      .requiredOption('--name <module_name>', 'module_name: 1-64 of A-Z a-z 0-9 . _ -')
-      .requiredOption('--version <integer>', 'integer version, RS style MMmmpp (20804 = 2.8.4)')
-      .option('--semantic-version <semver>', 'default: from --version (20804 → 2.8.4)')
+      .description(
+        'build an RS module artifact (.zip with module.json and the .so at its root) like RAMP: load the .so into a throwaway redis-server and read its name, version and commands',
+      )
+      .option('--name <module_name>', 'module_name (default: the name the module registers)')
+      .option('--version <integer>', 'integer version, MMmmpp (default: the version the module registers)')
+      .option('--semantic-version <semver>', 'default: from the version (20804 → 2.8.4)')
+      .option('--display-name <text>', 'default: module_name')
       .option('--min-redis-version <version>', 'default: 7.0')
       .option('--capabilities <list>', 'comma-separated, e.g. types,replica_of', list)
       .option('--dependencies <list>', 'comma-separated names of required modules', list)
-      .option('--manifest <file.json>', 'more module.json fields (commands, display_name…); the flags win')
+      .option('--exclude-command <list>', 'comma-separated commands to leave out of module.json', list)
+      .option('--command-line-args <args>', 'module arguments RS passes at load')
+      .option('--manifest <file.yml>', 'RAMP-style manifest (YAML or JSON); the flags win over it')
+      .option('--redis-server <path>', 'redis-server to discover with (default: redis-server on PATH)')
+      .option('--no-discover', 'do not load the .so (one that cannot load here): give --name and --version')
       .option('--out <file>', 'default: <name>-<version>.zip in the current folder'),
   ).action(async (module: string, flags: PackFlags) => {
     await runCommand(io, flags, async () => {
@@ -161,7 +165,7 @@ export function registerPackCommand(program: Command, io: Io): void {
       const { manifest } = result;
       io.stdout.write(
         `Wrote ${result.file} (${formatBytes(result.size)}, sha256 ${result.sha256.slice(0, 12)}): ` +
-          `${manifest.module_name} version ${manifest.version} (${manifest.semantic_version}) with ${basename(module)}\n`,
+          `${manifest.module_name} version ${manifest.version} (${manifest.semantic_version}) with ${basename(module)}, ${describeCommands(manifest)}\n`,
       );
     });
   });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerInspectCommand } from '../modules/inspect-command.js';
 import { registerActionsCommand } from './actions-command.js';
 import { registerArtifactsCommands } from './artifacts-command.js';
 import { processIo, type Io } from './client-context.js';
@@ -6,8 +7,10 @@ import { registerModulesCommand } from './modules-command.js';
 import { registerNodesCommand } from './nodes-command.js';
 import { registerPackCommand } from './pack-command.js';
 import { registerPushCommand } from './push-command.js';
+import { registerVerifyCommand } from '../verify/verify-command.js';
+import { registerLoadCommand } from '../load/load-command.js';
 
-/** The commands people run against a coordinator: nodes, modules, push, rm, artifacts, sync, actions, pack. */
+/** The commands people run against a coordinator: nodes, modules, push, rm, artifacts, sync, actions, pack, inspect. */
 export function registerClientCommands(program: Command, io: Io = processIo()): Command {
   // `pack --version 3` is the module's version, not `modfleet --version`: the program's own
   // options count only before the command name.
@@ -17,8 +20,11 @@ export function registerClientCommands(program: Command, io: Io = processIo()): 
   registerModulesCommand(program, io);
   registerPushCommand(program, io);
   registerArtifactsCommands(program, io);
+  registerVerifyCommand(program, io);
+  registerLoadCommand(program, io);
   registerActionsCommand(program, io);
   registerPackCommand(program, io);
+  registerInspectCommand(program, io);
   for (const command of program.commands) {
     if (!before.has(command)) command.helpGroup('Client commands (talk to a coordinator; --help on each):');
   }

@@ -2,8 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { redactRedisUrl } from '@modfleet/common';
+import { warnIfPrefixInUse } from './prefix-check.js';
 import { redisAnswers, redisServerInstalled, startPrivateRedis, type PrivateRedis } from './private-redis.js';
+import { assertPortsFree } from './port-check.js';
 import { spawnService, stopService, waitHealthy, type ServiceProcess } from './spawn-service.js';
+import type { Restartable } from './supervisor.js';
 
 export const LOCAL_ADMIN = { email: 'admin@modfleet.local', password: 'modfleet-local-admin' } as const;
 
@@ -23,6 +26,8 @@ export interface LocalCluster {
   coordinator: ServiceProcess;
   agents: ServiceProcess[];
   redisUrl: string;
+  /** Every process `up` owns, its private redis-server included: what the supervisor restarts. */
+  services: Restartable[];
   admin: { email: string; password: string };
   stop(): Promise<void>;
 }
@@ -59,7 +64,15 @@ export async function startLocalCluster(options: LocalClusterOptions, say: Say):
   const dataDir = resolve(options.dataDir);
   const logsDir = join(dataDir, 'logs');
   await mkdir(logsDir, { recursive: true });
+  await assertPortsFree(options.host, [
+    { port: options.port, owner: 'the coordinator' },
+    ...Array.from({ length: options.nodes }, (_unused, index) => ({
+      port: options.port + index + 1,
+      owner: `agent ${index + 1}`,
+    })),
+  ]);
   const redis = await resolveRedis(options.redisUrl, dataDir, say);
+  await warnIfPrefixInUse(redis.url, options.prefix, say);
   const admin = {
     email: options.adminEmail ?? LOCAL_ADMIN.email,
     password: options.adminPassword ?? LOCAL_ADMIN.password,
@@ -81,7 +94,7 @@ export async function startLocalCluster(options: LocalClusterOptions, say: Say):
   const stop = async () => {
     await Promise.all(started.slice(1).map(service => stopService(service.child)));
     if (started[0]) await stopService(started[0].child);
-    if (redis.owned) await stopService(redis.owned.process);
+    if (redis.owned) await stopService(redis.owned.child);
   };
   const base = (port: number) => `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
 
@@ -126,7 +139,8 @@ export async function startLocalCluster(options: LocalClusterOptions, say: Say):
     );
     // Every child is tracked before any health wait, so a failure stops all of them.
     await Promise.all(agents.map(agent => waitHealthy(agent)));
-    return { coordinator, agents, redisUrl: redis.url, admin, stop };
+    const services: Restartable[] = [...(redis.owned ? [redis.owned] : []), coordinator, ...agents];
+    return { coordinator, agents, redisUrl: redis.url, services, admin, stop };
   } catch (err) {
     await stop();
     throw err;

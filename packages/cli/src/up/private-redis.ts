@@ -42,8 +42,13 @@ async function freePort(): Promise<number> {
 }
 
 export interface PrivateRedis {
+  readonly name: string;
   url: string;
-  process: ChildProcess;
+  /** The running redis-server; replaced by `respawn`. */
+  child: ChildProcess;
+  /** Starts redis-server again on the same port and data (its AOF brings the data back). */
+  respawn(): Promise<void>;
+  readonly logFile: string;
 }
 
 /** A redis-server owned by `modfleet up`: data under the cluster's data dir, AOF on, no eviction. */
@@ -51,6 +56,20 @@ export async function startPrivateRedis(dataDir: string): Promise<PrivateRedis> 
   const dir = join(dataDir, 'redis');
   await mkdir(dir, { recursive: true });
   const port = await freePort();
+  const logFile = join(dir, 'redis-server.log');
+  const redis: PrivateRedis = {
+    name: 'redis-server',
+    url: `redis://127.0.0.1:${port}`,
+    child: await runRedisServer(dir, port, logFile),
+    logFile,
+    async respawn() {
+      redis.child = await runRedisServer(dir, port, logFile);
+    },
+  };
+  return redis;
+}
+
+async function runRedisServer(dir: string, port: number, logFile: string): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
     [
@@ -60,6 +79,8 @@ export async function startPrivateRedis(dataDir: string): Promise<PrivateRedis> 
       String(port),
       '--dir',
       dir,
+      '--logfile',
+      logFile,
       '--appendonly',
       'yes',
       '--appendfsync',
@@ -74,9 +95,9 @@ export async function startPrivateRedis(dataDir: string): Promise<PrivateRedis> 
   const url = `redis://127.0.0.1:${port}`;
   for (let attempt = 0; attempt < 50; attempt += 1) {
     if (child.exitCode !== null) break;
-    if (await redisAnswers(url)) return { url, process: child };
+    if (await redisAnswers(url)) return child;
     await new Promise(resolve => setTimeout(resolve, 100));
   }
   child.kill('SIGKILL');
-  throw new Error(`redis-server did not start on port ${port}`);
+  throw new Error(`redis-server did not start on port ${port} (see ${logFile})`);
 }

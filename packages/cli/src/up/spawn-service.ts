@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { routes, type HealthAnswer } from '@modfleet/common';
 
@@ -10,7 +11,12 @@ export interface ServiceProcess {
   name: string;
   url: string;
   logFile: string;
+  /** The running process; replaced by `respawn`. */
   child: ChildProcess;
+  /** Starts the same command with the same environment again and waits until it is healthy. */
+  respawn(): Promise<void>;
+  /** Why the last process exited, when its log says something a person can act on. */
+  explainExit(): Promise<string | undefined>;
 }
 
 /** Starts `modfleet <command>` as its own process, its JSON log written to `logFile`. */
@@ -21,31 +27,64 @@ export async function spawnService(
   url: string,
   logFile: string,
 ): Promise<ServiceProcess> {
-  const log = createWriteStream(logFile, { flags: 'a' });
-  await once(log, 'open');
-  const child = spawn(process.execPath, [BIN, command], { env, stdio: ['ignore', log, log] });
-  return { name, url, logFile, child };
+  const start = async () => {
+    const log = createWriteStream(logFile, { flags: 'a' });
+    await once(log, 'open');
+    const child = spawn(process.execPath, [BIN, command], { env, stdio: ['ignore', log, log] });
+    // The child holds its own copy of the descriptor.
+    log.close();
+    return child;
+  };
+  const service: ServiceProcess = {
+    name,
+    url,
+    logFile,
+    child: await start(),
+    async respawn() {
+      service.child = await start();
+      await waitHealthy(service);
+    },
+    explainExit: () => explainFromLog(logFile, url),
+  };
+  return service;
+}
+
+/** The end of a service's log names the cause a person can fix: a port another program holds. */
+async function explainFromLog(logFile: string, url: string): Promise<string | undefined> {
+  const file = await open(logFile, 'r');
+  try {
+    const { size } = await file.stat();
+    const length = Math.min(size, 8192);
+    const { buffer } = await file.read(Buffer.alloc(length), 0, length, size - length);
+    const tail = buffer.toString('utf8');
+    if (tail.includes('EADDRINUSE')) return `port ${new URL(url).port} is already in use by another program`;
+    if (tail.includes('EACCES')) return `not allowed to listen on port ${new URL(url).port}`;
+    return undefined;
+  } finally {
+    await file.close();
+  }
 }
 
 /**
  * Waits until this very child answers /healthz (its pid in the answer, so another program that
  * holds the port cannot pass for it), failing as soon as the child exits.
  */
-export async function waitHealthy(service: ServiceProcess, timeoutMs = 20_000): Promise<void> {
+export async function waitHealthy(service: ServiceProcess, timeoutMs = 60_000): Promise<void> {
+  let reason: string | undefined;
   const died = () =>
     new Error(
-      `${service.name} exited with code ${service.child.exitCode ?? service.child.signalCode} while starting; see ${service.logFile}`,
+      `${service.name} exited with code ${service.child.exitCode ?? service.child.signalCode} while starting${reason ? ` (${reason})` : ''}; see ${service.logFile}`,
     );
   const hasExited = () => service.child.exitCode !== null || service.child.signalCode !== null;
-  const exited = hasExited()
-    ? Promise.reject(died())
-    : once(service.child, 'exit').then(() => {
-        throw died();
-      });
+  const failure = async (): Promise<never> => {
+    reason = await service.explainExit().catch(() => undefined);
+    throw died();
+  };
+  const exited = hasExited() ? failure() : once(service.child, 'exit').then(failure);
   exited.catch(() => undefined);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (hasExited()) throw died();
+    if (hasExited()) await exited;
     const answer = await Promise.race([probe(service.url), exited]);
     if (answer === service.child.pid) return;
     await new Promise(resolve => setTimeout(resolve, 100));

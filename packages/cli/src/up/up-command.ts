@@ -2,6 +2,7 @@ import { redactRedisUrl, routes } from '@modfleet/common';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { exitWithError } from '../fail.js';
 import { startLocalCluster, type LocalCluster } from './local-cluster.js';
+import { superviseServices } from './supervisor.js';
 
 function positiveInteger(value: string): number {
   const parsed = Number(value);
@@ -46,7 +47,7 @@ function summary(cluster: LocalCluster): string {
     `  curl -u '${email}:${password}' -F module=@custom-module.zip ${first}${routes.localArtifacts}   # RS: one node`,
     `  curl -u '${email}:${password}' -F module=@custom-module.zip ${cluster.coordinator.url}${routes.fleetArtifacts}   # every node`,
     '',
-    'Ctrl-C stops the cluster.',
+    'A service that crashes is restarted (and said so here); Ctrl-C stops the cluster.',
     '',
   ].join('\n');
 }
@@ -97,23 +98,16 @@ export function registerUpCommand(program: Command): void {
         exitWithError(err);
       }
       say(summary(cluster));
+      const supervisor = superviseServices(cluster.services, line => process.stderr.write(`${line}\n`));
       let stopping = false;
       const shutdown = async (code: number) => {
         if (stopping) return;
         stopping = true;
         say('stopping the local cluster…');
+        await supervisor.stop();
         await cluster.stop();
         process.exit(code);
       };
-      for (const service of [cluster.coordinator, ...cluster.agents]) {
-        service.child.once('exit', (exitCode, signal) => {
-          if (stopping) return;
-          process.stderr.write(
-            `modfleet: ${service.name} stopped unexpectedly (${signal ?? `exit ${exitCode}`}); see ${service.logFile}\n`,
-          );
-          void shutdown(1);
-        });
-      }
       process.on('SIGINT', () => void shutdown(0));
       process.on('SIGTERM', () => void shutdown(0));
     });

@@ -17,7 +17,7 @@ const WRITE_BATCH_BYTES = 1024 * 1024;
 
 /**
  * Streams `source` into a fresh file under `tempDir`, hashing as it goes, so a 1 GiB artifact is
- * never held in memory (at most one batch is). Reading waits for each batch's write, so a slow
+ * never held in memory (at most one batch is), and fsynced before it resolves. Reading waits for each batch's write, so a slow
  * disk slows the sender instead of filling memory. On any error the partial file is removed
  * before the error is rethrown.
  */
@@ -47,6 +47,8 @@ export async function writeHashedTempFile(
       }
     }
     if (batchBytes > 0) await writeAll(file, batch);
+    // On disk before anyone is told it arrived: an upload answered 200 must survive a power cut.
+    await file.sync();
     onBytes?.(size);
     await file.close();
   } catch (err) {

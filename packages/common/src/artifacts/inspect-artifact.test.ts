@@ -60,7 +60,11 @@ describe('inspectArtifact', () => {
 
       const inspected = await inspectArtifact(zipPath);
 
-      expect(inspected).toEqual({ manifest: validManifest(), moduleFile: 'module.so' });
+      expect(inspected).toEqual({
+        manifest: validManifest(),
+        moduleFile: 'module.so',
+        entries: ['module.json', 'module.so'],
+      });
     });
 
     it('reports the .so under whatever name the zip gives it', async () => {

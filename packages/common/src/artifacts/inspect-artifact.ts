@@ -9,6 +9,8 @@ export interface InspectedArtifact {
   manifest: ModuleManifest;
   /** Name of the single compiled module inside the zip. */
   moduleFile: string;
+  /** Every entry name in the zip. */
+  entries?: string[];
 }
 
 function invalid(description: string): NotAcceptableError {
@@ -32,7 +34,7 @@ export async function inspectArtifact(zipPath: string): Promise<InspectedArtifac
       throw invalid(`The zip must hold exactly one compiled module (.so), found ${modules.length}`);
     }
     const manifest = parseManifest(await readSmallEntry(zip, manifestEntry));
-    return { manifest, moduleFile: modules[0] };
+    return { manifest, moduleFile: modules[0], entries: [...entries.keys()] };
   } finally {
     zip.close();
   }

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { UserRecord } from '../ccs/user-types.js';
+import type { UserRecord } from '../users/user-types.js';
 import { createAuthenticator } from './authenticator.js';
 import { hashPassword } from './password-hash.js';
 

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { UserStore } from '../ccs/user-store.js';
-import { toPublicUser, type PublicUser } from '../ccs/user-types.js';
+import type { UserStore } from '../users/user-store.js';
+import { toPublicUser, type PublicUser } from '../users/user-types.js';
 import { UNMATCHABLE_HASH, verifyPassword } from './password-hash.js';
 
 export interface Authenticator {

@@ -1,5 +1,5 @@
 import type { RequestHandler, Response } from 'express';
-import type { PublicUser } from '../ccs/user-types.js';
+import type { PublicUser } from '../users/user-types.js';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import { roleHasPermission, type Permission } from '../roles.js';
 import type { Authenticator } from './authenticator.js';

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { ClusterSettingsStore } from '../ccs/cluster-settings-store.js';
+import type { ClusterSettingsStore } from '../cluster-settings/cluster-settings-store.js';
 import { ForbiddenError } from '../errors.js';
 
 /** RS 8.2: with `allow_modules_upload` off, module uploads answer 403 whatever the caller's role. */

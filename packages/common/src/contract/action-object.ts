@@ -1,3 +1,4 @@
+import type { LoadCheck } from '../modules/load-check-types.js';
 // The RS v2 action object (GET /v2/actions, /v2/actions/<uid>) with modfleet's per-node ops.
 
 export const OP_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
@@ -14,6 +15,8 @@ export interface PendingOp {
   error: string | null;
   /** Where an install's bytes came from, in the order used (`origin` or `node:<uid>`, with bytes). */
   sources?: { source: string; bytes: number }[];
+  /** Installs: the node's module load check. */
+  load_check?: LoadCheck;
 }
 
 export interface ActionObject {

@@ -1,5 +1,6 @@
 // What the coordinator and agents answer, as the wire carries it (JSON): the one definition that
 // the services, the CLI, the status page and the tests share.
+import type { LoadCheck } from '../modules/load-check-types.js';
 import type { Role } from '../roles.js';
 
 /** Every error body, as RS sends it: `{"error_code": "<snake_case>", "description": "<text>"}`. */
@@ -32,6 +33,8 @@ export interface NodeArtifactView {
   sha256?: string;
   action_uid?: string;
   error?: string;
+  /** The node's module load check: of what it holds, else of its last install attempt. */
+  load_check?: LoadCheck;
 }
 
 /** GET /v2/modules/user-defined/artifacts: one artifact against every node. */
@@ -58,12 +61,16 @@ export interface LocalArtifactListing {
 export interface UploadedArtifact extends LocalArtifactListing {
   sha256: string;
   size: number;
+  /** This node's load check, made before the install. */
+  load_check?: LoadCheck;
 }
 
 /** GET/PUT /v1/cluster. */
 export interface ClusterSettingsView {
   name: string;
   allow_modules_upload: boolean;
+  /** What nodes do after receiving a module: `warn` until set. */
+  module_load_check: 'off' | 'warn' | 'enforce';
 }
 
 /** /v1/users answers: never the password or its hash. */
@@ -91,4 +98,35 @@ export interface NodeRegistrationAnswer {
   joined: boolean;
   /** The action that brings a joining node up to the fleet's artifacts. */
   welcome_action_uid?: string;
+}
+
+/** GET /v2/local/modules/user-defined/artifacts/inventory[?deep=true] (agent). */
+/** What re-reading an artifact's zip found, against the sha256 and size recorded at install. */
+export interface DiskCheck {
+  /** ok: same bytes; corrupt: other bytes (bit rot, tampering); unreadable: the file is gone or cannot be read. */
+  status: 'ok' | 'corrupt' | 'unreadable';
+  sha256?: string;
+  size?: number;
+  error?: string;
+}
+
+/** One artifact as this node holds it: the RS listing plus what verification needs. */
+export interface InventoryEntry {
+  module_name: string;
+  version: number;
+  dependencies: string[];
+  semantic_version: string;
+  sha256: string;
+  size: number;
+  installed_at: string;
+  /** Present only for a deep check. */
+  disk?: DiskCheck;
+}
+
+export interface NodeInventory {
+  /** This node's uid in the cluster, null while not (yet) registered or when standalone. */
+  node_uid: number | null;
+  deep: boolean;
+  checked_at: string;
+  artifacts: InventoryEntry[];
 }

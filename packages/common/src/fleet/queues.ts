@@ -10,6 +10,9 @@ export function nodeQueueName(nodeUid: number): string {
   return `node-${nodeUid}`;
 }
 
+/** The job id of an action's op on its node queue: unique per action and op, so a retried dispatch never doubles it. */
+export const childJobId = (actionUid: string, opKey: string) => `${actionUid}-${opKey}`;
+
 export const ARTIFACT_OPS = ['install', 'delete'] as const;
 export type ArtifactOpKind = (typeof ARTIFACT_OPS)[number];
 

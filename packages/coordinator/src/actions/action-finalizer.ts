@@ -1,74 +1,94 @@
 import {
   ACTIONS_QUEUE,
+  childJobId,
   nodeQueueName,
   TERMINAL_OP_STATUSES,
   type ActionStore,
   type Logger,
   type OpRecord,
-  type RedisKeys,
-  luaScript,
 } from '@modfleet/common';
-import { Worker, type Job } from 'bullmq';
+import { QueueKeys, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { childJobId } from '../fleet/dispatcher.js';
+import type { InflightStore } from './inflight-store.js';
 
 /** How many action records are kept, and for how long. */
 export const ACTION_RETENTION = { keep: 1000, maxAgeMs: 7 * 24 * 3600 * 1000 } as const;
 
-const RELEASE_INFLIGHT = luaScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-return 1`);
+/** What BullMQ recorded for a parent's children, by child job key: return values and failure reasons. */
+export interface ChildOutcomes {
+  values: Record<string, unknown>;
+  failures: Record<string, string>;
+}
+
+export interface FinalizeDeps {
+  actions: ActionStore;
+  inflight: InflightStore;
+  /** The BullMQ key of an op's child job, as ChildOutcomes names it. */
+  jobKey: (op: OpRecord, actionUid: string) => string;
+  now?: () => number;
+}
+
+/** An op's final state from its child's outcome; a child with neither was removed with its node. */
+export function settledOp(op: OpRecord, key: string, outcomes: ChildOutcomes): OpRecord | undefined {
+  if (key in outcomes.values) return { ...op, status: 'completed', progress: 100, error: null };
+  if (key in outcomes.failures) return { ...op, status: 'failed', error: outcomes.failures[key] ?? op.error };
+  if (!TERMINAL_OP_STATUSES.includes(op.status))
+    return { ...op, status: 'cancelled', error: op.error ?? 'node removed from the cluster' };
+  return undefined;
+}
 
 /**
- * Runs an action's parent job once every child is done, completed or failed. Agents report
- * progress as they go, but a crash can lose a report: this writes the outcome BullMQ itself
- * recorded for each child, so the action's final state never depends on a lost message.
+ * Closes an action once every child is done: writes the outcome BullMQ recorded for each child
+ * (agents report as they go, but a crash can lose a report), frees its dedupe key and trims the list.
  */
+export async function finalizeAction(deps: FinalizeDeps, actionUid: string, outcomes: ChildOutcomes) {
+  const { actions, now = Date.now } = deps;
+  const stored = await actions.get(actionUid);
+  if (!stored) return { missing: true as const };
+  for (const op of stored.ops) {
+    const next = settledOp(op, deps.jobKey(op, actionUid), outcomes);
+    if (next && (next.status !== op.status || next.error !== op.error)) await actions.recordOp(actionUid, next);
+  }
+  await actions.markFinished(actionUid, now());
+  // A node that deleted an artifact has nothing left to show for it in the fleet view.
+  const finished = await actions.get(actionUid);
+  await actions.forgetOps(
+    actionUid,
+    (finished?.ops ?? []).filter(op => op.op === 'delete' && op.status === 'completed'),
+  );
+  if (stored.meta.dedupe_key) await deps.inflight.release(stored.meta.dedupe_key, actionUid);
+  const trimmed = await actions.trim(ACTION_RETENTION.keep, ACTION_RETENTION.maxAgeMs, now());
+  return { completed: Object.keys(outcomes.values).length, failed: Object.keys(outcomes.failures).length, trimmed };
+}
+
+/** The BullMQ key of an op's child job, built by BullMQ's own QueueKeys. */
+export const childJobKey =
+  (queueKeys: { toKey(queue: string, type: string): string }) => (op: OpRecord, actionUid: string) =>
+    queueKeys.toKey(nodeQueueName(op.node_uid), childJobId(actionUid, op.key));
+
+/** Runs an action's parent job once every child is done, completed or failed. */
 export function startActionFinalizer(deps: {
   connection: Redis;
-  redis: Redis;
-  keys: RedisKeys;
+  queuePrefix: string;
   actions: ActionStore;
+  inflight: InflightStore;
   logger: Logger;
 }): Worker {
-  const { keys, actions, logger, redis } = deps;
-  const jobKey = (op: OpRecord, actionUid: string) =>
-    `${keys.queuePrefix}:${nodeQueueName(op.node_uid)}:${childJobId(actionUid, op.key)}`;
+  const { actions, inflight, logger } = deps;
+  const jobKey = childJobKey(new QueueKeys(deps.queuePrefix));
 
   async function finalize(job: Job<{ action_uid: string }>) {
     const actionUid = job.data.action_uid;
-    const stored = await actions.get(actionUid);
-    if (!stored) return { missing: true };
     const [values, failures] = await Promise.all([job.getChildrenValues(), job.getIgnoredChildrenFailures()]);
-    for (const op of stored.ops) {
-      const key = jobKey(op, actionUid);
-      let next: OpRecord | undefined;
-      if (key in values) next = { ...op, status: 'completed', progress: 100, error: null };
-      else if (key in failures) next = { ...op, status: 'failed', error: failures[key] ?? op.error };
-      else if (!TERMINAL_OP_STATUSES.includes(op.status))
-        next = { ...op, status: 'cancelled', error: op.error ?? 'node removed from the cluster' };
-      if (next && (next.status !== op.status || next.error !== op.error)) await actions.recordOp(actionUid, next);
-    }
-    await actions.markFinished(actionUid, Date.now());
-    // A node that deleted an artifact has nothing left to show for it in the fleet view.
-    const finished = await actions.get(actionUid);
-    await actions.forgetOps(
-      actionUid,
-      (finished?.ops ?? []).filter(op => op.op === 'delete' && op.status === 'completed'),
-    );
-    if (stored.meta.dedupe_key)
-      await RELEASE_INFLIGHT.run(redis, [keys.fleetInflight(stored.meta.dedupe_key)], [actionUid]);
-    const trimmed = await actions.trim(ACTION_RETENTION.keep, ACTION_RETENTION.maxAgeMs);
-    logger.info(
-      { action_uid: actionUid, completed: Object.keys(values).length, failed: Object.keys(failures).length, trimmed },
-      'action finished',
-    );
-    return { completed: Object.keys(values).length, failed: Object.keys(failures).length };
+    const result = await finalizeAction({ actions, inflight, jobKey }, actionUid, { values, failures });
+    if ('missing' in result) return result;
+    logger.info({ action_uid: actionUid, ...result }, 'action finished');
+    return { completed: result.completed, failed: result.failed };
   }
 
   const worker = new Worker(ACTIONS_QUEUE, finalize, {
     connection: deps.connection,
-    prefix: keys.queuePrefix,
+    prefix: deps.queuePrefix,
     concurrency: 8,
   });
   worker.on('error', err => logger.error({ err }, 'action finalizer error'));

@@ -1,17 +1,15 @@
-import { createReadStream, type ReadStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { HashedUpload } from '@modfleet/common';
+import type { Readable } from 'node:stream';
+import { renameDurable, type HashedUpload } from '@modfleet/common';
 
 export interface BlobStore {
   readonly tempDir: string;
   /** Moves a hashed upload into the store under its sha256; identical content is kept once. */
   put(upload: HashedUpload): Promise<void>;
   /** `range`: inclusive byte offsets, as HTTP Range gives them. */
-  open(
-    sha256: string,
-    range?: { start: number; end: number },
-  ): Promise<{ stream: ReadStream; size: number } | undefined>;
+  open(sha256: string, range?: { start: number; end: number }): Promise<{ stream: Readable; size: number } | undefined>;
   /** The blob's size, without opening it. */
   size(sha256: string): Promise<number | undefined>;
   remove(sha256: string): Promise<void>;
@@ -29,8 +27,9 @@ export async function openDiskBlobStore(dataDir: string): Promise<BlobStore> {
   return {
     tempDir,
     async put(upload) {
-      // Same name means same bytes, so replacing an existing blob is harmless and atomic.
-      await rename(upload.path, file(upload.sha256));
+      // Same name means same bytes, so replacing an existing blob is harmless and atomic. The
+      // upload was fsynced as it arrived; the rename is made durable before the push is answered.
+      await renameDurable(upload.path, file(upload.sha256));
     },
     async open(sha256, range) {
       if (!/^[0-9a-f]{64}$/.test(sha256)) return undefined;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   ACTIONS_QUEUE,
+  childJobId,
   FINISHED_JOB_RETENTION,
   NODE_JOB_ATTEMPTS,
   NODE_JOB_BACKOFF,
@@ -12,11 +13,9 @@ import {
   type ArtifactJob,
   type ArtifactOpKind,
   type OpRecord,
-  type RedisKeys,
-  luaScript,
 } from '@modfleet/common';
 import type { FlowProducer } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { InflightStore } from '../actions/inflight-store.js';
 import type { DistributionPlanner } from './distribution-planner.js';
 
 export interface PlannedOp {
@@ -43,53 +42,30 @@ export interface Dispatcher {
   dispatch(request: ActionRequest): Promise<{ action_uid: string; reused: boolean }>;
 }
 
-const INFLIGHT_TTL_S = 7 * 24 * 3600;
-
-const TAKE_OVER = luaScript(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
-return 1`);
-
-export const childJobId = (actionUid: string, opKey: string) => `${actionUid}-${opKey}`;
-
 /**
  * Turns a request into an action: its record first (so agents can report on it at once),
  * then one BullMQ flow — the action as parent, one child per op on its node's queue — added
  * atomically. A failed child never holds the parent (`ignoreDependencyOnFailure`).
  */
 export function createDispatcher(deps: {
-  redis: Redis;
-  keys: RedisKeys;
+  inflight: InflightStore;
   actions: ActionStore;
-  flows: FlowProducer;
+  flows: Pick<FlowProducer, 'add'>;
   now?: () => number;
   /** Adds pieces and sources to install jobs (peer relay); without it nodes fetch from the coordinator. */
   distribution?: DistributionPlanner;
 }): Dispatcher {
-  const { redis, keys, actions, flows, now = Date.now } = deps;
-
-  /**
-   * Claims the dedupe key for a new action, atomically: returns the uid of a still-running
-   * action that already holds it, or undefined once the key is ours.
-   */
-  async function claim(dedupeKey: string, actionUid: string): Promise<string | undefined> {
-    const key = keys.fleetInflight(dedupeKey);
-    for (;;) {
-      if ((await redis.set(key, actionUid, 'EX', INFLIGHT_TTL_S, 'NX')) === 'OK') return undefined;
-      const holder = await redis.get(key);
-      if (!holder) continue;
-      const action = await actions.get(holder);
-      if (action && action.meta.finished_at === undefined) return holder;
-      // The holder finished (or was trimmed) without releasing the key: take it over unless someone else just did.
-      if ((await TAKE_OVER.run(redis, [key], [holder, actionUid, String(INFLIGHT_TTL_S)])) === 1) return undefined;
-    }
-  }
+  const { inflight, actions, flows, now = Date.now } = deps;
+  const isRunning = async (actionUid: string) => {
+    const action = await actions.get(actionUid);
+    return action !== undefined && action.meta.finished_at === undefined;
+  };
 
   return {
     async dispatch(request) {
       const action_uid = randomUUID();
       if (request.dedupeKey) {
-        const running = await claim(request.dedupeKey, action_uid);
+        const running = await inflight.claim(request.dedupeKey, action_uid, isRunning);
         if (running) return { action_uid: running, reused: true };
       }
       const meta: ActionMeta = {

@@ -1,14 +1,12 @@
 import {
-  blobPiecesPath,
   MAX_INLINE_PIECES,
   pathTo,
   routes,
   type ArtifactJob,
   type ArtifactOpKind,
+  type NodeInventoryStore,
   type PiecePlan,
-  type RedisKeys,
 } from '@modfleet/common';
-import type { Redis } from 'ioredis';
 import type { NodeRegistry } from '../nodes/node-registry.js';
 import type { PieceIndexStore } from './piece-index-store.js';
 import { planSources } from './source-plan.js';
@@ -28,18 +26,15 @@ export type DistributionPlanner = (ops: PlannedFetch[]) => Promise<(RelayFields 
 
 /** Reads who holds what and where every node is, then plans each blob's chain with `planSources`. */
 export function createDistributionPlanner(deps: {
-  redis: Redis;
-  keys: RedisKeys;
+  inventory: Pick<NodeInventoryStore, 'read'>;
   nodes: Pick<NodeRegistry, 'list'>;
   pieces: PieceIndexStore;
 }): DistributionPlanner {
-  const { redis, keys, nodes, pieces } = deps;
+  const { inventory, nodes, pieces } = deps;
 
   async function holdersOf(nodeUids: number[]): Promise<Map<number, Set<string>>> {
-    const tx = redis.pipeline();
-    for (const uid of nodeUids) tx.hvals(keys.nodeInventory(uid));
-    const results = (await tx.exec()) ?? [];
-    return new Map(nodeUids.map((uid, i) => [uid, new Set((results[i]?.[1] as string[] | undefined) ?? [])]));
+    const held = await Promise.all(nodeUids.map(uid => inventory.read(uid)));
+    return new Map(nodeUids.map((uid, i) => [uid, new Set(held[i]!.values())]));
   }
 
   return async ops => {
@@ -57,7 +52,9 @@ export function createDistributionPlanner(deps: {
       const plan: PiecePlan = {
         size: index.piece_size,
         count: index.pieces.length,
-        ...(index.pieces.length <= MAX_INLINE_PIECES ? { hashes: index.pieces } : { list_url: blobPiecesPath(sha256) }),
+        ...(index.pieces.length <= MAX_INLINE_PIECES
+          ? { hashes: index.pieces }
+          : { list_url: pathTo(routes.blobPieces, { sha256 }) }),
       };
       const sources = planSources({
         sha256,

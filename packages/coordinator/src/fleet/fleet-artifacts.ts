@@ -30,6 +30,21 @@ function widen(current: FleetArtifact['nodes'], added: FleetArtifact['nodes']): 
   return [...new Set([...current, ...added])].sort((a, b) => a - b);
 }
 
+/** What an upsert stores: the new artifact, or the existing one widened; other bytes are refused. */
+export function mergeFleetArtifact(existing: FleetArtifact | undefined, artifact: FleetArtifact): FleetArtifact {
+  if (existing && existing.sha256 !== artifact.sha256) {
+    throw new NotAcceptableError(
+      'module_exists',
+      `${artifact.module_name} version ${artifact.version} is already in the fleet with different content (sha256 ${existing.sha256}); delete it first or push a new version`,
+    );
+  }
+  return existing ? { ...existing, nodes: widen(existing.nodes, artifact.nodes) } : artifact;
+}
+
+/** The order the fleet lists its artifacts in. */
+export const byNameThenVersion = (a: FleetArtifact, b: FleetArtifact) =>
+  a.module_name.localeCompare(b.module_name) || a.version - b.version;
+
 const COMPARE_AND_SET = luaScript(`
 local current = redis.call('HGET', KEYS[1], ARGV[1]) or ''
 if current ~= ARGV[2] then return 0 end
@@ -40,7 +55,7 @@ export function createRedisFleetArtifacts(redis: Redis, keys: RedisKeys): FleetA
   const store: FleetArtifacts = {
     async list() {
       const all = (await redis.hvals(keys.fleetArtifacts)).map(json => JSON.parse(json) as FleetArtifact);
-      return all.sort((a, b) => a.module_name.localeCompare(b.module_name) || a.version - b.version);
+      return all.sort(byNameThenVersion);
     },
     async get(moduleName, version) {
       const json = await redis.hget(keys.fleetArtifacts, artifactKey(moduleName, version));
@@ -50,14 +65,7 @@ export function createRedisFleetArtifacts(redis: Redis, keys: RedisKeys): FleetA
       const key = artifactKey(artifact.module_name, artifact.version);
       for (;;) {
         const json = await redis.hget(keys.fleetArtifacts, key);
-        const existing = json ? (JSON.parse(json) as FleetArtifact) : undefined;
-        if (existing && existing.sha256 !== artifact.sha256) {
-          throw new NotAcceptableError(
-            'module_exists',
-            `${artifact.module_name} version ${artifact.version} is already in the fleet with different content (sha256 ${existing.sha256}); delete it first or push a new version`,
-          );
-        }
-        const next = existing ? { ...existing, nodes: widen(existing.nodes, artifact.nodes) } : artifact;
+        const next = mergeFleetArtifact(json ? (JSON.parse(json) as FleetArtifact) : undefined, artifact);
         // Compare-and-set: a concurrent push of the same name and version makes us read again.
         if ((await COMPARE_AND_SET.run(redis, [keys.fleetArtifacts], [key, json ?? '', JSON.stringify(next)])) === 1)
           return next;

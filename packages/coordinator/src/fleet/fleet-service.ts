@@ -1,14 +1,13 @@
 import {
+  artifactKey,
   NotAcceptableError,
   NotFoundError,
-  readInventory,
   type ActionStore,
   type FleetArtifactView,
   type HashedUpload,
   type InspectedArtifact,
-  type RedisKeys,
+  type NodeInventoryStore,
 } from '@modfleet/common';
-import type { Redis } from 'ioredis';
 import type { NodeRegistry } from '../nodes/node-registry.js';
 import type { BlobStore } from './blob-store.js';
 import type { Dispatcher } from './dispatcher.js';
@@ -25,9 +24,9 @@ export interface FleetService {
 }
 
 export interface FleetServiceDeps {
-  redis: Redis;
-  keys: RedisKeys;
-  nodes: NodeRegistry;
+  inventory: NodeInventoryStore;
+  /** Only the members: registering and removing nodes is not the fleet's business. */
+  nodes: Pick<NodeRegistry, 'uids'>;
   artifacts: FleetArtifacts;
   blobs: BlobStore;
   actions: ActionStore;
@@ -37,8 +36,7 @@ export interface FleetServiceDeps {
 const OBJECT_TYPE = 'module_artifact';
 
 export function createFleetService({
-  redis,
-  keys,
+  inventory,
   nodes,
   artifacts,
   blobs,
@@ -47,12 +45,19 @@ export function createFleetService({
 }: FleetServiceDeps): FleetService {
   async function snapshot(): Promise<FleetSnapshot> {
     const nodeUids = await nodes.uids();
-    const [fleetArtifacts, nodeOps, inventories] = await Promise.all([
+    const [fleetArtifacts, nodeOps, inventories, loadChecks] = await Promise.all([
       artifacts.list(),
       actions.nodeOps(),
-      Promise.all(nodeUids.map(async uid => [uid, await readInventory(redis, keys, uid)] as const)),
+      Promise.all(nodeUids.map(async uid => [uid, await inventory.read(uid)] as const)),
+      Promise.all(nodeUids.map(async uid => [uid, await inventory.readLoadChecks(uid)] as const)),
     ]);
-    return { artifacts: fleetArtifacts, nodeUids, inventories: new Map(inventories), nodeOps };
+    return {
+      artifacts: fleetArtifacts,
+      nodeUids,
+      inventories: new Map(inventories),
+      nodeOps,
+      loadChecks: new Map(loadChecks),
+    };
   }
 
   async function targets(requested: number[] | undefined): Promise<number[]> {
@@ -77,7 +82,7 @@ export function createFleetService({
         created_at: new Date().toISOString(),
       });
       await blobs.put(upload);
-      const name = `${artifact.module_name}@${artifact.version}`;
+      const name = artifactKey(artifact.module_name, artifact.version);
       const { action_uid } = await dispatcher.dispatch({
         name: 'install_module_artifact',
         description: `Install ${name} on ${requestedNodes ? `nodes ${nodeUids.join(', ')}` : 'every node'}`,
@@ -104,7 +109,7 @@ export function createFleetService({
           `The fleet has no artifact ${moduleName} version ${version}`,
         );
       if (!(await artifacts.list()).some(other => other.sha256 === removed.sha256)) await blobs.remove(removed.sha256);
-      const name = `${moduleName}@${version}`;
+      const name = artifactKey(moduleName, version);
       const { action_uid } = await dispatcher.dispatch({
         name: 'delete_module_artifact',
         description: `Delete ${name} from every node`,

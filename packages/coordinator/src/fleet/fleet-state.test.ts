@@ -1,4 +1,4 @@
-import { nodeOpKey, type NodeOpSummary } from '@modfleet/common';
+import { artifactKey, nodeOpKey, type NodeOpSummary } from '@modfleet/common';
 import { describe, expect, it } from 'vitest';
 import type { PlannedOp } from './dispatcher.js';
 import type { FleetArtifact } from './fleet-artifacts.js';
@@ -52,7 +52,7 @@ function applyPlan(state: FleetSnapshot, plan: PlannedOp[]): FleetSnapshot {
   const inventories = new Map([...state.inventories].map(([node, held]) => [node, new Map(held)]));
   for (const op of plan) {
     const held = inventories.get(op.node_uid) ?? new Map<string, string>();
-    held.set(`${op.module_name}@${op.version}`, op.sha256!);
+    held.set(artifactKey(op.module_name, op.version), op.sha256!);
     inventories.set(op.node_uid, held);
   }
   return { ...state, inventories, nodeOps: new Map() };

@@ -1,7 +1,9 @@
 import {
   artifactKey,
   nodeOpKey,
+  parseArtifactKey,
   type FleetArtifactView,
+  type LoadCheck,
   type NodeArtifactView,
   type NodeOpSummary,
 } from '@modfleet/common';
@@ -15,9 +17,22 @@ export interface FleetSnapshot {
   inventories: Map<number, Map<string, string>>;
   /** latest op per `<node>|<name>@<version>` */
   nodeOps: Map<string, NodeOpSummary>;
+  /** node uid → `<name>@<version>` → the node's load check of what it holds */
+  loadChecks?: Map<number, Map<string, LoadCheck>>;
 }
 
 const PENDING = new Set(['queued', 'running']);
+
+/** The load check to show: the held artifact's, else the last install attempt's (a refused install). */
+function withLoadCheck(view: NodeArtifactView, node: number, key: string, snapshot: FleetSnapshot): NodeArtifactView {
+  const lastOp = snapshot.nodeOps.get(`${node}|${key}`);
+  const check = view.sha256
+    ? snapshot.loadChecks?.get(node)?.get(key)
+    : lastOp?.op === 'install'
+      ? lastOp.load_check
+      : undefined;
+  return check ? { ...view, load_check: check } : view;
+}
 
 function stateOnNode(artifact: FleetArtifact, node: number, snapshot: FleetSnapshot): NodeArtifactView {
   const held = snapshot.inventories.get(node)?.get(artifactKey(artifact.module_name, artifact.version));
@@ -41,28 +56,42 @@ export function fleetView(snapshot: FleetSnapshot): FleetArtifactView[] {
     sha256: artifact.sha256,
     size: artifact.size,
     target_nodes: artifact.nodes,
-    nodes: Object.fromEntries(snapshot.nodeUids.map(node => [String(node), stateOnNode(artifact, node, snapshot)])),
+    nodes: Object.fromEntries(
+      snapshot.nodeUids.map(node => [
+        String(node),
+        withLoadCheck(
+          stateOnNode(artifact, node, snapshot),
+          node,
+          artifactKey(artifact.module_name, artifact.version),
+          snapshot,
+        ),
+      ]),
+    ),
   }));
   const managed = new Set(snapshot.artifacts.map(a => artifactKey(a.module_name, a.version)));
   const unmanaged = new Map<string, FleetArtifactView>();
   for (const node of snapshot.nodeUids) {
     for (const [key, sha256] of snapshot.inventories.get(node) ?? []) {
       if (managed.has(key)) continue;
-      const at = key.lastIndexOf('@');
+      const { module_name, version } = parseArtifactKey(key);
       const view = unmanaged.get(key) ?? {
-        module_name: key.slice(0, at),
-        version: Number(key.slice(at + 1)),
+        module_name,
+        version,
         in_fleet: false,
         sha256: null,
         size: null,
         target_nodes: [],
         nodes: {},
       };
-      const lastOp = snapshot.nodeOps.get(`${node}|${key}`);
-      view.nodes[String(node)] =
+      const lastOp = snapshot.nodeOps.get(nodeOpKey(node, module_name, version));
+      view.nodes[String(node)] = withLoadCheck(
         lastOp?.op === 'delete' && PENDING.has(lastOp.status)
           ? { state: 'pending', sha256, action_uid: lastOp.action_uid }
-          : { state: 'installed', sha256 };
+          : { state: 'installed', sha256 },
+        node,
+        key,
+        snapshot,
+      );
       unmanaged.set(key, view);
     }
   }

@@ -1,4 +1,4 @@
-import { ORIGIN_SOURCE, peerBlobPath, peerSourceId, type BlobSource } from '@modfleet/common';
+import { ORIGIN_SOURCE, pathTo, peerSourceId, routes, type BlobSource } from '@modfleet/common';
 
 export interface SourcePlanInput {
   sha256: string;
@@ -37,7 +37,7 @@ export function planSources(input: SourcePlanInput): Map<number, BlobSource[]> {
   const seeders = [...new Set(input.holders)].filter(uid => !targetSet.has(uid) && canServe(uid)).sort((a, b) => a - b);
   const peer = (uid: number): BlobSource => ({
     id: peerSourceId(uid),
-    url: new URL(peerBlobPath(sha256), addrs.get(uid)).toString(),
+    url: new URL(pathTo(routes.peerBlob, { sha256 }), addrs.get(uid)).toString(),
   });
 
   const plan = new Map<number, BlobSource[]>();

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  artifactKey,
   NotAcceptableError,
   type ModuleDefinition,
   type ModuleObject,
@@ -27,8 +28,6 @@ if not json then return 0 end
 redis.call('HDEL', KEYS[2], ARGV[1])
 if redis.call('HGET', KEYS[1], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[1], ARGV[2]) end
 return 1`);
-
-const nameKey = (moduleName: string, version: number) => `${moduleName}@${version}`;
 
 export function createRedisModuleStore(redis: Redis, keys: RedisKeys): ModuleStore {
   const store: ModuleStore = {
@@ -58,7 +57,7 @@ export function createRedisModuleStore(redis: Redis, keys: RedisKeys): ModuleSto
         is_bundled: false,
         uid: randomBytes(16).toString('hex'),
       };
-      const name = nameKey(module.module_name, module.version);
+      const name = artifactKey(module.module_name, module.version);
       const created = await CREATE_MODULE.run(
         redis,
         [keys.moduleNames, keys.modules],
@@ -75,7 +74,7 @@ export function createRedisModuleStore(redis: Redis, keys: RedisKeys): ModuleSto
     async delete(uid) {
       const existing = await store.get(uid);
       if (!existing) return false;
-      const name = nameKey(existing.module_name, existing.version);
+      const name = artifactKey(existing.module_name, existing.version);
       return (await DELETE_MODULE.run(redis, [keys.moduleNames, keys.modules], [uid, name])) === 1;
     },
   };

@@ -110,7 +110,7 @@ export function createRedisNodeRegistry(redis: Redis, keys: RedisKeys, now: () =
         .multi()
         .hdel(keys.nodes, String(uid))
         .zrem(keys.nodeHeartbeats, String(uid))
-        .unlink(keys.nodeInventory(uid))
+        .unlink(keys.nodeInventory(uid), keys.nodeLoadChecks(uid))
         .exec()) as [[unknown, number]];
       return removed === 1;
     },

@@ -1,42 +1,8 @@
 import { luaScript } from '../lua-script.js';
 import type { Redis } from 'ioredis';
-import type { RedisKeys } from '../redis-keys.js';
-import type { ActionMeta, OpRecord } from './action-types.js';
-
-export interface StoredAction {
-  meta: ActionMeta;
-  ops: OpRecord[];
-}
-
-/** The latest op on one node for one artifact: what the fleet view shows as pending or failed. */
-export interface NodeOpSummary {
-  action_uid: string;
-  op: OpRecord['op'];
-  status: OpRecord['status'];
-  sha256?: string | undefined;
-  error: string | null;
-}
-
-export interface ActionStore {
-  create(meta: ActionMeta, ops: OpRecord[]): Promise<void>;
-  /** Records an op's new state; ignored once the action has been trimmed away. */
-  recordOp(actionUid: string, op: OpRecord): Promise<void>;
-  get(actionUid: string): Promise<StoredAction | undefined>;
-  /** Newest first. */
-  list(limit: number): Promise<StoredAction[]>;
-  markFinished(actionUid: string, finishedAt: number): Promise<void>;
-  /** Drops the oldest actions beyond `keep` and any older than `maxAgeMs`. */
-  trim(keep: number, maxAgeMs: number, now?: number): Promise<number>;
-  /** Latest op per `<node uid>|<module_name>@<version>`. */
-  nodeOps(): Promise<Map<string, NodeOpSummary>>;
-  /** Drops the latest-op entries this action still owns (a finished delete: nothing left to show). */
-  forgetOps(actionUid: string, ops: OpRecord[]): Promise<void>;
-  /** Drops every latest-op entry of a node that left the cluster. */
-  forgetNode(nodeUid: number): Promise<void>;
-}
-
-export const nodeOpKey = (nodeUid: number, moduleName: string, version: number) =>
-  `${nodeUid}|${moduleName}@${version}`;
+import { nodeOpKey, nodeOpsOfNode, type RedisKeys } from '../redis-keys.js';
+import type { ActionMeta, OpRecord } from '../fleet/action-types.js';
+import { byNodeThenKey, opSummary, type ActionStore, type NodeOpSummary, type StoredAction } from './action-store.js';
 
 const RECORD_OP = luaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -57,24 +23,16 @@ export function createRedisActionStore(redis: Redis, keys: RedisKeys): ActionSto
     const ops = Object.entries(fields)
       .filter(([field]) => field.startsWith('op:'))
       .map(([, json]) => JSON.parse(json) as OpRecord)
-      .sort((a, b) => a.node_uid - b.node_uid || a.key.localeCompare(b.key));
+      .sort(byNodeThenKey);
     return { meta: JSON.parse(fields.meta) as ActionMeta, ops };
   };
-  const summary = (actionUid: string, op: OpRecord): NodeOpSummary => ({
-    action_uid: actionUid,
-    op: op.op,
-    status: op.status,
-    sha256: op.sha256,
-    error: op.error,
-  });
-
   const store: ActionStore = {
     async create(meta, ops) {
       const fields: Record<string, string> = { meta: JSON.stringify(meta) };
       for (const op of ops) fields[`op:${op.key}`] = JSON.stringify(op);
       const summaries: Record<string, string> = {};
       for (const op of ops)
-        summaries[nodeOpKey(op.node_uid, op.module_name, op.version)] = JSON.stringify(summary(meta.action_uid, op));
+        summaries[nodeOpKey(op.node_uid, op.module_name, op.version)] = JSON.stringify(opSummary(meta.action_uid, op));
       const tx = redis
         .multi()
         .hset(keys.action(meta.action_uid), fields)
@@ -91,7 +49,7 @@ export function createRedisActionStore(redis: Redis, keys: RedisKeys): ActionSto
           `op:${op.key}`,
           JSON.stringify(op),
           nodeOpKey(op.node_uid, op.module_name, op.version),
-          JSON.stringify(summary(actionUid, op)),
+          JSON.stringify(opSummary(actionUid, op)),
         ],
       );
     },
@@ -130,7 +88,14 @@ export function createRedisActionStore(redis: Redis, keys: RedisKeys): ActionSto
     async forgetNode(nodeUid) {
       let cursor = '0';
       do {
-        const [next, entries] = await redis.hscan(keys.fleetNodeOps, cursor, 'MATCH', `${nodeUid}|*`, 'COUNT', 500);
+        const [next, entries] = await redis.hscan(
+          keys.fleetNodeOps,
+          cursor,
+          'MATCH',
+          `${nodeOpsOfNode(nodeUid)}*`,
+          'COUNT',
+          500,
+        );
         cursor = next;
         const fields = entries.filter((_entry, index) => index % 2 === 0);
         if (fields.length > 0) await redis.hdel(keys.fleetNodeOps, ...fields);

@@ -4,7 +4,7 @@ import {
   type ActionStatus,
   type OpStatus,
 } from '../contract/action-object.js';
-import type { ActionMeta, OpRecord } from './action-types.js';
+import type { ActionMeta, OpRecord } from '../fleet/action-types.js';
 
 const isTerminal = (status: OpStatus) => TERMINAL_OP_STATUSES.includes(status);
 
@@ -19,12 +19,14 @@ function foldNode(ops: OpRecord[]) {
   const progress = ops.reduce((sum, op) => sum + (isTerminal(op.status) ? 100 : op.progress), 0) / ops.length;
   const error = ops.map(op => op.error).find(e => e) ?? null;
   const sources = ops.flatMap(op => op.sources ?? []);
+  const load_check = ops.map(op => op.load_check).find(check => check);
   return {
     status,
     progress: round(progress),
     attempts: Math.max(...ops.map(op => op.attempts)),
     error,
     ...(sources.length > 0 && { sources }),
+    ...(load_check && { load_check }),
   };
 }
 

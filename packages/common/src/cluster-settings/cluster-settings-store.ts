@@ -1,43 +1,36 @@
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { ClusterSettingsView } from '../contract/views.js';
-import type { RedisKeys } from '../redis-keys.js';
+import { loadCheckModeSchema } from '../modules/load-check-types.js';
 
 export const clusterSettingsSchema = z.strictObject({
   name: z.string().min(1).max(256),
   allow_modules_upload: z.boolean(),
+  module_load_check: loadCheckModeSchema,
 }) satisfies z.ZodType<ClusterSettingsView>;
 export type ClusterSettings = ClusterSettingsView;
 export const clusterSettingsPatchSchema = clusterSettingsSchema.partial();
 export type ClusterSettingsPatch = z.infer<typeof clusterSettingsPatchSchema>;
 
-/** modfleet keeps RS 8.0's default; RS 8.2 ships with uploads off (`allow_modules_upload: false`). */
-const DEFAULTS: ClusterSettings = { name: 'modfleet', allow_modules_upload: true };
+/**
+ * modfleet keeps RS 8.0's default; RS 8.2 ships with uploads off (`allow_modules_upload: false`).
+ * `module_load_check` is `warn` until set: every node with a redis-server checks and reports, a
+ * node without one reports `skipped`.
+ */
+const DEFAULTS: ClusterSettings = { name: 'modfleet', allow_modules_upload: true, module_load_check: 'warn' };
 
 export interface ClusterSettingsStore {
   get(): Promise<ClusterSettings>;
   update(patch: ClusterSettingsPatch): Promise<ClusterSettings>;
 }
 
-export function createRedisClusterSettingsStore(redis: Redis, keys: RedisKeys): ClusterSettingsStore {
-  const store: ClusterSettingsStore = {
-    async get() {
-      const stored = await redis.hgetall(keys.cluster);
-      const values = Object.fromEntries(
-        Object.entries(stored).map(([key, json]) => [key, JSON.parse(json) as unknown]),
-      );
-      return clusterSettingsSchema.parse({ ...DEFAULTS, ...values });
-    },
-    async update(patch) {
-      const entries = Object.entries(patch).filter(([, value]) => value !== undefined);
-      if (entries.length > 0) {
-        await redis.hset(keys.cluster, Object.fromEntries(entries.map(([key, value]) => [key, JSON.stringify(value)])));
-        await redis.publish(keys.clusterChanged, '1');
-      }
-      return store.get();
-    },
-  };
-  return store;
+/** What a store holds, over the defaults and checked: a bad stored value fails loudly. */
+export function withDefaults(stored: Record<string, unknown>): ClusterSettings {
+  return clusterSettingsSchema.parse({ ...DEFAULTS, ...stored });
+}
+
+/** The settings a patch really sets (a key given as undefined leaves the setting as it is). */
+export function patchEntries(patch: ClusterSettingsPatch): [string, unknown][] {
+  return Object.entries(patch).filter(([, value]) => value !== undefined);
 }
 
 export interface CachedClusterSettingsStore extends ClusterSettingsStore {

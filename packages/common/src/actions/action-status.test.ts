@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { actionStatus, toActionObject } from './action-status.js';
 import type { OpStatus } from '../contract/action-object.js';
-import type { ActionMeta, OpRecord } from './action-types.js';
+import type { ActionMeta, OpRecord } from '../fleet/action-types.js';
 
 const meta: ActionMeta = {
   action_uid: 'a1b2c3',

@@ -1,19 +1,16 @@
 import { luaScript } from '../lua-script.js';
 import type { Redis } from 'ioredis';
-import { hashPassword } from '../auth/password-hash.js';
-import { ConflictError, NotAcceptableError, NotFoundError } from '../errors.js';
 import type { RedisKeys } from '../redis-keys.js';
-import type { CreateUserInput, UpdateUserInput, UserRecord } from './user-types.js';
-
-export interface UserStore {
-  findByEmail(email: string): Promise<UserRecord | undefined>;
-  get(uid: number): Promise<UserRecord | undefined>;
-  list(): Promise<UserRecord[]>;
-  count(): Promise<number>;
-  create(input: CreateUserInput): Promise<UserRecord>;
-  update(uid: number, patch: UpdateUserInput): Promise<UserRecord>;
-  delete(uid: number): Promise<void>;
-}
+import {
+  emailTakenError,
+  lastAdminError,
+  newUserRecord,
+  normalizeEmail,
+  patchedUserRecord,
+  userNotFoundError,
+  type UserStore,
+} from './user-store.js';
+import type { UserRecord } from './user-types.js';
 
 /** Claims the email and stores the record in one step, so two creates can never share an email. */
 const CREATE_USER = luaScript(`
@@ -48,10 +45,6 @@ else
 end
 return 1`);
 
-function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
-
 export function createRedisUserStore(redis: Redis, keys: RedisKeys): UserStore {
   const parse = (json: string | null | undefined): UserRecord | undefined =>
     json ? (JSON.parse(json) as UserRecord) : undefined;
@@ -80,40 +73,21 @@ export function createRedisUserStore(redis: Redis, keys: RedisKeys): UserStore {
     },
 
     async create(input) {
-      const uid = await redis.incr(keys.userUidSeq);
-      const email = normalizeEmail(input.email);
-      const record: UserRecord = {
-        uid,
-        email,
-        name: input.name ?? '',
-        role: input.role,
-        auth_method: 'regular',
-        status: 'active',
-        password_issue_date: new Date().toISOString(),
-        password_hash: await hashPassword(input.password),
-      };
+      const record = await newUserRecord(await redis.incr(keys.userUidSeq), input);
       const created = await CREATE_USER.run(
         redis,
         [keys.userEmails, keys.users],
-        [email, String(uid), JSON.stringify(record)],
+        [record.email, String(record.uid), JSON.stringify(record)],
       );
-      if (created !== 1) throw new ConflictError('email_already_exists', `A user with email ${email} already exists`);
+      if (created !== 1) throw emailTakenError(record.email);
       await published();
       return record;
     },
 
     async update(uid, patch) {
       const current = await store.get(uid);
-      if (!current) throw new NotFoundError('user_not_exist', `User ${uid} does not exist`);
-      const next: UserRecord = {
-        ...current,
-        ...(patch.name !== undefined && { name: patch.name }),
-        ...(patch.role !== undefined && { role: patch.role }),
-        ...(patch.password !== undefined && {
-          password_hash: await hashPassword(patch.password),
-          password_issue_date: new Date().toISOString(),
-        }),
-      };
+      if (!current) throw userNotFoundError(uid);
+      const next = await patchedUserRecord(current, patch);
       await writeKeepingAnAdmin(uid, JSON.stringify(next));
       return next;
     },
@@ -125,13 +99,8 @@ export function createRedisUserStore(redis: Redis, keys: RedisKeys): UserStore {
 
   async function writeKeepingAnAdmin(uid: number, json: string): Promise<void> {
     const result = await WRITE_KEEPING_AN_ADMIN.run(redis, [keys.users, keys.userEmails], [String(uid), json]);
-    if (result === 0) throw new NotFoundError('user_not_exist', `User ${uid} does not exist`);
-    if (result === -1) {
-      throw new NotAcceptableError(
-        'change_last_admin_role_not_allowed',
-        'The cluster must keep at least one admin user',
-      );
-    }
+    if (result === 0) throw userNotFoundError(uid);
+    if (result === -1) throw lastAdminError();
     await published();
   }
 

@@ -1,0 +1,24 @@
+import { BadRequestError, requirePermission, routes, type Authenticator } from '@modfleet/common';
+import { Router } from 'express';
+
+import type { ArtifactStore } from './artifact-store.js';
+import { nodeInventory } from './inventory-check.js';
+
+export interface InventoryRoutesDeps {
+  auth: Authenticator;
+  store: ArtifactStore;
+  /** This node's uid once registered with the coordinator. */
+  nodeUid: () => number | undefined;
+}
+
+export function inventoryRoutes({ auth, store, nodeUid }: InventoryRoutesDeps): Router {
+  const router = Router();
+  router.get(routes.localInventory, requirePermission(auth, 'view_cluster_modules'), async (req, res) => {
+    const deep = req.query.deep;
+    if (deep !== undefined && deep !== 'true' && deep !== 'false') {
+      throw new BadRequestError('invalid_parameter', 'deep must be true or false');
+    }
+    res.json(await nodeInventory(store, nodeUid(), deep === 'true'));
+  });
+  return router;
+}

@@ -1,0 +1,31 @@
+import { InvalidArgumentError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { parseDuration, parseMix, parseSize, picker } from './load-options.js';
+
+describe('load options', () => {
+  it('reads a mix of weights and refuses unknown operations or no weight at all', () => {
+    expect(parseMix('read=70,push=10')).toEqual({ read: 70, local: 0, push: 10 });
+    expect(() => parseMix('write=1')).toThrow(InvalidArgumentError);
+    expect(() => parseMix('read=x')).toThrow(InvalidArgumentError);
+    expect(() => parseMix('read=0')).toThrow(/at least one weight/);
+  });
+
+  it('picks operations in proportion to their weights and never one weighted 0', () => {
+    const values = [0, 0.69, 0.7, 0.89, 0.9, 0.999];
+    const pick = picker({ read: 70, local: 20, push: 10 }, () => values.shift()!);
+    expect(Array.from({ length: 6 }, pick)).toEqual(['read', 'read', 'local', 'local', 'push', 'push']);
+    const onlyPush = picker({ read: 0, local: 0, push: 1 }, () => 0);
+    expect(onlyPush()).toBe('push');
+  });
+
+  it('reads durations and sizes with their units', () => {
+    expect(parseDuration('30s')).toBe(30_000);
+    expect(parseDuration('2m')).toBe(120_000);
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('3')).toBe(3000);
+    expect(() => parseDuration('soon')).toThrow(InvalidArgumentError);
+    expect(parseSize('64KiB')).toBe(65_536);
+    expect(parseSize('4096')).toBe(4096);
+    expect(() => parseSize('2GiB')).toThrow(/1 GiB/);
+  });
+});

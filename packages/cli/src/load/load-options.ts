@@ -1,0 +1,67 @@
+import { InvalidArgumentError } from 'commander';
+
+export const LOAD_OPS = ['read', 'local', 'push'] as const;
+export type LoadOp = (typeof LOAD_OPS)[number];
+
+/** `read=70,local=20,push=10` → weights; every name must be an operation, every weight a whole number. */
+export function parseMix(value: string): Record<LoadOp, number> {
+  const mix: Record<LoadOp, number> = { read: 0, local: 0, push: 0 };
+  for (const part of value.split(',')) {
+    const [name, weight] = part.split('=');
+    if (!LOAD_OPS.includes(name as LoadOp) || !/^\d+$/.test(weight ?? '')) {
+      throw new InvalidArgumentError(
+        `expected name=weight pairs with names from ${LOAD_OPS.join(', ')}, e.g. read=70,local=20,push=10`,
+      );
+    }
+    mix[name as LoadOp] = Number(weight);
+  }
+  if (Object.values(mix).every(weight => weight === 0))
+    throw new InvalidArgumentError('at least one weight must be above 0');
+  return mix;
+}
+
+/** `30s`, `2m`, `500ms` or a bare number of seconds. */
+export function parseDuration(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value);
+  if (!match) throw new InvalidArgumentError('a duration such as 30s, 2m or 500ms');
+  const amount = Number(match[1]);
+  const ms = match[2] === 'ms' ? amount : match[2] === 'm' ? amount * 60_000 : amount * 1000;
+  if (ms <= 0) throw new InvalidArgumentError('must be above 0');
+  return ms;
+}
+
+/** `64KiB`, `4MiB`, `1GiB` or bytes. */
+export function parseSize(value: string): number {
+  const match = /^(\d+)(B|KiB|MiB|GiB)?$/.exec(value);
+  if (!match) throw new InvalidArgumentError('a size such as 4096, 64KiB or 16MiB');
+  const unit = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[match[2] ?? 'B'] ?? 1;
+  const bytes = Number(match[1]) * unit;
+  if (bytes < 1 || bytes > 1024 ** 3) throw new InvalidArgumentError('from 1 byte to 1 GiB');
+  return bytes;
+}
+
+export function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('a whole number above 0');
+  return parsed;
+}
+
+export function positiveNumber(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('a number above 0');
+  return parsed;
+}
+
+/** Picks an operation with probability proportional to its weight. */
+export function picker(mix: Record<LoadOp, number>, random: () => number = Math.random): () => LoadOp {
+  const entries = LOAD_OPS.filter(op => mix[op] > 0).map(op => [op, mix[op]] as const);
+  const total = entries.reduce((sum, [, weight]) => sum + weight, 0);
+  return () => {
+    let at = random() * total;
+    for (const [op, weight] of entries) {
+      at -= weight;
+      if (at < 0) return op;
+    }
+    return entries.at(-1)![0];
+  };
+}

@@ -1,0 +1,56 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { createApiClient } from '../client/api-client.js';
+import {
+  addClientOptions,
+  clientCommand,
+  EXIT_FAILED,
+  runClientCommand,
+  type ClientFlags,
+  type Io,
+} from '../client/client-context.js';
+import { colorsFor, toJson } from '../client/output.js';
+import { verifyFleet } from './verify-fleet.js';
+import { renderVerifyReport } from './verify-report.js';
+
+interface VerifyFlags extends ClientFlags {
+  deep?: boolean;
+  timeout?: number;
+}
+
+function seconds(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('must be a number of seconds above 0');
+  return parsed;
+}
+
+export function registerVerifyCommand(program: Command, io: Io): void {
+  addClientOptions(
+    clientCommand(program, 'verify', io)
+      .description(
+        'ask every agent what it holds and compare with the fleet view: missing, extra, mismatch, unreachable; exit 0 only when every node matches',
+      )
+      .option('--deep', 'make every agent re-hash each artifact on its disk (finds bit rot and tampering)')
+      .option(
+        '--timeout <seconds>',
+        'how long to wait for each agent (default 10, or 600 with --deep: it reads every byte)',
+        seconds,
+      ),
+  ).action(async (flags: VerifyFlags) => {
+    await runClientCommand(io, flags, async ({ client, output }) => {
+      const timeoutMs = (flags.timeout ?? (flags.deep ? 600 : 10)) * 1000;
+      const report = await verifyFleet(client, {
+        deep: flags.deep === true,
+        agentClient: addr =>
+          createApiClient({
+            url: addr,
+            user: flags.user,
+            password: flags.password,
+            insecure: flags.insecure === true,
+            timeoutMs,
+          }),
+      });
+      io.stdout.write(output === 'json' ? toJson(report) : renderVerifyReport(report, colorsFor(io.stdout, io.env)));
+      return report.clean ? 0 : EXIT_FAILED;
+    });
+  });
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { LOG_LEVELS } from '../logger.js';
+
+/** Text to number without JavaScript's surprises (`Number('  ') === 0`): anything but a plain number is NaN. */
+const numberFromText = (value: unknown) =>
+  typeof value === 'string' ? (/^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN) : value;
+
+export const ONE_GIB = 1024 ** 3;
+
+/** The zod pieces the variables of the env registry are made of. */
+export const envSchemas = {
+  redisUrl: z
+    .string()
+    .default('redis://127.0.0.1:6379')
+    .refine(value => /^rediss?:\/\/./.test(value), { error: 'must be a redis:// or rediss:// URL' }),
+  host: (fallback: string) => z.string().min(1).default(fallback),
+  port: (fallback: number) =>
+    z
+      .preprocess(
+        numberFromText,
+        z
+          .number({ error: 'must be a port number' })
+          .int({ error: 'must be a whole port number' })
+          .min(0, { error: 'must be between 0 and 65535' })
+          .max(65535, { error: 'must be between 0 and 65535' }),
+      )
+      .default(fallback),
+  path: (fallback: string) => z.string().min(1).default(fallback),
+  prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'must be 1-64 characters of A-Z a-z 0-9 _ . -' })
+    .default('modfleet'),
+  email: (fallback: string) => z.email({ error: 'must be an email address' }).default(fallback),
+  optionalSecret: (minLength: number) =>
+    z
+      .string()
+      .min(minLength, { error: `must be at least ${minLength} characters` })
+      .optional(),
+  positiveBytes: (fallback: number) =>
+    z
+      .preprocess(
+        numberFromText,
+        z
+          .number({ error: 'must be a number of bytes' })
+          .int({ error: 'must be a whole number of bytes' })
+          .positive({ error: 'must be greater than 0' }),
+      )
+      .default(fallback),
+  optionalPositiveInt: z.coerce.number().int().positive({ error: 'must be a positive integer' }).optional(),
+  logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  optionalPath: z.string().min(1).optional(),
+  boolean: (fallback: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+      .transform(value => ['true', '1', 'yes'].includes(value))
+      .default(fallback),
+  optionalUrl: z.url({ error: 'must be an http:// or https:// URL', protocol: /^https?$/ }).optional(),
+};

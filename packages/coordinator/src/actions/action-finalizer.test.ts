@@ -1,0 +1,118 @@
+import { createFakeActionStore, nodeOpKey, type ActionMeta, type OpRecord } from '@modfleet/common';
+import { describe, expect, it } from 'vitest';
+import { ACTION_RETENTION, finalizeAction, type ChildOutcomes } from './action-finalizer.js';
+import { createFakeInflightStore } from './fake-inflight-store.js';
+
+const NOW = Date.parse('2026-03-01T12:00:00.000Z');
+
+const op = (key: string, node_uid: number, extra: Partial<OpRecord> = {}): OpRecord => ({
+  key,
+  node_uid,
+  op: 'install',
+  module_name: 'Mod',
+  version: 1,
+  sha256: 'a'.repeat(64),
+  status: 'running',
+  progress: 40,
+  attempts: 1,
+  error: null,
+  ...extra,
+});
+
+const meta = (action_uid: string, extra: Partial<ActionMeta> = {}): ActionMeta => ({
+  action_uid,
+  name: 'install_module_artifact',
+  creation_time: Math.floor(NOW / 1000),
+  description: 'Install Mod@1 on every node',
+  object_type: 'module_artifact',
+  object_uid: 'Mod@1',
+  ...extra,
+});
+
+async function setup(ops: OpRecord[], extra: Partial<ActionMeta> = {}) {
+  let clock = NOW;
+  const actions = createFakeActionStore(() => clock);
+  const inflight = createFakeInflightStore();
+  await actions.create(meta('act-1', extra), ops);
+  const deps = {
+    actions,
+    inflight,
+    jobKey: (o: OpRecord, uid: string) => `q:${o.node_uid}:${uid}-${o.key}`,
+    now: () => clock,
+  };
+  const finalize = (outcomes: ChildOutcomes) => finalizeAction(deps, 'act-1', outcomes);
+  const advance = (ms: number) => (clock += ms);
+  return { actions, inflight, finalize, advance };
+}
+
+const statuses = async (actions: ReturnType<typeof createFakeActionStore>) =>
+  (await actions.get('act-1'))?.ops.map(o => [o.key, o.status, o.progress, o.error]);
+
+describe('finalizeAction', () => {
+  it('writes what BullMQ recorded for each child, whatever the agents last reported', async () => {
+    const { actions, finalize } = await setup([
+      op('1-0', 1),
+      op('2-1', 2),
+      op('3-2', 3, { status: 'queued', progress: 0 }),
+    ]);
+    const result = await finalize({
+      values: { 'q:1:act-1-1-0': { ok: true } },
+      failures: { 'q:2:act-1-2-1': 'disk full' },
+    });
+
+    expect(await statuses(actions)).toEqual([
+      ['1-0', 'completed', 100, null],
+      ['2-1', 'failed', 40, 'disk full'],
+      // No outcome at all: the child went with its node's queue.
+      ['3-2', 'cancelled', 0, 'node removed from the cluster'],
+    ]);
+    expect(result).toMatchObject({ completed: 1, failed: 1 });
+    expect((await actions.get('act-1'))?.meta.finished_at).toBe(NOW);
+  });
+
+  it('leaves an op that already ended as it was reported', async () => {
+    const { actions, finalize } = await setup([op('1-0', 1, { status: 'failed', error: 'blob_not_found' })]);
+    await finalize({ values: {}, failures: {} });
+    expect(await statuses(actions)).toEqual([['1-0', 'failed', 40, 'blob_not_found']]);
+  });
+
+  it('drops the fleet-view entries of nodes that deleted the artifact, and keeps those of installs', async () => {
+    const { actions, finalize } = await setup([
+      op('1-0', 1, { op: 'delete', sha256: undefined }),
+      op('2-1', 2, { module_name: 'Other' }),
+    ]);
+    await finalize({ values: { 'q:1:act-1-1-0': null, 'q:2:act-1-2-1': null }, failures: {} });
+    const nodeOps = await actions.nodeOps();
+    expect(nodeOps.has(nodeOpKey(1, 'Mod', 1))).toBe(false);
+    expect(nodeOps.get(nodeOpKey(2, 'Other', 1))).toMatchObject({ action_uid: 'act-1', status: 'completed' });
+  });
+
+  it('frees its dedupe key so the same push starts a new action, but never a key another action took', async () => {
+    const mine = await setup([op('1-0', 1)], { dedupe_key: 'install|Mod@1' });
+    mine.inflight.held.set('install|Mod@1', 'act-1');
+    await mine.finalize({ values: { 'q:1:act-1-1-0': null }, failures: {} });
+    expect(mine.inflight.held.has('install|Mod@1')).toBe(false);
+
+    const taken = await setup([op('1-0', 1)], { dedupe_key: 'install|Mod@1' });
+    taken.inflight.held.set('install|Mod@1', 'act-2');
+    await taken.finalize({ values: { 'q:1:act-1-1-0': null }, failures: {} });
+    expect(taken.inflight.held.get('install|Mod@1')).toBe('act-2');
+  });
+
+  it('trims actions older than the retention once one finishes', async () => {
+    const { actions, finalize, advance } = await setup([op('1-0', 1)]);
+    advance(ACTION_RETENTION.maxAgeMs + 1);
+    await actions.create(meta('act-2'), []);
+    // act-1 is the one finishing, and now older than the retention allows.
+    const result = await finalize({ values: { 'q:1:act-1-1-0': null }, failures: {} });
+    expect(result).toMatchObject({ trimmed: 1 });
+    expect(await actions.get('act-1')).toBeUndefined();
+    expect(await actions.get('act-2')).toBeDefined();
+  });
+
+  it('does nothing for an action that is gone', async () => {
+    const { finalize, actions } = await setup([]);
+    await actions.trim(0, ACTION_RETENTION.maxAgeMs);
+    expect(await finalize({ values: {}, failures: {} })).toEqual({ missing: true });
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * Two clusters on one Redis with the same prefix would share every user, node, artifact and queue
+ * without a word. A coordinator announces itself under its prefix and warns about any other live
+ * one; `modfleet up` says so on the terminal before it starts its own.
+ */
+import { Writable } from 'node:stream';
+import { createLogger, type Logger } from '@modfleet/common';
+import { startCoordinator, type RunningCoordinator } from '@modfleet/coordinator';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { coordinatorConfig } from '../helpers/in-process-cluster.js';
+import { pollFor } from '../helpers/poll.js';
+import { freePortRange, killAllProcesses, runModfleet, type ModfleetProcess } from '../helpers/processes.js';
+import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
+
+interface LogLine {
+  level: number;
+  msg: string;
+  prefix?: string;
+}
+const WARN = 40;
+
+function capture(): { lines: LogLine[]; logger: Logger } {
+  const lines: LogLine[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()) as LogLine);
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ name: 'coordinator', level: 'info' }, sink) };
+}
+
+const prefixWarnings = (lines: LogLine[]) =>
+  lines.filter(line => line.level === WARN && line.msg.includes('another coordinator is live'));
+
+describe('a second coordinator on the same Redis prefix', () => {
+  let prefixes: string[];
+  let dataDir: string;
+  let running: RunningCoordinator[];
+
+  beforeEach(async () => {
+    prefixes = [];
+    running = [];
+    dataDir = await makeTmpDir('modfleet-presence');
+  });
+
+  afterEach(async () => {
+    await killAllProcesses();
+    await Promise.allSettled(running.map(coordinator => coordinator.stop(2_000)));
+    for (const prefix of prefixes) await deletePrefix(prefix);
+    await removeDir(dataDir);
+  });
+
+  async function start(prefix: string, logger: Logger): Promise<RunningCoordinator> {
+    const coordinator = await startCoordinator(coordinatorConfig(prefix, dataDir), logger);
+    running.push(coordinator);
+    return coordinator;
+  }
+
+  it('is warned about at its start, naming the live one, and the live one warns about it too', async () => {
+    const prefix = uniquePrefix();
+    prefixes.push(prefix);
+    const first = capture();
+    const second = capture();
+    const one = await start(prefix, first.logger);
+    const two = await start(prefix, second.logger);
+
+    const [warning] = prefixWarnings(second.lines);
+    expect(warning?.msg).toContain(`prefix "${prefix}"`);
+    expect(warning?.msg).toContain(one.url);
+    expect(warning?.msg).toContain('MODFLEET_PREFIX');
+    // The first one learns of the newcomer at its next refresh (every few seconds).
+    const seen = await pollFor(
+      () => Promise.resolve(prefixWarnings(first.lines)),
+      lines => lines.length > 0,
+      'the first coordinator warns about the second',
+      { timeoutMs: 12_000, intervalMs: 200 },
+    );
+    expect(seen[0]?.msg).toContain(two.url);
+    expect(prefixWarnings(first.lines)).toHaveLength(1);
+  });
+
+  it('is not warned about when the prefixes differ, nor once the other one has stopped', async () => {
+    const [a, b] = [uniquePrefix(), uniquePrefix()];
+    prefixes.push(a, b);
+    const first = capture();
+    const other = capture();
+    const one = await start(a, first.logger);
+    await start(b, other.logger);
+    expect(prefixWarnings(other.lines)).toEqual([]);
+
+    await one.stop(2_000);
+    const later = capture();
+    await start(a, later.logger);
+    expect(prefixWarnings(later.lines)).toEqual([]);
+    expect(prefixWarnings(first.lines)).toEqual([]);
+  });
+
+  /** `modfleet up --nodes 1` under `prefix`, once it printed its summary. */
+  async function upWithOneNode(prefix: string): Promise<ModfleetProcess> {
+    const port = await freePortRange(2);
+    const args = ['--nodes', '1', '--port', String(port), '--data-dir', dataDir, '--prefix', prefix];
+    const up = runModfleet(['up', ...args, '--redis-url', REDIS_URL], {}, 'up');
+    await up.waitForOutput(/Ctrl-C stops the cluster/, 60_000);
+    return up;
+  }
+
+  it('makes `modfleet up` print a warning on the terminal before it starts its own cluster', async () => {
+    const prefix = uniquePrefix();
+    prefixes.push(prefix);
+    const live = await start(prefix, capture().logger);
+    const up = await upWithOneNode(prefix);
+    const out = up.stdout();
+    expect(out).toContain(`WARNING: another modfleet coordinator is live`);
+    expect(out).toContain(`under the Redis prefix "${prefix}"`);
+    expect(out).toContain(live.url);
+    expect(out).toContain('--prefix <name>');
+    expect(out.indexOf('WARNING')).toBeLessThan(out.indexOf('modfleet local cluster is up'));
+    await up.stop('SIGINT', 20_000);
+  });
+
+  it('leaves `modfleet up` quiet about prefixes when none is in use', async () => {
+    const prefix = uniquePrefix();
+    prefixes.push(prefix);
+    const up = await upWithOneNode(prefix);
+    expect(up.stdout()).not.toContain('WARNING');
+    await up.stop('SIGINT', 20_000);
+  });
+});

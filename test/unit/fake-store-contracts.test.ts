@@ -1,0 +1,27 @@
+/**
+ * The fakes unit tests stand on keep the same promises as the Redis stores: the contracts
+ * here run against the fakes, and test/integration/redis-store-contracts.test.ts runs them
+ * against Redis.
+ */
+import {
+  createFakeActionStore,
+  createFakeClusterSettingsStore,
+  createFakeNodeInventoryStore,
+  createFakeUserStore,
+} from '@modfleet/common';
+import { createFakeFleetArtifacts, createFakeInflightStore } from '@modfleet/coordinator';
+import { actionStoreContract } from '../contracts/action-store-contract.js';
+import {
+  clusterSettingsStoreContract,
+  fleetArtifactsContract,
+  inflightStoreContract,
+  nodeInventoryStoreContract,
+} from '../contracts/small-store-contracts.js';
+import { userStoreContract } from '../contracts/user-store-contract.js';
+
+actionStoreContract('fake', () => createFakeActionStore());
+userStoreContract('fake', () => createFakeUserStore());
+clusterSettingsStoreContract('fake', () => createFakeClusterSettingsStore());
+nodeInventoryStoreContract('fake', () => createFakeNodeInventoryStore());
+fleetArtifactsContract('fake', () => createFakeFleetArtifacts());
+inflightStoreContract('fake', () => createFakeInflightStore());
