@@ -11,21 +11,25 @@
  * process. This process drives them with autocannon, so load generator and server are separate
  * processes. Uses the built packages: run `npx tsc -b` first.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createLogger, listen, requestLogger, routes } from '@modfleet/common';
+import { createLogger, listen, requestLogger } from '@modfleet/common';
 import express from 'express';
-import { runAutocannon, type AutocannonRequest, type AutocannonResult } from './lib/autocannon.js';
+import { ServerProcess, type ChildMessage, type ParentMessage } from './lib/auth-bench-server.js';
+import {
+  measure,
+  sanityChecks,
+  scenarios,
+  SEEDED_ARTIFACTS,
+  type Measurement,
+  type Scenario,
+} from './lib/auth-bench-scenarios.js';
 import { buildAgentApp, startBenchCoordinator } from './lib/services.js';
-import { basicAuth } from '../test/helpers/http.js';
 import { deletePrefix } from '../test/helpers/redis.js';
 import { removeDir } from '../test/helpers/tmp-dir.js';
 import {
-  assertLoopback,
-  BENCH_ADMIN,
   checkBuild,
   Cleanup,
   createBenchAdmin,
@@ -39,7 +43,6 @@ import {
 } from './lib/util.js';
 
 const RATIO_TARGET = 0.5;
-const SEEDED_ARTIFACTS = 2;
 
 const { values: flags } = parseArgs({
   options: {
@@ -56,9 +59,6 @@ const { values: flags } = parseArgs({
 // ---------------------------------------------------------------------------------------------
 // Server side (the forked child)
 // ---------------------------------------------------------------------------------------------
-
-type ParentMessage = { type: 'stop' } | { type: 'cpu' };
-type ChildMessage = { type: 'listening'; url: string; coordinatorUrl: string } | { type: 'cpu'; micros: number };
 
 async function serve(): Promise<void> {
   const prefix = process.env.BENCH_PREFIX!;
@@ -108,190 +108,6 @@ function send(message: ChildMessage): void {
 // Load generator side (this process)
 // ---------------------------------------------------------------------------------------------
 
-interface Scenario {
-  key: 'trivial' | 'agentList' | 'coordinatorCreate';
-  label: string;
-  /** Base URL: the outer server (trivial, agent) or the coordinator's listener. */
-  url: string;
-  requests: AutocannonRequest[];
-}
-
-interface Measurement {
-  rps: number;
-  requests: number;
-  p50Ms: number;
-  p99Ms: number;
-  serverCpuMicrosPerRequest: number;
-  /** Cores the server process used during the run (1 = one core busy all the time). */
-  serverCpuShare: number;
-  /** Cores this process (autocannon) used during the run: the load generator shares the machine. */
-  loadGeneratorCpuShare: number;
-}
-
-let moduleVersion = 0;
-
-function scenarios(server: ServerProcess): Scenario[] {
-  const authorization = basicAuth(BENCH_ADMIN);
-  return [
-    {
-      key: 'trivial',
-      label: 'GET /trivial (no auth)',
-      url: server.url,
-      requests: [{ method: 'GET', path: '/trivial' }],
-    },
-    {
-      key: 'agentList',
-      label: `GET ${routes.localArtifacts} (agent, auth)`,
-      url: server.url,
-      requests: [{ method: 'GET', path: routes.localArtifacts, headers: { authorization } }],
-    },
-    {
-      key: 'coordinatorCreate',
-      label: `POST ${routes.userDefinedModules} (coordinator, auth)`,
-      url: server.coordinatorUrl,
-      requests: [
-        {
-          method: 'POST',
-          path: routes.userDefinedModules,
-          headers: { authorization, 'content-type': 'application/json' },
-          // Every request creates a distinct module object: same name, next version.
-          setupRequest: request => ({ ...request, body: JSON.stringify(moduleDefinition((moduleVersion += 1))) }),
-        },
-      ],
-    },
-  ];
-}
-
-function moduleDefinition(version: number) {
-  return {
-    module_name: 'BenchModule',
-    version,
-    semantic_version: `0.0.${version}`,
-    display_name: 'Bench module',
-    commands: [{ command_name: 'bench.cmd', command_arity: -1, first_key: 1, last_key: 1, step: 1, flags: ['write'] }],
-    command_line_args: '',
-    capabilities: ['types'],
-    min_redis_version: '7.0',
-  };
-}
-
-class ServerProcess {
-  private readonly waiting: ((micros: number) => void)[] = [];
-  readonly exited: Promise<unknown>;
-
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly url: string,
-    readonly coordinatorUrl: string,
-  ) {
-    this.exited = new Promise(done => child.once('exit', done));
-    child.on('message', (message: ChildMessage) => {
-      if (message.type === 'cpu') this.waiting.shift()?.(message.micros);
-    });
-  }
-
-  static async start(env: NodeJS.ProcessEnv): Promise<ServerProcess> {
-    const child = fork(fileURLToPath(import.meta.url), ['--serve', '--log', flags.log], {
-      env: { ...process.env, ...env },
-      execArgv: process.execArgv,
-    });
-    const urls = await new Promise<{ url: string; coordinatorUrl: string }>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('bench server did not start within 30 s')), 30_000);
-      child.on('message', (message: ChildMessage) => {
-        if (message.type === 'listening') {
-          clearTimeout(timer);
-          resolve(message);
-        }
-      });
-      child.once('exit', code => {
-        clearTimeout(timer);
-        reject(new Error(`bench server exited with ${code} before listening`));
-      });
-    });
-    assertLoopback(urls.url);
-    assertLoopback(urls.coordinatorUrl);
-    return new ServerProcess(child, urls.url, urls.coordinatorUrl);
-  }
-
-  cpuMicros(): Promise<number> {
-    return new Promise(resolve => {
-      this.waiting.push(resolve);
-      this.child.send({ type: 'cpu' } satisfies ParentMessage);
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.send({ type: 'stop' } satisfies ParentMessage);
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
-    await this.exited;
-    clearTimeout(timer);
-  }
-}
-
-async function measure(server: ServerProcess, scenario: Scenario, seconds: number, connections: number) {
-  const cpuBefore = await server.cpuMicros();
-  const ownBefore = process.cpuUsage();
-  const result: AutocannonResult = await runAutocannon({
-    url: scenario.url,
-    connections,
-    duration: seconds,
-    requests: scenario.requests,
-  });
-  const own = process.cpuUsage(ownBefore);
-  const cpuAfter = await server.cpuMicros();
-  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
-    throw new Error(
-      `${scenario.label}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts ` +
-        `(status counts ${JSON.stringify(result.statusCodeStats)}): the run is invalid`,
-    );
-  }
-  const requests = result.requests.total;
-  const measurement: Measurement = {
-    rps: requests / result.duration,
-    requests,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    serverCpuMicrosPerRequest: (cpuAfter - cpuBefore) / requests,
-    serverCpuShare: (cpuAfter - cpuBefore) / 1e6 / result.duration,
-    loadGeneratorCpuShare: (own.user + own.system) / 1e6 / result.duration,
-  };
-  return measurement;
-}
-
-async function expectStatus(url: string, init: RequestInit, status: number, what: string): Promise<unknown> {
-  const res = await fetch(url, init);
-  const text = await res.text();
-  if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status}: ${text}`);
-  return text ? (JSON.parse(text) as unknown) : undefined;
-}
-
-/** Proves the routes do what is measured before measuring them. */
-async function sanityChecks({ url, coordinatorUrl }: ServerProcess): Promise<void> {
-  const authorization = basicAuth(BENCH_ADMIN);
-  await expectStatus(`${url}/trivial`, {}, 200, 'GET /trivial');
-  await expectStatus(`${url}${routes.localArtifacts}`, {}, 401, 'GET artifacts without credentials');
-  const listing = await expectStatus(
-    `${url}${routes.localArtifacts}`,
-    { headers: { authorization } },
-    200,
-    'GET artifacts',
-  );
-  if (!Array.isArray(listing) || listing.length !== SEEDED_ARTIFACTS) {
-    throw new Error(`expected ${SEEDED_ARTIFACTS} artifacts, got ${JSON.stringify(listing)}`);
-  }
-  await expectStatus(
-    `${coordinatorUrl}${routes.userDefinedModules}`,
-    {
-      method: 'POST',
-      headers: { authorization, 'content-type': 'application/json' },
-      body: JSON.stringify(moduleDefinition((moduleVersion += 1))),
-    },
-    200,
-    'POST module',
-  );
-}
-
 async function main(): Promise<number> {
   checkBuild();
   const rounds = Number(flags.rounds);
@@ -318,7 +134,10 @@ async function main(): Promise<number> {
     await createBenchAdmin(prefix);
     const dataDir = await benchTmpDir('auth');
     cleanup.add('temp dir', () => removeDir(dataDir));
-    const server = await ServerProcess.start({ BENCH_PREFIX: prefix, BENCH_DATA_DIR: dataDir });
+    const server = await ServerProcess.start(fileURLToPath(import.meta.url), flags.log, {
+      BENCH_PREFIX: prefix,
+      BENCH_DATA_DIR: dataDir,
+    });
     cleanup.add('server', () => server.stop());
     console.log(`server at ${server.url} (trivial, agent), coordinator at ${server.coordinatorUrl}`);
     await sanityChecks(server);

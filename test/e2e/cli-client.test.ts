@@ -13,46 +13,10 @@ import { sleep } from '../helpers/poll.js';
 import { freePort, killAllProcesses, MODFLEET_BIN, REPO_ROOT } from '../helpers/processes.js';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
+import { cleanEnv, runCli as cli, showCli as show } from '../helpers/cli-run.js';
 
 const OPENSSL = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
 const SCRIPT = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The runner's environment without anything that would steer the CLI (a developer's MODFLEET_*, NO_COLOR…). */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(MODFLEET_|REDIS_URL$|LOG_LEVEL$|NO_COLOR$|FORCE_COLOR$)/.test(name)) env[name] = value;
-  }
-  return { ...env, ...extra };
-}
-
-/** `modfleet <args>` as a child process with pipes for stdout and stderr (no TTY). */
-async function cli(
-  args: string[],
-  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
-): Promise<CliResult> {
-  const child = spawn(process.execPath, [MODFLEET_BIN, ...args], {
-    cwd: options.cwd ?? REPO_ROOT,
-    env: cleanEnv(options.env ?? {}),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
-  const [code] = (await once(child, 'close')) as [number | null];
-  clearTimeout(timer);
-  return { code, stdout, stderr };
-}
-
-const show = (r: CliResult) => `exit ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;
 
 describe('modfleet client commands against a coordinator and two agents (real processes)', () => {
   let cluster: FleetCluster;

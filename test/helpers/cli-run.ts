@@ -9,7 +9,7 @@ export interface CliResult {
 }
 
 /** The runner's environment without anything that would steer the CLI (a developer's MODFLEET_*, NO_COLOR…). */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (!/^(MODFLEET_|REDIS_URL$|LOG_LEVEL$|NO_COLOR$|FORCE_COLOR$)/.test(name)) env[name] = value;
