@@ -46,6 +46,10 @@ describe('modfleet client commands against a coordinator and two agents (real pr
 
   beforeAll(async () => {
     cluster = await startFleetCluster({ nodes: 2 });
+    // These commands are tried on random-bytes stand-ins for a .so; module-load-check.test.ts
+    // covers what the nodes' load checks make of them (and how `artifacts --check` treats a failure).
+    const off = await cluster.api(routes.cluster, { method: 'PUT', json: { module_load_check: 'off' } });
+    expect(off.status).toBe(200);
     work = await makeTmpDir('modfleet-e2e-cli-client');
     env = {
       MODFLEET_URL: cluster.coordinator.url,
