@@ -14,6 +14,7 @@ import {
 import express, { type Express } from 'express';
 import type { ArtifactStore } from './artifacts/artifact-store.js';
 import { artifactRoutes } from './artifacts/artifact-routes.js';
+import { peerBlobRoutes, type PeerRouteDeps } from './relay/peer-blob-routes.js';
 import { inventoryRoutes } from './artifacts/inventory-routes.js';
 import type { LoadChecker } from './load-check/load-checker.js';
 
@@ -30,6 +31,8 @@ export interface AgentAppDeps {
   metrics?: Metrics;
   /** Serve /metrics without credentials (loopback-only listener, or MODFLEET_METRICS_PUBLIC). */
   metricsOpen?: boolean;
+  /** Serve verified artifacts to peers (cluster members only: signed with the cluster secret). */
+  peer?: Omit<PeerRouteDeps, 'logger' | 'metrics'>;
   /** This node's uid once registered (the inventory route reports it). */
   nodeUid?: () => number | undefined;
 }
@@ -44,6 +47,7 @@ export function createAgentApp(deps: AgentAppDeps): Express {
   app.use(requestLogger(deps.logger));
   app.use(healthRoute(deps.healthy));
   app.use(metricsRoute(metrics, { open: deps.metricsOpen ?? false, auth: deps.auth }));
+  if (deps.peer) app.use(peerBlobRoutes({ ...deps.peer, logger: deps.logger, metrics }));
   app.use(inventoryRoutes({ ...deps, nodeUid: deps.nodeUid ?? (() => undefined) }));
   app.use(artifactRoutes({ ...deps, metrics }));
   app.use(notFoundHandler());

@@ -22,6 +22,8 @@ import type { AgentConfig } from './config.js';
 import { createCoordinatorClient } from './fleet/coordinator-client.js';
 import { createLoadChecker } from './load-check/load-checker.js';
 import { advertisedAddr, joinCluster, type Membership } from './fleet/node-membership.js';
+import { openLocalBlobs } from './relay/local-blobs.js';
+import { TransferRegistry } from './relay/transfer-registry.js';
 
 export interface RunningAgent {
   url: string;
@@ -53,6 +55,17 @@ export async function startAgent(
     let membership: Membership | undefined;
     let nodeUid: number | undefined;
     const store = await openDiskArtifactStore(config.dataDir, logger, () => membership?.inventoryChanged());
+    // Peers fetch from this node only as cluster members, so the relay needs the cluster secret (fleet mode only).
+    const clusterSecret = config.coordinatorUrl
+      ? await resolveClusterSecret(redis, keys, config.clusterSecret)
+      : undefined;
+    const peer = clusterSecret
+      ? {
+          clusterSecret,
+          transfers: new TransferRegistry(),
+          blobs: openLocalBlobs({ dataDir: config.dataDir, store, logger }),
+        }
+      : undefined;
     const loadChecker = createLoadChecker({
       settings,
       logger: logger.child({ component: 'load-check' }),
@@ -69,6 +82,7 @@ export async function startAgent(
       healthy: async () => (await redis.ping().catch(() => '')) === 'PONG',
       metrics,
       metricsOpen: config.metricsPublic || isLoopback(config.host),
+      ...(peer && { peer }),
       nodeUid: () => nodeUid,
     });
     const server = await listen(app, { host: config.host, port: config.port, tls: config.tls });
@@ -77,15 +91,13 @@ export async function startAgent(
       'agent listening',
     );
 
-    if (config.coordinatorUrl) {
+    if (config.coordinatorUrl && clusterSecret && peer) {
       membership = joinCluster({
         redis,
         workerConnection,
         keys,
-        coordinator: createCoordinatorClient(
-          config.coordinatorUrl,
-          await resolveClusterSecret(redis, keys, config.clusterSecret),
-        ),
+        coordinator: createCoordinatorClient(config.coordinatorUrl, clusterSecret),
+        relay: { ...peer, coordinatorUrl: config.coordinatorUrl, logger },
         store,
         loadChecker,
         actions: createRedisActionStore(redis, keys),

@@ -150,6 +150,24 @@ export { httpMetrics } from './http/metrics-middleware.js';
 export { isLoopback, metricsRoute } from './http/metrics-route.js';
 export { luaScript, type LuaScript } from './lua-script.js';
 export {
+  hashPieces,
+  MAX_INLINE_PIECES,
+  PIECE_SIZE,
+  pieceCount,
+  pieceRange,
+  sha256Hex,
+  type PieceIndex,
+} from './pieces/piece-layout.js';
+export { ORIGIN_SOURCE, peerSourceId } from './pieces/source-id.js';
+export {
+  blobSourceSchema,
+  piecePlanSchema,
+  type BlobSource,
+  type PiecePlan,
+  type SourceUse,
+} from './pieces/relay-payload.js';
+export { RangeNotSatisfiableError } from './pieces/range-not-satisfiable.js';
+export {
   describeCoordinator,
   liveCoordinators,
   PRESENCE_TTL_MS,

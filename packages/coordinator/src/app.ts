@@ -17,6 +17,8 @@ import { actionRoutes } from './actions/action-routes.js';
 import { queueDashboardRoutes } from './admin/queue-dashboard.js';
 import { clusterRoutes } from './cluster-settings/cluster-routes.js';
 import { blobRoutes } from './fleet/blob-routes.js';
+import type { PieceIndexStore } from './fleet/piece-index-store.js';
+import { pieceRoutes } from './fleet/piece-routes.js';
 import type { BlobStore } from './fleet/blob-store.js';
 import { fleetRoutes } from './fleet/fleet-routes.js';
 import type { FleetService } from './fleet/fleet-service.js';
@@ -39,6 +41,8 @@ export interface CoordinatorAppDeps {
   removal: NodeRemoval;
   fleet: FleetService;
   blobs: BlobStore;
+  /** Piece lists of stored blobs, for relayed installs (absent: no piece-list route). */
+  pieces?: PieceIndexStore;
   actions: ActionStore;
   clusterSecret: string;
   maxArtifactBytes: number;
@@ -62,6 +66,7 @@ export function createCoordinatorApp(deps: CoordinatorAppDeps): Express {
   app.use(moduleRoutes(deps));
   app.use(nodeRoutes({ ...deps, onJoin: uid => deps.fleet.welcome(uid) }));
   app.use(actionRoutes(deps));
+  if (deps.pieces) app.use(pieceRoutes({ pieces: deps.pieces, clusterSecret: deps.clusterSecret }));
   app.use(blobRoutes(deps));
   app.use(metricsRoute(deps.metrics, { open: deps.metricsOpen, auth: deps.auth }));
   app.use(queueDashboardRoutes(deps));

@@ -27,6 +27,8 @@ import { announceCoordinator } from './presence/coordinator-presence.js';
 import type { CoordinatorConfig } from './config.js';
 import { openDiskBlobStore } from './fleet/blob-store.js';
 import { createDispatcher } from './fleet/dispatcher.js';
+import { createDistributionPlanner } from './fleet/distribution-planner.js';
+import { createDiskPieceIndexStore } from './fleet/piece-index-store.js';
 import { createRedisFleetArtifacts } from './fleet/fleet-artifacts.js';
 import { createFleetService } from './fleet/fleet-service.js';
 import { createNodeQueues } from './fleet/node-queues.js';
@@ -72,7 +74,9 @@ export async function startCoordinator(
     const actions = createRedisActionStore(redis, keys);
     const nodes = createRedisNodeRegistry(redis, keys);
     const blobs = await openDiskBlobStore(config.dataDir);
+    const pieces = createDiskPieceIndexStore(config.dataDir, blobs);
     const inflight = createRedisInflightStore(redis, keys);
+    const inventory = createRedisNodeInventoryStore(redis, keys);
     const flows = new FlowProducer({ connection: queueConnection, prefix: keys.queuePrefix });
     flows.on('error', err => logger.error({ err }, 'flow producer error'));
     closers.push(() => flows.close());
@@ -82,12 +86,17 @@ export async function startCoordinator(
     registerFleetGauges(metrics, nodes, queues);
     for (const uid of await nodes.uids()) queues.node(uid);
     const fleet = createFleetService({
-      inventory: createRedisNodeInventoryStore(redis, keys),
+      inventory,
       nodes,
       artifacts: createRedisFleetArtifacts(redis, keys),
       blobs,
       actions,
-      dispatcher: createDispatcher({ inflight, actions, flows }),
+      dispatcher: createDispatcher({
+        inflight,
+        actions,
+        flows,
+        distribution: createDistributionPlanner({ inventory, nodes, pieces }),
+      }),
     });
     const finalizer = startActionFinalizer({
       connection: queueConnection,
@@ -109,6 +118,7 @@ export async function startCoordinator(
       removal: createNodeRemoval({ queues, nodes, actions, logger }),
       fleet,
       blobs,
+      pieces,
       actions,
       clusterSecret,
       maxArtifactBytes: config.maxArtifactBytes,

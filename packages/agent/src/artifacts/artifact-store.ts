@@ -36,6 +36,10 @@ export interface ArtifactStore {
 const ZIP_NAME = 'module.zip';
 const META_NAME = 'artifact.json';
 
+/** Where an installed artifact's zip lives (the relay serves it to peers from there). */
+export const artifactZipPath = (dataDir: string, moduleName: string, version: number) =>
+  join(dataDir, 'artifacts', artifactKey(moduleName, version), ZIP_NAME);
+
 /**
  * Artifacts live in `<dataDir>/artifacts/<name>@<version>/`, each folder built complete in
  * `<dataDir>/tmp/` and renamed into place: a folder either holds a whole artifact or does not

@@ -8,9 +8,11 @@ import {
   type LoadCheck,
   type Logger,
   type Metrics,
+  type SourceUse,
 } from '@modfleet/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { relayFetch, type Relay } from '../relay/relay-download.js';
 import type { LoadChecker } from '../load-check/load-checker.js';
 import { loadCheckOf } from '../load-check/load-check-rejected.js';
 import { PermanentCoordinatorError, type CoordinatorClient } from './coordinator-client.js';
@@ -25,6 +27,8 @@ export interface ProcessorDeps {
   actions: Pick<ActionStore, 'recordOp'>;
   logger: Logger;
   metrics: Metrics;
+  /** Pull relayed jobs from peers (absent: every install downloads from the coordinator). */
+  relay?: Relay;
 }
 
 /**
@@ -38,9 +42,11 @@ export function createArtifactJobProcessor({
   actions,
   logger,
   metrics,
+  relay,
 }: ProcessorDeps) {
   let lastCheck: LoadCheck | undefined;
-  async function install(job: ArtifactJob, attempts: number): Promise<OpResult> {
+  /** `out.sources` says where the bytes came from, for the op's entry in the action. */
+  async function install(job: ArtifactJob, attempts: number, out: { sources?: SourceUse[] }): Promise<OpResult> {
     const { module_name, version, sha256, url, size } = job;
     if (!sha256 || !url) throw new UnrecoverableError('install job without sha256 or url');
     const existing = store.get(module_name, version);
@@ -54,16 +60,17 @@ export function createArtifactJobProcessor({
     const report = throttle(progress => {
       recordOp(actions, job, { status: 'running', progress, attempts }).catch(() => undefined);
     });
+    const onBytes = (bytes: number) => report(size ? Math.min(99, (bytes / size) * 100) : 0);
     let upload;
+    const relayed = relay && (await relayFetch(relay, job, store.tempDir, onBytes));
     try {
-      upload = await coordinator.download(url, store.tempDir, bytes =>
-        report(size ? Math.min(99, (bytes / size) * 100) : 0),
-      );
+      upload = relayed?.upload ?? (await coordinator.download(url, store.tempDir, onBytes));
     } catch (err) {
       if (err instanceof PermanentCoordinatorError) throw new UnrecoverableError(err.message);
       throw err;
     }
-    metrics.artifactBytesReceived.inc({ source: 'download' }, upload.size);
+    out.sources = relayed?.sources ?? [{ source: 'origin', bytes: upload.size }];
+    metrics.artifactBytesReceived.inc({ source: relayed ? 'relay' : 'download' }, upload.size);
     try {
       if (upload.sha256 !== sha256)
         throw new Error(`downloaded bytes have sha256 ${upload.sha256}, expected ${sha256}`);
@@ -78,6 +85,7 @@ export function createArtifactJobProcessor({
       lastCheck = await loadChecker.beforeInstall(upload.path, inspected);
       if (existing) await store.remove(module_name, version);
       const { created } = await store.install(upload, inspected, lastCheck);
+      if (relayed) await relay.blobs.remember(relayed.index).catch(() => undefined);
       return existing ? 'replaced' : created ? 'installed' : 'unchanged';
     } catch (err) {
       // The rejected check rides on the job error so the failed op shows it.
@@ -85,6 +93,7 @@ export function createArtifactJobProcessor({
         throw Object.assign(new UnrecoverableError(err.message), { loadCheck: loadCheckOf(err) });
       throw err;
     } finally {
+      relayed?.release();
       await rm(upload.path, { force: true });
     }
   }
@@ -114,9 +123,17 @@ export function createArtifactJobProcessor({
     });
     await recordOp(actions, data, { status: 'running', progress: 0, attempts });
     lastCheck = undefined;
-    const result = data.op === 'install' ? await install(data, attempts) : await remove(data);
-    await recordOp(actions, data, { status: 'completed', progress: 100, attempts, load_check: lastCheck });
-    log.info({ result, attempts }, 'fleet op done');
+    const out: { sources?: SourceUse[] } = {};
+    const result = data.op === 'install' ? await install(data, attempts, out) : await remove(data);
+    const { sources } = out;
+    await recordOp(actions, data, {
+      status: 'completed',
+      progress: 100,
+      attempts,
+      load_check: lastCheck,
+      ...(sources && { sources }),
+    });
+    log.info({ result, attempts, ...(sources && { sources }) }, 'fleet op done');
     return { result };
   };
 }

@@ -11,6 +11,7 @@ import {
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import type { Relay } from '../relay/relay-download.js';
 import type { LoadChecker } from '../load-check/load-checker.js';
 import { PermanentCoordinatorError, type CoordinatorClient } from './coordinator-client.js';
 import { readNodeUid, writeNodeUid } from './node-identity.js';
@@ -33,6 +34,8 @@ export interface MembershipDeps {
   addr: string;
   logger: Logger;
   metrics: Metrics;
+  /** Pull installs from peers and the origin, piece by piece. */
+  relay?: Relay;
 }
 
 export interface Membership {

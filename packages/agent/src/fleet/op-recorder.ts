@@ -1,10 +1,11 @@
-import type { ActionStore, ArtifactJob, LoadCheck, OpRecord, OpStatus } from '@modfleet/common';
+import type { ActionStore, ArtifactJob, LoadCheck, OpRecord, OpStatus, SourceUse } from '@modfleet/common';
 
 export interface OpUpdate {
   status: OpStatus;
   progress: number;
   attempts: number;
   error?: string | null;
+  sources?: SourceUse[];
   load_check?: LoadCheck | undefined;
 }
 
@@ -21,6 +22,7 @@ export function recordOp(actions: Pick<ActionStore, 'recordOp'>, job: ArtifactJo
     progress: update.progress,
     attempts: update.attempts,
     error: update.error ?? null,
+    ...(update.sources && { sources: update.sources }),
     ...(update.load_check && { load_check: update.load_check }),
   };
   return actions.recordOp(job.action_uid, record);

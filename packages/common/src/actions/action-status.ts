@@ -18,12 +18,14 @@ function foldNode(ops: OpRecord[]) {
   else status = 'queued';
   const progress = ops.reduce((sum, op) => sum + (isTerminal(op.status) ? 100 : op.progress), 0) / ops.length;
   const error = ops.map(op => op.error).find(e => e) ?? null;
+  const sources = ops.flatMap(op => op.sources ?? []);
   const load_check = ops.map(op => op.load_check).find(check => check);
   return {
     status,
     progress: round(progress),
     attempts: Math.max(...ops.map(op => op.attempts)),
     error,
+    ...(sources.length > 0 && { sources }),
     ...(load_check && { load_check }),
   };
 }

@@ -13,6 +13,8 @@ export interface PendingOp {
   progress: number;
   attempts: number;
   error: string | null;
+  /** Where an install's bytes came from, in the order used (`origin` or `node:<uid>`, with bytes). */
+  sources?: { source: string; bytes: number }[];
   /** Installs: the node's module load check. */
   load_check?: LoadCheck;
 }

@@ -26,6 +26,8 @@ describe('the HTTP contract', () => {
       fleetSync: '/v2/modules/user-defined/artifacts/sync',
       nodeRegister: '/internal/nodes/register',
       blob: '/internal/blobs/:sha256',
+      blobPieces: '/internal/blobs/:sha256/pieces',
+      peerBlob: '/internal/peer/blobs/:sha256',
       queueDashboard: '/admin/queues',
     });
   });
@@ -37,6 +39,8 @@ describe('the HTTP contract', () => {
       '/v2/modules/user-defined/artifacts/ReJSON/20804',
     );
     expect(pathTo(routes.blob, { sha256 })).toBe(`/internal/blobs/${sha256}`);
+    expect(pathTo(routes.blobPieces, { sha256 })).toBe(`/internal/blobs/${sha256}/pieces`);
+    expect(pathTo(routes.peerBlob, { sha256 })).toBe(`/internal/peer/blobs/${sha256}`);
     expect(pathTo(routes.action, { uid: 'a1' })).toBe('/v2/actions/a1');
   });
 

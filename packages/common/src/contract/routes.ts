@@ -34,6 +34,11 @@ export const routes = {
   // Between the services, signed with the cluster secret (coordinator)
   nodeRegister: '/internal/nodes/register',
   blob: '/internal/blobs/:sha256',
+  // the piece list of a blob whose list is too long for a job payload
+  blobPieces: '/internal/blobs/:sha256/pieces',
+
+  // Between agents, signed with the cluster secret (agent): a verified artifact by its sha256
+  peerBlob: '/internal/peer/blobs/:sha256',
 
   // bull-board, for admins (coordinator)
   queueDashboard: '/admin/queues',

@@ -1,4 +1,5 @@
 import type { OpStatus } from '../contract/action-object.js';
+import type { SourceUse } from '../pieces/relay-payload.js';
 import type { LoadCheck } from '../modules/load-check-types.js';
 import type { ArtifactOpKind } from './queues.js';
 
@@ -14,6 +15,8 @@ export interface OpRecord {
   progress: number;
   attempts: number;
   error: string | null;
+  /** Where an install's bytes came from (a peer `node:<uid>` or `origin`), in the order used. */
+  sources?: SourceUse[] | undefined;
   /** Installs: the node's load check of the module. */
   load_check?: LoadCheck;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { moduleNameSchema, moduleVersionSchema } from '../artifacts/module-schemas.js';
+import { blobSourceSchema, piecePlanSchema } from '../pieces/relay-payload.js';
 
 /** The coordinator's queue of action (parent) jobs. */
 export const ACTIONS_QUEUE = 'actions';
@@ -31,6 +32,9 @@ export const artifactJobSchema = z.object({
   url: z.string().startsWith('/').optional(),
   /** Replace different bytes already on the node (sync); a plain push refuses to overwrite. */
   replace: z.boolean().optional(),
+  /** Relayed installs: the piece layout and the sources to pull from, best first (origin last). */
+  pieces: piecePlanSchema.optional(),
+  sources: z.array(blobSourceSchema).max(16).optional(),
 });
 export type ArtifactJob = z.infer<typeof artifactJobSchema>;
 

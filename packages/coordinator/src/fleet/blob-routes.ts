@@ -1,6 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import {
   NotFoundError,
+  RangeNotSatisfiableError,
   routes,
   SIGNATURE_HEADER,
   UnauthorizedError,
@@ -25,15 +26,30 @@ export function blobRoutes({
     if (!verifyRequestSignature(clusterSecret, 'GET', req.path, req.headers[SIGNATURE_HEADER] as string | undefined)) {
       throw new UnauthorizedError('Blob downloads need a request signed with the cluster secret');
     }
-    const blob = await blobs.open(req.params.sha256);
-    if (!blob)
-      throw new NotFoundError(
+    const notFound = () =>
+      new NotFoundError(
         'blob_not_found',
         'No such artifact on the coordinator (it may have been deleted from the fleet)',
       );
-    res.status(200).set({ 'content-type': 'application/zip', 'content-length': String(blob.size) });
+    const size = await blobs.size(req.params.sha256);
+    if (size === undefined) throw notFound();
+    // One Range (a relaying agent resuming from its offset); anything else gets the whole blob.
+    const ranges = req.headers.range ? req.range(size) : undefined;
+    if (typeof ranges === 'number' || (ranges && ranges.length !== 1)) {
+      res.set('content-range', `bytes */${size}`);
+      throw new RangeNotSatisfiableError('Give one byte range within the artifact');
+    }
+    const range = ranges?.[0];
+    const blob = await blobs.open(req.params.sha256, range && { start: range.start, end: range.end });
+    if (!blob) throw notFound();
+    const length = range ? range.end - range.start + 1 : size;
+    res.status(range ? 206 : 200).set({
+      'content-type': 'application/zip',
+      'content-length': String(length),
+      ...(range && { 'content-range': `bytes ${range.start}-${range.end}/${size}` }),
+    });
     await pipeline(blob.stream, res);
-    metrics.artifactBytesServed.inc(blob.size);
+    metrics.artifactBytesServed.inc(length);
   });
   return router;
 }

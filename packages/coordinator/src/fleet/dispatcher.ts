@@ -16,6 +16,7 @@ import {
 } from '@modfleet/common';
 import type { FlowProducer } from 'bullmq';
 import type { InflightStore } from '../actions/inflight-store.js';
+import type { DistributionPlanner } from './distribution-planner.js';
 
 export interface PlannedOp {
   node_uid: number;
@@ -51,6 +52,8 @@ export function createDispatcher(deps: {
   actions: ActionStore;
   flows: Pick<FlowProducer, 'add'>;
   now?: () => number;
+  /** Adds pieces and sources to install jobs (peer relay); without it nodes fetch from the coordinator. */
+  distribution?: DistributionPlanner;
 }): Dispatcher {
   const { inflight, actions, flows, now = Date.now } = deps;
   const isRunning = async (actionUid: string) => {
@@ -86,6 +89,7 @@ export function createDispatcher(deps: {
         attempts: 0,
         error: null,
       }));
+      const relay = deps.distribution ? await deps.distribution(request.ops) : [];
       await actions.create(meta, ops);
 
       await flows.add({
@@ -105,6 +109,7 @@ export function createDispatcher(deps: {
             ...(planned.sha256 && { sha256: planned.sha256, url: pathTo(routes.blob, { sha256: planned.sha256 }) }),
             ...(planned.size !== undefined && { size: planned.size }),
             ...(planned.replace && { replace: true }),
+            ...relay[index],
           };
           return {
             name: op.op,

@@ -12,9 +12,13 @@ export function createFakeBlobStore(tempDir: string): BlobStore & { held: Map<st
       held.set(upload.sha256, await readFile(upload.path));
       await rm(upload.path, { force: true });
     },
-    open(sha256) {
+    open(sha256, range) {
       const bytes = held.get(sha256);
-      return Promise.resolve(bytes && { stream: Readable.from([bytes]), size: bytes.length });
+      const slice = bytes && range ? bytes.subarray(range.start, range.end + 1) : bytes;
+      return Promise.resolve(bytes && slice && { stream: Readable.from([slice]), size: bytes.length });
+    },
+    size(sha256) {
+      return Promise.resolve(held.get(sha256)?.length);
     },
     remove(sha256) {
       held.delete(sha256);

@@ -1,0 +1,162 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  pieceRange,
+  sha256Hex,
+  SIGNATURE_HEADER,
+  signRequest,
+  TEMP_UPLOAD_PREFIX,
+  type BlobSource,
+  type HashedUpload,
+  type Logger,
+  type SourceUse,
+} from '@modfleet/common';
+import type { TransferHandle, TransferRegistry } from './transfer-registry.js';
+
+/** No bytes from a source for this long: drop it and resume from the same piece against the next. */
+export const SOURCE_STALL_MS = 5_000;
+
+export interface FetchRequest {
+  sha256: string;
+  size: number;
+  pieceSize: number;
+  hashes: readonly string[];
+  sources: readonly BlobSource[];
+  tempDir: string;
+}
+
+export interface FetchDeps {
+  clusterSecret: string;
+  /** Resolves a source URL (the origin's is a path on the coordinator). */
+  resolveUrl: (url: string) => string;
+  transfers: TransferRegistry;
+  logger: Logger;
+  onBytes?: (total: number) => void;
+  stallMs?: number;
+}
+
+export interface FetchedBlob {
+  upload: HashedUpload;
+  sources: SourceUse[];
+  /** Call once the file has been installed (or dropped): peers stop reading it as a transfer. */
+  release(): void;
+}
+
+class RefusedPiece extends Error {}
+
+function get(url: string, headers: Record<string, string>, stallMs: number): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const request = (url.startsWith('https:') ? httpsGet : httpGet)(url, { headers }, resolve);
+    // Idle timeout: covers a source that never answers and one that stops mid-stream.
+    request.setTimeout(stallMs, () => request.destroy(new Error(`no bytes for ${stallMs} ms`)));
+    request.on('error', reject);
+  });
+}
+
+async function writeAt(file: FileHandle, bytes: Buffer, position: number): Promise<void> {
+  for (let done = 0; done < bytes.length;) {
+    const { bytesWritten } = await file.write(bytes, done, bytes.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+/**
+ * Pulls an artifact's pieces in order with HTTP Range, from the first source that delivers.
+ * Each piece is verified before it is written (and so before it is served onward); a refused
+ * piece, an error or a stall moves on to the next source from the current piece. The whole
+ * sha256 is checked at the end; the temp file is removed on any failure.
+ */
+export async function fetchPieces(request: FetchRequest, deps: FetchDeps): Promise<FetchedBlob> {
+  const { sha256, size, pieceSize, hashes, sources, tempDir } = request;
+  const stallMs = deps.stallMs ?? SOURCE_STALL_MS;
+  const path = join(tempDir, `${TEMP_UPLOAD_PREFIX}relay-${randomUUID()}`);
+  const file = await open(path, 'wx');
+  const handle: TransferHandle = deps.transfers.start({ sha256, path, size, pieceSize, hashes });
+  const whole = createHash('sha256');
+  const used: SourceUse[] = [];
+  let next = 0;
+  const tried: string[] = [];
+
+  async function pullFrom(source: BlobSource): Promise<void> {
+    const url = deps.resolveUrl(source.url);
+    const offset = pieceRange(next, size, pieceSize).start;
+    const res = await get(
+      url,
+      {
+        [SIGNATURE_HEADER]: signRequest(deps.clusterSecret, 'GET', new URL(url).pathname),
+        range: `bytes=${offset}-`,
+      },
+      stallMs,
+    );
+    if (res.statusCode !== 206 && !(res.statusCode === 200 && offset === 0)) {
+      res.resume();
+      throw new Error(`answered ${res.statusCode}`);
+    }
+    const use: SourceUse = { source: source.id, bytes: 0 };
+    let piece = Buffer.allocUnsafe(pieceRange(next, size, pieceSize).end - offset);
+    let filled = 0;
+    try {
+      for await (const chunk of res) {
+        let data = chunk as Buffer;
+        while (data.length > 0 && next < hashes.length) {
+          const take = Math.min(piece.length - filled, data.length);
+          data.copy(piece, filled, 0, take);
+          filled += take;
+          data = data.subarray(take);
+          if (filled < piece.length) continue;
+          if (sha256Hex(piece) !== hashes[next]) throw new RefusedPiece(`piece ${next} does not match its sha256`);
+          const at = pieceRange(next, size, pieceSize);
+          await writeAt(file, piece, at.start);
+          whole.update(piece);
+          use.bytes += piece.length;
+          next += 1;
+          handle.advance(next);
+          deps.onBytes?.(at.end);
+          if (next < hashes.length) {
+            const following = pieceRange(next, size, pieceSize);
+            piece = Buffer.allocUnsafe(following.end - following.start);
+            filled = 0;
+          }
+        }
+        if (next >= hashes.length) break;
+      }
+    } finally {
+      res.destroy();
+      if (use.bytes > 0) used.push(use);
+    }
+    if (next < hashes.length) throw new Error(`ended at piece ${next} of ${hashes.length}`);
+  }
+
+  try {
+    for (const source of sources) {
+      if (next >= hashes.length) break;
+      tried.push(source.id);
+      try {
+        await pullFrom(source);
+      } catch (err) {
+        const refused = err instanceof RefusedPiece;
+        deps.logger.warn(
+          { source: source.id, piece: next, err: (err as Error).message },
+          refused
+            ? 'refused a piece whose sha256 does not match; fetching it again from the next source'
+            : 'source failed or stalled; resuming from the current piece against the next source',
+        );
+      }
+    }
+    if (next < hashes.length)
+      throw new Error(`no source delivered piece ${next} of ${hashes.length} (tried ${tried.join(', ')})`);
+    const digest = whole.digest('hex');
+    if (digest !== sha256) throw new Error(`assembled bytes have sha256 ${digest}, expected ${sha256}`);
+    await file.close();
+    handle.complete();
+  } catch (err) {
+    await file.close().catch(() => undefined);
+    handle.release();
+    await rm(path, { force: true });
+    throw err;
+  }
+  return { upload: { path, size, sha256 }, sources: used, release: () => handle.release() };
+}

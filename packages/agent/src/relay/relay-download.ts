@@ -1,0 +1,66 @@
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import { SIGNATURE_HEADER, signRequest, type ArtifactJob, type Logger, type PieceIndex } from '@modfleet/common';
+import { fetchPieces, type FetchedBlob } from './piece-fetcher.js';
+import type { LocalBlobs } from './local-blobs.js';
+import type { TransferRegistry } from './transfer-registry.js';
+
+/** What an agent needs to pull from peers and serve them. */
+export interface Relay {
+  clusterSecret: string;
+  coordinatorUrl: string;
+  transfers: TransferRegistry;
+  blobs: LocalBlobs;
+  logger: Logger;
+  stallMs?: number;
+}
+
+function getJson(url: string, headers: Record<string, string>): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const request = (url.startsWith('https:') ? httpsGet : httpGet)(url, { headers }, res => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        if (res.statusCode !== 200) reject(new Error(`piece list answered ${res.statusCode}`));
+        else resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      });
+    });
+    request.setTimeout(30_000, () => request.destroy(new Error('piece list request stalled')));
+    request.on('error', reject);
+  });
+}
+
+/** Relayed jobs carry pieces and sources; older payloads (or none planned) return undefined: fetch the plain way. */
+export async function relayFetch(
+  relay: Relay,
+  job: ArtifactJob,
+  tempDir: string,
+  onBytes: (total: number) => void,
+): Promise<(FetchedBlob & { index: PieceIndex }) | undefined> {
+  const { pieces, sources, sha256, size } = job;
+  if (!pieces || !sources || sources.length === 0 || !sha256 || size === undefined || size === 0) return undefined;
+  const resolveUrl = (url: string) => new URL(url, relay.coordinatorUrl).toString();
+  let hashes = pieces.hashes;
+  if (!hashes) {
+    const url = resolveUrl(pieces.list_url!);
+    const list = (await getJson(url, {
+      [SIGNATURE_HEADER]: signRequest(relay.clusterSecret, 'GET', new URL(url).pathname),
+    })) as PieceIndex;
+    if (list.sha256 !== sha256 || list.piece_size !== pieces.size || list.pieces.length !== pieces.count)
+      throw new Error('the piece list does not describe this artifact');
+    hashes = list.pieces;
+  }
+  const fetched = await fetchPieces(
+    { sha256, size, pieceSize: pieces.size, hashes, sources, tempDir },
+    {
+      clusterSecret: relay.clusterSecret,
+      resolveUrl,
+      transfers: relay.transfers,
+      logger: relay.logger,
+      onBytes,
+      ...(relay.stallMs !== undefined && { stallMs: relay.stallMs }),
+    },
+  );
+  return { ...fetched, index: { sha256, size, piece_size: pieces.size, pieces: hashes } };
+}
