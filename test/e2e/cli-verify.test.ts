@@ -26,6 +26,7 @@ interface NodeReport {
   extra: Problem[];
   mismatch: Problem[];
   corrupt: Problem[];
+  load_failed: { artifact: string; status: string; reason: string }[];
 }
 interface Report {
   clean: boolean;
@@ -81,6 +82,15 @@ describe('modfleet verify against a coordinator and three agents (real processes
       [2, 'ok', 1, 1],
       [3, 'ok', 1, 1],
     ]);
+    // The pushed .so is random bytes: each node's own record of its load check says so, and
+    // verify reports it without counting it as drift.
+    for (const uid of [1, 2, 3]) {
+      expect(node(report, uid).load_failed).toEqual([
+        { artifact: 'VerifyMod@1', status: 'failed', reason: expect.stringMatching(/does not load/) as string },
+      ]);
+    }
+    expect(table.stdout).toMatch(/Module load checks not passed/);
+    expect(table.stdout).toMatch(/node 2: VerifyMod@1: .*does not load/);
   });
 
   it('reports a missing artifact, a local-only extra and other bytes under the same name, each on its node; exit 1', async () => {

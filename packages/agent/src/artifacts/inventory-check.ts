@@ -28,6 +28,7 @@ function toEntry(artifact: StoredArtifact): InventoryEntry {
     sha256: artifact.sha256,
     size: artifact.size,
     installed_at: artifact.installed_at,
+    ...(artifact.load_check && { load_check: artifact.load_check }),
   };
 }
 

@@ -15,6 +15,13 @@ export interface ArtifactProblem {
 
 export type NodeVerdict = 'ok' | 'drift' | 'unreachable';
 
+/** An artifact whose module the node could not load when it installed it (its own record). */
+export interface LoadProblem {
+  artifact: string;
+  status: 'failed';
+  reason: string;
+}
+
 export interface NodeReport {
   uid: number;
   addr: string;
@@ -33,6 +40,8 @@ export interface NodeReport {
   mismatch: ArtifactProblem[];
   /** --deep only: bytes on disk that no longer match what was installed. */
   corrupt: ArtifactProblem[];
+  /** Reported, not drift: the bytes are what the fleet says, but this node could not load them. */
+  load_failed: LoadProblem[];
 }
 
 const keyOf = (a: { module_name: string; version: number }) => `${a.module_name}@${a.version}`;
@@ -66,6 +75,7 @@ export function compareNode(
     extra: [],
     mismatch: [],
     corrupt: [],
+    load_failed: [],
   };
   const pending = (artifact: FleetArtifactView) => {
     const cell = artifact.nodes[String(node.uid)];
@@ -79,6 +89,8 @@ export function compareNode(
   }
   for (const [key, entry] of held) {
     if (!expected.has(key)) report.extra.push({ artifact: key, actual: entry.sha256 });
+    if (entry.load_check?.status === 'failed')
+      report.load_failed.push({ artifact: key, status: 'failed', reason: entry.load_check.reason });
     if (entry.disk && entry.disk.status !== 'ok') {
       report.corrupt.push({
         artifact: key,
@@ -106,5 +118,6 @@ export function unreachableNode(node: { uid: number; addr: string; status: strin
     extra: [],
     mismatch: [],
     corrupt: [],
+    load_failed: [],
   };
 }

@@ -55,7 +55,16 @@ export function renderVerifyReport(report: VerifyReport, c: Colors = plainColors
       }
     }
   }
+  const loadFailures = report.nodes.flatMap(node =>
+    node.load_failed.map(problem => `  node ${node.uid}: ${problem.artifact}: ${problem.reason}`),
+  );
   const scope = `${report.fleet_artifacts} fleet artifact${report.fleet_artifacts === 1 ? '' : 's'} on ${report.nodes.length} node${report.nodes.length === 1 ? '' : 's'}`;
+  if (loadFailures.length > 0) {
+    text +=
+      `\n${c.yellow('Module load checks not passed')} (the bytes are as the fleet says; ` +
+      '`modfleet artifacts --check` fails on these, verify does not):\n' +
+      `${loadFailures.join('\n')}\n`;
+  }
   if (report.clean) {
     text += `\n${c.green(`Clean: ${scope}, every node holds exactly what the fleet says${report.deep ? ', and every file re-hashes to its installed sha256' : ''}.`)}\n`;
     if (!report.deep) text += c.dim('(--deep also re-hashes every artifact on every disk)\n');

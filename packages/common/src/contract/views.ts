@@ -121,6 +121,8 @@ export interface InventoryEntry {
   installed_at: string;
   /** Present only for a deep check. */
   disk?: DiskCheck;
+  /** The module load check this node made when it installed the artifact, if it made one. */
+  load_check?: LoadCheck;
 }
 
 export interface NodeInventory {
