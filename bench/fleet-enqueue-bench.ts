@@ -35,6 +35,7 @@ import {
   median,
   verdict,
   writeResult,
+  runBench,
 } from './lib/util.js';
 
 const ENQUEUE_TARGET_MS = 1000;
@@ -165,10 +166,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  code => process.exit(code),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(2);
-  },
-);
+runBench(main);

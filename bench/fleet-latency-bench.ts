@@ -20,7 +20,17 @@ import { cpuSince, cpuSnapshot } from './lib/process-cpu.js';
 import { uploadArtifact } from './lib/upload-client.js';
 import { REDIS_URL } from '../test/helpers/redis.js';
 import { removeDir } from '../test/helpers/tmp-dir.js';
-import { checkBuild, Cleanup, fixed, machineLine, benchTmpDir, median, verdict, writeResult } from './lib/util.js';
+import {
+  checkBuild,
+  Cleanup,
+  fixed,
+  machineLine,
+  benchTmpDir,
+  median,
+  verdict,
+  writeResult,
+  runBench,
+} from './lib/util.js';
 
 const P50_TARGET_MS = 150;
 const P99_TARGET_MS = 500;
@@ -272,10 +282,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  code => process.exit(code),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(2);
-  },
-);
+runBench(main);

@@ -34,6 +34,7 @@ import {
   trackChild,
   verdict,
   writeResult,
+  runBench,
 } from './lib/util.js';
 
 const RATIO_TARGET = 0.8;
@@ -242,10 +243,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  code => process.exit(code),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(2);
-  },
-);
+runBench(main);

@@ -19,7 +19,18 @@ import { basicAuth } from '../test/helpers/http.js';
 import { sleep } from '../test/helpers/poll.js';
 import { REPO_ROOT } from '../test/helpers/processes.js';
 import { makeTmpDir, removeDir } from '../test/helpers/tmp-dir.js';
-import { checkBuild, Cleanup, fixed, machineLine, median, MIB, trackChild, verdict, writeResult } from './lib/util.js';
+import {
+  checkBuild,
+  Cleanup,
+  fixed,
+  machineLine,
+  median,
+  MIB,
+  trackChild,
+  verdict,
+  writeResult,
+  runBench,
+} from './lib/util.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -276,10 +287,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  code => process.exit(code),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -35,6 +35,7 @@ import {
   benchPrefix,
   verdict,
   writeResult,
+  runBench,
 } from './lib/util.js';
 
 const RATIO_TARGET = 1.5;
@@ -279,10 +280,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  code => process.exit(code),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(2);
-  },
-);
+runBench(main);

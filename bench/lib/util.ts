@@ -130,3 +130,14 @@ function newestMtime(dir: string): number {
 export function machineLine(): string {
   return `node ${process.version}, ${process.platform}/${process.arch}, ${new Date().toISOString()}`;
 }
+
+/** Runs a bench's main: its number is the exit code (0 all targets met, 1 one missed); a crash exits 2. */
+export function runBench(main: () => Promise<number>): void {
+  main().then(
+    code => process.exit(code),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(2);
+    },
+  );
+}
