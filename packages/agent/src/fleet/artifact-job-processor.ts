@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import {
+  ORIGIN_SOURCE,
   artifactJobSchema,
   inspectArtifact,
   isAppError,
@@ -69,8 +70,11 @@ export function createArtifactJobProcessor({
       if (err instanceof PermanentCoordinatorError) throw new UnrecoverableError(err.message);
       throw err;
     }
-    out.sources = relayed?.sources ?? [{ source: 'origin', bytes: upload.size }];
-    metrics.artifactBytesReceived.inc({ source: relayed ? 'relay' : 'download' }, upload.size);
+    out.sources = relayed?.sources ?? [{ source: ORIGIN_SOURCE, bytes: upload.size }];
+    // Counted by where the bytes came from: the coordinator (download) or a peer (relay).
+    for (const use of out.sources) {
+      metrics.artifactBytesReceived.inc({ source: use.source === ORIGIN_SOURCE ? 'download' : 'relay' }, use.bytes);
+    }
     try {
       if (upload.sha256 !== sha256)
         throw new Error(`downloaded bytes have sha256 ${upload.sha256}, expected ${sha256}`);

@@ -32,8 +32,24 @@ export async function runLoadCheck(
       checked_at: now(),
     };
   }
+  // A throwaway server that dies under the check for reasons of its own (the machine's load, a
+  // signal) says nothing about the module: one more try before reporting that the check could not run.
+  let attempt = await checkOnce(zipPath, inspected, { ...options, redisServer });
+  if (attempt instanceof Error) attempt = await checkOnce(zipPath, inspected, { ...options, redisServer });
+  if (attempt instanceof Error) {
+    return { status: 'failed', reason: `the check could not run: ${attempt.message}`, checked_at: now() };
+  }
+  return attempt;
+}
+
+/** One check: its verdict, or the error that kept it from reaching one. */
+async function checkOnce(
+  zipPath: string,
+  inspected: InspectedArtifact,
+  options: RunLoadCheckOptions,
+): Promise<LoadCheck | Error> {
   try {
-    const { found, problems } = await checkArtifactAgainstModule(zipPath, inspected, { ...options, redisServer });
+    const { found, problems } = await checkArtifactAgainstModule(zipPath, inspected, options);
     const errors = problems.filter(p => p.level === 'error').map(p => p.message);
     const warnings = problems.filter(p => p.level === 'warning').map(p => p.message);
     const common = {
@@ -54,6 +70,6 @@ export async function runLoadCheck(
     if (err instanceof ThrowawayTimeoutError) {
       return { status: 'failed', reason: `loading the module ${err.message}`, checked_at: now() };
     }
-    return { status: 'failed', reason: `the check could not run: ${(err as Error).message}`, checked_at: now() };
+    return err instanceof Error ? err : new Error(String(err));
   }
 }

@@ -10,11 +10,14 @@ describe('load options', () => {
     expect(() => parseMix('read=0')).toThrow(/at least one weight/);
   });
 
-  it('picks operations in proportion to their weights and never one weighted 0', () => {
-    const values = [0, 0.69, 0.7, 0.89, 0.9, 0.999];
-    const pick = picker({ read: 70, local: 20, push: 10 }, () => values.shift()!);
-    expect(Array.from({ length: 6 }, pick)).toEqual(['read', 'read', 'local', 'local', 'push', 'push']);
-    const onlyPush = picker({ read: 0, local: 0, push: 1 }, () => 0);
+  it('picks operations in exact proportion to their weights, interleaved, and never one weighted 0', () => {
+    const pick = picker({ read: 70, local: 20, push: 10 });
+    const picks = Array.from({ length: 100 }, pick);
+    expect(picks.filter(op => op === 'read')).toHaveLength(70);
+    expect(picks.filter(op => op === 'local')).toHaveLength(20);
+    expect(picks.filter(op => op === 'push')).toHaveLength(10);
+    expect(picks.slice(0, 10).filter(op => op === 'read')).toHaveLength(7);
+    const onlyPush = picker({ read: 0, local: 0, push: 1 });
     expect(onlyPush()).toBe('push');
   });
 

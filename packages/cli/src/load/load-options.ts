@@ -52,16 +52,21 @@ export function positiveNumber(value: string): number {
   return parsed;
 }
 
-/** Picks an operation with probability proportional to its weight. */
-export function picker(mix: Record<LoadOp, number>, random: () => number = Math.random): () => LoadOp {
-  const entries = LOAD_OPS.filter(op => mix[op] > 0).map(op => [op, mix[op]] as const);
-  const total = entries.reduce((sum, [, weight]) => sum + weight, 0);
+/**
+ * Picks operations in proportion to their weights, interleaved and exact (smooth weighted round
+ * robin, as nginx balances upstreams): over every `sum of weights` picks each operation comes up
+ * exactly its weight's times, so a short `--count` run still holds every operation of the mix.
+ */
+export function picker(mix: Record<LoadOp, number>): () => LoadOp {
+  const entries = LOAD_OPS.filter(op => mix[op] > 0).map(op => ({ op, weight: mix[op], current: 0 }));
+  const total = entries.reduce((sum, entry) => sum + entry.weight, 0);
   return () => {
-    let at = random() * total;
-    for (const [op, weight] of entries) {
-      at -= weight;
-      if (at < 0) return op;
+    let best = entries[0]!;
+    for (const entry of entries) {
+      entry.current += entry.weight;
+      if (entry.current > best.current) best = entry;
     }
-    return entries.at(-1)![0];
+    best.current -= total;
+    return best.op;
   };
 }
