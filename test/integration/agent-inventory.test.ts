@@ -44,6 +44,10 @@ describe(`GET ${INVENTORY} (agent, modfleet's own route)`, () => {
           sha256: sha256(zip),
           size: zip.length,
           installed_at: expect.any(String) as string,
+          // The node's own check of the module it installed (a stand-in .so here).
+          load_check: expect.objectContaining({
+            status: expect.stringMatching(/^(failed|skipped)$/) as string,
+          }) as object,
         },
       ],
     });
