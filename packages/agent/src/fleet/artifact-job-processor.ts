@@ -128,7 +128,23 @@ export function createArtifactJobProcessor({
     await recordOp(actions, data, { status: 'running', progress: 0, attempts });
     lastCheck = undefined;
     const out: { sources?: SourceUse[] } = {};
-    const result = data.op === 'install' ? await install(data, attempts, out) : await remove(data);
+    let result: OpResult;
+    try {
+      result = data.op === 'install' ? await install(data, attempts, out) : await remove(data);
+    } catch (err) {
+      // A final failure is written before BullMQ moves the job: the finalizer then already reads it.
+      const final = err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (final) {
+        await recordOp(actions, data, {
+          status: 'failed',
+          progress: 0,
+          attempts,
+          error: (err as Error).message,
+          load_check: loadCheckOf(err),
+        }).catch((recordErr: unknown) => log.error({ err: recordErr }, 'could not record a failed op'));
+      }
+      throw err;
+    }
     const { sources } = out;
     await recordOp(actions, data, {
       status: 'completed',
