@@ -1,7 +1,7 @@
 import { routes, type HealthAnswer } from '@modfleet/common';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { mersenne } from 'pure-rand/generator/mersenne';
 import type { ApiClient } from '../client/api-client.js';
 import { supervisedPid } from './supervised-pid.js';
 
@@ -82,7 +82,7 @@ export class Chaos {
   }
 
   start(runStarted: number): void {
-    const rng = xoroshiro128plus(this.plan.seed);
+    const rng = mersenne(this.plan.seed);
     this.loop = (async () => {
       while (!this.abort.signal.aborted) {
         await sleep(this.plan.intervalMs * (0.5 + uniformFloat64(rng)), this.abort.signal);

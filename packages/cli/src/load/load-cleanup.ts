@@ -3,7 +3,7 @@ import { ApiError, type ApiClient } from '../client/api-client.js';
 import { isTransient, waitForAction, type Leftovers } from './load-ops.js';
 
 export interface CleanupResult {
-  /** Artifacts of this run an op did not get to delete, removed now. */
+  /** Artifacts of this run an op did not get to delete, deleted now (those never created are not counted). */
   removed: number;
   /** Still there after the bound: verify will say where. */
   left: string[];
@@ -11,15 +11,15 @@ export interface CleanupResult {
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
-/** Runs `remove` until it succeeds, answers 404 (already gone) or the deadline passes. */
-async function untilGone(remove: () => Promise<void>, deadline: number): Promise<boolean> {
+/** Runs `remove` until it succeeds, answers 404 (never created, or already gone) or the deadline passes. */
+async function untilGone(remove: () => Promise<void>, deadline: number): Promise<'removed' | 'absent' | 'left'> {
   for (;;) {
     try {
       await remove();
-      return true;
+      return 'removed';
     } catch (err) {
-      if (err instanceof ApiError && err.status === 404) return true;
-      if (!isTransient(err) || performance.now() > deadline) return false;
+      if (err instanceof ApiError && err.status === 404) return 'absent';
+      if (!isTransient(err) || performance.now() > deadline) return 'left';
       await sleep(500);
     }
   }
@@ -39,23 +39,23 @@ export async function removeLeftovers(
   const left: string[] = [];
   let removed = 0;
   const fleet = [...leftovers.fleet].map(async name => {
-    const gone = await untilGone(async () => {
+    const outcome = await untilGone(async () => {
       const { action_uid } = await coordinator.delete<{ action_uid: string }>(
         pathTo(routes.fleetArtifact, { moduleName: name, version: 1 }),
       );
       await waitForAction(coordinator, action_uid, Math.max(1000, deadline - performance.now()));
     }, deadline);
-    if (gone) removed += 1;
-    else left.push(`fleet ${name}`);
+    if (outcome === 'removed') removed += 1;
+    if (outcome === 'left') left.push(`fleet ${name}`);
   });
   const local = [...leftovers.local].map(async key => {
     const [uid, name] = key.split('/') as [string, string];
     const client = agents.get(Number(uid))!;
-    const gone = await untilGone(async () => {
+    const outcome = await untilGone(async () => {
       await client.delete(pathTo(routes.localArtifact, { moduleName: name, version: 1 }));
     }, deadline);
-    if (gone) removed += 1;
-    else left.push(`node ${uid} ${name}`);
+    if (outcome === 'removed') removed += 1;
+    if (outcome === 'left') left.push(`node ${uid} ${name}`);
   });
   await Promise.all([...fleet, ...local]);
   return { removed, left };

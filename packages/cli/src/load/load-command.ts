@@ -1,7 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { routes, type NodeView } from '@modfleet/common';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { createApiClient, type ApiClient } from '../client/api-client.js';
@@ -15,24 +12,11 @@ import {
   type Io,
 } from '../client/client-context.js';
 import { colorsFor, toJson } from '../client/output.js';
-import { verifyFleet } from '../verify/verify-fleet.js';
 import { Chaos, CHAOS_TARGETS, type ChaosTarget } from './chaos.js';
-import { removeLeftovers } from './load-cleanup.js';
 import { renderHtmlReport } from './load-html-report.js';
-import {
-  parseDuration,
-  parseMix,
-  parseSizes,
-  picker,
-  positiveInteger,
-  positiveNumber,
-  type LoadOp,
-} from './load-options.js';
-import { createOps, type Leftovers } from './load-ops.js';
-import { renderLoadReport, type LoadReport } from './load-report.js';
-import { runLoad } from './load-runner.js';
-import { LoadStats } from './load-stats.js';
-import { waitForSettle } from './settle.js';
+import { parseDuration, parseMix, parseSizes, positiveInteger, positiveNumber, type LoadOp } from './load-options.js';
+import { renderLoadReport } from './load-report.js';
+import { runLoadSession } from './load-session.js';
 import { NotSupervised } from './supervised-pid.js';
 
 interface LoadFlags extends ClientFlags {
@@ -157,75 +141,26 @@ export function registerLoadCommand(program: Command, io: Io): void {
             throw err;
           }
         }
-        const report = await runWithWorkDir(async workDir => {
-          const stats = new LoadStats();
-          const leftovers: Leftovers = { fleet: new Set(), local: new Set() };
-          const ops = createOps({
-            coordinator: client,
-            nodes,
-            agents,
-            workDir,
-            soSizes: flags.size,
-            runId: randomBytes(3).toString('hex'),
-            stats,
-            leftovers,
-            actionTimeoutMs: flags.actionTimeout,
-          });
-          const started = performance.now();
-          chaos?.start(started);
-          let elapsedMs: number;
-          try {
-            elapsedMs = await runLoad(
-              {
-                durationMs: flags.count === undefined ? (flags.duration ?? 30_000) : undefined,
-                count: flags.count,
-                rate: flags.rate,
-                concurrency: flags.concurrency,
-                maxInFlight: flags.rate === undefined ? flags.concurrency : Math.max(flags.concurrency, 64),
-              },
-              picker(flags.mix),
-              op => ops[op](),
-              stats,
-              io.stderr,
-              () => (chaos ? ` | kills ${chaos.kills.length}` : ''),
-            );
-          } finally {
-            // Waits for the last victim to answer again.
-            await chaos?.stop();
-          }
-          const settle = await waitForSettle(client, flags.settleTimeout);
-          const cleanup = await removeLeftovers(leftovers, client, agents, flags.settleTimeout);
-          const verify = await verifyFleet(client, { deep: false, agentClient });
-          const failedActions =
-            (stats.errorsByCode.get('action_failed') ?? 0) + (stats.errorsByCode.get('action_timeout') ?? 0);
-          const result: LoadReport = {
-            ok:
-              stats.serverErrors === 0 &&
-              failedActions === 0 &&
-              (chaos !== undefined || stats.connectionErrors === 0) &&
-              (chaos === undefined || chaos.kills.every(kill => kill.back_after_s !== null)) &&
-              settle.settled &&
-              cleanup.left.length === 0 &&
-              verify.clean,
-            coordinator: client.baseUrl,
-            nodes: nodes.length,
-            elapsed_s: Math.round(elapsedMs) / 1000,
-            requests: stats.done,
-            requests_per_second: Math.round((stats.done / (elapsedMs / 1000)) * 100) / 100,
-            errors: stats.errors,
-            server_errors: stats.serverErrors,
-            connection_errors: stats.connectionErrors,
-            skipped: stats.skipped,
-            errors_by_code: Object.fromEntries(stats.errorsByCode),
-            operations: stats.summary(elapsedMs),
-            ...(chaos && { chaos: { seed: chaosSeed, targets: targets ?? [], kills: chaos.kills } }),
-            cleanup,
-            settle,
-            verify: { clean: verify.clean, totals: verify.totals },
-          };
-          if (flags.report) await writeFile(flags.report, renderHtmlReport(result, stats.bins()));
-          return result;
+        const { report, bins } = await runLoadSession({
+          coordinator: client,
+          nodes,
+          agents,
+          agentClient,
+          plan: {
+            durationMs: flags.count === undefined ? (flags.duration ?? 30_000) : undefined,
+            count: flags.count,
+            rate: flags.rate,
+            concurrency: flags.concurrency,
+            maxInFlight: flags.rate === undefined ? flags.concurrency : Math.max(flags.concurrency, 64),
+          },
+          mix: flags.mix,
+          soSizes: flags.size,
+          chaos: chaos && { chaos, seed: chaosSeed, targets: targets ?? [] },
+          settleTimeoutMs: flags.settleTimeout,
+          actionTimeoutMs: flags.actionTimeout,
+          stderr: io.stderr,
         });
+        if (flags.report) await writeFile(flags.report, renderHtmlReport(report, bins));
         io.stdout.write(output === 'json' ? toJson(report) : renderLoadReport(report, colorsFor(io.stdout, io.env)));
         return report.ok ? 0 : EXIT_FAILED;
       } finally {
@@ -233,14 +168,4 @@ export function registerLoadCommand(program: Command, io: Io): void {
       }
     });
   });
-}
-
-/** The artifacts a run makes live in a temp folder that is removed however the run ends. */
-async function runWithWorkDir<T>(body: (workDir: string) => Promise<T>): Promise<T> {
-  const workDir = await mkdtemp(join(tmpdir(), 'modfleet-load-'));
-  try {
-    return await body(workDir);
-  } finally {
-    await rm(workDir, { recursive: true, force: true });
-  }
 }
