@@ -128,9 +128,14 @@ export class Chaos {
     }
   }
 
+  /** No more kills from now on (a kill under way still waits for its victim). */
+  halt(): void {
+    this.abort.abort();
+  }
+
   /** No more kills; resolves once the last victim is back (or its bound has passed). */
   async stop(): Promise<void> {
-    this.abort.abort();
+    this.halt();
     await this.loop;
   }
 }

@@ -71,6 +71,8 @@ export function renderLoadReport(report: LoadReport, c: Colors = plainColors): s
       );
     }
   }
+  if (report.chaos && report.connection_errors > 0)
+    text += `${report.connection_errors} request${report.connection_errors === 1 ? '' : 's'} got no answer from a killed or restarting service: expected under --chaos, they do not fail the run.\n`;
   if (report.cleanup.removed > 0)
     text += `\nCleanup: deleted ${report.cleanup.removed} artifact${report.cleanup.removed === 1 ? '' : 's'} of this run that an interrupted operation left behind.\n`;
   if (report.cleanup.left.length > 0)

@@ -34,6 +34,8 @@ function progress(
   const bar = new SingleBar({
     stream: tty as NodeJS.WritableStream,
     format: ` {bar} {value}/{total} ${plan.count === undefined ? 's' : 'ops'} | {done} requests | {rate}/s | errors {errors} | in flight {inflight}{extra}`,
+    barCompleteChar: '\u2588',
+    barIncompleteChar: '\u2591',
     barsize: 24,
     hideCursor: true,
     clearOnComplete: false,
@@ -71,6 +73,8 @@ export async function runLoad(
   stats: LoadStats,
   stderr: OutStream,
   extra: ProgressExtra = () => '',
+  /** Called once no more operations will start, before those in flight are waited for. */
+  onDrain: () => void = () => undefined,
 ): Promise<number> {
   const started = performance.now();
   let begun = 0;
@@ -78,9 +82,18 @@ export async function runLoad(
   const more = () =>
     (plan.count === undefined || begun < plan.count) &&
     (plan.durationMs === undefined || performance.now() - started < plan.durationMs);
+  let drained = false;
+  const drain = () => {
+    if (drained) return;
+    drained = true;
+    onDrain();
+  };
+  // At the deadline itself: in the closed model a worker only looks again when its op ends.
+  const deadline = plan.durationMs === undefined ? undefined : setTimeout(drain, plan.durationMs);
   const start = () => {
     begun += 1;
     stats.started = begun;
+    if (plan.count !== undefined && begun >= plan.count) drain();
     // Errors are counted by the op's timed requests; the run goes on.
     const op = run(next()).catch(() => undefined);
     inFlight.add(op);
@@ -103,8 +116,10 @@ export async function runLoad(
       };
       await Promise.all(Array.from({ length: plan.concurrency }, worker));
     }
+    drain();
     await Promise.allSettled([...inFlight]);
   } finally {
+    clearTimeout(deadline);
     stop();
   }
   return performance.now() - started;

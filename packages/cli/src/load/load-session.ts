@@ -81,6 +81,8 @@ export async function runLoadSession(
         stats,
         session.stderr,
         () => (chaos ? ` | kills ${chaos.kills.length}` : ''),
+        // Kills happen while operations start; the drain after the run only finishes them.
+        () => chaos?.halt(),
       );
     } finally {
       // Waits for the last victim to answer again.
