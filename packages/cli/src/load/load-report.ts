@@ -57,7 +57,7 @@ export function renderLoadReport(report: LoadReport, c: Colors = plainColors): s
     text += `\n${report.skipped} rate ticks skipped: the cluster could not keep up with --rate.\n`;
   if (report.chaos) {
     const { kills, seed } = report.chaos;
-    text += `\nChaos (--seed ${seed}): ${kills.length} kill${kills.length === 1 ? '' : 's'} with SIGKILL, each restarted by modfleet up\n`;
+    text += `\nChaos (--seed ${seed}): ${kills.length} service${kills.length === 1 ? '' : 's'} killed with SIGKILL, for modfleet up to restart\n`;
     if (kills.length > 0) {
       text += renderTable(
         ['at s', 'service', 'pid', 'back after s', 'new pid'],
