@@ -1,4 +1,6 @@
-import { writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { routes, type NodeView } from '@modfleet/common';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { createApiClient, type ApiClient } from '../client/api-client.js';
@@ -117,6 +119,16 @@ export function registerLoadCommand(program: Command, io: Io): void {
       ),
   ).action(async (flags: LoadFlags) => {
     await runClientCommand(io, flags, async ({ client, output }) => {
+      // Found out before the run, not after minutes of load.
+      if (flags.report) {
+        const folder = dirname(resolve(flags.report));
+        await access(folder, constants.W_OK).catch(() => {
+          throw new UsageError(
+            'report_not_writable',
+            `cannot write the --report file: ${folder} is not a writable folder`,
+          );
+        });
+      }
       const nodes = await client.get<NodeView[]>(routes.nodes);
       if (nodes.length === 0)
         throw new UsageError('no_nodes', 'no node is registered: start the cluster first (modfleet up)');
