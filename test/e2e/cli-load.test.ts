@@ -1,9 +1,44 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLEET_ADMIN, startFleetCluster, type FleetCluster } from '../helpers/fleet-cluster.js';
 import { killAllProcesses, runToExit } from '../helpers/processes.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
+
+/** Debian's `chromium` package, when installed: the page is also rendered (the test never downloads a browser). */
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+];
+
+/** What a browser asks for when it opens the page, and how many bars each operation's chart draws. */
+async function renderInBrowser(page: string): Promise<{ requests: string[]; bars: Record<string, number> }> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  try {
+    const tab = await browser.newPage();
+    const requests: string[] = [];
+    tab.on('request', request => requests.push(request.url()));
+    await tab.goto(pathToFileURL(page).href, { waitUntil: 'load' });
+    const bars: Record<string, number> = {};
+    const figures = tab.locator('figure[data-operation]');
+    for (let index = 0; index < (await figures.count()); index += 1) {
+      const figure = figures.nth(index);
+      const op = (await figure.getAttribute('data-operation')) ?? '';
+      // A bar of an empty bin is drawn 0.0 high.
+      bars[op] = await figure.locator('svg rect:not([height="0.0"])').count();
+    }
+    return { requests, bars };
+  } finally {
+    await browser.close();
+  }
+}
 
 interface LoadReport {
   ok: boolean;
@@ -111,6 +146,13 @@ describe('modfleet load against a coordinator and two agents (real processes)', 
       expect(figure.slice(0, figure.indexOf('</figure>')), op).toMatch(/<svg[^>]*>.*<rect /s);
     }
     expect(html).toContain('Final verify: <span class="ok">clean</span>');
+
+    if (existsSync(CHROMIUM)) {
+      const rendered = await renderInBrowser(page);
+      expect(rendered.requests).toEqual([pathToFileURL(page).href]);
+      expect(Object.keys(rendered.bars).sort()).toEqual(Object.keys(report.operations).sort());
+      for (const [op, bars] of Object.entries(rendered.bars)) expect(bars, op).toBeGreaterThan(0);
+    }
   });
 
   it('--chaos refuses a cluster that `modfleet up` did not start, before sending any load', async () => {
