@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { constants } from 'node:fs';
+import { access, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { routes, type NodeView } from '@modfleet/common';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { createApiClient, type ApiClient } from '../client/api-client.js';
 import {
   addClientOptions,
@@ -15,20 +14,12 @@ import {
   type Io,
 } from '../client/client-context.js';
 import { colorsFor, toJson } from '../client/output.js';
-import { verifyFleet } from '../verify/verify-fleet.js';
-import {
-  parseDuration,
-  parseMix,
-  parseSize,
-  picker,
-  positiveInteger,
-  positiveNumber,
-  type LoadOp,
-} from './load-options.js';
-import { createOps } from './load-ops.js';
-import { renderLoadReport, type LoadReport } from './load-report.js';
-import { runLoad } from './load-runner.js';
-import { LoadStats } from './load-stats.js';
+import { Chaos, CHAOS_TARGETS, type ChaosTarget } from './chaos.js';
+import { renderHtmlReport } from './load-html-report.js';
+import { parseDuration, parseMix, parseSizes, positiveInteger, positiveNumber, type LoadOp } from './load-options.js';
+import { renderLoadReport } from './load-report.js';
+import { runLoadSession } from './load-session.js';
+import { NotSupervised } from './supervised-pid.js';
 
 interface LoadFlags extends ClientFlags {
   duration?: number;
@@ -36,7 +27,28 @@ interface LoadFlags extends ClientFlags {
   rate?: number;
   concurrency: number;
   mix: Record<LoadOp, number>;
-  size: number;
+  size: number[];
+  report?: string;
+  chaos?: ChaosTarget[];
+  chaosInterval: number;
+  seed?: number;
+  settleTimeout: number;
+  actionTimeout: number;
+}
+
+function chaosTargets(value: string): ChaosTarget[] {
+  const targets = value.split(',').map(part => part.trim());
+  for (const target of targets) {
+    if (!CHAOS_TARGETS.includes(target as ChaosTarget))
+      throw new InvalidArgumentError(`expected a list of ${CHAOS_TARGETS.join(', ')}, e.g. agents,coordinator`);
+  }
+  return [...new Set(targets)] as ChaosTarget[];
+}
+
+function seed(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed < 0) throw new InvalidArgumentError('a whole number from 0');
+  return parsed;
 }
 
 export function registerLoadCommand(program: Command, io: Io): void {
@@ -65,63 +77,106 @@ export function registerLoadCommand(program: Command, io: Io): void {
           .default(parseMix('read=70,local=20,push=10'), 'read=70,local=20,push=10'),
       )
       .addOption(
-        new Option('--size <bytes>', 'size of the .so in each artifact (64KiB, 4MiB)')
-          .argParser(parseSize)
-          .default(64 * 1024, '64KiB'),
+        new Option('--size <bytes>', 'size of the .so in each artifact, or sizes taken in turn (64KiB, 4KiB,1MiB)')
+          .argParser(parseSizes)
+          .default([64 * 1024], '64KiB'),
+      )
+      .addOption(
+        new Option(
+          '--report <file.html>',
+          'also write a self-contained HTML page: summary and a latency histogram per operation',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--chaos [targets]',
+          'SIGKILL services at random moments (modfleet up restarts them): agents (default), coordinator, or agents,coordinator; only for a cluster started by `modfleet up` on this machine',
+        ).argParser(chaosTargets),
+      )
+      .addOption(
+        new Option('--chaos-interval <time>', 'mean time between kills (each wait drawn from 0.5x to 1.5x)')
+          .argParser(parseDuration)
+          .default(5000, '5s'),
+      )
+      .addOption(
+        new Option(
+          '--seed <n>',
+          'seed for the kill times and victims (default: random, printed in the report)',
+        ).argParser(seed),
+      )
+      .addOption(
+        new Option(
+          '--settle-timeout <time>',
+          'how long to wait, before the final verify, for every node to be active and no action running',
+        )
+          .argParser(parseDuration)
+          .default(120_000, '120s'),
+      )
+      .addOption(
+        new Option('--action-timeout <time>', 'how long a push or delete may take to complete')
+          .argParser(parseDuration)
+          .default(120_000, '120s'),
       ),
   ).action(async (flags: LoadFlags) => {
     await runClientCommand(io, flags, async ({ client, output }) => {
+      // Found out before the run, not after minutes of load.
+      if (flags.report) {
+        const folder = dirname(resolve(flags.report));
+        await access(folder, constants.W_OK).catch(() => {
+          throw new UsageError(
+            'report_not_writable',
+            `cannot write the --report file: ${folder} is not a writable folder`,
+          );
+        });
+      }
       const nodes = await client.get<NodeView[]>(routes.nodes);
       if (nodes.length === 0)
         throw new UsageError('no_nodes', 'no node is registered: start the cluster first (modfleet up)');
       const agentClient = (addr: string): ApiClient =>
         createApiClient({ url: addr, user: flags.user, password: flags.password, insecure: flags.insecure === true });
       const agents = new Map(nodes.map(node => [node.uid, agentClient(node.addr)]));
-      const workDir = await mkdtemp(join(tmpdir(), 'modfleet-load-'));
-      const stats = new LoadStats();
       try {
-        const ops = createOps({
+        // --chaos with no value: commander passes `true`.
+        const targets =
+          flags.chaos === undefined ? undefined : Array.isArray(flags.chaos) ? flags.chaos : ['agents' as const];
+        const chaosSeed = flags.seed ?? Math.floor(Math.random() * 2 ** 31);
+        let chaos: Chaos | undefined;
+        if (targets) {
+          try {
+            chaos = await Chaos.prepare(
+              { targets, intervalMs: flags.chaosInterval, seed: chaosSeed, backWithinMs: flags.settleTimeout },
+              client,
+              [...agents].map(([uid, agent]) => ({ uid, client: agent })),
+            );
+          } catch (err) {
+            if (err instanceof NotSupervised) throw new UsageError('chaos_refused', err.message);
+            throw err;
+          }
+        }
+        const { report, bins } = await runLoadSession({
           coordinator: client,
           nodes,
           agents,
-          workDir,
-          soBytes: flags.size,
-          runId: randomBytes(3).toString('hex'),
-          stats,
-        });
-        const elapsedMs = await runLoad(
-          {
+          agentClient,
+          plan: {
             durationMs: flags.count === undefined ? (flags.duration ?? 30_000) : undefined,
             count: flags.count,
             rate: flags.rate,
             concurrency: flags.concurrency,
             maxInFlight: flags.rate === undefined ? flags.concurrency : Math.max(flags.concurrency, 64),
           },
-          picker(flags.mix),
-          op => ops[op](),
-          stats,
-          io.stderr,
-        );
-        const verify = await verifyFleet(client, { deep: false, agentClient });
-        const report: LoadReport = {
-          ok: stats.serverErrors === 0 && !stats.errorsByCode.has('action_failed') && verify.clean,
-          coordinator: client.baseUrl,
-          nodes: nodes.length,
-          elapsed_s: Math.round(elapsedMs) / 1000,
-          requests: stats.done,
-          requests_per_second: Math.round((stats.done / (elapsedMs / 1000)) * 100) / 100,
-          errors: stats.errors,
-          server_errors: stats.serverErrors,
-          skipped: stats.skipped,
-          errors_by_code: Object.fromEntries(stats.errorsByCode),
-          operations: stats.summary(elapsedMs),
-          verify: { clean: verify.clean, totals: verify.totals },
-        };
+          mix: flags.mix,
+          soSizes: flags.size,
+          chaos: chaos && { chaos, seed: chaosSeed, targets: targets ?? [] },
+          settleTimeoutMs: flags.settleTimeout,
+          actionTimeoutMs: flags.actionTimeout,
+          stderr: io.stderr,
+        });
+        if (flags.report) await writeFile(flags.report, renderHtmlReport(report, bins));
         io.stdout.write(output === 'json' ? toJson(report) : renderLoadReport(report, colorsFor(io.stdout, io.env)));
         return report.ok ? 0 : EXIT_FAILED;
       } finally {
         await Promise.all([...agents.values()].map(agent => agent.close()));
-        await rm(workDir, { recursive: true, force: true });
       }
     });
   });

@@ -3,8 +3,16 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathTo, routes, type ActionObject, type NodeView } from '@modfleet/common';
 import yazl from 'yazl';
-import type { ApiClient } from '../client/api-client.js';
-import { ActionFailed, type LoadStats } from './load-stats.js';
+import { ApiError, ConnectionError, type ApiClient } from '../client/api-client.js';
+import { formatSize } from './load-options.js';
+import { ActionFailed, ActionTimedOut, type LoadStats } from './load-stats.js';
+
+/** What this run created and has not deleted yet (an op cut short by an error or a kill): removed at the end. */
+export interface Leftovers {
+  fleet: Set<string>;
+  /** `<node uid>/<module name>` */
+  local: Set<string>;
+}
 
 export interface LoadTarget {
   coordinator: ApiClient;
@@ -12,10 +20,13 @@ export interface LoadTarget {
   agents: Map<number, ApiClient>;
   /** Where the artifacts made for this run are written (removed at the end). */
   workDir: string;
-  /** Size of the random .so in every artifact. */
-  soBytes: number;
+  /** Sizes of the random .so in the artifacts, taken in turn. */
+  soSizes: number[];
   runId: string;
   stats: LoadStats;
+  leftovers: Leftovers;
+  /** How long a push or delete may take to reach `completed` or `failed`. */
+  actionTimeoutMs: number;
 }
 
 /** A timed request: its latency goes to `op`'s histogram, its error (if any) to the error counts. */
@@ -34,7 +45,7 @@ async function timed<T>(stats: LoadStats, op: string, call: () => Promise<T>): P
 let sequence = 0;
 
 /** A fresh RS artifact (module.json + random .so) under a name no other op of this run uses. */
-async function makeArtifact(target: LoadTarget): Promise<{ path: string; name: string }> {
+async function makeArtifact(target: LoadTarget, soBytes: number): Promise<{ path: string; name: string }> {
   sequence += 1;
   const name = `Load${target.runId}n${sequence}`;
   const zip = new yazl.ZipFile();
@@ -47,7 +58,7 @@ async function makeArtifact(target: LoadTarget): Promise<{ path: string; name: s
     capabilities: [],
   };
   zip.addBuffer(Buffer.from(JSON.stringify(manifest)), 'module.json');
-  zip.addBuffer(randomBytes(target.soBytes), `${name}.so`, { compress: false });
+  zip.addBuffer(randomBytes(soBytes), `${name}.so`, { compress: false });
   zip.end();
   const chunks: Buffer[] = [];
   for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
@@ -58,37 +69,62 @@ async function makeArtifact(target: LoadTarget): Promise<{ path: string; name: s
 
 const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)]!;
 
-/** The routes a `read` goes through, one after the other across reads. */
+/** Every JSON GET route of both services (not /metrics: Prometheus text), taken one after the other across reads. */
 function readRoutes(target: LoadTarget): { op: string; client: ApiClient; path: string }[] {
+  const { coordinator } = target;
   const reads = [
-    { op: 'GET /v1/nodes', client: target.coordinator, path: routes.nodes },
-    { op: 'GET /v1/modules', client: target.coordinator, path: routes.modules },
-    { op: 'GET /v1/cluster', client: target.coordinator, path: routes.cluster },
-    { op: 'GET fleet artifacts', client: target.coordinator, path: routes.fleetArtifacts },
-    { op: 'GET /v2/actions', client: target.coordinator, path: `${routes.actions}?limit=20` },
+    { op: 'GET /v1/nodes', client: coordinator, path: routes.nodes },
+    { op: 'GET /v1/nodes/<uid>', client: coordinator, path: pathTo(routes.node, { uid: target.nodes[0]!.uid }) },
+    { op: 'GET /v1/modules', client: coordinator, path: routes.modules },
+    { op: 'GET /v1/cluster', client: coordinator, path: routes.cluster },
+    { op: 'GET /v1/users', client: coordinator, path: routes.users },
+    { op: 'GET fleet artifacts', client: coordinator, path: routes.fleetArtifacts },
+    { op: 'GET /v2/actions', client: coordinator, path: `${routes.actions}?limit=20` },
+    { op: 'GET /healthz coordinator', client: coordinator, path: routes.healthz },
   ];
   for (const client of target.agents.values()) {
     reads.push({ op: 'GET local artifacts', client, path: routes.localArtifacts });
     reads.push({ op: 'GET local inventory', client, path: routes.localInventory });
+    reads.push({ op: 'GET /healthz agent', client, path: routes.healthz });
   }
   return reads;
 }
 
-async function waitForAction(target: LoadTarget, uid: string): Promise<void> {
-  for (;;) {
-    const action = await target.coordinator.get<ActionObject>(pathTo(routes.action, { uid }));
-    if (action.status === 'completed' || action.status === 'failed') {
-      if (action.status === 'failed') throw new ActionFailed(uid);
-      return;
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+/** No answer, or a proxy's: the coordinator is restarting; the action itself lives on in Redis. */
+export const isTransient = (err: unknown) =>
+  err instanceof ConnectionError || (err instanceof ApiError && [502, 503, 504].includes(err.status));
+
+/** Polls the action until it ends; rides out a coordinator that is away for a while (a crash, a restart). */
+export async function waitForAction(coordinator: ApiClient, uid: string, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    let action: ActionObject;
+    try {
+      action = await coordinator.get<ActionObject>(pathTo(routes.action, { uid }));
+    } catch (err) {
+      if (!isTransient(err)) throw err;
+      await sleep(250);
+      continue;
     }
-    await new Promise(resolve => setTimeout(resolve, 50));
+    if (action.status === 'failed') throw new ActionFailed(uid);
+    if (action.status === 'completed') return;
+    await sleep(50);
   }
+  throw new ActionTimedOut(uid, timeoutMs);
 }
 
 export function createOps(target: LoadTarget) {
   const reads = readRoutes(target);
   let nextRead = 0;
-  const { stats } = target;
+  let nextSize = 0;
+  const { stats, leftovers, actionTimeoutMs } = target;
+  /** The next size in turn, and the op names' suffix when the run mixes sizes. */
+  const size = () => {
+    const bytes = target.soSizes[nextSize++ % target.soSizes.length]!;
+    return { bytes, suffix: target.soSizes.length > 1 ? ` ${formatSize(bytes)}` : '' };
+  };
   return {
     async read(): Promise<void> {
       const route = reads[nextRead++ % reads.length]!;
@@ -96,31 +132,44 @@ export function createOps(target: LoadTarget) {
     },
     /** RS's way: upload to one node, then delete it there. */
     async local(): Promise<void> {
-      const artifact = await makeArtifact(target);
-      const client = target.agents.get(pick(target.nodes).uid)!;
-      await timed(stats, 'local upload', () =>
+      const { bytes, suffix } = size();
+      const artifact = await makeArtifact(target, bytes);
+      const node = pick(target.nodes).uid;
+      const client = target.agents.get(node)!;
+      const key = `${node}/${artifact.name}`;
+      // Before the request: a kill may cut it off after the node installed it.
+      leftovers.local.add(key);
+      await timed(stats, `local upload${suffix}`, () =>
         client.upload(routes.localArtifacts, { path: artifact.path, field: 'module' }),
       );
       await timed(stats, 'local delete', () =>
         client.delete(pathTo(routes.localArtifact, { moduleName: artifact.name, version: 1 })),
       );
+      leftovers.local.delete(key);
     },
     /** The fleet's way: push to every node, wait for the action, delete from every node, wait again; the waits are timed as `… action` (completion time). */
     async push(): Promise<void> {
-      const artifact = await makeArtifact(target);
-      const { action_uid } = await timed(stats, 'fleet push', () =>
+      const { bytes, suffix } = size();
+      const artifact = await makeArtifact(target, bytes);
+      leftovers.fleet.add(artifact.name);
+      const { action_uid } = await timed(stats, `fleet push${suffix}`, () =>
         target.coordinator.upload<{ action_uid: string }>(routes.fleetArtifacts, {
           path: artifact.path,
           field: 'module',
         }),
       );
-      await timed(stats, 'fleet push action', () => waitForAction(target, action_uid));
+      await timed(stats, `fleet push action${suffix}`, () =>
+        waitForAction(target.coordinator, action_uid, actionTimeoutMs),
+      );
       const deleted = await timed(stats, 'fleet delete', () =>
         target.coordinator.delete<{ action_uid: string }>(
           pathTo(routes.fleetArtifact, { moduleName: artifact.name, version: 1 }),
         ),
       );
-      await timed(stats, 'fleet delete action', () => waitForAction(target, deleted.action_uid));
+      await timed(stats, 'fleet delete action', () =>
+        waitForAction(target.coordinator, deleted.action_uid, actionTimeoutMs),
+      );
+      leftovers.fleet.delete(artifact.name);
     },
   };
 }

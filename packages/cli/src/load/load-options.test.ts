@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parseMix, parseSize, picker } from './load-options.js';
+import { formatSize, parseDuration, parseMix, parseSize, parseSizes, picker } from './load-options.js';
 
 describe('load options', () => {
   it('reads a mix of weights and refuses unknown operations or no weight at all', () => {
@@ -30,5 +30,11 @@ describe('load options', () => {
     expect(parseSize('64KiB')).toBe(65_536);
     expect(parseSize('4096')).toBe(4096);
     expect(() => parseSize('2GiB')).toThrow(/1 GiB/);
+  });
+
+  it('reads a list of sizes taken in turn, and names each size in the largest unit that divides it', () => {
+    expect(parseSizes('4KiB, 1MiB')).toEqual([4096, 1024 ** 2]);
+    expect(() => parseSizes('4KiB,')).toThrow(InvalidArgumentError);
+    expect([4096, 1024 ** 2, 1536, 100].map(formatSize)).toEqual(['4KiB', '1MiB', '1536B', '100B']);
   });
 });

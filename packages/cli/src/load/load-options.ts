@@ -40,6 +40,23 @@ export function parseSize(value: string): number {
   return bytes;
 }
 
+/** `4KiB,1MiB`: the sizes fleet pushes and local uploads take in turn. */
+export function parseSizes(value: string): number[] {
+  return value.split(',').map(part => parseSize(part.trim()));
+}
+
+/** 65536 → `64KiB`; the largest unit that divides the size, else bytes. */
+export function formatSize(bytes: number): string {
+  for (const [unit, size] of [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const) {
+    if (bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return `${bytes}B`;
+}
+
 export function positiveInteger(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('a whole number above 0');
