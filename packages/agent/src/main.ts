@@ -84,6 +84,7 @@ export async function startAgent(
       metricsOpen: config.metricsPublic || isLoopback(config.host),
       ...(peer && { peer }),
       nodeUid: () => nodeUid,
+      forward: { coordinatorUrl: () => config.coordinatorUrl },
     });
     const server = await listen(app, { host: config.host, port: config.port, tls: config.tls });
     logger.info(
