@@ -80,9 +80,16 @@ export function forwardToCoordinator(options: ForwardOptions): RequestHandler {
       socket.once('connect', () => clearTimeout(timer));
       socket.once('close', () => clearTimeout(timer));
     });
+    let bodySent = false;
     upstream.on('response', (answer: IncomingMessage) => {
       responded = true;
-      relayAnswer(answer, res, () => upstream.destroy());
+      relayAnswer(answer, res, err => {
+        // An upload refused before `100 Continue` never ends its upstream request: free the socket.
+        if (err || !bodySent) {
+          done = true;
+          upstream.destroy();
+        }
+      });
     });
     res.on('close', () => {
       // The client went away before the whole answer: stop the coordinator's side too.
@@ -92,21 +99,23 @@ export function forwardToCoordinator(options: ForwardOptions): RequestHandler {
       }
     });
 
+    const sendBody = () => {
+      bodySent = true;
+      req.pipe(upstream);
+    };
     if (/100-continue/i.test(String(req.headers.expect ?? ''))) {
       upstream.once('continue', () => {
         res.writeContinue();
-        req.pipe(upstream);
+        sendBody();
       });
       upstream.flushHeaders();
     } else {
-      req.pipe(upstream);
+      sendBody();
     }
   };
 }
 
-function relayAnswer(answer: IncomingMessage, res: ServerResponse, abort: () => void): void {
+function relayAnswer(answer: IncomingMessage, res: ServerResponse, ended: (err: Error | null) => void): void {
   res.writeHead(answer.statusCode ?? 502, answer.statusMessage, downstreamResponseHeaders(answer));
-  pipeline(answer, res, err => {
-    if (err) abort();
-  });
+  pipeline(answer, res, err => ended(err ?? null));
 }
