@@ -165,6 +165,12 @@ describe('an agent answers every cluster route as the coordinator does', () => {
     expect(res.headers.get('x-request-id')).toBe('forwarded-request-1');
   });
 
+  it('counts forwarded requests in its metrics under their route template', async () => {
+    const metrics = await fetch(`${agent}${routes.metrics}`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/route="\/v1\/modules\/:uid"/);
+  });
+
   it('still serves its local routes itself', async () => {
     const local = await api(`${agent}${routes.localArtifacts}`, { credentials: ADMIN });
     expect(local).toMatchObject({ status: 200, body: [] });

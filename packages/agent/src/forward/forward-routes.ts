@@ -5,6 +5,8 @@ import { forwardToCoordinator, type ForwardOptions } from './forward-to-coordina
 /** Every cluster route, answered by the coordinator through this node. */
 export function forwardRoutes(options: ForwardOptions): Router {
   const router = Router();
-  router.all(clusterRouteTemplates, forwardToCoordinator(options));
+  const forward = forwardToCoordinator(options);
+  // One route per template, so the request metrics are labelled by template, as for local routes.
+  for (const template of clusterRouteTemplates) router.all(template, forward);
   return router;
 }
