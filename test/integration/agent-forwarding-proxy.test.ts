@@ -97,6 +97,7 @@ function send(
       let body = '';
       res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, continued }));
+      res.on('error', reject);
     });
     req.on('error', reject);
     if (options.headers?.expect) {
@@ -215,6 +216,16 @@ describe('what the forwarding passes on', () => {
     const node = await forwardingNode({ coordinatorUrl: () => `http://127.0.0.1:${port}`, idleTimeoutMs: 300 });
     const answer = await send(`${node}${routes.modules}`, {});
     expectRsError({ ...answer, body: JSON.parse(answer.body) as unknown }, 503, COORDINATOR_UNAVAILABLE);
+  });
+
+  it('cuts an answer the coordinator stops sending halfway, instead of leaving the client waiting', async () => {
+    const stalling: Handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('[{"module_name":');
+    };
+    const coordinator = await standIn(stalling);
+    const node = await forwardingNode({ coordinatorUrl: () => coordinator.url, idleTimeoutMs: 300 });
+    await expect(send(`${node}${routes.modules}`, {})).rejects.toThrow(/aborted|socket hang up|ECONNRESET/);
   });
 
   it('passes on an answer the coordinator sends before the upload ended', async () => {

@@ -70,7 +70,16 @@ export function forwardToCoordinator(options: ForwardOptions): RequestHandler {
     };
 
     upstream.on('error', fail);
-    upstream.on('timeout', () => fail(new Error(`the coordinator sent nothing for ${idleTimeoutMs} ms`)));
+    upstream.on('timeout', () => {
+      const err = new Error(`the coordinator sent nothing for ${idleTimeoutMs} ms`);
+      if (!responded) {
+        fail(err);
+        return;
+      }
+      // Stalled in the middle of its answer: cut it, so the client does not wait forever either.
+      done = true;
+      upstream.destroy(err);
+    });
     upstream.on('socket', socket => {
       if (!socket.connecting) return;
       const timer = setTimeout(
