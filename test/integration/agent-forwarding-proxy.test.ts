@@ -1,5 +1,6 @@
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import {
+  Agent as HttpAgent,
   createServer,
   request,
   type IncomingHttpHeaders,
@@ -28,6 +29,7 @@ interface Seen {
   url: string;
   headers: IncomingHttpHeaders;
   bodyBytes: number;
+  remotePort?: number | undefined;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, seen: Seen[]) => void;
@@ -60,7 +62,13 @@ const recordAndAnswer: Handler = (req, res, seen) => {
   let bodyBytes = 0;
   req.on('data', (chunk: Buffer) => (bodyBytes += chunk.length));
   req.on('end', () => {
-    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, bodyBytes });
+    seen.push({
+      method: req.method ?? '',
+      url: req.url ?? '',
+      headers: req.headers,
+      bodyBytes,
+      remotePort: req.socket.remotePort,
+    });
     res.writeHead(201, { 'content-type': 'application/json', 'keep-alive': 'timeout=17', 'x-coordinator': 'yes' });
     res.end(JSON.stringify({ bodyBytes }));
   });
@@ -200,6 +208,26 @@ describe('what the forwarding passes on', () => {
     current = second.url;
     await send(`${node}${routes.nodes}`, {});
     expect([first.seen.length, second.seen.length]).toEqual([1, 1]);
+  });
+
+  it('sends through the connection pool it is given (an https.Agent trusting the cluster CA, say)', async () => {
+    const coordinator = await standIn(recordAndAnswer);
+    const pool = new HttpAgent({ keepAlive: true });
+    const seenUrls: string[] = [];
+    const node = await forwardingNode({
+      coordinatorUrl: () => coordinator.url,
+      transport: url => {
+        seenUrls.push(url.origin);
+        return pool;
+      },
+    });
+    await send(`${node}${routes.nodes}`, {});
+    await send(`${node}${routes.cluster}`, {});
+    expect(seenUrls).toEqual([coordinator.url, coordinator.url]);
+    expect(coordinator.seen).toHaveLength(2);
+    // Both went over one kept-alive connection of that pool.
+    expect(new Set(coordinator.seen.map(seen => seen.remotePort)).size).toBe(1);
+    pool.destroy();
   });
 
   it(`answers 503 ${COORDINATOR_UNAVAILABLE} when the coordinator accepts connections but never answers`, async () => {
