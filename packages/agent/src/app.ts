@@ -17,6 +17,8 @@ import { artifactRoutes } from './artifacts/artifact-routes.js';
 import { peerBlobRoutes, type PeerRouteDeps } from './relay/peer-blob-routes.js';
 import { inventoryRoutes } from './artifacts/inventory-routes.js';
 import type { LoadChecker } from './load-check/load-checker.js';
+import { forwardRoutes } from './forward/forward-routes.js';
+import type { ForwardOptions } from './forward/forward-to-coordinator.js';
 
 export interface AgentAppDeps {
   logger: Logger;
@@ -35,6 +37,8 @@ export interface AgentAppDeps {
   peer?: Omit<PeerRouteDeps, 'logger' | 'metrics'>;
   /** This node's uid once registered (the inventory route reports it). */
   nodeUid?: () => number | undefined;
+  /** Pass every cluster route to the coordinator (main.ts always does; without it they answer 404). */
+  forward?: ForwardOptions;
 }
 
 /** Builds the agent's HTTP app; it never listens (main.ts and tests do). */
@@ -50,6 +54,7 @@ export function createAgentApp(deps: AgentAppDeps): Express {
   if (deps.peer) app.use(peerBlobRoutes({ ...deps.peer, logger: deps.logger, metrics }));
   app.use(inventoryRoutes({ ...deps, nodeUid: deps.nodeUid ?? (() => undefined) }));
   app.use(artifactRoutes({ ...deps, metrics }));
+  if (deps.forward) app.use(forwardRoutes(deps.forward));
   app.use(notFoundHandler());
   app.use(errorMiddleware());
   return app;

@@ -20,6 +20,7 @@ import { createAgentApp } from './app.js';
 import { openDiskArtifactStore } from './artifacts/artifact-store.js';
 import type { AgentConfig } from './config.js';
 import { createCoordinatorClient } from './fleet/coordinator-client.js';
+import { collectHostFacts } from './fleet/host-facts.js';
 import { createLoadChecker } from './load-check/load-checker.js';
 import { advertisedAddr, joinCluster, type Membership } from './fleet/node-membership.js';
 import { openLocalBlobs } from './relay/local-blobs.js';
@@ -84,6 +85,7 @@ export async function startAgent(
       metricsOpen: config.metricsPublic || isLoopback(config.host),
       ...(peer && { peer }),
       nodeUid: () => nodeUid,
+      forward: { coordinatorUrl: () => config.coordinatorUrl },
     });
     const server = await listen(app, { host: config.host, port: config.port, tls: config.tls });
     logger.info(
@@ -104,6 +106,7 @@ export async function startAgent(
         dataDir: config.dataDir,
         claimedUid: config.nodeId,
         addr: advertisedAddr(server.url),
+        hostFacts: () => collectHostFacts({ dataDir: config.dataDir, redisServer: config.redisServer }),
         logger,
         metrics,
       });

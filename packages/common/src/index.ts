@@ -35,8 +35,10 @@ export type {
   NodeArtifactState,
   NodeArtifactView,
   NodeRegistrationAnswer,
+  NodeHostFacts,
   NodeRegistrationRequest,
   NodeView,
+  SupportedDatabaseVersion,
   RsErrorBody,
   UploadedArtifact,
   UserView,
@@ -44,7 +46,12 @@ export type {
   InventoryEntry,
   NodeInventory,
 } from './contract/views.js';
-export type { ModuleObject } from './contract/module-object.js';
+export {
+  MODULE_OBJECT_DEFAULTS,
+  moduleObjectBodySchema,
+  toModuleObject,
+  type ModuleObject,
+} from './contract/module-object.js';
 export { PERMISSIONS, ROLES, roleHasPermission, type Permission, type Role } from './roles.js';
 export { artifactKey, nodeOpKey, nodeOpsOfNode, parseArtifactKey, redisKeys, type RedisKeys } from './redis-keys.js';
 export { createLogger, LOG_LEVELS, REDACTED_PATHS, type LogLevel, type Logger } from './logger.js';

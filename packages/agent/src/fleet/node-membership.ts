@@ -6,6 +6,7 @@ import {
   type ActionStore,
   type Logger,
   type Metrics,
+  type NodeHostFacts,
   type RedisKeys,
 } from '@modfleet/common';
 import type { Worker } from 'bullmq';
@@ -32,6 +33,8 @@ export interface MembershipDeps {
   claimedUid: number | undefined;
   /** The agent's own base URL as other machines reach it. */
   addr: string;
+  /** This host's facts for the RS node object, read at each registration attempt. */
+  hostFacts?: () => Promise<NodeHostFacts>;
   logger: Logger;
   metrics: Metrics;
   /** Pull installs from peers and the origin, piece by piece. */
@@ -81,7 +84,11 @@ export function joinCluster(deps: MembershipDeps): Membership {
     const known = deps.claimedUid ?? (await readNodeUid(dataDir));
     for (let attempt = 0; !stopped; attempt += 1) {
       try {
-        const { uid, joined } = await coordinator.register({ uid: known, addr: deps.addr, instance_id });
+        const host = await deps.hostFacts?.().catch((err: unknown) => {
+          logger.warn({ err }, 'could not read the host facts; the node object shows RS defaults');
+          return undefined;
+        });
+        const { uid, joined } = await coordinator.register({ uid: known, addr: deps.addr, instance_id, host });
         await writeNodeUid(dataDir, uid);
         logger.info({ node_uid: uid, joined }, joined ? 'joined the cluster' : 'rejoined the cluster');
         return uid;

@@ -36,7 +36,9 @@ async function readStdin(): Promise<string> {
 export async function readModuleDefinition(file: string): Promise<unknown> {
   if (file.endsWith('.zip')) {
     try {
-      return (await inspectArtifact(file)).manifest;
+      const { manifest, moduleFile } = await inspectArtifact(file);
+      // RS's module_file names the .so; a manifest that does not say it gets the one the zip holds.
+      return { module_file: moduleFile, ...manifest };
     } catch (err) {
       if (isAppError(err)) throw new UsageError('bad_file', `${file}: ${err.message}`);
       throw err;

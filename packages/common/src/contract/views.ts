@@ -15,12 +15,74 @@ export interface HealthAnswer {
   pid: number;
 }
 
-/** GET /v1/nodes, /v1/nodes/<uid>. */
+/** One entry of `supported_database_versions`: the redis-server this node runs modules in. */
+export interface SupportedDatabaseVersion {
+  db_type: 'redis';
+  /** Full version, e.g. `7.0.15`. */
+  version: string;
+  /** Major.minor, e.g. `7.0` (what live RS clusters add beside `version`). */
+  redis_version: string;
+}
+
+/** What an agent reports about its host when it registers; the node object is built from it. */
+export interface NodeHostFacts {
+  architecture: string;
+  cores: number;
+  total_memory: number;
+  os_family: string;
+  os_name: string;
+  os_semantic_version: string;
+  os_version: string;
+  /** When the host booted (ISO 8601): `uptime` is counted from it at each read. */
+  boot_time: string;
+  software_version: string;
+  persistent_storage_path: string;
+  persistent_storage_size: number;
+  ephemeral_storage_path: string;
+  ephemeral_storage_size: number;
+  supported_database_versions: SupportedDatabaseVersion[];
+}
+
+/** GET /v1/nodes, /v1/nodes/<uid>: every field of RS's node object, plus modfleet's `last_heartbeat` and `registered_at`. */
 export interface NodeView {
   uid: number;
   /** The agent's advertised base URL. */
   addr: string;
   status: 'active' | 'down';
+  accept_servers: boolean;
+  architecture: string;
+  bigredis_storage_path: string;
+  bigstore_driver: string;
+  bigstore_enabled: boolean;
+  bigstore_size: number;
+  cores: number;
+  ephemeral_storage_path: string;
+  ephemeral_storage_size: number;
+  external_addr: string[];
+  max_listeners: number;
+  max_redis_forks: number;
+  max_redis_servers: number;
+  max_slave_full_syncs: number;
+  os_family: string;
+  os_name: string;
+  os_semantic_version: string;
+  os_version: string;
+  persistent_storage_path: string;
+  persistent_storage_size: number;
+  public_addr: string;
+  rack_id: string;
+  recovery_path: string;
+  second_rack_id: string;
+  shard_count: number;
+  shard_list: number[];
+  software_version: string;
+  supported_database_versions: SupportedDatabaseVersion[];
+  /** The coordinator's clock when it answered (UTC, ISO 8601). */
+  system_time: string;
+  total_memory: number;
+  /** Seconds since the node's host booted. */
+  uptime: number;
+  use_internal_ipv6: boolean;
   last_heartbeat: string | null;
   registered_at: string;
 }
@@ -90,6 +152,8 @@ export interface NodeRegistrationRequest {
   uid?: number | undefined;
   addr: string;
   instance_id: string;
+  /** The host's facts for the node object (absent from agents that predate them: RS defaults are shown). */
+  host?: NodeHostFacts | undefined;
 }
 
 export interface NodeRegistrationAnswer {

@@ -1,6 +1,6 @@
 import {
   jsonBody,
-  moduleDefinitionSchema,
+  moduleObjectBodySchema,
   NotFoundError,
   requirePermission,
   requireUploadsAllowed,
@@ -38,7 +38,7 @@ export function moduleRoutes({ auth, settings, modules }: ModuleRoutesDeps): Rou
     requireUploadsAllowed(settings),
     ...jsonBody(),
     async (req, res) => {
-      const definition = validateBody(moduleDefinitionSchema, req.body, 'invalid_module');
+      const definition = validateBody(moduleObjectBodySchema, req.body, 'invalid_module');
       const module = await modules.create(definition);
       req.log.info(
         { uid: module.uid, module_name: module.module_name, version: module.version },

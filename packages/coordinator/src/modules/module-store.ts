@@ -6,13 +6,15 @@ import {
   type ModuleObject,
   type RedisKeys,
   luaScript,
+  toModuleObject,
 } from '@modfleet/common';
 import type { Redis } from 'ioredis';
 
 export interface ModuleStore {
   list(): Promise<ModuleObject[]>;
   get(uid: string): Promise<ModuleObject | undefined>;
-  create(definition: ModuleDefinition): Promise<ModuleObject>;
+  /** `definition` may carry RS's optional metadata (author, license…) beside the eight required fields. */
+  create(definition: ModuleDefinition & Record<string, unknown>): Promise<ModuleObject>;
   /** false when no module has that uid. */
   delete(uid: string): Promise<boolean>;
 }
@@ -29,34 +31,24 @@ redis.call('HDEL', KEYS[2], ARGV[1])
 if redis.call('HGET', KEYS[1], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[1], ARGV[2]) end
 return 1`);
 
+/** An object stored before a field existed is shown with that field's RS default. */
+function read(json: string): ModuleObject {
+  const stored = JSON.parse(json) as ModuleObject;
+  return toModuleObject(stored, stored.uid);
+}
+
 export function createRedisModuleStore(redis: Redis, keys: RedisKeys): ModuleStore {
   const store: ModuleStore = {
     async list() {
-      const all = (await redis.hvals(keys.modules)).map(json => JSON.parse(json) as ModuleObject);
+      const all = (await redis.hvals(keys.modules)).map(read);
       return all.sort((a, b) => a.module_name.localeCompare(b.module_name) || a.version - b.version);
     },
     async get(uid) {
       const json = await redis.hget(keys.modules, uid);
-      return json ? (JSON.parse(json) as ModuleObject) : undefined;
+      return json ? read(json) : undefined;
     },
     async create(definition) {
-      const module: ModuleObject = {
-        author: '',
-        description: '',
-        email: '',
-        homepage: '',
-        license: '',
-        capability_name: '',
-        compatible_redis_version: '',
-        config_command: '',
-        module_file: '',
-        crdb: {},
-        dependencies: {},
-        bigstore_version_2_support: false,
-        ...definition,
-        is_bundled: false,
-        uid: randomBytes(16).toString('hex'),
-      };
+      const module = toModuleObject(definition, randomBytes(16).toString('hex'));
       const name = artifactKey(module.module_name, module.version);
       const created = await CREATE_MODULE.run(
         redis,

@@ -6,16 +6,7 @@ import {
   luaScript,
 } from '@modfleet/common';
 import type { Redis } from 'ioredis';
-
-/** A node is `down` once it has missed heartbeats for this long. */
-export const NODE_DOWN_AFTER_MS = 5_000;
-
-export interface NodeRecord {
-  uid: number;
-  addr: string;
-  instance_id: string;
-  registered_at: string;
-}
+import { NODE_DOWN_AFTER_MS, toNodeObject, type NodeRecord } from './node-object.js';
 
 export interface Registration {
   node: NodeRecord;
@@ -38,19 +29,11 @@ if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
 return 1`);
 
 export function createRedisNodeRegistry(redis: Redis, keys: RedisKeys, now: () => number = Date.now): NodeRegistry {
-  const view = (record: NodeRecord, heartbeat: string | null): NodeView => {
-    const last = heartbeat === null ? null : Number(heartbeat);
-    return {
-      uid: record.uid,
-      addr: record.addr,
-      status: last !== null && now() - last <= NODE_DOWN_AFTER_MS ? 'active' : 'down',
-      last_heartbeat: last === null ? null : new Date(last).toISOString(),
-      registered_at: record.registered_at,
-    };
-  };
+  const view = (record: NodeRecord, heartbeat: string | null): NodeView =>
+    toNodeObject(record, heartbeat === null ? null : Number(heartbeat), now());
 
   const registry: NodeRegistry = {
-    async register({ uid: claimed, addr, instance_id }) {
+    async register({ uid: claimed, addr, instance_id, host }) {
       let uid = claimed;
       if (uid === undefined) uid = await redis.incr(keys.nodeUidSeq);
       else await CLAIM_UID.run(redis, [keys.nodeUidSeq], [String(uid)]);
@@ -75,6 +58,7 @@ export function createRedisNodeRegistry(redis: Redis, keys: RedisKeys, now: () =
         addr,
         instance_id,
         registered_at: existing?.registered_at ?? new Date(now()).toISOString(),
+        ...(host && { host }),
       };
       await redis
         .multi()

@@ -14,6 +14,7 @@ import {
 import { Router } from 'express';
 import { z } from 'zod';
 import type { NodeQueues } from '../fleet/node-queues.js';
+import { hostFactsSchema } from './host-facts-schema.js';
 import type { NodeRegistry } from './node-registry.js';
 import type { NodeRemoval } from './node-removal.js';
 
@@ -21,6 +22,7 @@ const registrationSchema = z.strictObject({
   uid: z.number().int().positive().optional(),
   addr: z.url({ protocol: /^https?$/ }),
   instance_id: z.string().min(8).max(128),
+  host: hostFactsSchema.optional(),
 }) satisfies z.ZodType<NodeRegistrationRequest>;
 
 export interface NodeRoutesDeps {
