@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The bounded part of .ci/compose/run.sh, against the engine at $DOCKER_HOST: stand-in base images,
-# the project's image, `docker-compose up`, the checks.
+# The bounded parts of .ci/compose/run.sh, against the engine at $DOCKER_HOST:
+#   cluster.sh build   stand-in base images and the project's image (needs the host's network)
+#   cluster.sh up      `docker-compose up` and the checks (run inside the engine's own network namespace)
 set -euo pipefail
+step=${1:?build or up}
 : "${CACHE:?}" "${WORK:?}" "${PROJECT:?}" "${DOCKER_HOST:?}"
 CA_BUNDLE=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
 DEBIAN_MIRROR=${MODFLEET_CI_DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -14,6 +16,9 @@ phase() {
   phase_started=$SECONDS
 }
 
+image=$(sed -n 's/^ *image: *\(modfleet:[^ ]*\)$/\1/p' docker-compose.yml | head -n1)
+
+if [ "$step" = build ]; then
 # shellcheck source=standins.sh
 . .ci/compose/standins.sh
 ensure_standins
@@ -23,10 +28,13 @@ phase "stand-in base images ready"
 # compose v1 cannot ask for without a change to docker-compose.yml (--iptables=false: no NAT).
 # The build stage gets a tag too, so that its layers (the full `npm ci`) stay in the engine's cache
 # for the next run instead of being pruned as dangling; Docker's layer cache decides what reruns.
-image=$(sed -n 's/^ *image: *\(modfleet:[^ ]*\)$/\1/p' docker-compose.yml | head -n1)
 docker build -q --network host --target build -t modfleet-ci/build-stage:latest . >/dev/null
 docker build -q --network host -t "$image" . >/dev/null
 phase "built $image from the Dockerfile"
+exit 0
+fi
+
+docker image inspect "$image" >/dev/null
 
 compose=(docker-compose -p "$PROJECT" --env-file "$WORK/ci.env" -f docker-compose.yml)
 "${compose[@]}" up -d --no-build 2>&1 | sed 's/^/  /'

@@ -1,5 +1,6 @@
 # Sourced by .ci/compose/run.sh: a private Docker engine with its own socket, exec root and pidfile,
-# so that starting and stopping it touches no other engine. --iptables=false and --bridge=none: no
+# so that starting and stopping it touches no other engine; the cluster runs on it inside a network
+# namespace of its own (engine_isolate). --iptables=false and --bridge=none: no
 # firewall rules and no docker0 on a shared machine (compose's own bridge network still works, and
 # published ports go through docker-proxy).
 #
@@ -26,11 +27,16 @@ engine_storage_driver() {
   rm -rf "$probe"
 }
 
+# engine_launch [isolated]: isolated runs the engine in a network namespace of its own (loopback
+# only, no way out), where the ports docker-compose.yml publishes cannot clash with anything on the
+# host; builds need the host's network, so they run on an engine launched without it.
 engine_launch() {
+  local netns=()
+  [ "${1:-}" = isolated ] && netns=(unshare --net sh -c 'ip link set lo up && exec "$0" "$@"')
   # 9>&-: the engine and its shims must not hold run.sh's lock after it is stopped.
-  dockerd --storage-driver "$ENGINE_DRIVER" --iptables=false --ip-masq=false --bridge=none \
+  "${netns[@]}" dockerd --storage-driver "$ENGINE_DRIVER" --iptables=false --ip-masq=false --bridge=none \
     --data-root "$ENGINE_DATA" --exec-root "$ENGINE_DIR/exec" --pidfile "$ENGINE_DIR/dockerd.pid" \
-    --host "$DOCKER_HOST" >"$ENGINE_DIR/dockerd.log" 2>&1 9>&- &
+    --host "$DOCKER_HOST" >>"$ENGINE_DIR/dockerd.log" 2>&1 9>&- &
   ENGINE_PID=$!
   for _ in $(seq 1 120); do
     if docker version >/dev/null 2>&1; then return 0; fi
@@ -72,15 +78,33 @@ engine_halt() {
   ENGINE_PID=''
 }
 
+# Restarts the engine on the same data root inside its own network namespace (see engine_launch).
+engine_isolate() {
+  engine_halt
+  engine_unmount
+  engine_launch isolated || {
+    echo "ci: dockerd did not start again in its own network namespace; its log ends with:" >&2
+    tail -n 15 "$ENGINE_DIR/dockerd.log" >&2
+    return 1
+  }
+}
+
+# Runs a command in the engine's network namespace: where its published ports are.
+in_engine_netns() { nsenter --net="/proc/$ENGINE_PID/ns/net" "$@"; }
+
+engine_unmount() {
+  local target
+  for target in $(findmnt -rn -o TARGET | grep -F -e "$ENGINE_DIR/" -e "$ENGINE_DATA/" | sort -r || true); do
+    umount -l "$target" || true
+  done
+}
+
 # Stops the engine this script started (by its pid), unmounts what it left mounted (its network
 # namespace, container shm after a hard stop) and removes its run directory.
 engine_stop() {
   [ -n "$ENGINE_DIR" ] || return 0
   engine_halt
-  local target
-  for target in $(findmnt -rn -o TARGET | grep -F -e "$ENGINE_DIR/" -e "$ENGINE_DATA/" | sort -r || true); do
-    umount -l "$target" || true
-  done
+  engine_unmount
   rm -rf "$ENGINE_DIR"
   ENGINE_DIR=''
 }
