@@ -3,8 +3,9 @@
 # stand-ins for the public base images under their tags, builds the project's Dockerfile, runs
 # `docker-compose up` on docker-compose.yml unchanged and checks the cluster through its published
 # ports (.ci/compose/check.sh). Bounded in time; whatever happens, removes its containers, volumes
-# and networks and stops the engine (which keeps only images, in the cache). Skipped, with a message saying why, only where no Docker
-# engine can be started (not root, the packages cannot be installed, dockerd does not come up).
+# and networks and stops the engine (which keeps only images, in the cache). Skipped, with a
+# message saying why, only where no Docker engine can be started (not root, the packages cannot be
+# installed, dockerd does not come up).
 #
 #   MODFLEET_CI_CACHE            cache outside the repository: rootfs tarball, the engine's images
 #                                (default /var/cache/modfleet-ci; delete it for a cold run)
@@ -27,6 +28,8 @@ missing=()
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2) # brings up loopback in the engine's namespace
+for tool in curl jq openssl; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "ci: installing ${missing[*]}"
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >/dev/null ||
@@ -34,7 +37,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 mkdir -p "$CACHE"
-# One compose run at a time on this machine: the published ports and the cache are shared.
+# One compose run at a time on this machine: they would share the engine's data root in the cache.
 exec 9>"$CACHE/lock"
 flock -w 900 9 || { echo "ci: another compose run held $CACHE/lock for 15 minutes" >&2; exit 1; }
 
