@@ -1,8 +1,8 @@
 /**
- * The docker-compose simulation (docs/architecture.md) cannot be run where modfleet is built (no Docker
- * engine), so this checks its structure against the code it runs: the CLI's commands and options,
- * the coordinator/agent config loaders, the Dockerfile and .env.example. When a compose binary is
- * on PATH it also asks it to validate the file.
+ * The docker-compose file's structure against the code it runs: the CLI's commands and options, the
+ * coordinator/agent config loaders, the Dockerfile and .env.example. When a compose binary is on
+ * PATH it also asks it to validate the file, the `ha` profile included. The default services are
+ * also run for real, in CI, by .ci/compose/run.sh; the `ha` profile is only checked here.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,7 +46,12 @@ const compose = parse(composeText, { merge: true }) as ComposeFile;
 const services = compose.services;
 const AGENTS = ['agent-1', 'agent-2', 'agent-3'];
 const ALL_AGENTS = [...AGENTS, 'agent-4'];
-const MODFLEET_SERVICES = ['coordinator', ...ALL_AGENTS];
+const COORDINATORS = ['coordinator', 'coordinator-2'];
+const MODFLEET_SERVICES = [...COORDINATORS, ...ALL_AGENTS];
+const SENTINELS = ['sentinel-1', 'sentinel-2', 'sentinel-3'];
+const HA_SERVICES = ['redis-replica', ...SENTINELS, 'coordinator-2'];
+/** The variables the `ha` profile needs set in .env (Sentinel support and the coordinator list, issue 12). */
+const HA_VARIABLES = ['REDIS_SENTINELS', 'REDIS_SENTINEL_MASTER', 'MODFLEET_COORDINATOR_URL'];
 
 const service = (name: string): ComposeService => {
   const found = services[name];
@@ -150,6 +155,12 @@ function parseDotEnv(text: string): Record<string, string> {
 }
 
 const envExample = parseDotEnv(read('.env.example'));
+/** The values .env.example's comments give for the ha profile (`# NAME=value`). */
+const haEnv = Object.fromEntries(
+  [...read('.env.example').matchAll(/^# ([A-Z_]+)=(\S+)$/gm)]
+    .filter(m => HA_VARIABLES.includes(m[1]!))
+    .map(m => [m[1]!, m[2]!]),
+);
 
 /** The environment a service's process sees once Compose has interpolated it with the .env.example values. */
 const resolvedEnvironment = (name: string): Env =>
@@ -197,20 +208,23 @@ const cliVariables = (command: string): Set<string> =>
   new Set([...cliHelp(command).matchAll(/\[\$([A-Z_]+)\]/g)].map(m => m[1]!));
 
 describe('docker-compose.yml: services', () => {
-  it('has redis, the coordinator, agent-1..3 and, under the more-agents profile only, agent-4', () => {
-    expect(Object.keys(services).sort()).toEqual(['agent-1', 'agent-2', 'agent-3', 'agent-4', 'coordinator', 'redis']);
+  it('has redis, the coordinator, agent-1..3, agent-4 under more-agents and the HA services under ha', () => {
+    expect(Object.keys(services).sort()).toEqual([...['redis', 'coordinator', ...ALL_AGENTS], ...HA_SERVICES].sort());
     for (const name of ['redis', 'coordinator', ...AGENTS]) expect(service(name).profiles, name).toBeUndefined();
     expect(service('agent-4').profiles).toEqual(['more-agents']);
+    for (const name of HA_SERVICES) expect(service(name).profiles, name).toEqual(['ha']);
   });
 
-  it('runs Redis 7 with an append-only file and noeviction (BullMQ must never lose keys)', () => {
-    const redis = service('redis');
-    expect(redis.image).toMatch(/^redis:7/);
-    const command = commandOf(redis).join(' ');
-    expect(command).toMatch(/--appendonly yes/);
-    expect(command).toMatch(/--appendfsync everysec/);
-    expect(command).toMatch(/--maxmemory-policy noeviction/);
-    expect(mountsOf(redis)).toContainEqual({ source: expect.stringMatching(/./) as string, target: '/data' });
+  it('runs Redis 7 with an append-only file and noeviction (BullMQ must never lose keys), the replica too', () => {
+    for (const name of ['redis', 'redis-replica']) {
+      const redis = service(name);
+      expect(redis.image, name).toMatch(/^redis:7/);
+      const command = commandOf(redis).join(' ');
+      expect(command, name).toMatch(/--appendonly yes/);
+      expect(command, name).toMatch(/--appendfsync everysec/);
+      expect(command, name).toMatch(/--maxmemory-policy noeviction/);
+      expect(mountsOf(redis), name).toContainEqual({ source: expect.stringMatching(/./) as string, target: '/data' });
+    }
   });
 
   it('gives every service a healthcheck', () => {
@@ -234,7 +248,7 @@ describe('docker-compose.yml: services', () => {
   });
 
   it('starts the coordinator once Redis is healthy and the agents once Redis and the coordinator are', () => {
-    expect(dependsOn(service('coordinator'))).toEqual({ redis: 'service_healthy' });
+    for (const name of COORDINATORS) expect(dependsOn(service(name)), name).toEqual({ redis: 'service_healthy' });
     for (const name of ALL_AGENTS) {
       expect(dependsOn(service(name)), name).toEqual({ redis: 'service_healthy', coordinator: 'service_healthy' });
     }
@@ -338,9 +352,10 @@ describe('docker-compose.yml: volumes, ports and variables', () => {
     };
     const registered = Object.keys(ENV_VARIABLES);
     for (const name of MODFLEET_SERVICES) {
-      const reader = name === 'coordinator' ? readers.coordinator : readers.agent;
+      const reader = COORDINATORS.includes(name) ? readers.coordinator : readers.agent;
       const cli = cliVariables(reader.command);
-      for (const variable of Object.keys(environmentOf(service(name)))) {
+      const pendingHa = (variable: string) => HA_VARIABLES.includes(variable) && !(variable in ENV_VARIABLES);
+      for (const variable of Object.keys(environmentOf(service(name))).filter(v => !pendingHa(v))) {
         expect(registered, `${name}: ${variable} (env registry)`).toContain(variable);
         expect([...cli], `${name}: ${variable} (modfleet ${reader.command} --help)`).toContain(variable);
         expect([...reader.read], `${name}: ${variable} (config loader)`).toContain(variable);
@@ -367,6 +382,75 @@ describe('docker-compose.yml: volumes, ports and variables', () => {
     expect(header).toContain('--scale');
     expect(header).toContain('docker compose --profile more-agents up -d');
   });
+});
+
+/** A sentinel's config lines, as its `sh -c` command writes them (`printf '%s\n' 'line' …`). */
+const sentinelConfig = (name: string): string[] =>
+  [
+    ...commandOf(service(name))
+      .join(' ')
+      .matchAll(/'([a-z][^']*)'/g),
+  ].map(m => m[1]!);
+
+describe('docker-compose.yml: the ha profile', () => {
+  it('.env.example gives every HA variable, each empty by default so the plain services ignore it', () => {
+    expect(Object.keys(haEnv).sort()).toEqual([...HA_VARIABLES].sort());
+    for (const variable of HA_VARIABLES) expect(envExample[variable], variable).toBe('');
+  });
+
+  it('passes the Sentinel settings to every modfleet service, and the coordinator list to the agents', () => {
+    for (const name of MODFLEET_SERVICES) {
+      const env = environmentOf(service(name));
+      expect(env.REDIS_SENTINELS, name).toBe('${REDIS_SENTINELS:-}');
+      expect(env.REDIS_SENTINEL_MASTER, name).toBe('${REDIS_SENTINEL_MASTER:-}');
+      expect(interpolate(env.REDIS_SENTINELS!, haEnv), name).toBe(haEnv.REDIS_SENTINELS);
+    }
+    for (const name of ALL_AGENTS) {
+      const env = environmentOf(service(name));
+      expect(interpolate(env.MODFLEET_COORDINATOR_URL!, haEnv), name).toBe(haEnv.MODFLEET_COORDINATOR_URL);
+      expect(resolvedEnvironment(name).MODFLEET_COORDINATOR_URL, name).toBe('http://coordinator:9443');
+    }
+  });
+
+  it('runs a replica of redis, and three sentinels on it with a majority quorum under the configured name', () => {
+    expect(commandOf(service('redis-replica')).join(' ')).toMatch(/--replicaof redis 6379\b/);
+    expect(dependsOn(service('redis-replica'))).toEqual({ redis: 'service_healthy' });
+    const listed = haEnv.REDIS_SENTINELS!.split(',');
+    expect(listed).toEqual(SENTINELS.map(name => `${name}:26379`));
+    const volumes = new Set<string>();
+    for (const name of SENTINELS) {
+      const config = sentinelConfig(name);
+      expect(config, name).toContain('port 26379');
+      expect(config, name).toContain(`sentinel monitor ${haEnv.REDIS_SENTINEL_MASTER} redis 6379 2`);
+      expect(config, name).toContain('sentinel resolve-hostnames yes');
+      expect(service(name).hostname, name).toBe(name);
+      expect(service(name).healthcheck?.test, name).toEqual(['CMD', 'redis-cli', '-p', '26379', 'ping']);
+      volumes.add(mountsOf(service(name)).find(m => m.target === '/data')?.source ?? '');
+    }
+    expect(volumes.size).toBe(SENTINELS.length);
+  });
+
+  it('runs a second coordinator like the first, with its own volume and published port, both in the agents list', () => {
+    expect(environmentOf(service('coordinator-2'))).toEqual(environmentOf(service('coordinator')));
+    const volume = (name: string) => mountsOf(service(name)).find(m => m.target === '/data')?.source;
+    expect(volume('coordinator-2')).toSatisfy(isNamedVolume);
+    expect(volume('coordinator-2')).not.toBe(volume('coordinator'));
+    expect(portsOf(service('coordinator-2'))).toEqual([{ hostIp: '127.0.0.1', host: 9543, container: 9443 }]);
+    const urls = haEnv.MODFLEET_COORDINATOR_URL!.split(',').map(url => new URL(url));
+    expect(urls.map(url => url.hostname)).toEqual(COORDINATORS);
+    for (const url of urls)
+      expect(Number(url.port)).toBe(loadCoordinatorConfig(resolvedEnvironment('coordinator')).port);
+  });
+
+  it.skipIf(!('REDIS_SENTINELS' in ENV_VARIABLES))(
+    'the services read the Sentinel variables (skipped until Sentinel support registers REDIS_SENTINELS)',
+    () => {
+      for (const variable of ['REDIS_SENTINELS', 'REDIS_SENTINEL_MASTER']) {
+        expect([...variablesRead(loadCoordinatorConfig)], variable).toContain(variable);
+        expect([...variablesRead(loadAgentConfig)], variable).toContain(variable);
+      }
+    },
+  );
 });
 
 interface Instruction {
@@ -512,14 +596,17 @@ describe('docker-compose config', () => {
   const cleanEnv = (): NodeJS.ProcessEnv =>
     Object.fromEntries(Object.entries(process.env).filter(([name]) => !(name in envExample)));
 
-  function runConfig(env: NodeJS.ProcessEnv): { status: number | null; output: string } {
+  function runConfig(
+    env: NodeJS.ProcessEnv,
+    extra: string[] = ['config', '-q'],
+  ): { status: number | null; output: string } {
     // An empty --env-file: a developer's own .env must not decide the outcome.
     const dir = mkdtempSync(join(tmpdir(), 'modfleet-compose-'));
     try {
       const emptyEnvFile = join(dir, 'empty.env');
       writeFileSync(emptyEnvFile, '');
       const argv = composeArgv!;
-      const args = [...argv.slice(1), '--env-file', emptyEnvFile, '-f', 'docker-compose.yml', 'config', '-q'];
+      const args = [...argv.slice(1), '--env-file', emptyEnvFile, '-f', 'docker-compose.yml', ...extra];
       const run = spawnSync(argv[0]!, args, { cwd: ROOT, env, encoding: 'utf8' });
       return { status: run.status, output: `${run.stdout}${run.stderr}` };
     } finally {
@@ -531,6 +618,16 @@ describe('docker-compose config', () => {
     'accepts the file with the .env.example values (skipped when neither docker-compose nor docker compose is on PATH)',
     () => {
       const result = runConfig({ ...cleanEnv(), ...envExample });
+      expect(result.output).toBe('');
+      expect(result.status).toBe(0);
+    },
+  );
+
+  it.skipIf(composeArgv === undefined)(
+    'accepts the ha profile with its values from .env.example (skipped without a compose binary)',
+    () => {
+      const env = { ...cleanEnv(), ...envExample, ...haEnv };
+      const result = runConfig(env, ['--profile', 'ha', 'config', '-q']);
       expect(result.output).toBe('');
       expect(result.status).toBe(0);
     },

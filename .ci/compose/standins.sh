@@ -1,0 +1,62 @@
+# Sourced by .ci/compose/cluster.sh once the engine answers: puts local stand-ins for the two public
+# base images the project uses (node:20-bookworm-slim in the Dockerfile, redis:7-alpine in
+# docker-compose.yml) under those very tags, since no registry can be pulled from here.
+#
+# Cache ($CACHE, outside the repository): the debootstrap rootfs tarball, and the engine's data root,
+# where the stand-ins stay between runs. Each carries a label with the hash of everything it is
+# built from, so a change to any of it (the host's node, npm, CA bundle, these files) rebuilds it.
+
+STANDIN_DIR=.ci/compose
+STANDIN_LABEL=modfleet-ci.standin
+
+standins_key() {
+  {
+    cat "$STANDIN_DIR/node-standin.Dockerfile" "$STANDIN_DIR/redis-standin.Dockerfile" "$STANDIN_DIR/redis-entrypoint.sh"
+    sha256sum "$(readlink -f "$(command -v node)")" "$CA_BUNDLE"
+    npm --version
+  } | sha256sum | cut -c1-16
+}
+
+rootfs_tarball() {
+  local tarball="$CACHE/bookworm-minbase.tar" rootfs
+  if [ ! -s "$tarball" ]; then
+    echo "ci: debootstrap --variant=minbase bookworm (cold cache)" >&2
+    rootfs=$(mktemp -d "$CACHE/rootfs.XXXXXX")
+    if ! debootstrap --variant=minbase bookworm "$rootfs" "$DEBIAN_MIRROR" >"$CACHE/debootstrap.log" 2>&1; then
+      tail -n 20 "$CACHE/debootstrap.log" >&2
+      rm -rf "$rootfs"
+      return 1
+    fi
+    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+    tar -C "$rootfs" --numeric-owner -cf "$tarball.part" . && mv "$tarball.part" "$tarball"
+    rm -rf "$rootfs"
+  fi
+  echo "$tarball"
+}
+
+standin_current() { # <tag> <key>
+  [ "$(docker image inspect -f "{{index .Config.Labels \"$STANDIN_LABEL\"}}" "$1" 2>/dev/null)" = "$2" ]
+}
+
+ensure_standins() {
+  local key tarball context
+  key=$(standins_key)
+  if standin_current node:20-bookworm-slim "$key" && standin_current redis:7-alpine "$key"; then
+    echo "ci: stand-in base images node:20-bookworm-slim and redis:7-alpine are cached"
+    return 0
+  fi
+  echo "ci: building stand-in base images node:20-bookworm-slim and redis:7-alpine"
+  tarball=$(rootfs_tarball)
+  docker import "$tarball" modfleet-ci/bookworm-minbase:latest >/dev/null
+
+  context=$(mktemp -d "$CACHE/node-context.XXXXXX")
+  cp "$(readlink -f "$(command -v node)")" "$context/node"
+  cp -a "$(npm root -g)/npm" "$context/npm"
+  cp "$CA_BUNDLE" "$context/ca-certificates.crt"
+  cp "$STANDIN_DIR/node-standin.Dockerfile" "$context/Dockerfile"
+  docker build -q --network host --label "$STANDIN_LABEL=$key" -t node:20-bookworm-slim "$context" >/dev/null
+  rm -rf "$context"
+
+  docker build -q --network host --label "$STANDIN_LABEL=$key" -t redis:7-alpine \
+    -f "$STANDIN_DIR/redis-standin.Dockerfile" "$STANDIN_DIR" >/dev/null
+}
