@@ -20,6 +20,7 @@ import { createAgentApp } from './app.js';
 import { openDiskArtifactStore } from './artifacts/artifact-store.js';
 import type { AgentConfig } from './config.js';
 import { createCoordinatorClient } from './fleet/coordinator-client.js';
+import { createCoordinatorPool, pooledCoordinatorClient } from './fleet/coordinator-pool.js';
 import { createLoadChecker } from './load-check/load-checker.js';
 import { advertisedAddr, joinCluster, type Membership } from './fleet/node-membership.js';
 import { openLocalBlobs } from './relay/local-blobs.js';
@@ -92,12 +93,13 @@ export async function startAgent(
     );
 
     if (config.coordinatorUrl && clusterSecret && peer) {
+      const coordinators = createCoordinatorPool(config.coordinatorUrl);
       membership = joinCluster({
         redis,
         workerConnection,
         keys,
-        coordinator: createCoordinatorClient(config.coordinatorUrl, clusterSecret),
-        relay: { ...peer, coordinatorUrl: config.coordinatorUrl, logger },
+        coordinator: pooledCoordinatorClient(coordinators, url => createCoordinatorClient(url, clusterSecret)),
+        relay: { ...peer, coordinators, logger },
         store,
         loadChecker,
         actions: createRedisActionStore(redis, keys),
