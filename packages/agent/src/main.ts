@@ -7,6 +7,7 @@ import {
   cacheClusterSettings,
   createRedisClusterSettingsStore,
   createMetrics,
+  createRedisLoginLockout,
   createRedisUserStore,
   isLoopback,
   listen,
@@ -49,8 +50,11 @@ export async function startAgent(
     await connectRedis(subscriber, config.redisUrl);
     await connectRedis(workerConnection, config.redisUrl);
 
-    const auth = createAuthenticator({ users: createRedisUserStore(redis, keys) });
     const settings = cacheClusterSettings(createRedisClusterSettingsStore(redis, keys));
+    const auth = createAuthenticator({
+      users: createRedisUserStore(redis, keys),
+      lockout: { store: createRedisLoginLockout(redis, keys), policy: () => settings.get() },
+    });
     await watchCcsChanges(subscriber, keys, { users: auth, settings });
     const metrics = createMetrics('agent');
     let membership: Membership | undefined;

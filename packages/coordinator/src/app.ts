@@ -9,6 +9,7 @@ import {
   type Authenticator,
   type ClusterSettingsStore,
   type Logger,
+  type LoginLockout,
   type Metrics,
   type UserStore,
 } from '@modfleet/common';
@@ -36,6 +37,8 @@ export interface CoordinatorAppDeps {
   logger: Logger;
   auth: Authenticator;
   users: UserStore;
+  /** Login lockout counters (absent: users are never locked). */
+  lockout?: LoginLockout;
   settings: ClusterSettingsStore;
   modules: ModuleStore;
   nodes: NodeRegistry;

@@ -9,6 +9,7 @@ import {
   cacheClusterSettings,
   createRedisClusterSettingsStore,
   createMetrics,
+  createRedisLoginLockout,
   createRedisUserStore,
   isLoopback,
   listen,
@@ -70,8 +71,9 @@ export async function startCoordinator(
     await mkdir(config.dataDir, { recursive: true });
     const clusterSecret = await resolveClusterSecret(redis, keys, config.clusterSecret);
 
-    const auth = createAuthenticator({ users });
     const settings = cacheClusterSettings(createRedisClusterSettingsStore(redis, keys));
+    const lockout = createRedisLoginLockout(redis, keys);
+    const auth = createAuthenticator({ users, lockout: { store: lockout, policy: () => settings.get() } });
     await watchCcsChanges(subscriber, keys, { users: auth, settings });
     const actions = createRedisActionStore(redis, keys);
     const nodes = createRedisNodeRegistry(redis, keys);
@@ -135,6 +137,7 @@ export async function startCoordinator(
       logger,
       auth,
       users,
+      lockout,
       settings,
       modules: createRedisModuleStore(redis, keys),
       nodes,
