@@ -6,7 +6,16 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createRedisActionStore, pathTo, redisKeys, routes, type ActionObject, type NodeView } from '@modfleet/common';
+import {
+  createRedisActionStore,
+  pathTo,
+  redisKeys,
+  routes,
+  SIGNATURE_HEADER,
+  signRequest,
+  type ActionObject,
+  type NodeView,
+} from '@modfleet/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { api, artifactForm, type Credentials } from '../helpers/http.js';
@@ -153,6 +162,8 @@ describe('two coordinators on one Redis prefix (real processes)', () => {
   });
 
   it('completes a push on every node when the coordinator that accepted it is SIGKILLed right after its 202', async () => {
+    // A must already know B as a peer (presence refreshes every few seconds).
+    await a.waitForOutput(/together with/, 15_000);
     const zip = await buildArtifactZip({
       manifest: { module_name: 'Survivor', version: 1 },
       so: Buffer.alloc(512 * 1024, 7),
@@ -174,6 +185,26 @@ describe('two coordinators on one Redis prefix (real processes)', () => {
     agents[0] = await startService('agent', agents[0]!.port, agentEnvs[0]!);
     await agents[0].waitForOutput(/rejoined the cluster/, 30_000);
     await activeNodes(b.url);
+
+    // B alone: its push is accepted though the copy to the dead A fails, and completes.
+    const alone = await buildArtifactZip({ manifest: { module_name: 'Alone', version: 1 } });
+    const acceptedAlone = await push(b.url, alone);
+    expect(acceptedAlone.status).toBe(202);
+    expect((await finished(b.url, acceptedAlone.body.action_uid)).status).toBe('completed');
+
+    // A comes back without that blob on its disk: the first request for it fetches it from B.
+    a = await startService('coordinator', a.port, {
+      REDIS_URL,
+      MODFLEET_PREFIX: prefix,
+      MODFLEET_CLUSTER_SECRET: SECRET,
+      MODFLEET_DATA_DIR: join(dir, 'a'),
+    });
+    const blobPath = pathTo(routes.blob, { sha256: sha256(alone) });
+    const pulled = await fetch(`${a.url}${blobPath}`, {
+      headers: { [SIGNATURE_HEADER]: signRequest(SECRET, 'GET', blobPath) },
+    });
+    expect(pulled.status).toBe(200);
+    expect(sha256(Buffer.from(await pulled.arrayBuffer()))).toBe(sha256(alone));
 
     const verify = await runToExit(
       ['verify'],
