@@ -8,6 +8,7 @@ import {
   createRedisClusterSettingsStore,
   createMetrics,
   createRedisLoginLockout,
+  logLocked,
   createRedisUserStore,
   isLoopback,
   listen,
@@ -53,7 +54,11 @@ export async function startAgent(
     const settings = cacheClusterSettings(createRedisClusterSettingsStore(redis, keys));
     const auth = createAuthenticator({
       users: createRedisUserStore(redis, keys),
-      lockout: { store: createRedisLoginLockout(redis, keys), policy: () => settings.get() },
+      lockout: {
+        store: createRedisLoginLockout(redis, keys),
+        policy: () => settings.get(),
+        onLocked: email => logLocked(logger, email),
+      },
     });
     await watchCcsChanges(subscriber, keys, { users: auth, settings });
     const metrics = createMetrics('agent');

@@ -67,6 +67,7 @@ export { createAuthenticator, type Authenticator, type AuthenticatorOptions } fr
 export {
   createRedisLoginLockout,
   LOCKOUT_DEFAULTS,
+  logLocked,
   UserLockedError,
   type LockoutPolicy,
   type LoginLockout,

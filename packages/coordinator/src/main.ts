@@ -10,6 +10,7 @@ import {
   createRedisClusterSettingsStore,
   createMetrics,
   createRedisLoginLockout,
+  logLocked,
   createRedisUserStore,
   isLoopback,
   listen,
@@ -73,7 +74,10 @@ export async function startCoordinator(
 
     const settings = cacheClusterSettings(createRedisClusterSettingsStore(redis, keys));
     const lockout = createRedisLoginLockout(redis, keys);
-    const auth = createAuthenticator({ users, lockout: { store: lockout, policy: () => settings.get() } });
+    const auth = createAuthenticator({
+      users,
+      lockout: { store: lockout, policy: () => settings.get(), onLocked: email => logLocked(logger, email) },
+    });
     await watchCcsChanges(subscriber, keys, { users: auth, settings });
     const actions = createRedisActionStore(redis, keys);
     const nodes = createRedisNodeRegistry(redis, keys);

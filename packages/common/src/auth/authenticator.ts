@@ -24,7 +24,7 @@ export interface AuthenticatorOptions {
   maxCachedUsers?: number;
   now?: () => number;
   /** Lock a user after repeated failed logins (RS login lockout); absent: never locked. */
-  lockout?: { store: LoginLockout; policy: () => Promise<LockoutPolicy> };
+  lockout?: { store: LoginLockout; policy: () => Promise<LockoutPolicy>; onLocked?: (email: string) => void };
   /** scrypt verification; replaced only by unit tests. */
   checkPassword?: (password: string, encodedHash: string) => Promise<boolean>;
 }
@@ -86,7 +86,7 @@ export function createAuthenticator({
       // Counted per request, outside the shared check: each concurrent wrong attempt is one attempt.
       if (lockout) {
         if (user) await lockout.store.recordSuccess(normalized);
-        else await lockout.store.recordFailure(normalized, await lockout.policy());
+        else if (await lockout.store.recordFailure(normalized, await lockout.policy())) lockout.onLocked?.(normalized);
       }
       return user;
     },

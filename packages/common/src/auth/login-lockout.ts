@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { UnauthorizedError } from '../errors.js';
 import { luaScript } from '../lua-script.js';
+import type { Logger } from '../logger.js';
 import type { RedisKeys } from '../redis-keys.js';
 
 /** RS's cluster settings for user login lockout, in seconds as RS gives them. */
@@ -89,4 +90,9 @@ export function createRedisLoginLockout(redis: Redis, keys: RedisKeys): LoginLoc
       return new Set(emails.filter((_email, i) => answers[i]?.[1] === 1));
     },
   };
+}
+
+/** The operator's line when a user gets locked (the email only: never a password). */
+export function logLocked(logger: Pick<Logger, 'warn'>, email: string): void {
+  logger.warn({ email }, 'user locked after too many failed logins (login_lockout_threshold)');
 }
