@@ -1,4 +1,4 @@
-import type { ClusterSettingsStore, NodeInventoryStore } from '@modfleet/common';
+import { LOCKOUT_DEFAULTS, type ClusterSettingsStore, type NodeInventoryStore } from '@modfleet/common';
 import type { FleetArtifact, FleetArtifacts, InflightStore } from '@modfleet/coordinator';
 import { describe, expect, it } from 'vitest';
 
@@ -7,11 +7,17 @@ export function clusterSettingsStoreContract(name: string, makeStore: () => Clus
   describe(`${name}: ClusterSettingsStore contract`, () => {
     it('starts from the defaults and keeps what a patch sets, leaving the rest', async () => {
       const store = makeStore();
-      expect(await store.get()).toEqual({ name: 'modfleet', allow_modules_upload: true, module_load_check: 'warn' });
+      expect(await store.get()).toEqual({
+        name: 'modfleet',
+        allow_modules_upload: true,
+        module_load_check: 'warn',
+        ...LOCKOUT_DEFAULTS,
+      });
       expect(await store.update({ allow_modules_upload: false })).toEqual({
         name: 'modfleet',
         allow_modules_upload: false,
         module_load_check: 'warn',
+        ...LOCKOUT_DEFAULTS,
       });
       expect(
         await store.update({ name: 'prod', allow_modules_upload: undefined, module_load_check: 'enforce' }),
@@ -19,6 +25,7 @@ export function clusterSettingsStoreContract(name: string, makeStore: () => Clus
         name: 'prod',
         allow_modules_upload: false,
         module_load_check: 'enforce',
+        ...LOCKOUT_DEFAULTS,
       });
     });
   });

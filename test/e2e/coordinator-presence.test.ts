@@ -1,7 +1,8 @@
 /**
- * Two clusters on one Redis with the same prefix would share every user, node, artifact and queue
- * without a word. A coordinator announces itself under its prefix and warns about any other live
- * one; `modfleet up` says so on the terminal before it starts its own.
+ * Coordinators on one Redis prefix serve one cluster together: each announces itself under its
+ * prefix, finds the others there (to copy blobs to) and logs when one joins, without a warning.
+ * `modfleet up`, which starts a whole new local cluster, still says so on the terminal before it
+ * starts its own.
  */
 import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '@modfleet/common';
@@ -18,6 +19,7 @@ interface LogLine {
   msg: string;
   prefix?: string;
 }
+const INFO = 30;
 const WARN = 40;
 
 function capture(): { lines: LogLine[]; logger: Logger } {
@@ -31,8 +33,9 @@ function capture(): { lines: LogLine[]; logger: Logger } {
   return { lines, logger: createLogger({ name: 'coordinator', level: 'info' }, sink) };
 }
 
-const prefixWarnings = (lines: LogLine[]) =>
-  lines.filter(line => line.level === WARN && line.msg.includes('another coordinator is live'));
+const peerNotices = (lines: LogLine[]) =>
+  lines.filter(line => line.level === INFO && line.msg.includes('together with'));
+const warnings = (lines: LogLine[]) => lines.filter(line => line.level >= WARN);
 
 describe('a second coordinator on the same Redis prefix', () => {
   let prefixes: string[];
@@ -58,7 +61,7 @@ describe('a second coordinator on the same Redis prefix', () => {
     return coordinator;
   }
 
-  it('is warned about at its start, naming the live one, and the live one warns about it too', async () => {
+  it('is a peer: it names the live one at its start, the live one names it too, and neither warns', async () => {
     const prefix = uniquePrefix();
     prefixes.push(prefix);
     const first = capture();
@@ -66,35 +69,35 @@ describe('a second coordinator on the same Redis prefix', () => {
     const one = await start(prefix, first.logger);
     const two = await start(prefix, second.logger);
 
-    const [warning] = prefixWarnings(second.lines);
-    expect(warning?.msg).toContain(`prefix "${prefix}"`);
-    expect(warning?.msg).toContain(one.url);
-    expect(warning?.msg).toContain('MODFLEET_PREFIX');
+    const [notice] = peerNotices(second.lines);
+    expect(notice?.msg).toContain(`prefix "${prefix}"`);
+    expect(notice?.msg).toContain(one.url);
     // The first one learns of the newcomer at its next refresh (every few seconds).
     const seen = await pollFor(
-      () => Promise.resolve(prefixWarnings(first.lines)),
+      () => Promise.resolve(peerNotices(first.lines)),
       lines => lines.length > 0,
-      'the first coordinator warns about the second',
+      'the first coordinator names the second',
       { timeoutMs: 12_000, intervalMs: 200 },
     );
     expect(seen[0]?.msg).toContain(two.url);
-    expect(prefixWarnings(first.lines)).toHaveLength(1);
+    expect(peerNotices(first.lines)).toHaveLength(1);
+    expect(warnings([...first.lines, ...second.lines]).filter(line => line.msg.includes('coordinator'))).toEqual([]);
   });
 
-  it('is not warned about when the prefixes differ, nor once the other one has stopped', async () => {
+  it('is not named when the prefixes differ, nor once the other one has stopped', async () => {
     const [a, b] = [uniquePrefix(), uniquePrefix()];
     prefixes.push(a, b);
     const first = capture();
     const other = capture();
     const one = await start(a, first.logger);
     await start(b, other.logger);
-    expect(prefixWarnings(other.lines)).toEqual([]);
+    expect(peerNotices(other.lines)).toEqual([]);
 
     await one.stop(2_000);
     const later = capture();
     await start(a, later.logger);
-    expect(prefixWarnings(later.lines)).toEqual([]);
-    expect(prefixWarnings(first.lines)).toEqual([]);
+    expect(peerNotices(later.lines)).toEqual([]);
+    expect(peerNotices(first.lines)).toEqual([]);
   });
 
   /** `modfleet up --nodes 1` under `prefix`, once it printed its summary. */

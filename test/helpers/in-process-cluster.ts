@@ -79,7 +79,7 @@ export async function startTestCluster(
     silent('coordinator'),
   );
   const agentConfigs = Array.from({ length: options.nodes ?? 1 }, (_unused, index) =>
-    agentConfig(prefix, dataDir, index + 1, { ...options.agent, coordinatorUrl: coordinator.url }),
+    agentConfig(prefix, dataDir, index + 1, { ...options.agent, coordinatorUrl: [coordinator.url] }),
   );
   const agents = await Promise.all(agentConfigs.map(config => startAgent(config, silent('agent'))));
   const cluster: TestCluster = {

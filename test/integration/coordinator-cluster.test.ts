@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger, routes, type Role } from '@modfleet/common';
+import { createLogger, LOCKOUT_DEFAULTS, routes, type Role } from '@modfleet/common';
 import { startCoordinator } from '@modfleet/coordinator';
 import { ADMIN, coordinatorConfig, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
 import { createRoleUsers, NON_ADMIN_ROLES, VIEWER_ROLES } from '../helpers/role-users.js';
@@ -128,13 +128,23 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
         const res = await api<ClusterSettings>(url, { method: 'PUT', credentials: ADMIN, json: { name: 'renamed' } });
 
         expect(res.status).toBe(200);
-        expect(res.body).toEqual({ name: 'renamed', allow_modules_upload: false, module_load_check: 'warn' });
+        expect(res.body).toEqual({
+          name: 'renamed',
+          allow_modules_upload: false,
+          module_load_check: 'warn',
+          ...LOCKOUT_DEFAULTS,
+        });
         const enforced = await api<ClusterSettings>(url, {
           method: 'PUT',
           credentials: ADMIN,
           json: { module_load_check: 'enforce' },
         });
-        expect(enforced.body).toEqual({ name: 'renamed', allow_modules_upload: false, module_load_check: 'enforce' });
+        expect(enforced.body).toEqual({
+          name: 'renamed',
+          allow_modules_upload: false,
+          module_load_check: 'enforce',
+          ...LOCKOUT_DEFAULTS,
+        });
       });
 
       it('accepts an empty object and changes nothing', async () => {

@@ -62,7 +62,7 @@ describe('loadAgentConfig', () => {
       port: 19444,
       dataDir: '/var/lib/modfleet-agent',
       prefix: 'fleet-a',
-      coordinatorUrl: 'https://coordinator.internal:9443',
+      coordinatorUrl: ['https://coordinator.internal:9443'],
       nodeId: 3,
       clusterSecret: 'a-cluster-secret-of-32-characters',
       maxArtifactBytes: 2048,
@@ -76,7 +76,7 @@ describe('loadAgentConfig', () => {
   it('types one field per variable, the TLS pair as one', () => {
     // Checked by the type checker: a registry change that renames or retypes a field fails here.
     expectTypeOf<AgentConfig>().toEqualTypeOf<
-      ExpectedConfig<{ coordinatorUrl: string | undefined; nodeId: number | undefined; redisServer: string }>
+      ExpectedConfig<{ coordinatorUrl: string[] | undefined; nodeId: number | undefined; redisServer: string }>
     >();
   });
 
@@ -93,6 +93,20 @@ describe('loadAgentConfig', () => {
 
     for (const name of Object.keys(env)) expect(error.message).toContain(name);
     expect(error.problems).toHaveLength(Object.keys(env).length);
+  });
+
+  it('takes a comma-separated list of coordinator URLs, in order of preference', () => {
+    const config = loadAgentConfig({ MODFLEET_COORDINATOR_URL: 'http://a.internal:9443, http://b.internal:9443' });
+
+    expect(config.coordinatorUrl).toEqual(['http://a.internal:9443', 'http://b.internal:9443']);
+  });
+
+  it('refuses a list with one bad URL', () => {
+    const error = configErrorOf({ MODFLEET_COORDINATOR_URL: 'http://a.internal:9443,b:9443' });
+
+    expect(error.problems).toEqual([
+      expect.stringContaining('MODFLEET_COORDINATOR_URL: must be an http:// or https:// URL'),
+    ]);
   });
 
   it.each(['0', '-2', '1.5', 'one'])('refuses MODFLEET_NODE_ID=%s', nodeId => {

@@ -7,6 +7,8 @@ import {
   cacheClusterSettings,
   createRedisClusterSettingsStore,
   createMetrics,
+  createRedisLoginLockout,
+  logLocked,
   createRedisUserStore,
   isLoopback,
   listen,
@@ -20,6 +22,7 @@ import { createAgentApp } from './app.js';
 import { openDiskArtifactStore } from './artifacts/artifact-store.js';
 import type { AgentConfig } from './config.js';
 import { createCoordinatorClient } from './fleet/coordinator-client.js';
+import { createCoordinatorPool, pooledCoordinatorClient } from './fleet/coordinator-pool.js';
 import { collectHostFacts } from './fleet/host-facts.js';
 import { createLoadChecker } from './load-check/load-checker.js';
 import { advertisedAddr, joinCluster, type Membership } from './fleet/node-membership.js';
@@ -49,8 +52,15 @@ export async function startAgent(
     await connectRedis(subscriber, config.redisUrl);
     await connectRedis(workerConnection, config.redisUrl);
 
-    const auth = createAuthenticator({ users: createRedisUserStore(redis, keys) });
     const settings = cacheClusterSettings(createRedisClusterSettingsStore(redis, keys));
+    const auth = createAuthenticator({
+      users: createRedisUserStore(redis, keys),
+      lockout: {
+        store: createRedisLoginLockout(redis, keys),
+        policy: () => settings.get(),
+        onLocked: email => logLocked(logger, email),
+      },
+    });
     await watchCcsChanges(subscriber, keys, { users: auth, settings });
     const metrics = createMetrics('agent');
     let membership: Membership | undefined;
@@ -67,6 +77,7 @@ export async function startAgent(
           blobs: openLocalBlobs({ dataDir: config.dataDir, store, logger }),
         }
       : undefined;
+    const coordinators = config.coordinatorUrl ? createCoordinatorPool(config.coordinatorUrl) : undefined;
     const loadChecker = createLoadChecker({
       settings,
       logger: logger.child({ component: 'load-check' }),
@@ -85,7 +96,7 @@ export async function startAgent(
       metricsOpen: config.metricsPublic || isLoopback(config.host),
       ...(peer && { peer }),
       nodeUid: () => nodeUid,
-      forward: { coordinatorUrl: () => config.coordinatorUrl },
+      forward: { coordinatorUrl: () => coordinators?.urls()[0] },
     });
     const server = await listen(app, { host: config.host, port: config.port, tls: config.tls });
     logger.info(
@@ -93,13 +104,13 @@ export async function startAgent(
       'agent listening',
     );
 
-    if (config.coordinatorUrl && clusterSecret && peer) {
+    if (coordinators && clusterSecret && peer) {
       membership = joinCluster({
         redis,
         workerConnection,
         keys,
-        coordinator: createCoordinatorClient(config.coordinatorUrl, clusterSecret),
-        relay: { ...peer, coordinatorUrl: config.coordinatorUrl, logger },
+        coordinator: pooledCoordinatorClient(coordinators, url => createCoordinatorClient(url, clusterSecret)),
+        relay: { ...peer, coordinators, logger },
         store,
         loadChecker,
         actions: createRedisActionStore(redis, keys),

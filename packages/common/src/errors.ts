@@ -23,8 +23,11 @@ export class BadRequestError extends AppError {
 
 export class UnauthorizedError extends AppError {
   readonly status = 401;
-  constructor(description = 'Authentication required: send HTTP Basic credentials (email:password)') {
-    super('unauthorized', description);
+  constructor(
+    description = 'Authentication required: send HTTP Basic credentials (email:password)',
+    code = 'unauthorized',
+  ) {
+    super(code, description);
   }
 }
 

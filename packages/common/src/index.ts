@@ -71,6 +71,14 @@ export { connectRedis, createRedis, redactRedisUrl, type RedisRole } from './red
 
 export { hashPassword, verifyPassword } from './auth/password-hash.js';
 export { createAuthenticator, type Authenticator, type AuthenticatorOptions } from './auth/authenticator.js';
+export {
+  createRedisLoginLockout,
+  LOCKOUT_DEFAULTS,
+  logLocked,
+  UserLockedError,
+  type LockoutPolicy,
+  type LoginLockout,
+} from './auth/login-lockout.js';
 export { parseBasicAuthorization, type BasicCredentials } from './auth/basic-credentials.js';
 export { BASIC_CHALLENGE, currentUser, requirePermission } from './auth/require-permission.js';
 export { watchCcsChanges, type CcsCaches } from './ccs/watch-ccs-changes.js';

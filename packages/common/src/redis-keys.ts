@@ -39,6 +39,10 @@ export function redisKeys(prefix: string) {
     userUidSeq: `${ccs}:users:uid-seq`,
     /** pub/sub channel: a user was created, changed or deleted */
     usersChanged: `${ccs}:users:changed`,
+    /** counter: failed logins of one lower-cased email since the last reset (expires: login_lockout_counter_reset_after) */
+    loginFailures: (email: string) => `${ccs}:users:login-failures:${email}`,
+    /** string: present while that email is locked out (expires: login_lockout_duration, none when 0) */
+    loginLocked: (email: string) => `${ccs}:users:locked:${email}`,
     /** hash: cluster setting → JSON value */
     cluster: `${ccs}:cluster`,
     /** pub/sub channel: a cluster setting changed */

@@ -9,6 +9,7 @@ import {
   type Authenticator,
   type ClusterSettingsStore,
   type Logger,
+  type LoginLockout,
   type Metrics,
   type UserStore,
 } from '@modfleet/common';
@@ -16,6 +17,7 @@ import express, { type Express } from 'express';
 import { actionRoutes } from './actions/action-routes.js';
 import { queueDashboardRoutes } from './admin/queue-dashboard.js';
 import { clusterRoutes } from './cluster-settings/cluster-routes.js';
+import { blobCopyRoutes } from './fleet/blob-copy-routes.js';
 import { blobRoutes } from './fleet/blob-routes.js';
 import type { PieceIndexStore } from './fleet/piece-index-store.js';
 import { pieceRoutes } from './fleet/piece-routes.js';
@@ -35,12 +37,16 @@ export interface CoordinatorAppDeps {
   logger: Logger;
   auth: Authenticator;
   users: UserStore;
+  /** Login lockout counters (absent: users are never locked). */
+  lockout?: LoginLockout;
   settings: ClusterSettingsStore;
   modules: ModuleStore;
   nodes: NodeRegistry;
   removal: NodeRemoval;
   fleet: FleetService;
   blobs: BlobStore;
+  /** This coordinator's own blobs, when `blobs` also reaches its peers: peers copy to and read from it. */
+  localBlobs?: BlobStore;
   /** Piece lists of stored blobs, for relayed installs (absent: no piece-list route). */
   pieces?: PieceIndexStore;
   actions: ActionStore;
@@ -68,6 +74,7 @@ export function createCoordinatorApp(deps: CoordinatorAppDeps): Express {
   app.use(actionRoutes(deps));
   if (deps.pieces) app.use(pieceRoutes({ pieces: deps.pieces, clusterSecret: deps.clusterSecret }));
   app.use(blobRoutes(deps));
+  if (deps.localBlobs) app.use(blobCopyRoutes({ local: deps.localBlobs, clusterSecret: deps.clusterSecret }));
   app.use(metricsRoute(deps.metrics, { open: deps.metricsOpen, auth: deps.auth }));
   app.use(queueDashboardRoutes(deps));
   app.use(statusPageRoutes());

@@ -9,6 +9,8 @@ import {
   cacheClusterSettings,
   createRedisClusterSettingsStore,
   createMetrics,
+  createRedisLoginLockout,
+  logLocked,
   createRedisUserStore,
   isLoopback,
   listen,
@@ -23,9 +25,12 @@ import { startActionFinalizer } from './actions/action-finalizer.js';
 import { createRedisInflightStore } from './actions/inflight-store.js';
 import { closeOrphanedActions } from './actions/orphan-sweep.js';
 import { createCoordinatorApp } from './app.js';
-import { announceCoordinator } from './presence/coordinator-presence.js';
+import { startMaintenance } from './maintenance/maintenance-jobs.js';
+import { announceCoordinator, type PresenceHandle } from './presence/coordinator-presence.js';
 import type { CoordinatorConfig } from './config.js';
 import { openDiskBlobStore } from './fleet/blob-store.js';
+import { createPeerBlobCopy } from './fleet/peer-blob-copy.js';
+import { replicatedBlobStore } from './fleet/replicated-blob-store.js';
 import { createDispatcher } from './fleet/dispatcher.js';
 import { createDistributionPlanner } from './fleet/distribution-planner.js';
 import { createDiskPieceIndexStore } from './fleet/piece-index-store.js';
@@ -62,18 +67,29 @@ export async function startCoordinator(
     await connectRedis(redis, config.redisUrl);
     await connectRedis(subscriber, config.redisUrl);
     await connectRedis(queueConnection, config.redisUrl);
-    await warnUnlessNoEviction(redis, logger);
     const users = createRedisUserStore(redis, keys);
     await ensureAdmin(users, { email: config.adminEmail, password: config.adminPassword }, logger);
     await mkdir(config.dataDir, { recursive: true });
     const clusterSecret = await resolveClusterSecret(redis, keys, config.clusterSecret);
 
-    const auth = createAuthenticator({ users });
     const settings = cacheClusterSettings(createRedisClusterSettingsStore(redis, keys));
+    const lockout = createRedisLoginLockout(redis, keys);
+    const auth = createAuthenticator({
+      users,
+      lockout: { store: lockout, policy: () => settings.get(), onLocked: email => logLocked(logger, email) },
+    });
     await watchCcsChanges(subscriber, keys, { users: auth, settings });
     const actions = createRedisActionStore(redis, keys);
     const nodes = createRedisNodeRegistry(redis, keys);
-    const blobs = await openDiskBlobStore(config.dataDir);
+    const localBlobs = await openDiskBlobStore(config.dataDir);
+    // Set once listening: until then there is no push to copy and no peer to ask.
+    const found: { presence?: PresenceHandle | undefined } = {};
+    const blobs = replicatedBlobStore({
+      local: localBlobs,
+      copy: createPeerBlobCopy(localBlobs, clusterSecret),
+      peers: async () => (found.presence ? found.presence.peers() : []),
+      logger,
+    });
     const pieces = createDiskPieceIndexStore(config.dataDir, blobs);
     const inflight = createRedisInflightStore(redis, keys);
     const inventory = createRedisNodeInventoryStore(redis, keys);
@@ -106,18 +122,33 @@ export async function startCoordinator(
       logger,
     });
     closers.push(() => finalizer.close());
-    await closeOrphanedActions({ actions, actionsQueue: queues.actions, logger });
+    const maintenance = await startMaintenance({
+      connection: queueConnection,
+      queuePrefix: keys.queuePrefix,
+      logger,
+      tasks: [
+        {
+          name: 'orphan-sweep',
+          everyMs: 60_000,
+          run: () => closeOrphanedActions({ actions, actionsQueue: queues.actions, logger }),
+        },
+        { name: 'eviction-policy-check', everyMs: 3_600_000, run: () => warnUnlessNoEviction(redis, logger) },
+      ],
+    });
+    closers.push(() => maintenance.close());
 
     const app = createCoordinatorApp({
       logger,
       auth,
       users,
+      lockout,
       settings,
       modules: createRedisModuleStore(redis, keys),
       nodes,
       removal: createNodeRemoval({ queues, nodes, actions, logger }),
       fleet,
       blobs,
+      localBlobs,
       pieces,
       actions,
       clusterSecret,
@@ -137,6 +168,7 @@ export async function startCoordinator(
       logger.warn({ err }, 'could not announce this coordinator under its prefix');
       return undefined;
     });
+    found.presence = presence;
     if (presence) closers.push(() => presence.stop());
 
     return {

@@ -1,6 +1,14 @@
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
-import { SIGNATURE_HEADER, signRequest, type ArtifactJob, type Logger, type PieceIndex } from '@modfleet/common';
+import {
+  SIGNATURE_HEADER,
+  signRequest,
+  type ArtifactJob,
+  type BlobSource,
+  type Logger,
+  type PieceIndex,
+} from '@modfleet/common';
+import type { CoordinatorPool } from '../fleet/coordinator-pool.js';
 import { fetchPieces, type FetchedBlob } from './piece-fetcher.js';
 import type { LocalBlobs } from './local-blobs.js';
 import type { TransferRegistry } from './transfer-registry.js';
@@ -8,7 +16,8 @@ import type { TransferRegistry } from './transfer-registry.js';
 /** What an agent needs to pull from peers and serve them. */
 export interface Relay {
   clusterSecret: string;
-  coordinatorUrl: string;
+  /** Every coordinator holds every blob: a path source (the origin) is tried on each of them. */
+  coordinators: CoordinatorPool;
   transfers: TransferRegistry;
   blobs: LocalBlobs;
   logger: Logger;
@@ -31,6 +40,15 @@ function getJson(url: string, headers: Record<string, string>): Promise<unknown>
   });
 }
 
+/** A source given as a path (the origin) becomes one source per coordinator, the one that answered last first. */
+export function onEveryCoordinator(sources: readonly BlobSource[], coordinators: CoordinatorPool): BlobSource[] {
+  return sources.flatMap(source =>
+    source.url.startsWith('/')
+      ? coordinators.urls().map(base => ({ id: source.id, url: new URL(source.url, base).toString() }))
+      : [source],
+  );
+}
+
 /** Relayed jobs carry pieces and sources; older payloads (or none planned) return undefined: fetch the plain way. */
 export async function relayFetch(
   relay: Relay,
@@ -40,19 +58,23 @@ export async function relayFetch(
 ): Promise<(FetchedBlob & { index: PieceIndex }) | undefined> {
   const { pieces, sources, sha256, size } = job;
   if (!pieces || !sources || sources.length === 0 || !sha256 || size === undefined || size === 0) return undefined;
-  const resolveUrl = (url: string) => new URL(url, relay.coordinatorUrl).toString();
+  const resolveUrl = (url: string) => new URL(url, relay.coordinators.urls()[0]).toString();
   let hashes = pieces.hashes;
   if (!hashes) {
-    const url = resolveUrl(pieces.list_url!);
-    const list = (await getJson(url, {
-      [SIGNATURE_HEADER]: signRequest(relay.clusterSecret, 'GET', new URL(url).pathname),
-    })) as PieceIndex;
+    const path = pieces.list_url!;
+    const list = (await relay.coordinators.attempt(
+      base =>
+        getJson(new URL(path, base).toString(), {
+          [SIGNATURE_HEADER]: signRequest(relay.clusterSecret, 'GET', new URL(path, base).pathname),
+        }),
+      () => true,
+    )) as PieceIndex;
     if (list.sha256 !== sha256 || list.piece_size !== pieces.size || list.pieces.length !== pieces.count)
       throw new Error('the piece list does not describe this artifact');
     hashes = list.pieces;
   }
   const fetched = await fetchPieces(
-    { sha256, size, pieceSize: pieces.size, hashes, sources, tempDir },
+    { sha256, size, pieceSize: pieces.size, hashes, sources: onEveryCoordinator(sources, relay.coordinators), tempDir },
     {
       clusterSecret: relay.clusterSecret,
       resolveUrl,

@@ -1,10 +1,11 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { UserStore } from '../users/user-store.js';
 import { toPublicUser, type PublicUser } from '../users/user-types.js';
+import { UserLockedError, type LockoutPolicy, type LoginLockout } from './login-lockout.js';
 import { UNMATCHABLE_HASH, verifyPassword } from './password-hash.js';
 
 export interface Authenticator {
-  /** The user these credentials belong to, or undefined when they are wrong. */
+  /** The user these credentials belong to, or undefined when they are wrong; throws UserLockedError for a locked user. */
   verify(email: string, password: string): Promise<PublicUser | undefined>;
   /** Forget every cached verification (a user was created, changed or deleted). */
   invalidate(): void;
@@ -22,6 +23,10 @@ export interface AuthenticatorOptions {
   cacheTtlMs?: number;
   maxCachedUsers?: number;
   now?: () => number;
+  /** Lock a user after repeated failed logins (RS login lockout); absent: never locked. */
+  lockout?: { store: LoginLockout; policy: () => Promise<LockoutPolicy>; onLocked?: (email: string) => void };
+  /** scrypt verification; replaced only by unit tests. */
+  checkPassword?: (password: string, encodedHash: string) => Promise<boolean>;
 }
 
 /**
@@ -34,6 +39,8 @@ export function createAuthenticator({
   cacheTtlMs = 60_000,
   maxCachedUsers = 10_000,
   now = Date.now,
+  lockout,
+  checkPassword = verifyPassword,
 }: AuthenticatorOptions): Authenticator {
   const cacheKey = randomBytes(32);
   const cache = new Map<string, CachedVerification>();
@@ -46,7 +53,8 @@ export function createAuthenticator({
   async function verifySlowly(normalized: string, password: string): Promise<PublicUser | undefined> {
     const startedIn = generation;
     const record = await users.findByEmail(normalized);
-    const matches = await verifyPassword(password, record?.password_hash ?? UNMATCHABLE_HASH);
+    // An unknown email pays the same scrypt as a wrong password, so timing does not tell which emails exist.
+    const matches = await checkPassword(password, record?.password_hash ?? UNMATCHABLE_HASH);
     if (!record || !matches) return undefined;
     const user = toPublicUser(record);
     // A user change that landed while we were hashing may have made this record stale.
@@ -65,13 +73,22 @@ export function createAuthenticator({
       if (cached && cached.expiresAt > now() && timingSafeEqual(cached.passwordDigest, passwordDigest)) {
         return cached.user;
       }
+      // A lock drops every service's cache (it is announced like a user change), so only a cache miss asks Redis.
+      // Unknown emails are counted and locked like known ones: a lock says nothing about who exists.
+      if (lockout && (await lockout.store.isLocked(normalized))) throw new UserLockedError();
       const key = `${generation}\0${normalized}\0${passwordDigest.toString('hex')}`;
       let pending = inFlight.get(key);
       if (!pending) {
         pending = verifySlowly(normalized, password).finally(() => inFlight.delete(key));
         inFlight.set(key, pending);
       }
-      return pending;
+      const user = await pending;
+      // Counted per request, outside the shared check: each concurrent wrong attempt is one attempt.
+      if (lockout) {
+        if (user) await lockout.store.recordSuccess(normalized);
+        else if (await lockout.store.recordFailure(normalized, await lockout.policy())) lockout.onLocked?.(normalized);
+      }
+      return user;
     },
     invalidate() {
       generation += 1;

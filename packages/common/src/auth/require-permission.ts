@@ -11,7 +11,12 @@ export const BASIC_CHALLENGE = 'Basic realm="modfleet", charset="UTF-8"';
 export function requirePermission(auth: Authenticator, permission: Permission): RequestHandler {
   return async (req, res, next) => {
     const credentials = parseBasicAuthorization(req.headers.authorization);
-    const user = credentials && (await auth.verify(credentials.email, credentials.password));
+    const user =
+      credentials &&
+      (await auth.verify(credentials.email, credentials.password).catch((err: unknown) => {
+        res.setHeader('WWW-Authenticate', BASIC_CHALLENGE);
+        throw err;
+      }));
     if (!user) {
       res.setHeader('WWW-Authenticate', BASIC_CHALLENGE);
       throw new UnauthorizedError();

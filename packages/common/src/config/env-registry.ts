@@ -52,9 +52,10 @@ export const ENV_VARIABLES = {
     description: 'Redis key and queue prefix, the same for the whole cluster',
   },
   MODFLEET_COORDINATOR_URL: {
-    services: { agent: envSchemas.optionalUrl },
-    arg: 'url',
-    description: "the coordinator's base URL; without it the agent serves its local API only",
+    services: { agent: envSchemas.optionalUrlList },
+    arg: 'urls',
+    description:
+      "the coordinator's base URL, or several comma-separated (the agent fails over between them); without it the agent serves its local API only",
   },
   MODFLEET_NODE_ID: {
     services: { agent: envSchemas.optionalPositiveInt },

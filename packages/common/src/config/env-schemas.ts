@@ -55,4 +55,19 @@ export const envSchemas = {
       .transform(value => ['true', '1', 'yes'].includes(value))
       .default(fallback),
   optionalUrl: z.url({ error: 'must be an http:// or https:// URL', protocol: /^https?$/ }).optional(),
+  /** `http://a:9443,http://b:9443`: one URL or several, in order of preference; blank entries ignored. */
+  optionalUrlList: z
+    .string()
+    .transform(value =>
+      value
+        .split(',')
+        .map(url => url.trim())
+        .filter(url => url !== ''),
+    )
+    .pipe(
+      z
+        .array(z.url({ error: 'must be an http:// or https:// URL', protocol: /^https?$/ }))
+        .min(1, { error: 'must name at least one URL' }),
+    )
+    .optional(),
 };

@@ -133,6 +133,12 @@ export interface ClusterSettingsView {
   allow_modules_upload: boolean;
   /** What nodes do after receiving a module: `warn` until set. */
   module_load_check: 'off' | 'warn' | 'enforce';
+  /** RS login lockout: failed logins that lock a user (0: never locked). */
+  login_lockout_threshold: number;
+  /** Seconds a locked user stays locked (0: until an admin resets the password). */
+  login_lockout_duration: number;
+  /** Seconds without a failed login after which the count starts again. */
+  login_lockout_counter_reset_after: number;
 }
 
 /** /v1/users answers: never the password or its hash. */
@@ -142,7 +148,8 @@ export interface UserView {
   name: string;
   role: Role;
   auth_method: 'regular';
-  status: 'active';
+  /** `locked` while the user is locked out after failed logins. */
+  status: 'active' | 'locked';
   password_issue_date: string;
 }
 

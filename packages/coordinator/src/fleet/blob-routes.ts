@@ -10,14 +10,18 @@ import {
 } from '@modfleet/common';
 import { Router } from 'express';
 import type { BlobStore } from './blob-store.js';
+import { LOCAL_ONLY_HEADER } from './peer-blob-copy.js';
 
 /** Agents fetch artifacts here, with a request signed by the cluster secret; never open to anyone else. */
 export function blobRoutes({
-  blobs,
+  blobs: every,
+  localBlobs,
   clusterSecret,
   metrics,
 }: {
   blobs: BlobStore;
+  /** This coordinator's own disk, for peers (absent: `blobs` is that already). */
+  localBlobs?: BlobStore | undefined;
   clusterSecret: string;
   metrics: Metrics;
 }): Router {
@@ -26,6 +30,7 @@ export function blobRoutes({
     if (!verifyRequestSignature(clusterSecret, 'GET', req.path, req.headers[SIGNATURE_HEADER] as string | undefined)) {
       throw new UnauthorizedError('Blob downloads need a request signed with the cluster secret');
     }
+    const blobs = localBlobs && req.headers[LOCAL_ONLY_HEADER] ? localBlobs : every;
     const notFound = () =>
       new NotFoundError(
         'blob_not_found',

@@ -15,16 +15,25 @@ const REFRESH_MS = 5_000;
 export interface PresenceHandle {
   /** The other live coordinators found at start. */
   others: CoordinatorPresence[];
+  /** Base URLs of the other coordinators live on this prefix right now. */
+  peers(): Promise<string[]>;
   /** Stops refreshing and removes this coordinator's entry. */
   stop(): Promise<void>;
 }
 
+/** A listening address is not always one others can reach: 0.0.0.0 becomes this host's name. */
+export function advertisedCoordinatorUrl(url: string): string {
+  const parsed = new URL(url);
+  if (['0.0.0.0', '[::]'].includes(parsed.hostname)) parsed.hostname = hostname();
+  return parsed.origin;
+}
+
 /**
  * Announces this coordinator under its prefix (refreshed every few seconds, forgotten after
- * PRESENCE_TTL_MS without a refresh) and warns, at start and whenever a new one appears, about any
- * other live coordinator on the same prefix: two clusters sharing a prefix on one Redis share
- * users, nodes, artifacts and queues without noticing. An entry with this very host and URL is a
- * predecessor that died without cleaning up (this process holds that address now) and is ignored.
+ * PRESENCE_TTL_MS without a refresh). Several coordinators on one prefix are one cluster served
+ * by all of them: each finds the others here to copy blobs to, and logs when one joins. An entry
+ * with this very host and URL is a predecessor that died without cleaning up (this process holds
+ * that address now) and is ignored.
  */
 export async function announceCoordinator(
   redis: Redis,
@@ -36,31 +45,32 @@ export async function announceCoordinator(
     id: randomUUID(),
     host: hostname(),
     pid: process.pid,
-    url,
+    url: advertisedCoordinatorUrl(url),
     started_at: new Date().toISOString(),
   };
   const member = JSON.stringify(self);
-  const warned = new Set<string>();
-  const check = async (): Promise<CoordinatorPresence[]> => {
-    const others = (await liveCoordinators(redis, keys)).filter(
+  const seen = new Set<string>();
+  const others = async (): Promise<CoordinatorPresence[]> =>
+    (await liveCoordinators(redis, keys)).filter(
       entry => entry.id !== self.id && !(entry.host === self.host && entry.url === self.url),
     );
-    const fresh = others.filter(entry => !warned.has(entry.id));
-    for (const entry of fresh) warned.add(entry.id);
+  const check = async (): Promise<CoordinatorPresence[]> => {
+    const live = await others();
+    const fresh = live.filter(entry => !seen.has(entry.id));
+    for (const entry of fresh) seen.add(entry.id);
     if (fresh.length > 0) {
-      logger.warn(
-        { prefix: keys.prefix, others: fresh },
-        `another coordinator is live on Redis prefix "${keys.prefix}": ${fresh.map(describeCoordinator).join('; ')}. ` +
-          'Both share users, nodes, artifacts and queues; give each cluster its own MODFLEET_PREFIX (--prefix)',
+      logger.info(
+        { prefix: keys.prefix, peers: fresh },
+        `serving prefix "${keys.prefix}" together with ${fresh.map(describeCoordinator).join('; ')}`,
       );
     }
-    return others;
+    return live;
   };
   const refresh = async () => {
     await redis.zadd(keys.coordinators, Date.now(), member);
     await redis.pexpire(keys.coordinators, PRESENCE_TTL_MS * 4);
   };
-  const others = await check();
+  const found = await check();
   await refresh();
   const timer = setInterval(() => {
     refresh()
@@ -69,7 +79,10 @@ export async function announceCoordinator(
   }, REFRESH_MS);
   timer.unref();
   return {
-    others,
+    others: found,
+    async peers() {
+      return (await others()).map(entry => entry.url);
+    },
     async stop() {
       clearInterval(timer);
       await redis.zrem(keys.coordinators, member).catch(() => undefined);

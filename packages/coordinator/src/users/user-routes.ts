@@ -10,7 +10,9 @@ import {
   updateUserSchema,
   validateBody,
   type Authenticator,
+  type LoginLockout,
   type PublicUser,
+  type UserRecord,
   type UserStore,
 } from '@modfleet/common';
 import { Router, type Response } from 'express';
@@ -18,6 +20,8 @@ import { Router, type Response } from 'express';
 export interface UserRoutesDeps {
   auth: Authenticator;
   users: UserStore;
+  /** Shows locked users as `status: locked`; a password reset unlocks (as RS does it). */
+  lockout?: LoginLockout | undefined;
 }
 
 function parseUid(raw: string): number {
@@ -32,7 +36,7 @@ function refuseAdminChangeByNonAdmin(actor: PublicUser, ...roles: (string | unde
   }
 }
 
-export function userRoutes({ auth, users }: UserRoutesDeps): Router {
+export function userRoutes({ auth, users, lockout }: UserRoutesDeps): Router {
   const router = Router();
   const canView = requirePermission(auth, 'view_all_users_info');
   const canManage = requirePermission(auth, 'manage_users');
@@ -41,17 +45,25 @@ export function userRoutes({ auth, users }: UserRoutesDeps): Router {
     if (!user) throw new NotFoundError('user_not_exist', `User ${uid} does not exist`);
     return user;
   };
+  const withStatus = async (records: UserRecord[]): Promise<PublicUser[]> => {
+    const locked = lockout ? await lockout.lockedAmong(records.map(record => record.email)) : new Set<string>();
+    return records.map(record => ({
+      ...toPublicUser(record),
+      ...(locked.has(record.email) && { status: 'locked' as const }),
+    }));
+  };
   const afterChange = (res: Response, user: PublicUser) => {
     auth.invalidate();
     res.json(user);
   };
 
   router.get(routes.users, canView, async (_req, res) => {
-    res.json((await users.list()).map(toPublicUser));
+    res.json(await withStatus(await users.list()));
   });
 
   router.get(routes.user, canView, async (req, res) => {
-    res.json(toPublicUser(await existing(parseUid(req.params.uid as string))));
+    const [user] = await withStatus([await existing(parseUid(req.params.uid as string))]);
+    res.json(user);
   });
 
   router.post(routes.users, canManage, ...jsonBody(), async (req, res) => {
@@ -68,6 +80,7 @@ export function userRoutes({ auth, users }: UserRoutesDeps): Router {
     const target = await existing(uid);
     refuseAdminChangeByNonAdmin(currentUser(res), target.role, patch.role);
     const user = toPublicUser(await users.update(uid, patch));
+    if (patch.password !== undefined) await lockout?.unlock(user.email);
     req.log.info({ uid, role: user.role, passwordChanged: patch.password !== undefined }, 'user updated');
     afterChange(res, user);
   });
