@@ -185,7 +185,10 @@ describe('an agent whose coordinator cannot be reached', () => {
   const started: RunningAgent[] = [];
 
   const start = async (node: number, coordinatorUrl: string | undefined) => {
-    const running = await startAgent(agentConfig(prefix, dataDir, node, { coordinatorUrl }), silent);
+    const running = await startAgent(
+      agentConfig(prefix, dataDir, node, { coordinatorUrl: coordinatorUrl ? [coordinatorUrl] : undefined }),
+      silent,
+    );
     started.push(running);
     return running.url;
   };
