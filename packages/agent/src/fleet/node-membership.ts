@@ -4,6 +4,7 @@ import {
   createRedisNodeInventoryStore,
   sendHeartbeat,
   type ActionStore,
+  type CcsWatch,
   type Logger,
   type Metrics,
   type RedisKeys,
@@ -36,6 +37,8 @@ export interface MembershipDeps {
   metrics: Metrics;
   /** Pull installs from peers and the origin, piece by piece. */
   relay?: Relay;
+  /** The CCS marker: a node missing from a CCS that was lost or re-created was not removed, it rejoins. */
+  ccs?: CcsWatch;
 }
 
 export interface Membership {
@@ -43,6 +46,8 @@ export interface Membership {
   readonly registered: Promise<number | undefined>;
   /** Tells the fleet what this node holds now. */
   inventoryChanged(): void;
+  /** Registers again under the same uid and reports the inventory (the CCS was re-created empty). */
+  rejoin(): Promise<void>;
   stop(deadlineMs: number): Promise<void>;
 }
 
@@ -78,7 +83,7 @@ export function joinCluster(deps: MembershipDeps): Membership {
   };
 
   async function register(): Promise<number | undefined> {
-    const known = deps.claimedUid ?? (await readNodeUid(dataDir));
+    const known = nodeUid ?? deps.claimedUid ?? (await readNodeUid(dataDir));
     for (let attempt = 0; !stopped; attempt += 1) {
       try {
         const { uid, joined } = await coordinator.register({ uid: known, addr: deps.addr, instance_id });
@@ -97,7 +102,16 @@ export function joinCluster(deps: MembershipDeps): Membership {
     return undefined;
   }
 
+  let joinedEpoch: string | undefined;
+  /** Not a member: removed by an admin, unless the CCS this node joined is gone or was re-created. */
+  async function removed(): Promise<boolean> {
+    if (!deps.ccs) return true;
+    await deps.ccs.check();
+    return deps.ccs.problem() === undefined && deps.ccs.epoch() === joinedEpoch;
+  }
+
   const registered = register().then(uid => {
+    joinedEpoch = deps.ccs?.epoch();
     if (uid === undefined || stopped) return undefined;
     nodeUid = uid;
     report();
@@ -109,8 +123,8 @@ export function joinCluster(deps: MembershipDeps): Membership {
     });
     heartbeat = setInterval(() => {
       sendHeartbeat(redis, keys, uid).then(
-        member => {
-          if (member || stopped) return;
+        async member => {
+          if (member || stopped || !(await removed())) return;
           logger.error(
             { node_uid: uid },
             'this node was removed from the cluster: fleet ops stop; restart the agent to rejoin',
@@ -127,6 +141,12 @@ export function joinCluster(deps: MembershipDeps): Membership {
   return {
     registered,
     inventoryChanged: report,
+    async rejoin() {
+      if (nodeUid === undefined || stopped) return;
+      await register();
+      joinedEpoch = deps.ccs?.epoch();
+      report();
+    },
     async stop(deadlineMs) {
       stopped = true;
       wake();
