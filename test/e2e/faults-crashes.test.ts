@@ -12,7 +12,10 @@ import { advertiseNodeAt, startRelayProxy, type RelayProxy } from '../helpers/re
 
 const KiB = 1024;
 const artifact = (name: string, soBytes = 8 * KiB) =>
-  buildArtifactZip({ manifest: { module_name: name, version: 1, semantic_version: '0.0.1' }, so: randomBytes(soBytes) });
+  buildArtifactZip({
+    manifest: { module_name: name, version: 1, semantic_version: '0.0.1' },
+    so: randomBytes(soBytes),
+  });
 const randomDelay = (lowMs: number, highMs: number) => sleep(lowMs + Math.random() * (highMs - lowMs));
 
 describe('faults: processes SIGKILLed mid-stream, corrupted and slow downloads', () => {
@@ -110,7 +113,8 @@ describe('faults: processes SIGKILLed mid-stream, corrupted and slow downloads',
     expect(actions.map(action => action.status)).toEqual(accepted.map(() => 'completed'));
     const names = Array.from({ length: 6 }, (_u, i) => [`C${i}a@1`, `C${i}b@1`]).flat();
     await fleet.waitForFleetView(
-      view => view.length === names.length && view.every(a => Object.values(a.nodes).every(n => n.state === 'installed')),
+      view =>
+        view.length === names.length && view.every(a => Object.values(a.nodes).every(n => n.state === 'installed')),
       'every accepted artifact installed on both nodes',
       { timeoutMs: 30_000 },
     );
@@ -126,7 +130,7 @@ describe('faults: processes SIGKILLed mid-stream, corrupted and slow downloads',
     const blobs = join(fleet.coordinator.dataDir, 'blobs');
     const [blob] = (await readdir(blobs)).filter(file => file.endsWith('.zip'));
     const bytes = await readFile(join(blobs, blob!));
-    bytes[bytes.length >> 1] ^= 0xff;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length >> 1) ^ 0xff, bytes.length >> 1);
     await writeFile(join(blobs, blob!), bytes);
     for (const agent of fleet.agents) fleet.resumeAgent(agent);
 
@@ -156,8 +160,7 @@ describe('faults: processes SIGKILLed mid-stream, corrupted and slow downloads',
     const othersDone = await fleet.waitForAction(uid, {
       timeoutMs: 30_000,
       intervalMs: 50,
-      done: action =>
-        [1, 2].every(node => action.additional_info.pending_ops[String(node)]?.status === 'completed'),
+      done: action => [1, 2].every(node => action.additional_info.pending_ops[String(node)]?.status === 'completed'),
     });
     expect(othersDone.status).toBe('running');
     expect(othersDone.additional_info.pending_ops[String(slow.uid)]?.status).toBe('running');

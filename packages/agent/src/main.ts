@@ -53,7 +53,7 @@ export async function startAgent(
     const settings = cacheClusterSettings(createRedisClusterSettingsStore(redis, keys));
     await watchCcsChanges(subscriber, keys, { users: auth, settings });
     let membership: Membership | undefined;
-    const ccs = watchCcsMarker(redis, keys, logger, { onRecreated: () => membership?.rejoin() });
+    const ccs = watchCcsMarker(redis, keys, logger, { onRecreated: () => void membership?.rejoin() });
     await ccs.check();
     const metrics = createMetrics('agent');
     let nodeUid: number | undefined;
@@ -83,7 +83,7 @@ export async function startAgent(
       store,
       maxArtifactBytes: config.maxArtifactBytes,
       healthy: async () => (await redis.ping().catch(() => '')) === 'PONG',
-      ccsProblem: ccs.problem,
+      ccsProblem: () => ccs.problem(),
       metrics,
       metricsOpen: config.metricsPublic || isLoopback(config.host),
       ...(peer && { peer }),

@@ -82,7 +82,7 @@ export async function startCoordinator(
           logger,
         }).catch((err: unknown) => logger.error({ err }, 'could not re-create the lost CCS')),
     });
-    closers.push(async () => ccs.stop());
+    closers.push(() => Promise.resolve(ccs.stop()));
     await ccs.check();
 
     const auth = createAuthenticator({ users });
@@ -140,7 +140,7 @@ export async function startCoordinator(
       clusterSecret,
       maxArtifactBytes: config.maxArtifactBytes,
       healthy: async () => (await redis.ping().catch(() => '')) === 'PONG',
-      ccsProblem: ccs.problem,
+      ccsProblem: () => ccs.problem(),
       queues,
       metrics,
       metricsOpen: config.metricsPublic || isLoopback(config.host),

@@ -103,6 +103,7 @@ export function joinCluster(deps: MembershipDeps): Membership {
   }
 
   let joinedEpoch: string | undefined;
+  let rejoining: Promise<void> | undefined;
   /** Not a member: removed by an admin, unless the CCS this node joined is gone or was re-created. */
   async function removed(): Promise<boolean> {
     if (!deps.ccs) return true;
@@ -141,11 +142,15 @@ export function joinCluster(deps: MembershipDeps): Membership {
   return {
     registered,
     inventoryChanged: report,
-    async rejoin() {
-      if (nodeUid === undefined || stopped) return;
-      await register();
-      joinedEpoch = deps.ccs?.epoch();
-      report();
+    rejoin() {
+      if (nodeUid === undefined || stopped) return Promise.resolve();
+      rejoining ??= register()
+        .then(() => {
+          joinedEpoch = deps.ccs?.epoch();
+          report();
+        })
+        .finally(() => (rejoining = undefined));
+      return rejoining;
     },
     async stop(deadlineMs) {
       stopped = true;

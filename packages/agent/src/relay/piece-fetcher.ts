@@ -107,7 +107,8 @@ export async function fetchPieces(request: FetchRequest, deps: FetchDeps): Promi
           filled += take;
           data = data.subarray(take);
           if (filled < piece.length) continue;
-          if (sha256Hex(piece) !== hashes[next]) throw new RefusedPiece(`sha256 mismatch: piece ${next} does not match its sha256`);
+          if (sha256Hex(piece) !== hashes[next])
+            throw new RefusedPiece(`sha256 mismatch: piece ${next} does not match its sha256`);
           const at = pieceRange(next, size, pieceSize);
           await writeAt(file, piece, at.start);
           whole.update(piece);
@@ -151,7 +152,8 @@ export async function fetchPieces(request: FetchRequest, deps: FetchDeps): Promi
     if (next < hashes.length)
       throw new Error(`no source delivered piece ${next} of ${hashes.length} (tried ${tried.join(', ')})`);
     const digest = whole.digest('hex');
-    if (digest !== sha256) throw new Error(`sha256 mismatch: assembled bytes have sha256 ${digest}, expected ${sha256}`);
+    if (digest !== sha256)
+      throw new Error(`sha256 mismatch: assembled bytes have sha256 ${digest}, expected ${sha256}`);
     await file.close();
     handle.complete();
   } catch (err) {

@@ -42,7 +42,8 @@ export interface CcsWatchHooks {
 export function watchCcsMarker(redis: Redis, keys: RedisKeys, logger: Logger, hooks: CcsWatchHooks = {}): CcsWatch {
   let known: string | undefined;
   let lost = false;
-  let running: Promise<void> | undefined;
+  // Reads run one after another, each a fresh GET: a caller never gets an answer older than its call.
+  let queue: Promise<void> = Promise.resolve();
 
   async function read(): Promise<void> {
     const epoch = await redis.get(keys.ccsMarker);
@@ -77,10 +78,8 @@ export function watchCcsMarker(redis: Redis, keys: RedisKeys, logger: Logger, ho
     problem: () => (lost ? CCS_LOST_REASON : undefined),
     epoch: () => known,
     check() {
-      running ??= read()
-        .catch((err: unknown) => logger.debug({ err }, 'could not read the CCS marker'))
-        .finally(() => (running = undefined));
-      return running;
+      queue = queue.then(read).catch((err: unknown) => logger.debug({ err }, 'could not read the CCS marker'));
+      return queue;
     },
     stop() {
       clearInterval(timer);

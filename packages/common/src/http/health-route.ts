@@ -8,7 +8,10 @@ const REDIS_DOWN = 'The cluster configuration store (Redis) does not answer';
  * GET /healthz for both services: 200 while `healthy()` holds (Redis reachable) and `problem()`
  * names none (e.g. the CCS lost its data), 503 with the reason otherwise.
  */
-export function healthRoute(healthy: () => Promise<boolean>, problem: () => string | undefined = () => undefined): Router {
+export function healthRoute(
+  healthy: () => Promise<boolean>,
+  problem: () => string | undefined = () => undefined,
+): Router {
   const router = Router();
   router.get(routes.healthz, async (_req, res) => {
     const ok = await healthy();
