@@ -234,7 +234,7 @@ const endpointArb = fc.constantFrom(...(Object.keys(ENDPOINTS) as RouteName[])).
 
 function credentialsArb(ctx: FuzzContext): fc.Arbitrary<Record<string, string>> {
   return fc.oneof(
-    { weight: 6, arbitrary: fc.constant({ authorization: basicAuth(ctx.admin) }) },
+    { weight: 12, arbitrary: fc.constant({ authorization: basicAuth(ctx.admin) }) },
     fc.constant({}),
     fc.string({ maxLength: 40 }).map(password => ({ authorization: basicAuth({ email: ctx.admin.email, password }) })),
     fc
@@ -426,7 +426,10 @@ export interface FuzzAnswer {
   body: string;
 }
 
-/** What must hold of every answer: no 5xx, and an RS error body on every 4xx (HEAD has no body). */
+/**
+ * What must hold of every answer: no 5xx, and an RS error body on every 4xx (HEAD has no body)
+ * that shows no stack or server path (a zip entry name the client sent may be echoed).
+ */
 export function answerProblem(req: FuzzRequest, answer: FuzzAnswer): string | undefined {
   if (answer.status >= 500) return `answered ${answer.status}: ${answer.body.slice(0, 300)}`;
   if (answer.status < 400 || req.method === 'HEAD') return undefined;
@@ -439,7 +442,7 @@ export function answerProblem(req: FuzzRequest, answer: FuzzAnswer): string | un
     if (typeof body.error_code !== 'string' || !/^[a-z][a-z0-9_]*$/.test(body.error_code))
       return `error_code ${String(body.error_code)}`;
     if (typeof body.description !== 'string' || !/\S/.test(body.description)) return 'empty description';
-    if (/\n\s+at |node_modules|\/tmp\/|\/work\//.test(body.description))
+    if (/\n\s+at |node_modules|modfleet-test-|\/work\//.test(body.description))
       return `internals in description: ${body.description}`;
   } catch {
     return `${answer.status} body is not JSON: ${answer.body.slice(0, 200)}`;
@@ -462,3 +465,30 @@ export async function sendFuzz(base: string, req: FuzzRequest, timeoutMs = 20_00
 
 export const describeFuzz = (req: FuzzRequest) =>
   `${req.target} ${req.method} ${req.path.slice(0, 200)} [${req.shape}] headers=${JSON.stringify(req.headers).slice(0, 300)}`;
+
+/** Artifacts only: every zip shape, as the admin, to each of the three upload routes. */
+export function uploadRequestArb(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
+  return fc
+    .tuple(
+      fc.constantFrom(
+        { target: 'agent' as const, path: routes.localArtifacts },
+        { target: 'coordinator' as const, path: routes.fleetArtifacts },
+        { target: 'coordinator' as const, path: routes.userDefinedModules },
+      ),
+      mutatedZip(ctx),
+      fc.option(fc.constantFrom('1', '1,2', 'x', '', '99')),
+    )
+    .map(([route, zip, nodes]) => {
+      const form = new FormData();
+      if (nodes !== null) form.append('nodes', nodes);
+      form.append('module', new Blob([zip.bytes], { type: 'application/zip' }), 'module.zip');
+      return {
+        target: route.target,
+        method: 'POST',
+        path: route.path,
+        headers: { authorization: basicAuth(ctx.admin) },
+        body: form,
+        shape: `upload(${zip.shape}${nodes === null ? '' : `, nodes=${nodes}`})`,
+      };
+    });
+}

@@ -10,6 +10,7 @@ import {
   describeFuzz,
   fuzzRequestArb,
   sendFuzz,
+  uploadRequestArb,
   type FuzzContext,
 } from './fuzz-requests.js';
 import { api } from './http.js';
@@ -72,27 +73,37 @@ export async function runRouteFuzz(options: {
 
     gc();
     const heapBefore = process.memoryUsage().heapUsed;
-    const batch = fc.array(fuzzRequestArb(ctx), { minLength: 1, maxLength: options.concurrency ?? 4 });
+    const concurrency = options.concurrency ?? 4;
     let failure: string | undefined;
-    const result = await fc.check(
-      fc.asyncProperty(batch, async requests => {
-        const answers = await Promise.all(requests.map(req => sendFuzz(bases[req.target], req)));
-        cases += requests.length;
-        answers.forEach((answer, i) => {
-          statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
-          const problem = answerProblem(requests[i]!, answer);
-          if (problem) throw new Error(`${problem}\n  request: ${describeFuzz(requests[i]!)}`);
-        });
-      }),
-      {
-        numRuns: Math.ceil(options.runs / ((options.concurrency ?? 4) / 2 + 0.5)),
-        ...(options.seed !== undefined && { seed: options.seed }),
-        endOnFailure: true,
-      },
-    );
-    if (result.failed) {
-      const error = result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
-      failure = `${error}\n${fc.defaultReportMessage(result) ?? ''}`;
+    // A quarter of the cases are artifact uploads (every zip shape reaches the inspector), the rest any route.
+    for (const [arb, share] of [
+      [uploadRequestArb(ctx), 0.25],
+      [fuzzRequestArb(ctx), 0.75],
+    ] as const) {
+      if (failure) break;
+      const batch = fc.array(arb, { minLength: 1, maxLength: concurrency });
+      const result = await fc.check(
+        fc.asyncProperty(batch, async requests => {
+          const answers = await Promise.all(requests.map(req => sendFuzz(bases[req.target], req)));
+          cases += requests.length;
+          answers.forEach((answer, i) => {
+            statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+            const problem = answerProblem(requests[i]!, answer);
+            if (problem) throw new Error(`${problem}\n  request: ${describeFuzz(requests[i]!)}`);
+          });
+        }),
+        {
+          // Batches hold (1 + concurrency) / 2 requests on average.
+          numRuns: Math.ceil((options.runs * share) / ((1 + concurrency) / 2)),
+          ...(options.seed !== undefined && { seed: options.seed }),
+          endOnFailure: true,
+        },
+      );
+      if (result.failed) {
+        const error =
+          result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
+        failure = `${error}\n${fc.defaultReportMessage(result) ?? ''}`;
+      }
     }
 
     // Let fleet jobs started by accepted pushes settle before looking at the folders.
