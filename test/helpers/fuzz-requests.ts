@@ -49,13 +49,11 @@ async function zipOf(entries: [string, Buffer | string][], compress = true): Pro
 }
 
 /**
- * A zip whose one entry claims 4 KiB but inflates to 1 GiB of zeros: yazl cannot lie about sizes,
- * so the local header and central directory sizes are patched after the fact.
+ * A zip whose one entry claims 4 KiB but inflates to 64 MiB of zeros: yazl cannot lie about
+ * sizes, so the headers are written here by hand.
  */
 function lyingBomb(): Buffer {
-  const inflated = 1024 ** 3;
   const chunk = deflateRawSync(Buffer.alloc(64 * 1024 * 1024), { level: 9 });
-  // 16 copies of a deflate stream of 64 MiB zeros is not one stream: use one 64 MiB block, claimed small.
   const name = Buffer.from('module.so');
   const local = Buffer.alloc(30);
   local.writeUInt32LE(0x04034b50, 0);
@@ -81,7 +79,6 @@ function lyingBomb(): Buffer {
   end.writeUInt16LE(1, 10);
   end.writeUInt32LE(central.length + name.length, 12);
   end.writeUInt32LE(body.length, 16);
-  void inflated;
   return Buffer.concat([body, central, name, end]);
 }
 
@@ -110,7 +107,7 @@ export async function buildFuzzZips(): Promise<Record<string, Buffer>> {
     ]),
     noSo: await zipOf([['module.json', manifest({ module_name: 'NoSo' })]]),
     noManifest: await zipOf([['module.so', so]]),
-    // 512 MiB of zeros in a ~0.5 MiB entry: a classic ratio bomb (honest sizes).
+    // 64 MiB of zeros deflated to about 64 KiB: a ratio bomb with honest sizes.
     bomb: await zipOf([
       ['module.json', manifest({ module_name: 'Bomb' })],
       ['module.so', Buffer.alloc(0)],
