@@ -108,10 +108,13 @@ export function joinCluster(deps: MembershipDeps): Membership {
   async function removed(): Promise<boolean> {
     if (!deps.ccs) return true;
     await deps.ccs.check();
-    return deps.ccs.problem() === undefined && deps.ccs.epoch() === joinedEpoch;
+    // No epoch seen at join (a CCS from before markers): a missing record can only mean a removal.
+    return deps.ccs.problem() === undefined && (joinedEpoch === undefined || deps.ccs.epoch() === joinedEpoch);
   }
 
-  const registered = register().then(uid => {
+  const registered = register().then(async uid => {
+    // The coordinator that just answered has written the marker: read the epoch this node joined.
+    await deps.ccs?.check();
     joinedEpoch = deps.ccs?.epoch();
     if (uid === undefined || stopped) return undefined;
     nodeUid = uid;
@@ -145,7 +148,8 @@ export function joinCluster(deps: MembershipDeps): Membership {
     rejoin() {
       if (nodeUid === undefined || stopped) return Promise.resolve();
       rejoining ??= register()
-        .then(() => {
+        .then(async () => {
+          await deps.ccs?.check();
           joinedEpoch = deps.ccs?.epoch();
           report();
         })
