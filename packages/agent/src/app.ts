@@ -30,6 +30,8 @@ export interface AgentAppDeps {
   loadChecker?: LoadChecker;
   /** Answers whether this node can serve requests (Redis reachable). */
   healthy: () => Promise<boolean>;
+  /** Why this service cannot serve although Redis answers (its CCS lost its data), for /healthz. */
+  ccsProblem?: () => string | undefined;
   metrics?: Metrics;
   /** Serve /metrics without credentials (loopback-only listener, or MODFLEET_METRICS_PUBLIC). */
   metricsOpen?: boolean;
@@ -49,7 +51,7 @@ export function createAgentApp(deps: AgentAppDeps): Express {
   app.set('etag', false);
   app.use(httpMetrics(metrics));
   app.use(requestLogger(deps.logger));
-  app.use(healthRoute(deps.healthy));
+  app.use(healthRoute(deps.healthy, deps.ccsProblem));
   app.use(metricsRoute(metrics, { open: deps.metricsOpen ?? false, auth: deps.auth }));
   if (deps.peer) app.use(peerBlobRoutes({ ...deps.peer, logger: deps.logger, metrics }));
   app.use(inventoryRoutes({ ...deps, nodeUid: deps.nodeUid ?? (() => undefined) }));

@@ -16,6 +16,7 @@ import {
   redisKeys,
   resolveClusterSecret,
   watchCcsChanges,
+  watchCcsMarker,
   type Logger,
 } from '@modfleet/common';
 import { createAgentApp } from './app.js';
@@ -62,8 +63,10 @@ export async function startAgent(
       },
     });
     await watchCcsChanges(subscriber, keys, { users: auth, settings });
-    const metrics = createMetrics('agent');
     let membership: Membership | undefined;
+    const ccs = watchCcsMarker(redis, keys, logger, { onRecreated: () => void membership?.rejoin() });
+    await ccs.check();
+    const metrics = createMetrics('agent');
     let nodeUid: number | undefined;
     const store = await openDiskArtifactStore(config.dataDir, logger, () => membership?.inventoryChanged());
     // Peers fetch from this node only as cluster members, so the relay needs the cluster secret (fleet mode only).
@@ -92,6 +95,7 @@ export async function startAgent(
       store,
       maxArtifactBytes: config.maxArtifactBytes,
       healthy: async () => (await redis.ping().catch(() => '')) === 'PONG',
+      ccsProblem: () => ccs.problem(),
       metrics,
       metricsOpen: config.metricsPublic || isLoopback(config.host),
       ...(peer && { peer }),
@@ -120,6 +124,7 @@ export async function startAgent(
         hostFacts: () => collectHostFacts({ dataDir: config.dataDir, redisServer: config.redisServer }),
         logger,
         metrics,
+        ccs,
       });
     } else {
       logger.warn('no MODFLEET_COORDINATOR_URL: serving the local API only, without fleet operations');
@@ -134,6 +139,7 @@ export async function startAgent(
       async stop(deadlineMs = 30_000) {
         logger.info({ deadlineMs }, 'agent stopping');
         await Promise.all([server.close(deadlineMs), membership?.stop(deadlineMs)]);
+        ccs.stop();
         await closeRedis();
         logger.info('agent stopped');
       },

@@ -82,6 +82,14 @@ export {
 export { parseBasicAuthorization, type BasicCredentials } from './auth/basic-credentials.js';
 export { BASIC_CHALLENGE, currentUser, requirePermission } from './auth/require-permission.js';
 export { watchCcsChanges, type CcsCaches } from './ccs/watch-ccs-changes.js';
+export {
+  CCS_LOST_REASON,
+  CCS_MARKER_CHECK_MS,
+  ensureCcsMarker,
+  watchCcsMarker,
+  type CcsWatch,
+  type CcsWatchHooks,
+} from './ccs/ccs-marker.js';
 export { requireUploadsAllowed } from './auth/require-uploads-allowed.js';
 
 export { type UserStore } from './users/user-store.js';

@@ -49,6 +49,8 @@ export function redisKeys(prefix: string) {
     clusterChanged: `${ccs}:cluster:changed`,
     /** string: cluster secret, when none is configured (shared by every service through Redis) */
     clusterSecret: `${ccs}:cluster-secret`,
+    /** string: this CCS's epoch (a random id), written when a coordinator first initialises it: gone = data lost */
+    ccsMarker: `${ccs}:marker`,
     /** hash: node uid → node record JSON */
     nodes: `${prefix}:nodes`,
     /** counter: last node uid handed out */

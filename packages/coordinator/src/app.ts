@@ -53,6 +53,8 @@ export interface CoordinatorAppDeps {
   clusterSecret: string;
   maxArtifactBytes: number;
   healthy: () => Promise<boolean>;
+  /** Why this service cannot serve although Redis answers (its CCS lost its data), for /healthz. */
+  ccsProblem?: () => string | undefined;
   queues: NodeQueues;
   metrics: Metrics;
   /** Serve /metrics without credentials (loopback-only listener, or MODFLEET_METRICS_PUBLIC). */
@@ -66,7 +68,7 @@ export function createCoordinatorApp(deps: CoordinatorAppDeps): Express {
   app.set('etag', false);
   app.use(httpMetrics(deps.metrics));
   app.use(requestLogger(deps.logger));
-  app.use(healthRoute(deps.healthy));
+  app.use(healthRoute(deps.healthy, deps.ccsProblem));
   // Fleet routes first: `/v2/modules/user-defined/artifacts/…` must not reach the CCS `/:uid` routes.
   app.use(fleetRoutes({ ...deps, uploadTempDir: deps.blobs.tempDir }));
   app.use(moduleRoutes(deps));

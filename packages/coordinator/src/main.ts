@@ -18,6 +18,8 @@ import {
   redisKeys,
   resolveClusterSecret,
   watchCcsChanges,
+  watchCcsMarker,
+  ensureCcsMarker,
   type Logger,
 } from '@modfleet/common';
 import { FlowProducer } from 'bullmq';
@@ -43,6 +45,7 @@ import { createRedisModuleStore } from './modules/module-store.js';
 import { createRedisNodeRegistry } from './nodes/node-registry.js';
 import { createNodeRemoval } from './nodes/node-removal.js';
 import { ensureAdmin } from './users/bootstrap-admin.js';
+import { restoreCcs } from './ccs/restore-ccs.js';
 
 export interface RunningCoordinator {
   url: string;
@@ -71,6 +74,20 @@ export async function startCoordinator(
     await ensureAdmin(users, { email: config.adminEmail, password: config.adminPassword }, logger);
     await mkdir(config.dataDir, { recursive: true });
     const clusterSecret = await resolveClusterSecret(redis, keys, config.clusterSecret);
+    await ensureCcsMarker(redis, keys);
+    const ccs = watchCcsMarker(redis, keys, logger, {
+      onLost: () =>
+        restoreCcs({
+          redis,
+          keys,
+          users,
+          admin: { email: config.adminEmail, password: config.adminPassword },
+          clusterSecret: { value: clusterSecret, configured: Boolean(config.clusterSecret) },
+          logger,
+        }).catch((err: unknown) => logger.error({ err }, 'could not re-create the lost CCS')),
+    });
+    closers.push(() => Promise.resolve(ccs.stop()));
+    await ccs.check();
 
     const settings = cacheClusterSettings(createRedisClusterSettingsStore(redis, keys));
     const lockout = createRedisLoginLockout(redis, keys);
@@ -154,6 +171,7 @@ export async function startCoordinator(
       clusterSecret,
       maxArtifactBytes: config.maxArtifactBytes,
       healthy: async () => (await redis.ping().catch(() => '')) === 'PONG',
+      ccsProblem: () => ccs.problem(),
       queues,
       metrics,
       metricsOpen: config.metricsPublic || isLoopback(config.host),

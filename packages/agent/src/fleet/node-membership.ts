@@ -4,6 +4,7 @@ import {
   createRedisNodeInventoryStore,
   sendHeartbeat,
   type ActionStore,
+  type CcsWatch,
   type Logger,
   type Metrics,
   type NodeHostFacts,
@@ -39,6 +40,8 @@ export interface MembershipDeps {
   metrics: Metrics;
   /** Pull installs from peers and the origin, piece by piece. */
   relay?: Relay;
+  /** The CCS marker: a node missing from a CCS that was lost or re-created was not removed, it rejoins. */
+  ccs?: CcsWatch;
 }
 
 export interface Membership {
@@ -46,6 +49,8 @@ export interface Membership {
   readonly registered: Promise<number | undefined>;
   /** Tells the fleet what this node holds now. */
   inventoryChanged(): void;
+  /** Registers again under the same uid and reports the inventory (the CCS was re-created empty). */
+  rejoin(): Promise<void>;
   stop(deadlineMs: number): Promise<void>;
 }
 
@@ -81,7 +86,7 @@ export function joinCluster(deps: MembershipDeps): Membership {
   };
 
   async function register(): Promise<number | undefined> {
-    const known = deps.claimedUid ?? (await readNodeUid(dataDir));
+    const known = nodeUid ?? deps.claimedUid ?? (await readNodeUid(dataDir));
     for (let attempt = 0; !stopped; attempt += 1) {
       try {
         const host = await deps.hostFacts?.().catch((err: unknown) => {
@@ -104,7 +109,20 @@ export function joinCluster(deps: MembershipDeps): Membership {
     return undefined;
   }
 
-  const registered = register().then(uid => {
+  let joinedEpoch: string | undefined;
+  let rejoining: Promise<void> | undefined;
+  /** Not a member: removed by an admin, unless the CCS this node joined is gone or was re-created. */
+  async function removed(): Promise<boolean> {
+    if (!deps.ccs) return true;
+    await deps.ccs.check();
+    // No epoch seen at join (a CCS from before markers): a missing record can only mean a removal.
+    return deps.ccs.problem() === undefined && (joinedEpoch === undefined || deps.ccs.epoch() === joinedEpoch);
+  }
+
+  const registered = register().then(async uid => {
+    // The coordinator that just answered has written the marker: read the epoch this node joined.
+    await deps.ccs?.check();
+    joinedEpoch = deps.ccs?.epoch();
     if (uid === undefined || stopped) return undefined;
     nodeUid = uid;
     report();
@@ -116,8 +134,8 @@ export function joinCluster(deps: MembershipDeps): Membership {
     });
     heartbeat = setInterval(() => {
       sendHeartbeat(redis, keys, uid).then(
-        member => {
-          if (member || stopped) return;
+        async member => {
+          if (member || stopped || !(await removed())) return;
           logger.error(
             { node_uid: uid },
             'this node was removed from the cluster: fleet ops stop; restart the agent to rejoin',
@@ -134,6 +152,17 @@ export function joinCluster(deps: MembershipDeps): Membership {
   return {
     registered,
     inventoryChanged: report,
+    rejoin() {
+      if (nodeUid === undefined || stopped) return Promise.resolve();
+      rejoining ??= register()
+        .then(async () => {
+          await deps.ccs?.check();
+          joinedEpoch = deps.ccs?.epoch();
+          report();
+        })
+        .finally(() => (rejoining = undefined));
+      return rejoining;
+    },
     async stop(deadlineMs) {
       stopped = true;
       wake();

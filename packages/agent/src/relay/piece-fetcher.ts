@@ -107,7 +107,8 @@ export async function fetchPieces(request: FetchRequest, deps: FetchDeps): Promi
           filled += take;
           data = data.subarray(take);
           if (filled < piece.length) continue;
-          if (sha256Hex(piece) !== hashes[next]) throw new RefusedPiece(`piece ${next} does not match its sha256`);
+          if (sha256Hex(piece) !== hashes[next])
+            throw new RefusedPiece(`sha256 mismatch: piece ${next} does not match its sha256`);
           const at = pieceRange(next, size, pieceSize);
           await writeAt(file, piece, at.start);
           whole.update(piece);
@@ -133,11 +134,13 @@ export async function fetchPieces(request: FetchRequest, deps: FetchDeps): Promi
   try {
     for (const source of sources) {
       if (next >= hashes.length) break;
-      tried.push(source.id);
       try {
         await pullFrom(source);
+        tried.push(source.id);
       } catch (err) {
         const refused = err instanceof RefusedPiece;
+        // The op's error names each source's reason: a corrupted origin must read as a sha256 mismatch.
+        tried.push(`${source.id}: ${(err as Error).message}`);
         deps.logger.warn(
           { source: source.id, piece: next, err: (err as Error).message },
           refused
@@ -149,7 +152,8 @@ export async function fetchPieces(request: FetchRequest, deps: FetchDeps): Promi
     if (next < hashes.length)
       throw new Error(`no source delivered piece ${next} of ${hashes.length} (tried ${tried.join(', ')})`);
     const digest = whole.digest('hex');
-    if (digest !== sha256) throw new Error(`assembled bytes have sha256 ${digest}, expected ${sha256}`);
+    if (digest !== sha256)
+      throw new Error(`sha256 mismatch: assembled bytes have sha256 ${digest}, expected ${sha256}`);
     await file.close();
     handle.complete();
   } catch (err) {

@@ -134,6 +134,21 @@ describe('inspectArtifact', () => {
 
       await expect(inspecting).rejects.toMatchObject({ status: 400, code: 'bad_artifact' });
     });
+
+    it('a zip whose module.json local header is broken (found by the route fuzzer: it was a 500)', async () => {
+      const zip = await buildArtifactZip();
+      // module.json comes first: a wrong local header signature, then an unknown compression
+      // method in its central directory record (yauzl reads both only when opening the entry).
+      const badSignature = Buffer.from(zip);
+      badSignature[0] = 0xff;
+      const badMethod = Buffer.from(zip);
+      badMethod.writeUInt16LE(247, badMethod.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])) + 10);
+
+      for (const bytes of [badSignature, badMethod]) {
+        await writeRaw(bytes);
+        await expect(inspectArtifact(zipPath)).rejects.toMatchObject({ status: 400, code: 'bad_artifact' });
+      }
+    });
   });
 
   describe('refuses with 406 invalid_module', () => {

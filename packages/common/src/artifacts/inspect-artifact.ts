@@ -82,9 +82,10 @@ export function entryNameProblem(name: string): string | undefined {
 
 async function readSmallEntry(zip: ZipFile, entry: Entry): Promise<Buffer> {
   if (entry.uncompressedSize > MAX_MANIFEST_BYTES) throw invalid('module.json is larger than 1 MiB');
-  const stream = await zip.openReadStreamPromise(entry);
   const chunks: Buffer[] = [];
   try {
+    // Opening reads the entry's local header: a broken one (or an unknown compression method) fails here.
+    const stream = await zip.openReadStreamPromise(entry);
     for await (const chunk of stream) chunks.push(chunk as Buffer);
   } catch (cause) {
     throw new BadRequestError('bad_artifact', 'module.json could not be read from the zip', { cause });

@@ -11,8 +11,10 @@ export interface RsErrorBody {
 
 /** GET /healthz: the pid lets a supervisor (modfleet up) tell its own child from another program on the port. */
 export interface HealthAnswer {
-  status: 'ok' | 'redis_unavailable';
+  status: 'ok' | 'redis_unavailable' | 'ccs_lost';
   pid: number;
+  /** Why the service is not healthy, for people (absent when healthy). */
+  reason?: string;
 }
 
 /** One entry of `supported_database_versions`: the redis-server this node runs modules in. */

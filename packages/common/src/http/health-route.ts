@@ -2,13 +2,26 @@ import { Router } from 'express';
 import { routes } from '../contract/routes.js';
 import type { HealthAnswer } from '../contract/views.js';
 
-/** GET /healthz for both services: 200 while `healthy()` holds (Redis reachable), 503 otherwise. */
-export function healthRoute(healthy: () => Promise<boolean>): Router {
+const REDIS_DOWN = 'The cluster configuration store (Redis) does not answer';
+
+/**
+ * GET /healthz for both services: 200 while `healthy()` holds (Redis reachable) and `problem()`
+ * names none (e.g. the CCS lost its data), 503 with the reason otherwise.
+ */
+export function healthRoute(
+  healthy: () => Promise<boolean>,
+  problem: () => string | undefined = () => undefined,
+): Router {
   const router = Router();
   router.get(routes.healthz, async (_req, res) => {
     const ok = await healthy();
-    const answer: HealthAnswer = { status: ok ? 'ok' : 'redis_unavailable', pid: process.pid };
-    res.status(ok ? 200 : 503).json(answer);
+    const reason = ok ? problem() : REDIS_DOWN;
+    const answer: HealthAnswer = ok
+      ? reason === undefined
+        ? { status: 'ok', pid: process.pid }
+        : { status: 'ccs_lost', pid: process.pid, reason }
+      : { status: 'redis_unavailable', pid: process.pid, reason };
+    res.status(ok && reason === undefined ? 200 : 503).json(answer);
   });
   return router;
 }

@@ -1,7 +1,7 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import { requirePermission, routes, type Authenticator } from '@modfleet/common';
+import { jsonBody, requirePermission, routes, type Authenticator } from '@modfleet/common';
 import { Router } from 'express';
 import type { NodeQueues } from '../fleet/node-queues.js';
 import type { NodeRegistry } from '../nodes/node-registry.js';
@@ -29,6 +29,7 @@ export function queueDashboardRoutes({
     }
     next();
   });
-  router.use(routes.queueDashboard, serverAdapter.getRouter() as Router);
+  // Parsed here so a broken body reaches the RS error handler, not bull-board's own `{error, message}` answer.
+  router.use(routes.queueDashboard, ...jsonBody(), serverAdapter.getRouter() as Router);
   return router;
 }
