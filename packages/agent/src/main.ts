@@ -1,6 +1,7 @@
 import {
   connectRedis,
   createAuthenticator,
+  createClusterHttpsAgent,
   createLogger,
   createRedis,
   createRedisActionStore,
@@ -24,9 +25,12 @@ import { createLoadChecker } from './load-check/load-checker.js';
 import { advertisedAddr, joinCluster, type Membership } from './fleet/node-membership.js';
 import { openLocalBlobs } from './relay/local-blobs.js';
 import { TransferRegistry } from './relay/transfer-registry.js';
+import { agentTls } from './tls/agent-tls.js';
 
 export interface RunningAgent {
   url: string;
+  /** The plain HTTP URL, when MODFLEET_HTTP_PORT is on. */
+  httpUrl: string | undefined;
   logger: Logger;
   /** Resolves with this node's uid once registered with the coordinator (undefined when standalone). */
   registered: Promise<number | undefined>;
@@ -85,40 +89,72 @@ export async function startAgent(
       ...(peer && { peer }),
       nodeUid: () => nodeUid,
     });
-    const server = await listen(app, { host: config.host, port: config.port, tls: config.tls });
+    const tls = await agentTls(config, redis, keys, logger);
+    const server = await listen(app, {
+      host: config.host,
+      port: config.port,
+      tls: tls.serve,
+      httpPort: config.httpPort,
+    });
     logger.info(
-      { url: server.url, redis: redactRedisUrl(config.redisUrl), prefix: config.prefix, dataDir: config.dataDir },
+      {
+        url: server.url,
+        http_url: server.httpUrl,
+        redis: redactRedisUrl(config.redisUrl),
+        prefix: config.prefix,
+        dataDir: config.dataDir,
+      },
       'agent listening',
     );
 
-    if (config.coordinatorUrl && clusterSecret && peer) {
-      membership = joinCluster({
-        redis,
-        workerConnection,
-        keys,
-        coordinator: createCoordinatorClient(config.coordinatorUrl, clusterSecret),
-        relay: { ...peer, coordinatorUrl: config.coordinatorUrl, logger },
-        store,
-        loadChecker,
-        actions: createRedisActionStore(redis, keys),
-        dataDir: config.dataDir,
-        claimedUid: config.nodeId,
-        addr: advertisedAddr(server.url),
-        logger,
-        metrics,
+    let stopping = false;
+    let registered: Promise<number | undefined> = Promise.resolve(undefined);
+    const { coordinatorUrl } = config;
+    if (coordinatorUrl && clusterSecret && peer) {
+      // The agent names the scheme it reaches the coordinator with: an all-HTTP cluster stays HTTP.
+      const ownUrl = coordinatorUrl.startsWith('http:') ? (server.httpUrl ?? server.url) : server.url;
+      registered = tls.clusterCa().then(async caPem => {
+        if (stopping) return undefined;
+        const httpsAgent = caPem ? createClusterHttpsAgent(caPem) : undefined;
+        const csr = await tls.certificateRequest(caPem);
+        if (stopping) return undefined;
+        membership = joinCluster({
+          redis,
+          workerConnection,
+          keys,
+          coordinator: createCoordinatorClient(coordinatorUrl, clusterSecret, httpsAgent),
+          relay: { ...peer, coordinatorUrl, logger, httpsAgent },
+          store,
+          loadChecker,
+          actions: createRedisActionStore(redis, keys),
+          dataDir: config.dataDir,
+          claimedUid: config.nodeId,
+          addr: advertisedAddr(ownUrl),
+          logger,
+          metrics,
+          certificateRequest: () => csr,
+          onCertificate: async certPem => {
+            const accepted = await tls.accept(certPem, caPem);
+            if (accepted) server.replaceCertificate(accepted.certPem, accepted.keyPem);
+          },
+        });
+        const uid = await membership.registered;
+        nodeUid = uid;
+        return uid;
       });
     } else {
       logger.warn('no MODFLEET_COORDINATOR_URL: serving the local API only, without fleet operations');
     }
 
-    void membership?.registered.then(uid => (nodeUid = uid));
-
     return {
       url: server.url,
+      httpUrl: server.httpUrl,
       logger,
-      registered: membership?.registered ?? Promise.resolve(undefined),
+      registered,
       async stop(deadlineMs = 30_000) {
         logger.info({ deadlineMs }, 'agent stopping');
+        stopping = true;
+        tls.stop();
         await Promise.all([server.close(deadlineMs), membership?.stop(deadlineMs)]);
         await closeRedis();
         logger.info('agent stopped');

@@ -45,6 +45,8 @@ export function redisKeys(prefix: string) {
     clusterChanged: `${ccs}:cluster:changed`,
     /** string: cluster secret, when none is configured (shared by every service through Redis) */
     clusterSecret: `${ccs}:cluster-secret`,
+    /** string: the cluster CA certificate (PEM) the coordinator serves under; agents trust it */
+    clusterCa: `${ccs}:cluster-ca`,
     /** hash: node uid → node record JSON */
     nodes: `${prefix}:nodes`,
     /** counter: last node uid handed out */

@@ -38,9 +38,12 @@ import { createRedisModuleStore } from './modules/module-store.js';
 import { createRedisNodeRegistry } from './nodes/node-registry.js';
 import { createNodeRemoval } from './nodes/node-removal.js';
 import { ensureAdmin } from './users/bootstrap-admin.js';
+import { coordinatorTls } from './tls/coordinator-tls.js';
 
 export interface RunningCoordinator {
   url: string;
+  /** The plain HTTP URL, when MODFLEET_HTTP_PORT is on. */
+  httpUrl: string | undefined;
   logger: Logger;
   stop(deadlineMs?: number): Promise<void>;
 }
@@ -67,6 +70,7 @@ export async function startCoordinator(
     await ensureAdmin(users, { email: config.adminEmail, password: config.adminPassword }, logger);
     await mkdir(config.dataDir, { recursive: true });
     const clusterSecret = await resolveClusterSecret(redis, keys, config.clusterSecret);
+    const tls = await coordinatorTls(config, redis, keys, logger);
 
     const auth = createAuthenticator({ users });
     const settings = cacheClusterSettings(createRedisClusterSettingsStore(redis, keys));
@@ -121,15 +125,21 @@ export async function startCoordinator(
       pieces,
       actions,
       clusterSecret,
+      signCertificate: tls.sign,
       maxArtifactBytes: config.maxArtifactBytes,
       healthy: async () => (await redis.ping().catch(() => '')) === 'PONG',
       queues,
       metrics,
       metricsOpen: config.metricsPublic || isLoopback(config.host),
     });
-    const server = await listen(app, { host: config.host, port: config.port, tls: config.tls });
+    const server = await listen(app, {
+      host: config.host,
+      port: config.port,
+      tls: tls.serve,
+      httpPort: config.httpPort,
+    });
     logger.info(
-      { url: server.url, redis: redactRedisUrl(config.redisUrl), prefix: config.prefix },
+      { url: server.url, http_url: server.httpUrl, redis: redactRedisUrl(config.redisUrl), prefix: config.prefix },
       'coordinator listening',
     );
     // Advisory only: a Redis hiccup here must not take down a coordinator that is already serving.
@@ -141,6 +151,7 @@ export async function startCoordinator(
 
     return {
       url: server.url,
+      httpUrl: server.httpUrl,
       logger,
       async stop(deadlineMs = 30_000) {
         logger.info({ deadlineMs }, 'coordinator stopping');

@@ -36,6 +36,10 @@ export interface MembershipDeps {
   metrics: Metrics;
   /** Pull installs from peers and the origin, piece by piece. */
   relay?: Relay;
+  /** This node's certificate request, while its certificate is not one the cluster CA signed. */
+  certificateRequest?: () => string | undefined;
+  /** Receives the certificate the coordinator signed (PEM). */
+  onCertificate?: (certPem: string) => Promise<void>;
 }
 
 export interface Membership {
@@ -81,7 +85,14 @@ export function joinCluster(deps: MembershipDeps): Membership {
     const known = deps.claimedUid ?? (await readNodeUid(dataDir));
     for (let attempt = 0; !stopped; attempt += 1) {
       try {
-        const { uid, joined } = await coordinator.register({ uid: known, addr: deps.addr, instance_id });
+        const csr = deps.certificateRequest?.();
+        const { uid, joined, certificate } = await coordinator.register({
+          uid: known,
+          addr: deps.addr,
+          instance_id,
+          ...(csr && { csr }),
+        });
+        if (certificate) await deps.onCertificate?.(certificate);
         await writeNodeUid(dataDir, uid);
         logger.info({ node_uid: uid, joined }, joined ? 'joined the cluster' : 'rejoined the cluster');
         return uid;

@@ -1,5 +1,5 @@
 import { get as httpGet } from 'node:http';
-import { get as httpsGet } from 'node:https';
+import { get as httpsGet, type Agent } from 'node:https';
 import { SIGNATURE_HEADER, signRequest, type ArtifactJob, type Logger, type PieceIndex } from '@modfleet/common';
 import { fetchPieces, type FetchedBlob } from './piece-fetcher.js';
 import type { LocalBlobs } from './local-blobs.js';
@@ -13,11 +13,13 @@ export interface Relay {
   blobs: LocalBlobs;
   logger: Logger;
   stallMs?: number;
+  /** Verifies the coordinator's and peers' certificates against the cluster CA (https URLs). */
+  httpsAgent?: Agent | undefined;
 }
 
-function getJson(url: string, headers: Record<string, string>): Promise<unknown> {
+function getJson(url: string, headers: Record<string, string>, agent: Agent | undefined): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const request = (url.startsWith('https:') ? httpsGet : httpGet)(url, { headers }, res => {
+    const onAnswer = (res: import('node:http').IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
@@ -25,7 +27,10 @@ function getJson(url: string, headers: Record<string, string>): Promise<unknown>
         if (res.statusCode !== 200) reject(new Error(`piece list answered ${res.statusCode}`));
         else resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
       });
-    });
+    };
+    const request = url.startsWith('https:')
+      ? httpsGet(url, { headers, ...(agent && { agent }) }, onAnswer)
+      : httpGet(url, { headers }, onAnswer);
     request.setTimeout(30_000, () => request.destroy(new Error('piece list request stalled')));
     request.on('error', reject);
   });
@@ -44,9 +49,11 @@ export async function relayFetch(
   let hashes = pieces.hashes;
   if (!hashes) {
     const url = resolveUrl(pieces.list_url!);
-    const list = (await getJson(url, {
-      [SIGNATURE_HEADER]: signRequest(relay.clusterSecret, 'GET', new URL(url).pathname),
-    })) as PieceIndex;
+    const list = (await getJson(
+      url,
+      { [SIGNATURE_HEADER]: signRequest(relay.clusterSecret, 'GET', new URL(url).pathname) },
+      relay.httpsAgent,
+    )) as PieceIndex;
     if (list.sha256 !== sha256 || list.piece_size !== pieces.size || list.pieces.length !== pieces.count)
       throw new Error('the piece list does not describe this artifact');
     hashes = list.pieces;
@@ -58,6 +65,7 @@ export async function relayFetch(
       resolveUrl,
       transfers: relay.transfers,
       logger: relay.logger,
+      httpsAgent: relay.httpsAgent,
       onBytes,
       ...(relay.stallMs !== undefined && { stallMs: relay.stallMs }),
     },

@@ -4,6 +4,7 @@ import {
   type NodeView,
   type RedisKeys,
   luaScript,
+  nodeAddr,
 } from '@modfleet/common';
 import type { Redis } from 'ioredis';
 
@@ -12,6 +13,7 @@ export const NODE_DOWN_AFTER_MS = 5_000;
 
 export interface NodeRecord {
   uid: number;
+  /** The agent's base URL, as it registered it. */
   addr: string;
   instance_id: string;
   registered_at: string;
@@ -42,7 +44,8 @@ export function createRedisNodeRegistry(redis: Redis, keys: RedisKeys, now: () =
     const last = heartbeat === null ? null : Number(heartbeat);
     return {
       uid: record.uid,
-      addr: record.addr,
+      addr: nodeAddr(record.addr),
+      url: record.addr,
       status: last !== null && now() - last <= NODE_DOWN_AFTER_MS ? 'active' : 'down',
       last_heartbeat: last === null ? null : new Date(last).toISOString(),
       registered_at: record.registered_at,
@@ -50,7 +53,7 @@ export function createRedisNodeRegistry(redis: Redis, keys: RedisKeys, now: () =
   };
 
   const registry: NodeRegistry = {
-    async register({ uid: claimed, addr, instance_id }) {
+    async register({ uid: claimed, addr, instance_id }: NodeRegistrationRequest) {
       let uid = claimed;
       if (uid === undefined) uid = await redis.incr(keys.nodeUidSeq);
       else await CLAIM_UID.run(redis, [keys.nodeUidSeq], [String(uid)]);
