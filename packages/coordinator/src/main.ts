@@ -76,7 +76,8 @@ export async function startCoordinator(
     const settings = cacheClusterSettings(createRedisClusterSettingsStore(redis, keys));
     await watchCcsChanges(subscriber, keys, { users: auth, settings });
     const actions = createRedisActionStore(redis, keys);
-    const nodes = createRedisNodeRegistry(redis, keys);
+    const listening: { port?: number } = {};
+    const nodes = createRedisNodeRegistry(redis, keys, Date.now, () => listening.port);
     const blobs = await openDiskBlobStore(config.dataDir);
     const pieces = createDiskPieceIndexStore(config.dataDir, blobs);
     const inflight = createRedisInflightStore(redis, keys);
@@ -138,6 +139,7 @@ export async function startCoordinator(
       tls: tls.serve,
       httpPort: config.httpPort,
     });
+    listening.port = Number(new URL(server.url).port);
     logger.info(
       { url: server.url, http_url: server.httpUrl, redis: redactRedisUrl(config.redisUrl), prefix: config.prefix },
       'coordinator listening',

@@ -70,13 +70,13 @@ export function registerLoadCommand(program: Command, io: Io): void {
           .default(64 * 1024, '64KiB'),
       ),
   ).action(async (flags: LoadFlags) => {
-    await runClientCommand(io, flags, async ({ client, output }) => {
+    await runClientCommand(io, flags, async ({ client, output, ca }) => {
       const nodes = await client.get<NodeView[]>(routes.nodes);
       if (nodes.length === 0)
         throw new UsageError('no_nodes', 'no node is registered: start the cluster first (modfleet up)');
-      const agentClient = (addr: string): ApiClient =>
-        createApiClient({ url: addr, user: flags.user, password: flags.password, insecure: flags.insecure === true });
-      const agents = new Map(nodes.map(node => [node.uid, agentClient(node.addr)]));
+      const agentClient = (url: string): ApiClient =>
+        createApiClient({ url, user: flags.user, password: flags.password, insecure: flags.insecure === true, ca });
+      const agents = new Map(nodes.map(node => [node.uid, agentClient(node.url)]));
       const workDir = await mkdtemp(join(tmpdir(), 'modfleet-load-'));
       const stats = new LoadStats();
       try {

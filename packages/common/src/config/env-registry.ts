@@ -39,13 +39,12 @@ export const ENV_VARIABLES = {
   MODFLEET_PORT: {
     services: { coordinator: envSchemas.port(9443), agent: envSchemas.port(9444) },
     arg: 'port',
-    description: 'port to listen on',
+    description: 'HTTPS port to listen on',
   },
   MODFLEET_HTTP_PORT: {
     services: both(envSchemas.portOrOff),
     arg: 'port',
     description: 'plain HTTP port beside the HTTPS one (as RS serves 8080 beside 9443); unset or 0: none',
-    defaultText: 'none',
   },
   MODFLEET_DATA_DIR: {
     services: { coordinator: envSchemas.path('.modfleet/coordinator'), agent: envSchemas.path('.modfleet/agent') },

@@ -10,7 +10,7 @@ export interface CaHolderTls {
   /** true when this start created the CA. */
   createdCa: boolean;
   /** Signs an agent's certificate request (PEM) with the CA. */
-  sign(csrPem: string): Promise<string>;
+  sign: (csrPem: string) => Promise<string>;
 }
 
 /**

@@ -5,7 +5,7 @@ type CryptoKeyPair = webcrypto.CryptoKeyPair;
 import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as ReturnType<typeof x509.cryptoProvider.get>);
+x509.cryptoProvider.set(webcrypto);
 
 const KEY_ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY_MS = 24 * 60 * 60_000;
@@ -24,7 +24,7 @@ const pemOf = (der: ArrayBuffer, label: string) => `${x509.PemConverter.encode(d
 
 /** A fresh P-256 private key, PEM (PKCS#8). */
 export async function generateKeyPem(): Promise<string> {
-  const keys = (await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify']);
   return pemOf(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY');
 }
 

@@ -1,14 +1,13 @@
-/** RS's port for the REST API: a node serving it there is known by its address alone. */
-export const RS_API_PORT = 9443;
-
 /**
  * A node's `addr` as RS shows it: the bare address (an IP, or a host name) when the node serves
- * HTTPS on 9443, which is what RS clients assume (`https://$addr:9443`); otherwise (distinct
- * ports on one host, plain HTTP) the whole base URL, since the address alone would not reach it.
+ * HTTPS on the cluster's API port, as every RS node does (`https://$addr:9443`); otherwise
+ * (distinct ports on one host, plain HTTP) its whole base URL, since the address alone would not
+ * reach it. `apiPort`: the port the coordinator serves HTTPS on.
  */
-export function nodeAddr(url: string): string {
+export function nodeAddr(url: string, apiPort: number | undefined): string {
   const parsed = new URL(url);
-  if (parsed.protocol === 'https:' && parsed.port === String(RS_API_PORT))
+  if (parsed.protocol === 'https:' && apiPort !== undefined && Number(parsed.port || 443) === apiPort) {
     return parsed.hostname.replace(/^\[|\]$/g, '');
+  }
   return parsed.origin;
 }

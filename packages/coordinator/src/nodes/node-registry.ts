@@ -39,12 +39,18 @@ local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
 return 1`);
 
-export function createRedisNodeRegistry(redis: Redis, keys: RedisKeys, now: () => number = Date.now): NodeRegistry {
+/** `apiPort`: the coordinator's HTTPS port; a node serving on the same one is shown by its address alone. */
+export function createRedisNodeRegistry(
+  redis: Redis,
+  keys: RedisKeys,
+  now: () => number = Date.now,
+  apiPort: () => number | undefined = () => undefined,
+): NodeRegistry {
   const view = (record: NodeRecord, heartbeat: string | null): NodeView => {
     const last = heartbeat === null ? null : Number(heartbeat);
     return {
       uid: record.uid,
-      addr: nodeAddr(record.addr),
+      addr: nodeAddr(record.addr, apiPort()),
       url: record.addr,
       status: last !== null && now() - last <= NODE_DOWN_AFTER_MS ? 'active' : 'down',
       last_heartbeat: last === null ? null : new Date(last).toISOString(),
