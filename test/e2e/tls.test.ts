@@ -91,7 +91,7 @@ describe('HTTPS by default, with a generated cluster CA', () => {
 
   it('keeps its CA, key and certificates across restarts and serves the same certificates again', async () => {
     const [coordinatorPort, agentPort] = [await freePort(), await freePort()];
-    let coordinator = await startCoordinator(coordinatorPort);
+    const coordinator = await startCoordinator(coordinatorPort);
     const ca = await readFile(caFile(), 'utf8');
     let agent = startAgent(agentPort, coordinatorPort);
     const coordinatorUrl = `https://127.0.0.1:${coordinatorPort}${routes.healthz}`;
@@ -110,7 +110,7 @@ describe('HTTPS by default, with a generated cluster CA', () => {
 
     await agent.stop();
     await coordinator.stop();
-    coordinator = await startCoordinator(coordinatorPort);
+    await startCoordinator(coordinatorPort);
     agent = startAgent(agentPort, coordinatorPort);
     const after = [
       (await waitVerifiedHttps(coordinatorUrl, ca)).fingerprint,
