@@ -268,10 +268,10 @@ export function freePort(): Promise<number> {
   return freePortRange(1);
 }
 
-/** Whether a TCP connection to 127.0.0.1:port is refused (nothing listens). */
-export async function portClosed(port: number): Promise<boolean> {
+/** Whether a TCP connection to host:port is refused (nothing listens). */
+export async function portClosed(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise(resolve => {
-    const socket = createConnection({ host: '127.0.0.1', port });
+    const socket = createConnection({ host, port });
     socket.once('connect', () => {
       socket.destroy();
       resolve(false);

@@ -117,7 +117,7 @@ export function connectionError(err: unknown, baseUrl: string): ConnectionError 
           baseUrl,
           'tls_verification_failed',
           `cannot verify the TLS certificate of ${baseUrl}: ${innermostMessage(err)}`,
-          'pass -k/--insecure to accept a self-signed certificate',
+          'pass --cacert <file> with the cluster CA (`modfleet up` prints where it is), or -k/--insecure to skip verification',
         );
       }
       return new ConnectionError(baseUrl, 'request_failed', `request to ${baseUrl} failed: ${innermostMessage(err)}`);
