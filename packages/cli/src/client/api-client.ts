@@ -117,7 +117,7 @@ export function connectionError(err: unknown, baseUrl: string): ConnectionError 
           baseUrl,
           'tls_verification_failed',
           `cannot verify the TLS certificate of ${baseUrl}: ${innermostMessage(err)}`,
-          'pass --cacert <file> with the cluster CA (`modfleet up` prints where it is), or -k/--insecure to skip verification',
+          'pass -k/--insecure to skip verification, or --cacert <file> with the cluster CA (`modfleet up` prints where it is)',
         );
       }
       return new ConnectionError(baseUrl, 'request_failed', `request to ${baseUrl} failed: ${innermostMessage(err)}`);
