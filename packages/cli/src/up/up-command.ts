@@ -79,7 +79,12 @@ export function registerUpCommand(program: Command): void {
         .default('.modfleet'),
     )
     .addOption(
-      new Option('--host <address>', 'address every service listens on').env('MODFLEET_HOST').default('127.0.0.1'),
+      new Option(
+        '--host <address>',
+        'address the services listen on; 127.0.0.1 on Linux gives node N its own 127.0.0.(N+1) instead',
+      )
+        .env('MODFLEET_HOST')
+        .default('127.0.0.1'),
     )
     .addOption(
       new Option(
