@@ -129,7 +129,9 @@ async function main(): Promise<number> {
       REDIS_URL: `redis://${bridgeIp}:${redisPort}`,
       MODFLEET_PREFIX: 'relaybench',
       MODFLEET_CLUSTER_SECRET: SECRET,
-      MODFLEET_PORT: String(PORT),
+      // The bench measures plain HTTP, as it did before services served HTTPS by default.
+      MODFLEET_HTTP_PORT: String(PORT),
+      MODFLEET_PORT: String(PORT + 1),
       LOG_LEVEL: flags.logs ? 'info' : 'warn',
     };
     const coordinatorUrl = `http://${coordinatorHost.ip}:${PORT}`;

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { REPO_ROOT } from '../../test/helpers/processes.js';
+import { freePort, REPO_ROOT } from '../../test/helpers/processes.js';
 import { REDIS_URL } from '../../test/helpers/redis.js';
 import { assertLoopback } from './util.js';
 
@@ -33,6 +33,8 @@ export async function spawnAgentProcess(options: AgentProcessOptions): Promise<A
     REDIS_URL,
     MODFLEET_HOST: '127.0.0.1',
     MODFLEET_PORT: '0',
+    // Benches call it over plain HTTP, as before services served HTTPS by default.
+    MODFLEET_HTTP_PORT: String(await freePort()),
     MODFLEET_DATA_DIR: options.dataDir,
     MODFLEET_PREFIX: options.prefix,
     MODFLEET_MAX_ARTIFACT_BYTES: String(options.maxArtifactBytes),
@@ -53,9 +55,9 @@ export async function spawnAgentProcess(options: AgentProcessOptions): Promise<A
     const lines = createInterface({ input: child.stdout });
     lines.on('line', line => {
       const entry = parseJson(line);
-      if (entry?.msg === 'agent listening' && typeof entry.url === 'string') {
+      if (entry?.msg === 'agent listening' && typeof entry.http_url === 'string') {
         clearTimeout(timer);
-        resolve(entry.url);
+        resolve(entry.http_url);
       }
     });
     void exited.then(code => {

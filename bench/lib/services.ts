@@ -81,7 +81,7 @@ export async function buildAgentApp(options: {
  * runs), in this process, on 127.0.0.1 and an ephemeral port, logging through `logger`.
  * Its configuration comes through `loadCoordinatorConfig`, so new settings take their defaults.
  */
-export function startBenchCoordinator(options: {
+export async function startBenchCoordinator(options: {
   prefix: string;
   dataDir: string;
   logger: Logger;
@@ -97,5 +97,7 @@ export function startBenchCoordinator(options: {
     MODFLEET_CLUSTER_SECRET: 'bench-cluster-secret-0123456789',
     LOG_LEVEL: options.logger.level,
   });
-  return startCoordinator(config, options.logger);
+  // Benches call it over plain HTTP (port 0 here: a free one), as before services served HTTPS by default.
+  const coordinator = await startCoordinator({ ...config, httpPort: 0 }, options.logger);
+  return Object.assign(coordinator, { url: coordinator.httpUrl ?? coordinator.url });
 }

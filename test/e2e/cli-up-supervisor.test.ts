@@ -33,8 +33,10 @@ async function pidAt(url: string): Promise<number | undefined> {
   return undefined;
 }
 
+/** `port`: the services' plain HTTP ports (P, P+1, …) this file calls them on; their HTTPS is elsewhere. */
 async function startUp(args: string[], port: number, dataDir: string, prefix: string): Promise<ModfleetProcess> {
-  const up = runModfleet(['up', '--port', String(port), '--data-dir', dataDir, '--prefix', prefix, ...args], {}, 'up');
+  const https = ['--ports', '--port', String(await freePortRange(4)), '--http-port', String(port)];
+  const up = runModfleet(['up', ...https, '--data-dir', dataDir, '--prefix', prefix, ...args], {}, 'up');
   // Generous: on a loaded 2-core machine three services can take this long to answer.
   await up.waitForOutput(/Ctrl-C stops the cluster/, 90_000);
   return up;

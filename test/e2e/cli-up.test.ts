@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { routes } from '@modfleet/common';
+import { routes, type NodeView } from '@modfleet/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { api, artifactForm, type Credentials } from '../helpers/http.js';
@@ -19,25 +20,40 @@ import {
 } from '../helpers/processes.js';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
+import { runCli, showCli } from '../helpers/cli-run.js';
+import { httpsGet } from '../helpers/tls.js';
 
 const REDIS_SERVER_ON_PATH = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 
 interface Summary {
   coordinator: string;
   nodes: string[];
+  /** Plain HTTP URLs, in the same order: what the suite calls. */
+  coordinatorHttp: string;
+  nodesHttp: string[];
+  caFile: string;
   admin: Credentials;
 }
 
 /** Reads the summary `modfleet up` prints once everything answers. */
 async function waitForSummary(up: ModfleetProcess, nodes: number): Promise<Summary> {
-  await up.waitForOutput(/Ctrl-C stops the cluster/, 30_000);
+  // Generous: on a loaded 2-core machine three services can take this long to answer.
+  await up.waitForOutput(/Ctrl-C stops the cluster/, 90_000);
   const out = up.stdout();
-  const coordinator = /^\s+coordinator\s+(\S+)$/m.exec(out)?.[1];
+  const line = (label: string) => new RegExp(`^\\s+${label}\\s+(\\S+)\\s+\\(plain HTTP: (\\S+)\\)$`, 'm').exec(out);
+  const coordinator = line('coordinator');
+  const caFile = /^\s+cluster CA\s+(\S+)$/m.exec(out)?.[1];
   const admin = /^\s+admin login\s+(\S+) \/ (\S+)$/m.exec(out);
-  const urls = Array.from({ length: nodes }, (_unused, index) => new RegExp(`^\\s+node ${index + 1}\\s+(\\S+)$`, 'm'));
-  const found = urls.map(pattern => pattern.exec(out)?.[1]);
-  if (!coordinator || !admin || found.some(url => !url)) throw new Error(`unexpected summary:\n${out}`);
-  return { coordinator, nodes: found as string[], admin: { email: admin[1]!, password: admin[2]! } };
+  const found = Array.from({ length: nodes }, (_unused, index) => line(`node ${index + 1}`));
+  if (!coordinator || !caFile || !admin || found.some(match => !match)) throw new Error(`unexpected summary:\n${out}`);
+  return {
+    coordinator: coordinator[1]!,
+    coordinatorHttp: coordinator[2]!,
+    nodes: found.map(match => match![1]!),
+    nodesHttp: found.map(match => match![2]!),
+    caFile,
+    admin: { email: admin[1]!, password: admin[2]! },
+  };
 }
 
 /** SIGINT (Ctrl-C) to `up` alone: it must stop its children itself. */
@@ -75,8 +91,8 @@ describe('modfleet up', () => {
     await removeDir(dataDir);
   });
 
-  it('starts a coordinator and two agents on P, P+1, P+2, prints how to reach them, and stops them all on SIGINT', async () => {
-    const port = await freePortRange(3);
+  it('gives the coordinator 127.0.0.1 and node N 127.0.0.(N+1), all on one HTTPS and one HTTP port, with addr an IP', async () => {
+    const [port, httpPort] = [await freePort(), await freePort()];
     const up = runModfleet(
       [
         'up',
@@ -84,6 +100,8 @@ describe('modfleet up', () => {
         '2',
         '--port',
         String(port),
+        '--http-port',
+        String(httpPort),
         '--data-dir',
         dataDir,
         '--prefix',
@@ -95,33 +113,74 @@ describe('modfleet up', () => {
       'up',
     );
     const summary = await waitForSummary(up, 2);
-    expect(summary.coordinator).toBe(`http://127.0.0.1:${port}`);
-    expect(summary.nodes).toEqual([`http://127.0.0.1:${port + 1}`, `http://127.0.0.1:${port + 2}`]);
+    expect(summary.coordinator).toBe(`https://127.0.0.1:${port}`);
+    expect(summary.nodes).toEqual([`https://127.0.0.2:${port}`, `https://127.0.0.3:${port}`]);
+    expect(summary.nodesHttp).toEqual([`http://127.0.0.2:${httpPort}`, `http://127.0.0.3:${httpPort}`]);
+    expect(summary.caFile).toBe(join(dataDir, 'tls', 'ca.pem'));
+    const ca = await readFile(summary.caFile, 'utf8');
 
-    // The printed URLs and login work.
-    const modules = await api(`${summary.coordinator}${routes.modules}`, { credentials: summary.admin });
-    expect(modules.status).toBe(200);
-    expect(modules.body).toEqual([]);
-    await uploadWorks(summary.nodes[0]!, summary.admin, 'UpModule');
-    const other = await api(`${summary.nodes[1]!}${routes.localArtifacts}`, { credentials: summary.admin });
+    // As in RS: addr is an IP, and https://$addr:<port> reaches that very node.
+    const nodes = await httpsGet<NodeView[]>(`${summary.coordinator}${routes.nodes}`, {
+      ca,
+      credentials: summary.admin,
+    });
+    expect(nodes.body.map(node => ({ uid: node.uid, addr: node.addr, url: node.url }))).toEqual([
+      { uid: 1, addr: '127.0.0.2', url: `https://127.0.0.2:${port}` },
+      { uid: 2, addr: '127.0.0.3', url: `https://127.0.0.3:${port}` },
+    ]);
+    await uploadWorks(summary.nodesHttp[0]!, summary.admin, 'UpModule');
+    const listed = await httpsGet<{ module_name: string }[]>(
+      `https://${nodes.body[0]!.addr}:${port}${routes.localArtifacts}`,
+      {
+        ca,
+        credentials: summary.admin,
+      },
+    );
+    expect(listed.body.map(a => a.module_name)).toEqual(['UpModule']);
+    const other = await httpsGet(`https://${nodes.body[1]!.addr}:${port}${routes.localArtifacts}`, {
+      ca,
+      credentials: summary.admin,
+    });
     expect(other.body).toEqual([]);
 
+    // The CLI verifies the cluster's certificates with the CA it is given (or finds under .modfleet/).
+    const cli = await runCli(
+      ['nodes', '--url', summary.coordinator, '--password', summary.admin.password, '-o', 'json'],
+      {
+        env: { MODFLEET_CA: summary.caFile, MODFLEET_USER: summary.admin.email },
+      },
+    );
+    expect(cli.code, showCli(cli)).toBe(0);
+    expect((JSON.parse(cli.stdout) as NodeView[]).map(node => node.addr)).toEqual(['127.0.0.2', '127.0.0.3']);
+    const untrusted = await runCli(['nodes', '--url', summary.coordinator, '--password', summary.admin.password], {
+      env: { MODFLEET_USER: summary.admin.email },
+      cwd: dataDir,
+    });
+    expect(untrusted.code, showCli(untrusted)).toBe(1);
+    expect(untrusted.stderr).toMatch(/-k\/--insecure/);
+
     expect(await interrupt(up)).toEqual({ code: 0, signal: null });
-    for (const p of [port, port + 1, port + 2]) expect(await portClosed(p), `port ${p} after SIGINT`).toBe(true);
+    for (const host of ['127.0.0.1', '127.0.0.2', '127.0.0.3']) {
+      for (const p of [port, httpPort]) expect(await portClosed(p, host), `${host}:${p} after SIGINT`).toBe(true);
+    }
   });
 
   it.skipIf(!REDIS_SERVER_ON_PATH)(
     'starts a private redis-server when the Redis URL does not answer, and stops it on SIGINT',
     async () => {
       const port = await freePortRange(2);
+      const httpPort = await freePortRange(2);
       const unused = await freePort();
       const up = runModfleet(
         [
           'up',
+          '--ports',
           '--nodes',
           '1',
           '--port',
           String(port),
+          '--http-port',
+          String(httpPort),
           '--data-dir',
           dataDir,
           '--prefix',
@@ -139,8 +198,9 @@ describe('modfleet up', () => {
       expect(up.stdout()).toMatch(new RegExp(`^\\s+redis\\s+redis://127\\.0\\.0\\.1:${redisPort}\\b`, 'm'));
       expect(await portClosed(redisPort)).toBe(false);
 
-      await uploadWorks(summary.nodes[0]!, summary.admin, 'PrivateRedisModule');
-      const created = await api(`${summary.coordinator}${routes.users}`, {
+      expect(summary.nodes).toEqual([`https://127.0.0.1:${port + 1}`]);
+      await uploadWorks(summary.nodesHttp[0]!, summary.admin, 'PrivateRedisModule');
+      const created = await api(`${summary.coordinatorHttp}${routes.users}`, {
         method: 'POST',
         credentials: summary.admin,
         json: { email: 'someone@up.local', password: 'someone-password', role: 'db_viewer' },
@@ -162,6 +222,9 @@ describe('modfleet up', () => {
       const result = await runToExit(
         [
           'up',
+          '--ports',
+          '--http-port',
+          '0',
           '--nodes',
           '3',
           '--port',
@@ -195,7 +258,17 @@ describe('modfleet up', () => {
     const emptyPath = join(dataDir, 'empty-path');
     const unused = await freePort();
     const result = await runToExit(
-      ['up', '--nodes', '1', '--port', String(await freePortRange(2)), '--data-dir', join(dataDir, 'cluster')],
+      [
+        'up',
+        '--nodes',
+        '1',
+        '--port',
+        String(await freePortRange(2)),
+        '--http-port',
+        '0',
+        '--data-dir',
+        join(dataDir, 'cluster'),
+      ],
       // An empty PATH hides redis-server even on machines that have it.
       { PATH: emptyPath, REDIS_URL: `redis://127.0.0.1:${unused}` },
       20_000,

@@ -103,7 +103,18 @@ describe('a second coordinator on the same Redis prefix', () => {
   /** `modfleet up --nodes 1` under `prefix`, once it printed its summary. */
   async function upWithOneNode(prefix: string): Promise<ModfleetProcess> {
     const port = await freePortRange(2);
-    const args = ['--nodes', '1', '--port', String(port), '--data-dir', dataDir, '--prefix', prefix];
+    const args = [
+      '--nodes',
+      '1',
+      '--port',
+      String(port),
+      '--http-port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--prefix',
+      prefix,
+    ];
     const up = runModfleet(['up', ...args, '--redis-url', REDIS_URL], {}, 'up');
     await up.waitForOutput(/Ctrl-C stops the cluster/, 60_000);
     return up;

@@ -67,6 +67,7 @@ describe.skipIf(!STRACE)(
     /** `modfleet <command>` under strace; resolves once /healthz answers. */
     async function traced(command: 'agent' | 'coordinator', env: Record<string, string>) {
       const port = await freePort();
+      const httpsPort = await freePort();
       const traceFile = join(dir, `${command}.trace`);
       child = spawn(
         'strace',
@@ -91,7 +92,8 @@ describe.skipIf(!STRACE)(
             PATH: process.env.PATH,
             REDIS_URL,
             MODFLEET_PREFIX: prefix,
-            MODFLEET_PORT: String(port),
+            MODFLEET_HTTP_PORT: String(port),
+            MODFLEET_PORT: String(httpsPort),
             LOG_LEVEL: 'warn',
             ...env,
           },

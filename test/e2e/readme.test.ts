@@ -6,10 +6,9 @@
  * here carry a `<!-- readme-test: skip: why -->` marker; the test lists them and checks the set.
  */
 import { existsSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api } from '../helpers/http.js';
 import { pollFor } from '../helpers/poll.js';
 import { readmeShellBlocks, type ReadmeBlock } from '../helpers/readme-blocks.js';
 import {
@@ -24,6 +23,7 @@ import {
 } from '../helpers/processes.js';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
+import { httpsGet } from '../helpers/tls.js';
 
 /** What the README's blocks write into the folder they run in (the clone). */
 const WRITTEN = [
@@ -67,6 +67,7 @@ describe('the README, tried as a new user would', () => {
   let dataDir: string;
   let npmPrefix: string;
   let env: Env;
+  const caFile = () => join(dataDir, 'tls', 'ca.pem');
 
   beforeAll(async () => {
     // A developer's own files of these names are put aside, not overwritten.
@@ -79,9 +80,11 @@ describe('the README, tried as a new user would', () => {
     dataDir = await makeTmpDir('modfleet-readme');
     npmPrefix = await makeTmpDir('modfleet-readme-npm');
     const port = await freePortRange(4);
-    env = { MODFLEET_URL: `http://127.0.0.1:${port}` };
+    // The CLI finds the CA of a cluster started in the clone by itself; this one's data dir is elsewhere.
+    env = { MODFLEET_URL: `https://127.0.0.1:${port}`, MODFLEET_PORT: String(port), MODFLEET_CA: caFile() };
     const start = bash(find('npm start'), {
       MODFLEET_PORT: String(port),
+      MODFLEET_HTTP_PORT: String(await freePort()),
       MODFLEET_DATA_DIR: dataDir,
       MODFLEET_PREFIX: prefixes[0],
     });
@@ -142,7 +145,10 @@ describe('the README, tried as a new user would', () => {
       // The listing loop prints one line per node, each holding the artifact.
       const listings = out.split('\n').filter(line => line.startsWith('[{') && line.includes('"TestModule"'));
       expect(listings).toHaveLength(3);
-      const modules = await api(`${env.MODFLEET_URL}/v1/modules`, { credentials: LOCAL_ADMIN });
+      const modules = await httpsGet(`${env.MODFLEET_URL}/v1/modules`, {
+        ca: await readFile(caFile(), 'utf8'),
+        credentials: LOCAL_ADMIN,
+      });
       expect(modules.body).toEqual([]);
     },
     BLOCK_TIMEOUT_MS,
@@ -204,16 +210,19 @@ describe('the README, tried as a new user would', () => {
         AGENT_PORT: String(agentPort),
         MODFLEET_PREFIX: prefixes[1],
       });
+      // The coordinator made the cluster CA in its data dir; the agent learnt it from Redis.
+      const ca = join(REPO_ROOT, '.modfleet/solo/coordinator/tls/ca.pem');
       const nodes = await pollFor(
-        () =>
-          api<{ addr: string; status: string }[]>(`http://127.0.0.1:${coordinatorPort}/v1/nodes`, {
+        async () =>
+          httpsGet<{ addr: string; status: string }[]>(`https://127.0.0.1:${coordinatorPort}/v1/nodes`, {
+            ca: await readFile(ca, 'utf8'),
             credentials: { email: LOCAL_ADMIN.email, password: 'change-me' },
           }),
         res => res.status === 200 && res.body.length === 1 && res.body[0]?.status === 'active',
         'the agent registered with the coordinator',
         { timeoutMs: 60_000, intervalMs: 250 },
       );
-      expect(nodes.body[0]?.addr).toBe(`http://127.0.0.1:${agentPort}`);
+      expect(nodes.body[0]?.addr).toBe(`https://127.0.0.1:${agentPort}`);
     },
     BLOCK_TIMEOUT_MS,
   );

@@ -32,6 +32,7 @@ type SharedConfigFields = {
   redisUrl: string;
   host: string;
   port: number;
+  httpPort: number | undefined;
   dataDir: string;
   prefix: string;
   clusterSecret: string | undefined;
@@ -39,4 +40,5 @@ type SharedConfigFields = {
   metricsPublic: boolean;
   logLevel: LogLevel;
   tls: { certFile: string; keyFile: string } | undefined;
+  tlsCa: string | undefined;
 };

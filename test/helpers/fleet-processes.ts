@@ -11,7 +11,7 @@ import {
   type FleetLifecycle,
 } from './fleet-types.js';
 import { pollFor } from './poll.js';
-import { freePort, runModfleet, waitHealthy, type Env, type Service } from './processes.js';
+import { freePort, runModfleet, servicePorts, waitHealthy, type Env, type Service } from './processes.js';
 import { deletePrefix, REDIS_URL } from './redis.js';
 import { makeTmpDir, removeDir } from './tmp-dir.js';
 
@@ -70,7 +70,7 @@ export async function createFleetProcesses(prefix: string, options: FleetCluster
    * so stop() also kills a process that never became healthy.
    */
   async function spawn(command: 'coordinator' | 'agent', port: number, env: Env): Promise<Service> {
-    const handle = runModfleet([command], { LOG_LEVEL: 'info', ...env, MODFLEET_PORT: String(port) }, command);
+    const handle = runModfleet([command], { LOG_LEVEL: 'info', ...env, ...(await servicePorts(port)) }, command);
     const service = Object.assign(handle, { port, url: `http://127.0.0.1:${port}` });
     processes.push(service);
     await waitHealthy(service.url, service, STARTUP_TIMEOUT_MS);

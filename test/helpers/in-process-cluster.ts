@@ -31,6 +31,7 @@ export function coordinatorConfig(
     redisUrl: REDIS_URL,
     host: '127.0.0.1',
     port: 0,
+    httpPort: 0,
     dataDir: join(dataDir, 'coordinator'),
     prefix,
     adminEmail: ADMIN.email,
@@ -38,6 +39,8 @@ export function coordinatorConfig(
     clusterSecret: CLUSTER_SECRET,
     maxArtifactBytes: 1024 ** 3,
     tls: undefined,
+    tlsCa: undefined,
+    tlsCaKey: undefined,
     metricsPublic: false,
     logLevel: 'silent',
     ...overrides,
@@ -54,6 +57,7 @@ export function agentConfig(
     redisUrl: REDIS_URL,
     host: '127.0.0.1',
     port: 0,
+    httpPort: 0,
     dataDir: join(dataDir, `node-${node}`),
     prefix,
     coordinatorUrl: undefined,
@@ -61,11 +65,21 @@ export function agentConfig(
     clusterSecret: CLUSTER_SECRET,
     maxArtifactBytes: 1024 ** 3,
     tls: undefined,
+    tlsCa: undefined,
     metricsPublic: false,
     redisServer: 'redis-server',
     logLevel: 'silent',
     ...overrides,
   };
+}
+
+/**
+ * The service as the suite calls it: over its plain HTTP port (the services serve HTTPS too, with
+ * generated certificates; test/integration/tls.test.ts covers that side).
+ */
+function overHttp<Service extends { url: string; httpUrl: string | undefined }>(service: Service): Service {
+  if (!service.httpUrl) throw new Error('the service under test serves no plain HTTP: give it httpPort');
+  return Object.assign(service, { url: service.httpUrl });
 }
 
 /** Coordinator + N agents in this process, on port 0, against the real Redis under a fresh prefix. */
@@ -74,14 +88,15 @@ export async function startTestCluster(
 ): Promise<TestCluster> {
   const prefix = uniquePrefix();
   const dataDir = await makeTmpDir();
-  const coordinator = await startCoordinator(
-    coordinatorConfig(prefix, dataDir, options.coordinator),
-    silent('coordinator'),
+  const coordinator = overHttp(
+    await startCoordinator(coordinatorConfig(prefix, dataDir, options.coordinator), silent('coordinator')),
   );
   const agentConfigs = Array.from({ length: options.nodes ?? 1 }, (_unused, index) =>
     agentConfig(prefix, dataDir, index + 1, { ...options.agent, coordinatorUrl: [coordinator.url] }),
   );
-  const agents = await Promise.all(agentConfigs.map(config => startAgent(config, silent('agent'))));
+  const agents = await Promise.all(
+    agentConfigs.map(async config => overHttp(await startAgent(config, silent('agent')))),
+  );
   const cluster: TestCluster = {
     prefix,
     dataDir,
@@ -90,7 +105,7 @@ export async function startTestCluster(
     agentConfigs,
     async restartAgent(index) {
       await agents[index]?.stop(1_000).catch(() => undefined);
-      const restarted = await startAgent(agentConfigs[index]!, silent('agent'));
+      const restarted = overHttp(await startAgent(agentConfigs[index]!, silent('agent')));
       agents[index] = restarted;
       return restarted;
     },

@@ -196,14 +196,22 @@ export interface Service extends ModfleetProcess {
   url: string;
 }
 
-/** Starts `modfleet coordinator|agent` on `port` and waits until GET /healthz answers 200. */
+/**
+ * The variables that put a service's plain HTTP on `port`, the port the suite calls it on, and its
+ * HTTPS (the default, generated certificates) on a free port beside it: test/e2e/tls.test.ts covers that side.
+ */
+export async function servicePorts(port: number): Promise<Env> {
+  return { MODFLEET_HTTP_PORT: String(port), MODFLEET_PORT: String(await freePort()) };
+}
+
+/** Starts `modfleet coordinator|agent` with plain HTTP on `port` and waits until GET /healthz answers 200. */
 export async function startService(
   command: 'coordinator' | 'agent',
   port: number,
   env: Env,
   timeoutMs = 20_000,
 ): Promise<Service> {
-  const handle = runModfleet([command], { LOG_LEVEL: 'info', ...env, MODFLEET_PORT: String(port) }, command);
+  const handle = runModfleet([command], { LOG_LEVEL: 'info', ...env, ...(await servicePorts(port)) }, command);
   const url = `http://127.0.0.1:${port}`;
   await waitHealthy(url, handle, timeoutMs);
   return Object.assign(handle, { port, url });
@@ -260,10 +268,10 @@ export function freePort(): Promise<number> {
   return freePortRange(1);
 }
 
-/** Whether a TCP connection to 127.0.0.1:port is refused (nothing listens). */
-export async function portClosed(port: number): Promise<boolean> {
+/** Whether a TCP connection to host:port is refused (nothing listens). */
+export async function portClosed(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise(resolve => {
-    const socket = createConnection({ host: '127.0.0.1', port });
+    const socket = createConnection({ host, port });
     socket.once('connect', () => {
       socket.destroy();
       resolve(false);

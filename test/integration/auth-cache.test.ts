@@ -193,7 +193,7 @@ describe('credential cache across coordinator and agents', () => {
     );
     try {
       const warmed = await api(`${coordinator}${routes.modules}`, { credentials: user });
-      const changed = await api(`${other.url}${pathTo(routes.user, { uid: user.uid })}`, {
+      const changed = await api(`${other.httpUrl!}${pathTo(routes.user, { uid: user.uid })}`, {
         method: 'PUT',
         credentials: ADMIN,
         json: { password: 'changed-elsewhere' },

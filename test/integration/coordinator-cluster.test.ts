@@ -170,7 +170,7 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
         );
 
         try {
-          const res = await api<ClusterSettings>(`${restarted.url}${routes.cluster}`, { credentials: ADMIN });
+          const res = await api<ClusterSettings>(`${restarted.httpUrl!}${routes.cluster}`, { credentials: ADMIN });
 
           expect(res.body.allow_modules_upload).toBe(false);
         } finally {

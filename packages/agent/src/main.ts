@@ -1,6 +1,7 @@
 import {
   connectRedis,
   createAuthenticator,
+  createClusterHttpsAgent,
   createLogger,
   createRedis,
   createRedisActionStore,
@@ -29,9 +30,13 @@ import { createLoadChecker } from './load-check/load-checker.js';
 import { advertisedAddr, joinCluster, type Membership } from './fleet/node-membership.js';
 import { openLocalBlobs } from './relay/local-blobs.js';
 import { TransferRegistry } from './relay/transfer-registry.js';
+import { agentTls } from './tls/agent-tls.js';
+import { keepAliveTransport } from './forward/coordinator-transport.js';
 
 export interface RunningAgent {
   url: string;
+  /** The plain HTTP URL, when MODFLEET_HTTP_PORT is on. */
+  httpUrl: string | undefined;
   logger: Logger;
   /** Resolves with this node's uid once registered with the coordinator (undefined when standalone). */
   registered: Promise<number | undefined>;
@@ -81,6 +86,8 @@ export async function startAgent(
         }
       : undefined;
     const coordinators = config.coordinatorUrl ? createCoordinatorPool(config.coordinatorUrl) : undefined;
+    // Replaced by one trusting the cluster CA once the agent knows it.
+    let forwardTransport = keepAliveTransport();
     const loadChecker = createLoadChecker({
       settings,
       logger: logger.child({ component: 'load-check' }),
@@ -100,44 +107,78 @@ export async function startAgent(
       metricsOpen: config.metricsPublic || isLoopback(config.host),
       ...(peer && { peer }),
       nodeUid: () => nodeUid,
-      forward: { coordinatorUrl: () => coordinators?.urls()[0] },
+      forward: { coordinatorUrl: () => coordinators?.urls()[0], transport: url => forwardTransport(url) },
     });
-    const server = await listen(app, { host: config.host, port: config.port, tls: config.tls });
+    const tls = await agentTls(config, redis, keys, logger);
+    const server = await listen(app, {
+      host: config.host,
+      port: config.port,
+      tls: tls.serve,
+      httpPort: config.httpPort,
+    });
     logger.info(
-      { url: server.url, redis: redactRedisUrl(config.redisUrl), prefix: config.prefix, dataDir: config.dataDir },
+      {
+        url: server.url,
+        http_url: server.httpUrl,
+        redis: redactRedisUrl(config.redisUrl),
+        prefix: config.prefix,
+        dataDir: config.dataDir,
+      },
       'agent listening',
     );
 
+    let stopping = false;
+    let registered: Promise<number | undefined> = Promise.resolve(undefined);
     if (coordinators && clusterSecret && peer) {
-      membership = joinCluster({
-        redis,
-        workerConnection,
-        keys,
-        coordinator: pooledCoordinatorClient(coordinators, url => createCoordinatorClient(url, clusterSecret)),
-        relay: { ...peer, coordinators, logger },
-        store,
-        loadChecker,
-        actions: createRedisActionStore(redis, keys),
-        dataDir: config.dataDir,
-        claimedUid: config.nodeId,
-        addr: advertisedAddr(server.url),
-        hostFacts: () => collectHostFacts({ dataDir: config.dataDir, redisServer: config.redisServer }),
-        logger,
-        metrics,
-        ccs,
+      // The agent names the scheme it reaches the coordinator with: an all-HTTP cluster stays HTTP.
+      const ownUrl = coordinators.urls()[0]!.startsWith('http:') ? (server.httpUrl ?? server.url) : server.url;
+      registered = tls.clusterCa().then(async caPem => {
+        if (stopping) return undefined;
+        const httpsAgent = caPem ? createClusterHttpsAgent(caPem) : undefined;
+        if (caPem) forwardTransport = keepAliveTransport(caPem);
+        const csr = await tls.certificateRequest(caPem);
+        if (stopping) return undefined;
+        membership = joinCluster({
+          redis,
+          workerConnection,
+          keys,
+          coordinator: pooledCoordinatorClient(coordinators, url =>
+            createCoordinatorClient(url, clusterSecret, httpsAgent),
+          ),
+          relay: { ...peer, coordinators, logger, httpsAgent },
+          store,
+          loadChecker,
+          actions: createRedisActionStore(redis, keys),
+          dataDir: config.dataDir,
+          claimedUid: config.nodeId,
+          addr: advertisedAddr(ownUrl),
+          hostFacts: () => collectHostFacts({ dataDir: config.dataDir, redisServer: config.redisServer }),
+          logger,
+          metrics,
+          ccs,
+          certificateRequest: () => csr,
+          onCertificate: async certPem => {
+            const accepted = await tls.accept(certPem, caPem);
+            if (accepted) server.replaceCertificate(accepted.certPem, accepted.keyPem);
+          },
+        });
+        const uid = await membership.registered;
+        nodeUid = uid;
+        return uid;
       });
     } else {
       logger.warn('no MODFLEET_COORDINATOR_URL: serving the local API only, without fleet operations');
     }
 
-    void membership?.registered.then(uid => (nodeUid = uid));
-
     return {
       url: server.url,
+      httpUrl: server.httpUrl,
       logger,
-      registered: membership?.registered ?? Promise.resolve(undefined),
+      registered,
       async stop(deadlineMs = 30_000) {
         logger.info({ deadlineMs }, 'agent stopping');
+        stopping = true;
+        tls.stop();
         await Promise.all([server.close(deadlineMs), membership?.stop(deadlineMs)]);
         ccs.stop();
         await closeRedis();

@@ -53,7 +53,7 @@ describe('service options', () => {
     const help = (service: ServiceName) =>
       addServiceOptions(new Command(service), service).helpInformation().replace(/\s+/g, ' ');
 
-    expect(help('coordinator')).toContain('--port <port> port to listen on (default 9443) [$MODFLEET_PORT]');
-    expect(help('agent')).toContain('--port <port> port to listen on (default 9444) [$MODFLEET_PORT]');
+    expect(help('coordinator')).toContain('--port <port> HTTPS port to listen on (default 9443) [$MODFLEET_PORT]');
+    expect(help('agent')).toContain('--port <port> HTTPS port to listen on (default 9444) [$MODFLEET_PORT]');
   });
 });

@@ -140,7 +140,34 @@ export { acceptBody, jsonBody } from './http/body.js';
 export { ARTIFACT_FIELD, receiveArtifact, requireUploadedArtifact } from './http/receive-artifact.js';
 export { errorMiddleware, notFoundHandler } from './http/error-middleware.js';
 export { healthRoute } from './http/health-route.js';
-export { listen, onShutdownSignal, type ListenOptions, type RunningServer } from './http/http-server.js';
+export {
+  listen,
+  onShutdownSignal,
+  type ListenOptions,
+  type RunningServer,
+  type ServerTls,
+} from './http/http-server.js';
+export {
+  certificateStillFits,
+  createCertificateRequest,
+  createClusterCa,
+  issueServerCertificate,
+  selfSignedCertificate,
+  signCertificateRequest,
+  type PemPair,
+} from './tls/certificates.js';
+export { certificateNames } from './tls/certificate-names.js';
+export { caHolderTls, type CaHolderTls } from './tls/ca-holder-tls.js';
+export { createClusterHttpsAgent } from './tls/cluster-https-agent.js';
+export { nodeAddr } from './tls/node-addr.js';
+export {
+  loadOrCreateCa,
+  loadOrCreateKey,
+  readCertificate,
+  tlsDirOf,
+  TLS_FILES,
+  writeCertificate,
+} from './tls/tls-files.js';
 export { REQUEST_ID_HEADER, requestLogger } from './http/request-logger.js';
 export { validateBody } from './http/validate-body.js';
 

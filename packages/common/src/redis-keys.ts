@@ -51,6 +51,8 @@ export function redisKeys(prefix: string) {
     clusterSecret: `${ccs}:cluster-secret`,
     /** string: this CCS's epoch (a random id), written when a coordinator first initialises it: gone = data lost */
     ccsMarker: `${ccs}:marker`,
+    /** string: the cluster CA certificate (PEM) the coordinator serves under; agents trust it */
+    clusterCa: `${ccs}:cluster-ca`,
     /** hash: node uid → node record JSON */
     nodes: `${prefix}:nodes`,
     /** counter: last node uid handed out */

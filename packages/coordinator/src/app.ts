@@ -51,6 +51,8 @@ export interface CoordinatorAppDeps {
   pieces?: PieceIndexStore;
   actions: ActionStore;
   clusterSecret: string;
+  /** Signs agents' certificate requests with the cluster CA (absent: the coordinator holds no CA key). */
+  signCertificate?: ((csrPem: string) => Promise<string>) | undefined;
   maxArtifactBytes: number;
   healthy: () => Promise<boolean>;
   /** Why this service cannot serve although Redis answers (its CCS lost its data), for /healthz. */

@@ -49,6 +49,9 @@ describe('loadCoordinatorConfig', () => {
       MODFLEET_MAX_ARTIFACT_BYTES: '1048576',
       MODFLEET_TLS_CERT: '/etc/modfleet/cert.pem',
       MODFLEET_TLS_KEY: '/etc/modfleet/key.pem',
+      MODFLEET_HTTP_PORT: '18080',
+      MODFLEET_TLS_CA: '/etc/modfleet/ca.pem',
+      MODFLEET_TLS_CA_KEY: '/etc/modfleet/ca-key.pem',
       MODFLEET_METRICS_PUBLIC: 'true',
       LOG_LEVEL: 'debug',
     };
@@ -66,6 +69,9 @@ describe('loadCoordinatorConfig', () => {
       clusterSecret: 'a-cluster-secret-of-32-characters',
       maxArtifactBytes: 1_048_576,
       tls: { certFile: '/etc/modfleet/cert.pem', keyFile: '/etc/modfleet/key.pem' },
+      httpPort: 18080,
+      tlsCa: '/etc/modfleet/ca.pem',
+      tlsCaKey: '/etc/modfleet/ca-key.pem',
       metricsPublic: true,
       logLevel: 'debug',
     });
@@ -74,7 +80,7 @@ describe('loadCoordinatorConfig', () => {
   it('types one field per variable, the TLS pair as one', () => {
     // Checked by the type checker: a registry change that renames or retypes a field fails here.
     expectTypeOf<CoordinatorConfig>().toEqualTypeOf<
-      ExpectedConfig<{ adminEmail: string; adminPassword: string | undefined }>
+      ExpectedConfig<{ adminEmail: string; adminPassword: string | undefined; tlsCaKey: string | undefined }>
     >();
   });
 

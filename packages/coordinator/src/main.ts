@@ -9,6 +9,7 @@ import {
   cacheClusterSettings,
   createRedisClusterSettingsStore,
   createMetrics,
+  createClusterHttpsAgent,
   createRedisLoginLockout,
   logLocked,
   createRedisUserStore,
@@ -46,9 +47,12 @@ import { createRedisNodeRegistry } from './nodes/node-registry.js';
 import { createNodeRemoval } from './nodes/node-removal.js';
 import { ensureAdmin } from './users/bootstrap-admin.js';
 import { restoreCcs } from './ccs/restore-ccs.js';
+import { coordinatorTls } from './tls/coordinator-tls.js';
 
 export interface RunningCoordinator {
   url: string;
+  /** The plain HTTP URL, when MODFLEET_HTTP_PORT is on. */
+  httpUrl: string | undefined;
   logger: Logger;
   stop(deadlineMs?: number): Promise<void>;
 }
@@ -88,6 +92,7 @@ export async function startCoordinator(
     });
     closers.push(() => Promise.resolve(ccs.stop()));
     await ccs.check();
+    const tls = await coordinatorTls(config, redis, keys, logger);
 
     const settings = cacheClusterSettings(createRedisClusterSettingsStore(redis, keys));
     const lockout = createRedisLoginLockout(redis, keys);
@@ -97,13 +102,14 @@ export async function startCoordinator(
     });
     await watchCcsChanges(subscriber, keys, { users: auth, settings });
     const actions = createRedisActionStore(redis, keys);
-    const nodes = createRedisNodeRegistry(redis, keys);
+    const listening: { port?: number } = {};
+    const nodes = createRedisNodeRegistry(redis, keys, Date.now, () => listening.port);
     const localBlobs = await openDiskBlobStore(config.dataDir);
     // Set once listening: until then there is no push to copy and no peer to ask.
     const found: { presence?: PresenceHandle | undefined } = {};
     const blobs = replicatedBlobStore({
       local: localBlobs,
-      copy: createPeerBlobCopy(localBlobs, clusterSecret),
+      copy: createPeerBlobCopy(localBlobs, clusterSecret, tls.caPem ? createClusterHttpsAgent(tls.caPem) : undefined),
       peers: async () => (found.presence ? found.presence.peers() : []),
       logger,
     });
@@ -169,6 +175,7 @@ export async function startCoordinator(
       pieces,
       actions,
       clusterSecret,
+      signCertificate: tls.sign,
       maxArtifactBytes: config.maxArtifactBytes,
       healthy: async () => (await redis.ping().catch(() => '')) === 'PONG',
       ccsProblem: () => ccs.problem(),
@@ -176,9 +183,15 @@ export async function startCoordinator(
       metrics,
       metricsOpen: config.metricsPublic || isLoopback(config.host),
     });
-    const server = await listen(app, { host: config.host, port: config.port, tls: config.tls });
+    const server = await listen(app, {
+      host: config.host,
+      port: config.port,
+      tls: tls.serve,
+      httpPort: config.httpPort,
+    });
+    listening.port = Number(new URL(server.url).port);
     logger.info(
-      { url: server.url, redis: redactRedisUrl(config.redisUrl), prefix: config.prefix },
+      { url: server.url, http_url: server.httpUrl, redis: redactRedisUrl(config.redisUrl), prefix: config.prefix },
       'coordinator listening',
     );
     // Advisory only: a Redis hiccup here must not take down a coordinator that is already serving.
@@ -191,6 +204,7 @@ export async function startCoordinator(
 
     return {
       url: server.url,
+      httpUrl: server.httpUrl,
       logger,
       async stop(deadlineMs = 30_000) {
         logger.info({ deadlineMs }, 'coordinator stopping');

@@ -1,5 +1,5 @@
-import { get as httpGet, type IncomingMessage } from 'node:http';
-import { get as httpsGet } from 'node:https';
+import { get as httpGet, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { get as httpsGet, request as httpsRequest, type Agent } from 'node:https';
 import {
   routes,
   SIGNATURE_HEADER,
@@ -40,11 +40,29 @@ async function readText(stream: AsyncIterable<unknown>): Promise<string> {
  * A plain node:http(s) GET: the artifact streams as Node buffers straight into the hashing
  * writer, which fetch's web streams made about twice as slow per byte.
  */
-function getStream(url: string, headers: Record<string, string>): Promise<IncomingMessage> {
+function getStream(url: string, headers: Record<string, string>, agent: Agent | undefined): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const request = (url.startsWith('https:') ? httpsGet : httpGet)(url, { headers }, resolve);
+    const request = url.startsWith('https:')
+      ? httpsGet(url, { headers, ...(agent && { agent }) }, resolve)
+      : httpGet(url, { headers }, resolve);
     request.setTimeout(DOWNLOAD_IDLE_TIMEOUT_MS, () => request.destroy(new Error('artifact download stalled')));
     request.on('error', reject);
+  });
+}
+
+/** A JSON POST through node:http(s), so that an https URL is verified with the cluster's agent. */
+function postJson(url: string, headers: Record<string, string>, body: string, agent: Agent | undefined) {
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    const options: RequestOptions = {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    };
+    const request = url.startsWith('https:')
+      ? httpsRequest(url, { ...options, ...(agent && { agent }) }, resolve)
+      : httpRequest(url, options, resolve);
+    request.setTimeout(30_000, () => request.destroy(new Error('node registration stalled')));
+    request.on('error', reject);
+    request.end(body);
   });
 }
 
@@ -60,21 +78,27 @@ async function failure(status: number, body: AsyncIterable<unknown> | null, what
   return status >= 400 && status < 500 ? new PermanentCoordinatorError(message, status) : new Error(message);
 }
 
-export function createCoordinatorClient(baseUrl: string, clusterSecret: string): CoordinatorClient {
+/** `httpsAgent`: verifies an https coordinator against the cluster CA (createClusterHttpsAgent). */
+export function createCoordinatorClient(baseUrl: string, clusterSecret: string, httpsAgent?: Agent): CoordinatorClient {
   const url = (path: string) => new URL(path, baseUrl).toString();
   return {
     async register(request) {
       const path = routes.nodeRegister;
-      const res = await fetch(url(path), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signRequest(clusterSecret, 'POST', path) },
-        body: JSON.stringify(request),
-      });
-      if (!res.ok) throw await failure(res.status, res.body, 'node registration');
-      return (await res.json()) as NodeRegistrationAnswer;
+      const res = await postJson(
+        url(path),
+        { [SIGNATURE_HEADER]: signRequest(clusterSecret, 'POST', path) },
+        JSON.stringify(request),
+        httpsAgent,
+      );
+      if (res.statusCode !== 200) throw await failure(res.statusCode ?? 0, res, 'node registration');
+      return JSON.parse(await readText(res)) as NodeRegistrationAnswer;
     },
     async download(path, tempDir, onBytes) {
-      const res = await getStream(url(path), { [SIGNATURE_HEADER]: signRequest(clusterSecret, 'GET', path) });
+      const res = await getStream(
+        url(path),
+        { [SIGNATURE_HEADER]: signRequest(clusterSecret, 'GET', path) },
+        httpsAgent,
+      );
       if (res.statusCode !== 200) throw await failure(res.statusCode ?? 0, res, 'artifact download');
       return writeHashedTempFile(res, tempDir, onBytes);
     },

@@ -42,6 +42,10 @@ export interface MembershipDeps {
   relay?: Relay;
   /** The CCS marker: a node missing from a CCS that was lost or re-created was not removed, it rejoins. */
   ccs?: CcsWatch;
+  /** This node's certificate request, while its certificate is not one the cluster CA signed. */
+  certificateRequest?: () => string | undefined;
+  /** Receives the certificate the coordinator signed (PEM). */
+  onCertificate?: (certPem: string) => Promise<void>;
 }
 
 export interface Membership {
@@ -93,7 +97,15 @@ export function joinCluster(deps: MembershipDeps): Membership {
           logger.warn({ err }, 'could not read the host facts; the node object shows RS defaults');
           return undefined;
         });
-        const { uid, joined } = await coordinator.register({ uid: known, addr: deps.addr, instance_id, host });
+        const csr = deps.certificateRequest?.();
+        const { uid, joined, certificate } = await coordinator.register({
+          uid: known,
+          addr: deps.addr,
+          instance_id,
+          host,
+          ...(csr && { csr }),
+        });
+        if (certificate) await deps.onCertificate?.(certificate);
         await writeNodeUid(dataDir, uid);
         logger.info({ node_uid: uid, joined }, joined ? 'joined the cluster' : 'rejoined the cluster');
         return uid;

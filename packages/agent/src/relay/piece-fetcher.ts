@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { get as httpGet, type IncomingMessage } from 'node:http';
-import { get as httpsGet } from 'node:https';
+import { get as httpsGet, type Agent } from 'node:https';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -36,6 +36,8 @@ export interface FetchDeps {
   logger: Logger;
   onBytes?: (total: number) => void;
   stallMs?: number;
+  /** Verifies peers' certificates against the cluster CA (https sources). */
+  httpsAgent?: Agent | undefined;
 }
 
 export interface FetchedBlob {
@@ -47,9 +49,16 @@ export interface FetchedBlob {
 
 class RefusedPiece extends Error {}
 
-function get(url: string, headers: Record<string, string>, stallMs: number): Promise<IncomingMessage> {
+function get(
+  url: string,
+  headers: Record<string, string>,
+  stallMs: number,
+  agent: Agent | undefined,
+): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const request = (url.startsWith('https:') ? httpsGet : httpGet)(url, { headers }, resolve);
+    const request = url.startsWith('https:')
+      ? httpsGet(url, { headers, ...(agent && { agent }) }, resolve)
+      : httpGet(url, { headers }, resolve);
     // Idle timeout: covers a source that never answers and one that stops mid-stream.
     request.setTimeout(stallMs, () => request.destroy(new Error(`no bytes for ${stallMs} ms`)));
     request.on('error', reject);
@@ -90,6 +99,7 @@ export async function fetchPieces(request: FetchRequest, deps: FetchDeps): Promi
         range: `bytes=${offset}-`,
       },
       stallMs,
+      deps.httpsAgent,
     );
     if (res.statusCode !== 206 && !(res.statusCode === 200 && offset === 0)) {
       res.resume();

@@ -1,5 +1,5 @@
 import { get as httpGet } from 'node:http';
-import { get as httpsGet } from 'node:https';
+import { get as httpsGet, type Agent } from 'node:https';
 import {
   SIGNATURE_HEADER,
   signRequest,
@@ -22,11 +22,13 @@ export interface Relay {
   blobs: LocalBlobs;
   logger: Logger;
   stallMs?: number;
+  /** Verifies the coordinator's and peers' certificates against the cluster CA (https URLs). */
+  httpsAgent?: Agent | undefined;
 }
 
-function getJson(url: string, headers: Record<string, string>): Promise<unknown> {
+function getJson(url: string, headers: Record<string, string>, agent: Agent | undefined): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const request = (url.startsWith('https:') ? httpsGet : httpGet)(url, { headers }, res => {
+    const onAnswer = (res: import('node:http').IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
@@ -34,7 +36,10 @@ function getJson(url: string, headers: Record<string, string>): Promise<unknown>
         if (res.statusCode !== 200) reject(new Error(`piece list answered ${res.statusCode}`));
         else resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
       });
-    });
+    };
+    const request = url.startsWith('https:')
+      ? httpsGet(url, { headers, ...(agent && { agent }) }, onAnswer)
+      : httpGet(url, { headers }, onAnswer);
     request.setTimeout(30_000, () => request.destroy(new Error('piece list request stalled')));
     request.on('error', reject);
   });
@@ -64,9 +69,11 @@ export async function relayFetch(
     const path = pieces.list_url!;
     const list = (await relay.coordinators.attempt(
       base =>
-        getJson(new URL(path, base).toString(), {
-          [SIGNATURE_HEADER]: signRequest(relay.clusterSecret, 'GET', new URL(path, base).pathname),
-        }),
+        getJson(
+          new URL(path, base).toString(),
+          { [SIGNATURE_HEADER]: signRequest(relay.clusterSecret, 'GET', new URL(path, base).pathname) },
+          relay.httpsAgent,
+        ),
       () => true,
     )) as PieceIndex;
     if (list.sha256 !== sha256 || list.piece_size !== pieces.size || list.pieces.length !== pieces.count)
@@ -80,6 +87,7 @@ export async function relayFetch(
       resolveUrl,
       transfers: relay.transfers,
       logger: relay.logger,
+      httpsAgent: relay.httpsAgent,
       onBytes,
       ...(relay.stallMs !== undefined && { stallMs: relay.stallMs }),
     },

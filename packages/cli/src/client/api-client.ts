@@ -4,10 +4,11 @@ import { stat } from 'node:fs/promises';
 import { STATUS_CODES } from 'node:http';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
+import { rootCertificates } from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
 
 /** The local cluster's admin (`modfleet up`, and the coordinator's default MODFLEET_ADMIN_EMAIL). */
-export const DEFAULT_URL = 'http://127.0.0.1:9443';
+export const DEFAULT_URL = 'https://127.0.0.1:9443';
 export const DEFAULT_USER = 'admin@modfleet.local';
 
 export interface ClientConfig {
@@ -16,6 +17,8 @@ export interface ClientConfig {
   password?: string | undefined;
   /** Accept a self-signed (or otherwise unverifiable) TLS certificate: curl's -k. */
   insecure?: boolean | undefined;
+  /** A CA certificate (PEM) to trust beside Node's own: the local cluster's, or --cacert. */
+  ca?: string | undefined;
   /** Per request, uploads excepted (they take as long as the bytes take). */
   timeoutMs?: number | undefined;
 }
@@ -114,7 +117,7 @@ export function connectionError(err: unknown, baseUrl: string): ConnectionError 
           baseUrl,
           'tls_verification_failed',
           `cannot verify the TLS certificate of ${baseUrl}: ${innermostMessage(err)}`,
-          'pass -k/--insecure to accept a self-signed certificate',
+          'pass -k/--insecure to skip verification, or --cacert <file> with the cluster CA (`modfleet up` prints where it is)',
         );
       }
       return new ConnectionError(baseUrl, 'request_failed', `request to ${baseUrl} failed: ${innermostMessage(err)}`);
@@ -202,7 +205,9 @@ export async function multipartBody(file: UploadFile, fields: Record<string, str
 
 export function createApiClient(config: ClientConfig): ApiClient {
   const baseUrl = config.url.replace(/\/+$/, '');
-  const dispatcher = new Agent({ connect: { rejectUnauthorized: !config.insecure } });
+  const dispatcher = new Agent({
+    connect: { rejectUnauthorized: !config.insecure, ...(config.ca && { ca: [...rootCertificates, config.ca] }) },
+  });
   const auth = authorization(config);
   const timeoutMs = config.timeoutMs ?? 30_000;
 

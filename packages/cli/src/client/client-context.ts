@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command, type CommanderError } from 'commander';
 import { ApiError, ConnectionError, createApiClient, DEFAULT_URL, DEFAULT_USER, type ApiClient } from './api-client.js';
+import { LOCAL_CA_FILE, trustedCa } from './trusted-ca.js';
 import { OUTPUT_FORMATS, type OutputFormat, type OutStream } from './output.js';
 
 export const EXIT_OK = 0;
@@ -61,6 +62,7 @@ export interface ClientFlags extends OutputFlags {
   user: string;
   password?: string;
   insecure?: boolean;
+  cacert?: string;
 }
 
 export interface ClientContext {
@@ -68,6 +70,8 @@ export interface ClientContext {
   client: ApiClient;
   flags: ClientFlags;
   output: OutputFormat;
+  /** The CA the client trusts beside Node's own, for clients of the nodes too. */
+  ca: string | undefined;
 }
 
 function baseUrl(value: string): string {
@@ -75,10 +79,10 @@ function baseUrl(value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new InvalidArgumentError('must be an http:// or https:// URL, e.g. http://127.0.0.1:9443');
+    throw new InvalidArgumentError('must be an http:// or https:// URL, e.g. https://127.0.0.1:9443');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InvalidArgumentError('must be an http:// or https:// URL, e.g. http://127.0.0.1:9443');
+    throw new InvalidArgumentError('must be an http:// or https:// URL, e.g. https://127.0.0.1:9443');
   }
   return value.replace(/\/+$/, '');
 }
@@ -106,7 +110,13 @@ export function addClientOptions(command: Command): Command {
         'MODFLEET_PASSWORD',
       ),
     )
-    .addOption(new Option('-k, --insecure', 'accept a self-signed TLS certificate (https URLs)'));
+    .addOption(
+      new Option(
+        '--cacert <file>',
+        `CA certificate to trust (PEM); default: the one \`modfleet up\` keeps in ${LOCAL_CA_FILE}, when there`,
+      ).env('MODFLEET_CA'),
+    )
+    .addOption(new Option('-k, --insecure', 'accept any TLS certificate, unverified (https URLs)'));
   return addOutputOption(command);
 }
 
@@ -177,14 +187,18 @@ export async function runClientCommand(
   body: (ctx: ClientContext) => Promise<number | void>,
 ): Promise<void> {
   await runCommand(io, flags, async () => {
+    const ca = await trustedCa(flags.cacert).catch((err: Error) => {
+      throw new UsageError('invalid_cacert', err.message);
+    });
     const client = createApiClient({
       url: flags.url,
       user: flags.user,
       password: flags.password,
       insecure: flags.insecure === true,
+      ca,
     });
     try {
-      return await body({ io, client, flags, output: flags.output });
+      return await body({ io, client, flags, output: flags.output, ca });
     } finally {
       await client.close();
     }

@@ -118,7 +118,7 @@ export function registerLoadCommand(program: Command, io: Io): void {
           .default(120_000, '120s'),
       ),
   ).action(async (flags: LoadFlags) => {
-    await runClientCommand(io, flags, async ({ client, output }) => {
+    await runClientCommand(io, flags, async ({ client, output, ca }) => {
       // Found out before the run, not after minutes of load.
       if (flags.report) {
         const folder = dirname(resolve(flags.report));
@@ -132,9 +132,9 @@ export function registerLoadCommand(program: Command, io: Io): void {
       const nodes = await client.get<NodeView[]>(routes.nodes);
       if (nodes.length === 0)
         throw new UsageError('no_nodes', 'no node is registered: start the cluster first (modfleet up)');
-      const agentClient = (addr: string): ApiClient =>
-        createApiClient({ url: addr, user: flags.user, password: flags.password, insecure: flags.insecure === true });
-      const agents = new Map(nodes.map(node => [node.uid, agentClient(node.addr)]));
+      const agentClient = (url: string): ApiClient =>
+        createApiClient({ url, user: flags.user, password: flags.password, insecure: flags.insecure === true, ca });
+      const agents = new Map(nodes.map(node => [node.uid, agentClient(node.url)]));
       try {
         // --chaos with no value: commander passes `true`.
         const targets =

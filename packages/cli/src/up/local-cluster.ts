@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { redactRedisUrl } from '@modfleet/common';
+import { loadOrCreateCa, redactRedisUrl, TLS_FILES } from '@modfleet/common';
+import { httpsUrlOf, httpUrlOf, planAddresses, type ServiceAddress } from './node-addresses.js';
 import { warnIfPrefixInUse } from './prefix-check.js';
 import { redisAnswers, redisServerInstalled, startPrivateRedis, type PrivateRedis } from './private-redis.js';
 import { assertPortsFree } from './port-check.js';
@@ -15,6 +16,10 @@ export interface LocalClusterOptions {
   dataDir: string;
   host: string;
   port: number;
+  /** Plain HTTP port (0: none). */
+  httpPort: number;
+  /** --ports: distinct ports on one address, even where each node could have its own address. */
+  distinctPorts: boolean;
   redisUrl: string;
   prefix: string | undefined;
   adminEmail: string | undefined;
@@ -26,6 +31,10 @@ export interface LocalCluster {
   coordinator: ServiceProcess;
   agents: ServiceProcess[];
   redisUrl: string;
+  /** The cluster CA certificate every service's certificate is signed by. */
+  caFile: string;
+  /** true: each node on its own loopback address (addr in GET /v1/nodes is an IP). */
+  perNodeAddress: boolean;
   /** Every process `up` owns, its private redis-server included: what the supervisor restarts. */
   services: Restartable[];
   admin: { email: string; password: string };
@@ -64,13 +73,20 @@ export async function startLocalCluster(options: LocalClusterOptions, say: Say):
   const dataDir = resolve(options.dataDir);
   const logsDir = join(dataDir, 'logs');
   await mkdir(logsDir, { recursive: true });
-  await assertPortsFree(options.host, [
-    { port: options.port, owner: 'the coordinator' },
-    ...Array.from({ length: options.nodes }, (_unused, index) => ({
-      port: options.port + index + 1,
-      owner: `agent ${index + 1}`,
-    })),
-  ]);
+  const plan = planAddresses({ ...options, distinctPorts: options.distinctPorts });
+  const owners: [ServiceAddress, string][] = [
+    [plan.coordinator, 'the coordinator'],
+    ...plan.nodes.map((node, index): [ServiceAddress, string] => [node, `agent ${index + 1}`]),
+  ];
+  await assertPortsFree(
+    owners.flatMap(([address, owner]) => [
+      { host: address.host, port: address.port, owner },
+      ...(address.httpPort === undefined ? [] : [{ host: address.host, port: address.httpPort, owner }]),
+    ]),
+  );
+  // The cluster CA: created once, kept here; the coordinator signs every certificate with it.
+  const { certFile: caFile } = await loadOrCreateCa(join(dataDir, 'tls'));
+  const caKeyFile = join(dataDir, 'tls', TLS_FILES.caKey);
   const redis = await resolveRedis(options.redisUrl, dataDir, say);
   await warnIfPrefixInUse(redis.url, options.prefix, say);
   const admin = {
@@ -85,7 +101,7 @@ export async function startLocalCluster(options: LocalClusterOptions, say: Say):
   const shared: NodeJS.ProcessEnv = {
     ...process.env,
     REDIS_URL: redis.url,
-    MODFLEET_HOST: options.host,
+    MODFLEET_TLS_CA: caFile,
     MODFLEET_CLUSTER_SECRET: process.env.MODFLEET_CLUSTER_SECRET ?? (await clusterSecret(dataDir)),
     ...(options.prefix && { MODFLEET_PREFIX: options.prefix }),
     ...(options.logLevel && { LOG_LEVEL: options.logLevel }),
@@ -96,21 +112,26 @@ export async function startLocalCluster(options: LocalClusterOptions, say: Say):
     if (started[0]) await stopService(started[0].child);
     if (redis.owned) await stopService(redis.owned.child);
   };
-  const base = (port: number) => `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  const listenEnv = (address: ServiceAddress) => ({
+    MODFLEET_HOST: address.host,
+    MODFLEET_PORT: String(address.port),
+    MODFLEET_HTTP_PORT: String(address.httpPort ?? 0),
+  });
 
   try {
-    const coordinatorUrl = base(options.port);
+    const coordinatorUrl = httpsUrlOf(plan.coordinator);
     const coordinator = await spawnService(
       'coordinator',
       'coordinator',
       {
         ...shared,
-        MODFLEET_PORT: String(options.port),
+        ...listenEnv(plan.coordinator),
+        MODFLEET_TLS_CA_KEY: caKeyFile,
         MODFLEET_DATA_DIR: join(dataDir, 'coordinator'),
         MODFLEET_ADMIN_EMAIL: admin.email,
         MODFLEET_ADMIN_PASSWORD: admin.password,
       },
-      coordinatorUrl,
+      { url: coordinatorUrl, httpUrl: httpUrlOf(plan.coordinator), caFile },
       join(logsDir, 'coordinator.log'),
     );
     started.push(coordinator);
@@ -118,19 +139,19 @@ export async function startLocalCluster(options: LocalClusterOptions, say: Say):
     const agents = await Promise.all(
       Array.from({ length: options.nodes }, async (_unused, index) => {
         const node = index + 1;
-        const port = options.port + node;
+        const address = plan.nodes[index]!;
         const agent = await spawnService(
           `agent ${node}`,
           'agent',
           {
             ...shared,
-            MODFLEET_PORT: String(port),
+            ...listenEnv(address),
             MODFLEET_DATA_DIR: join(dataDir, `node-${node}`),
             MODFLEET_NODE_ID: String(node),
             MODFLEET_COORDINATOR_URL: coordinatorUrl,
             MODFLEET_ADMIN_PASSWORD: undefined,
           },
-          base(port),
+          { url: httpsUrlOf(address), httpUrl: httpUrlOf(address), caFile },
           join(logsDir, `node-${node}.log`),
         );
         started.push(agent);
@@ -140,7 +161,16 @@ export async function startLocalCluster(options: LocalClusterOptions, say: Say):
     // Every child is tracked before any health wait, so a failure stops all of them.
     await Promise.all(agents.map(agent => waitHealthy(agent)));
     const services: Restartable[] = [...(redis.owned ? [redis.owned] : []), coordinator, ...agents];
-    return { coordinator, agents, redisUrl: redis.url, services, admin, stop };
+    return {
+      coordinator,
+      agents,
+      redisUrl: redis.url,
+      caFile,
+      perNodeAddress: plan.perNodeAddress,
+      services,
+      admin,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 
 /** A port a service of the local cluster will listen on, and which service wants it. */
 export interface WantedPort {
+  host: string;
   port: number;
   owner: string;
 }
@@ -19,9 +20,9 @@ function probe(host: string, port: number): Promise<NodeJS.ErrnoException | unde
  * Checked before anything starts, so a taken port is named in one sentence instead of
  * surfacing as "agent 2 exited with code 1" after the others are up.
  */
-export async function assertPortsFree(host: string, wanted: WantedPort[]): Promise<void> {
+export async function assertPortsFree(wanted: WantedPort[]): Promise<void> {
   const problems: string[] = [];
-  for (const { port, owner } of wanted) {
+  for (const { host, port, owner } of wanted) {
     const err = await probe(host, port);
     if (!err) continue;
     problems.push(
@@ -31,8 +32,6 @@ export async function assertPortsFree(host: string, wanted: WantedPort[]): Promi
     );
   }
   if (problems.length > 0) {
-    throw new Error(
-      `${problems.join('; ')}. Stop what holds it or choose other ports with --port (the coordinator takes P, node N takes P+N).`,
-    );
+    throw new Error(`${problems.join('; ')}. Stop what holds it or choose other ports with --port and --http-port.`);
   }
 }

@@ -1,15 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { routes, type HealthAnswer } from '@modfleet/common';
+import { Agent, request } from 'undici';
 
 const BIN = fileURLToPath(new URL('../../bin/modfleet.js', import.meta.url));
 
 export interface ServiceProcess {
   name: string;
+  /** HTTPS base URL. */
   url: string;
+  /** Plain HTTP base URL, when on. */
+  httpUrl: string | undefined;
+  /** The cluster CA its certificate is checked against. */
+  caFile: string;
   logFile: string;
   /** The running process; replaced by `respawn`. */
   child: ChildProcess;
@@ -24,9 +30,10 @@ export async function spawnService(
   name: string,
   command: 'coordinator' | 'agent',
   env: NodeJS.ProcessEnv,
-  url: string,
+  where: { url: string; httpUrl: string | undefined; caFile: string },
   logFile: string,
 ): Promise<ServiceProcess> {
+  const { url } = where;
   const start = async () => {
     const log = createWriteStream(logFile, { flags: 'a' });
     await once(log, 'open');
@@ -37,7 +44,7 @@ export async function spawnService(
   };
   const service: ServiceProcess = {
     name,
-    url,
+    ...where,
     logFile,
     child: await start(),
     async respawn() {
@@ -83,21 +90,30 @@ export async function waitHealthy(service: ServiceProcess, timeoutMs = 60_000): 
   const exited = hasExited() ? failure() : once(service.child, 'exit').then(failure);
   exited.catch(() => undefined);
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (hasExited()) await exited;
-    const answer = await Promise.race([probe(service.url), exited]);
-    if (answer === service.child.pid) return;
-    await new Promise(resolve => setTimeout(resolve, 100));
+  // Healthy over HTTPS verified with the cluster CA: an agent passes once the CA has signed its certificate.
+  const dispatcher = new Agent({ connect: { ca: await readFile(service.caFile, 'utf8') } });
+  try {
+    while (Date.now() < deadline) {
+      if (hasExited()) await exited;
+      const answer = await Promise.race([probe(service.url, dispatcher), exited]);
+      if (answer === service.child.pid) return;
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+  } finally {
+    await dispatcher.close();
   }
   throw new Error(`${service.name} did not become healthy within ${timeoutMs / 1000}s; see ${service.logFile}`);
 }
 
 /** The pid that answered a healthy /healthz, or undefined. */
-async function probe(url: string): Promise<number | undefined> {
+async function probe(url: string, dispatcher: Agent): Promise<number | undefined> {
   try {
-    const res = await fetch(`${url}${routes.healthz}`, { signal: AbortSignal.timeout(1000) });
-    if (!res.ok) return undefined;
-    const { pid } = (await res.json()) as Partial<HealthAnswer>;
+    const res = await request(`${url}${routes.healthz}`, { dispatcher, signal: AbortSignal.timeout(1000) });
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      return undefined;
+    }
+    const { pid } = (await res.body.json()) as Partial<HealthAnswer>;
     return typeof pid === 'number' ? pid : undefined;
   } catch {
     return undefined;

@@ -18,34 +18,49 @@ function port(value: string): number {
   return parsed;
 }
 
+function portOrOff(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535 - 64)
+    throw new InvalidArgumentError('must be a port number, or 0 for none');
+  return parsed;
+}
+
 interface UpFlags {
   nodes: number;
   dataDir: string;
   host: string;
   port: number;
+  httpPort: number;
+  ports?: boolean;
   redisUrl: string;
   prefix?: string;
   adminEmail?: string;
   logLevel?: string;
 }
 
+const withHttp = (service: { url: string; httpUrl: string | undefined }) =>
+  service.httpUrl ? `${service.url}  (plain HTTP: ${service.httpUrl})` : service.url;
+
 function summary(cluster: LocalCluster): string {
   const { email, password } = cluster.admin;
   const first = cluster.agents[0]?.url ?? '';
+  const curl = `curl --cacert ${cluster.caFile} -u '${email}:${password}'`;
   return [
     '',
     'modfleet local cluster is up',
-    `  coordinator  ${cluster.coordinator.url}`,
-    ...cluster.agents.map((agent, index) => `  node ${index + 1}       ${agent.url}`),
+    `  coordinator  ${withHttp(cluster.coordinator)}`,
+    ...cluster.agents.map((agent, index) => `  node ${index + 1}       ${withHttp(agent)}`),
+    `  cluster CA   ${cluster.caFile}`,
     `  redis        ${redactRedisUrl(cluster.redisUrl)}`,
     `  admin login  ${email} / ${password}`,
     `  logs         ${cluster.coordinator.logFile.replace(/coordinator\.log$/, '')}`,
     `  status page  ${cluster.coordinator.url}/ (log in with the admin login)`,
     '',
     'Try:',
-    `  curl -u '${email}:${password}' ${cluster.coordinator.url}${routes.nodes}`,
-    `  curl -u '${email}:${password}' -F module=@custom-module.zip ${first}${routes.localArtifacts}   # RS: one node`,
-    `  curl -u '${email}:${password}' -F module=@custom-module.zip ${cluster.coordinator.url}${routes.fleetArtifacts}   # every node`,
+    `  ${curl} ${cluster.coordinator.url}${routes.nodes}`,
+    `  ${curl} -F module=@custom-module.zip ${first}${routes.localArtifacts}   # RS: one node`,
+    `  ${curl} -F module=@custom-module.zip ${cluster.coordinator.url}${routes.fleetArtifacts}   # every node`,
+    `(curl -k works too, as against RS; the modfleet CLI trusts the cluster CA when run from here, else pass --cacert)`,
     '',
     'A service that crashes is restarted (and said so here); Ctrl-C stops the cluster.',
     '',
@@ -64,14 +79,29 @@ export function registerUpCommand(program: Command): void {
         .default('.modfleet'),
     )
     .addOption(
-      new Option('--host <address>', 'address every service listens on').env('MODFLEET_HOST').default('127.0.0.1'),
+      new Option(
+        '--host <address>',
+        'address the services listen on; 127.0.0.1 on Linux gives node N its own 127.0.0.(N+1) instead',
+      )
+        .env('MODFLEET_HOST')
+        .default('127.0.0.1'),
     )
     .addOption(
-      new Option('--port <port>', 'coordinator port; agents take the next ones')
+      new Option(
+        '--port <port>',
+        'HTTPS port: every service on it, each at its own loopback address (Linux); with --ports the coordinator takes P and node N P+N',
+      )
         .env('MODFLEET_PORT')
         .argParser(port)
         .default(9443),
     )
+    .addOption(
+      new Option('--http-port <port>', 'plain HTTP port beside HTTPS, assigned like --port (0: none)')
+        .env('MODFLEET_HTTP_PORT')
+        .argParser(portOrOff)
+        .default(8080),
+    )
+    .option('--ports', 'one address for every service, each on its own ports, instead of one address per node')
     .addOption(
       new Option('--redis-url <url>', 'Redis to use; if it does not answer, a private redis-server is started')
         .env('REDIS_URL')
@@ -87,6 +117,7 @@ export function registerUpCommand(program: Command): void {
         cluster = await startLocalCluster(
           {
             ...flags,
+            distinctPorts: flags.ports === true,
             prefix: flags.prefix,
             adminEmail: flags.adminEmail,
             adminPassword: process.env.MODFLEET_ADMIN_PASSWORD,

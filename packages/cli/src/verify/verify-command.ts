@@ -36,7 +36,7 @@ export function registerVerifyCommand(program: Command, io: Io): void {
         seconds,
       ),
   ).action(async (flags: VerifyFlags) => {
-    await runClientCommand(io, flags, async ({ client, output }) => {
+    await runClientCommand(io, flags, async ({ client, output, ca }) => {
       const timeoutMs = (flags.timeout ?? (flags.deep ? 600 : 10)) * 1000;
       const report = await verifyFleet(client, {
         deep: flags.deep === true,
@@ -46,6 +46,7 @@ export function registerVerifyCommand(program: Command, io: Io): void {
             user: flags.user,
             password: flags.password,
             insecure: flags.insecure === true,
+            ca,
             timeoutMs,
           }),
       });

@@ -17,7 +17,8 @@ export interface VerifyReport {
 export interface VerifyOptions {
   deep: boolean;
   /** A client for an agent's base URL, with the same credentials as the coordinator's. */
-  agentClient: (addr: string) => ApiClient;
+  /** A client of one node, from its base URL (`url` in GET /v1/nodes). */
+  agentClient: (url: string) => ApiClient;
 }
 
 function describeFailure(err: unknown): string {
@@ -27,7 +28,7 @@ function describeFailure(err: unknown): string {
 }
 
 async function askNode(node: NodeView, view: FleetArtifactView[], options: VerifyOptions): Promise<NodeReport> {
-  const client = options.agentClient(node.addr);
+  const client = options.agentClient(node.url);
   try {
     const inventory = await client.get<NodeInventory>(`${routes.localInventory}${options.deep ? '?deep=true' : ''}`);
     if (inventory.node_uid !== null && inventory.node_uid !== node.uid) {

@@ -39,7 +39,12 @@ export const ENV_VARIABLES = {
   MODFLEET_PORT: {
     services: { coordinator: envSchemas.port(9443), agent: envSchemas.port(9444) },
     arg: 'port',
-    description: 'port to listen on',
+    description: 'HTTPS port to listen on',
+  },
+  MODFLEET_HTTP_PORT: {
+    services: both(envSchemas.portOrOff),
+    arg: 'port',
+    description: 'plain HTTP port beside the HTTPS one (as RS serves 8080 beside 9443); unset or 0: none',
   },
   MODFLEET_DATA_DIR: {
     services: { coordinator: envSchemas.path('.modfleet/coordinator'), agent: envSchemas.path('.modfleet/agent') },
@@ -90,12 +95,24 @@ export const ENV_VARIABLES = {
   MODFLEET_TLS_CERT: {
     services: both(envSchemas.optionalPath),
     arg: 'file',
-    description: 'PEM certificate: serve HTTPS (needs the key too)',
+    description: 'PEM certificate to serve (needs the key too); unset: one signed by the cluster CA, generated',
   },
   MODFLEET_TLS_KEY: {
     services: both(envSchemas.optionalPath),
     arg: 'file',
     description: 'PEM private key of that certificate',
+  },
+  MODFLEET_TLS_CA: {
+    services: both(envSchemas.optionalPath),
+    arg: 'file',
+    description:
+      "PEM certificate of the cluster CA: agents trust it; unset: the coordinator's own CA, which agents read from Redis",
+  },
+  MODFLEET_TLS_CA_KEY: {
+    services: { coordinator: envSchemas.optionalPath },
+    arg: 'file',
+    description:
+      'PEM private key of MODFLEET_TLS_CA: the coordinator signs certificates with it; unset: a CA created in the data dir',
   },
   MODFLEET_METRICS_PUBLIC: {
     services: both(envSchemas.boolean(false)),

@@ -25,6 +25,18 @@ export const envSchemas = {
           .max(65535, { error: 'must be between 0 and 65535' }),
       )
       .default(fallback),
+  /** A port where 0 (or unset) means off: the config field is undefined then. */
+  portOrOff: z
+    .preprocess(
+      numberFromText,
+      z
+        .number({ error: 'must be a port number (0: off)' })
+        .int({ error: 'must be a whole port number' })
+        .min(0, { error: 'must be between 0 and 65535' })
+        .max(65535, { error: 'must be between 0 and 65535' })
+        .optional(),
+    )
+    .transform(value => (value === 0 ? undefined : value)),
   path: (fallback: string) => z.string().min(1).default(fallback),
   prefix: z
     .string()

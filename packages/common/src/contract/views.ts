@@ -48,8 +48,10 @@ export interface NodeHostFacts {
 /** GET /v1/nodes, /v1/nodes/<uid>: every field of RS's node object, plus modfleet's `last_heartbeat` and `registered_at`. */
 export interface NodeView {
   uid: number;
-  /** The agent's advertised base URL. */
+  /** As in RS: the node's address (`https://$addr:9443` reaches it); its base URL when it serves elsewhere. */
   addr: string;
+  /** The node's base URL, always whole: what modfleet itself calls. */
+  url: string;
   status: 'active' | 'down';
   accept_servers: boolean;
   architecture: string;
@@ -159,10 +161,13 @@ export interface UserView {
 export interface NodeRegistrationRequest {
   /** A uid the agent claims (MODFLEET_NODE_ID); the coordinator assigns one otherwise. */
   uid?: number | undefined;
+  /** The agent's base URL. */
   addr: string;
   instance_id: string;
   /** The host's facts for the node object (absent from agents that predate them: RS defaults are shown). */
   host?: NodeHostFacts | undefined;
+  /** A PEM certificate request: the agent asks the coordinator to sign its certificate with the cluster CA. */
+  csr?: string | undefined;
 }
 
 export interface NodeRegistrationAnswer {
@@ -171,6 +176,8 @@ export interface NodeRegistrationAnswer {
   joined: boolean;
   /** The action that brings a joining node up to the fleet's artifacts. */
   welcome_action_uid?: string;
+  /** The agent's certificate signed by the cluster CA (PEM), when it sent a request. */
+  certificate?: string;
 }
 
 /** GET /v2/local/modules/user-defined/artifacts/inventory[?deep=true] (agent). */

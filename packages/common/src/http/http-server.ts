@@ -3,16 +3,31 @@ import { createServer as createHttpServer, type RequestListener, type Server } f
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
+/** PEM files (MODFLEET_TLS_CERT/KEY), or the PEM text itself (a generated certificate). */
+export type ServerTls = { certFile: string; keyFile: string } | { certPem: string; keyPem: string };
+
 export interface ListenOptions {
   host: string;
   port: number;
-  tls?: { certFile: string; keyFile: string } | undefined;
+  /** Serve HTTPS on `port`; without it `port` serves plain HTTP. */
+  tls?: ServerTls | undefined;
+  /** A second, plain HTTP port beside the HTTPS one (RS's 8080); undefined: none. 0 picks a free one. */
+  httpPort?: number | undefined;
 }
+
+const pemOf = (tls: ServerTls) =>
+  'certFile' in tls
+    ? { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }
+    : { cert: tls.certPem, key: tls.keyPem };
 
 export interface RunningServer {
   server: Server;
-  /** Base URL the server answers on, e.g. `http://127.0.0.1:9444`. */
+  /** Base URL the server answers on, e.g. `https://127.0.0.1:9444`. */
   url: string;
+  /** The plain HTTP port's base URL, when there is one beside HTTPS. */
+  httpUrl: string | undefined;
+  /** Serves another certificate from the next TLS handshake on (an agent's, once the CA signed it). */
+  replaceCertificate(certPem: string, keyPem: string): void;
   /** Stops accepting, waits up to `deadlineMs` for in-flight requests, then cuts what is left. */
   close(deadlineMs: number): Promise<void>;
 }
@@ -23,44 +38,60 @@ export async function listen(app: RequestListener, options: ListenOptions): Prom
   const handle: RequestListener = (req, res) => {
     if (closing) res.setHeader('connection', 'close');
     res.once('finish', () => {
-      if (closing) setImmediate(() => server.closeIdleConnections());
+      if (closing) setImmediate(() => servers.forEach(target => target.closeIdleConnections()));
     });
     app(req, res);
   };
-  const server: Server = options.tls
-    ? createHttpsServer({ cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }, handle)
-    : createHttpServer(handle);
-  // Let routes decide when to send `100 Continue` (after auth), instead of Node sending it at once.
-  server.on('checkContinue', handle);
-  server.headersTimeout = 60_000;
-  server.requestTimeout = 0; // large uploads may take long; the per-socket idle timeout still applies
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
+  const tlsServer = options.tls ? createHttpsServer(pemOf(options.tls), handle) : undefined;
+  const server: Server = tlsServer ?? createHttpServer(handle);
+  const plain = tlsServer && options.httpPort !== undefined ? createHttpServer(handle) : undefined;
+  const servers = plain ? [server, plain] : [server];
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const listenOn = async (target: Server, port: number) => {
+    // Let routes decide when to send `100 Continue` (after auth), instead of Node sending it at once.
+    target.on('checkContinue', handle);
+    target.headersTimeout = 60_000;
+    target.requestTimeout = 0; // large uploads may take long; the per-socket idle timeout still applies
+    await new Promise<void>((resolve, reject) => {
+      target.once('error', reject);
+      target.listen(port, options.host, () => {
+        target.off('error', reject);
+        resolve();
+      });
+    });
+    return (target.address() as AddressInfo).port;
+  };
+  try {
+    const port = await listenOn(server, options.port);
+    const httpPort = plain ? await listenOn(plain, options.httpPort!) : undefined;
+    return {
+      server,
+      url: `${options.tls ? 'https' : 'http'}://${host}:${port}`,
+      httpUrl: httpPort === undefined ? undefined : `http://${host}:${httpPort}`,
+      replaceCertificate(cert, key) {
+        tlsServer?.setSecureContext({ cert, key });
+      },
+      async close(deadlineMs) {
+        closing = true;
+        await Promise.all(servers.map(target => closeServer(target, deadlineMs)));
+      },
+    };
+  } catch (err) {
+    for (const target of servers) if (target.listening) target.close();
+    throw err;
+  }
+}
+
+function closeServer(server: Server, deadlineMs: number): Promise<void> {
+  return new Promise(resolve => {
+    const deadline = setTimeout(() => server.closeAllConnections(), deadlineMs);
+    deadline.unref();
+    server.close(() => {
+      clearTimeout(deadline);
       resolve();
     });
+    server.closeIdleConnections();
   });
-  const { port } = server.address() as AddressInfo;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const url = `${options.tls ? 'https' : 'http'}://${host}:${port}`;
-
-  return {
-    server,
-    url,
-    close(deadlineMs) {
-      closing = true;
-      return new Promise(resolve => {
-        const deadline = setTimeout(() => server.closeAllConnections(), deadlineMs);
-        deadline.unref();
-        server.close(() => {
-          clearTimeout(deadline);
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
-    },
-  };
 }
 
 /** Runs `shutdown` once on the first SIGTERM/SIGINT; a second signal exits at once. */

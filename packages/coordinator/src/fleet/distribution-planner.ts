@@ -41,7 +41,7 @@ export function createDistributionPlanner(deps: {
     const installs = ops.filter(op => op.op === 'install' && op.sha256);
     if (installs.length === 0) return [];
     const views = await nodes.list();
-    const addrs = new Map(views.map(view => [view.uid, view.addr]));
+    const addrs = new Map(views.map(view => [view.uid, view.url]));
     const down = new Set(views.filter(view => view.status === 'down').map(view => view.uid));
     const held = await holdersOf(views.map(view => view.uid));
 

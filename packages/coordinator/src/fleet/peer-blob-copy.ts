@@ -1,5 +1,5 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { request as httpsRequest, type Agent } from 'node:https';
 import { rm } from 'node:fs/promises';
 import {
   pathTo,
@@ -17,13 +17,16 @@ export const LOCAL_ONLY_HEADER = 'x-modfleet-local-only';
 const IDLE_TIMEOUT_MS = 15_000;
 
 function call(
+  httpsAgent: Agent | undefined,
   method: string,
   url: string,
   headers: Record<string, string>,
   send?: (req: NodeJS.WritableStream) => void,
 ): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const req = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, { method, headers }, resolve);
+    const req = url.startsWith('https:')
+      ? httpsRequest(url, { method, headers, ...(httpsAgent && { agent: httpsAgent }) }, resolve)
+      : httpRequest(url, { method, headers }, resolve);
     req.setTimeout(IDLE_TIMEOUT_MS, () =>
       req.destroy(new Error(`${method} ${url}: no bytes for ${IDLE_TIMEOUT_MS} ms`)),
     );
@@ -42,7 +45,8 @@ export interface PeerBlobCopy {
   remove(peerUrl: string, sha256: string): Promise<void>;
 }
 
-export function createPeerBlobCopy(local: BlobStore, clusterSecret: string): PeerBlobCopy {
+/** `httpsAgent`: trusts the cluster CA, for peers serving certificates it signed. */
+export function createPeerBlobCopy(local: BlobStore, clusterSecret: string, httpsAgent?: Agent): PeerBlobCopy {
   const signed = (method: string, path: string) => ({ [SIGNATURE_HEADER]: signRequest(clusterSecret, method, path) });
   return {
     async send(peerUrl, sha256) {
@@ -50,6 +54,7 @@ export function createPeerBlobCopy(local: BlobStore, clusterSecret: string): Pee
       const blob = await local.open(sha256);
       if (!blob) throw new Error(`blob ${sha256} is not on this coordinator`);
       const res = await call(
+        httpsAgent,
         'PUT',
         new URL(path, peerUrl).toString(),
         { ...signed('PUT', path), 'content-type': 'application/zip', 'content-length': String(blob.size) },
@@ -60,7 +65,7 @@ export function createPeerBlobCopy(local: BlobStore, clusterSecret: string): Pee
     },
     async fetch(peerUrl, sha256, tempDir) {
       const path = pathTo(routes.blob, { sha256 });
-      const res = await call('GET', new URL(path, peerUrl).toString(), {
+      const res = await call(httpsAgent, 'GET', new URL(path, peerUrl).toString(), {
         ...signed('GET', path),
         [LOCAL_ONLY_HEADER]: '1',
       });
@@ -75,7 +80,7 @@ export function createPeerBlobCopy(local: BlobStore, clusterSecret: string): Pee
     },
     async remove(peerUrl, sha256) {
       const path = pathTo(routes.blob, { sha256 });
-      const res = await call('DELETE', new URL(path, peerUrl).toString(), signed('DELETE', path));
+      const res = await call(httpsAgent, 'DELETE', new URL(path, peerUrl).toString(), signed('DELETE', path));
       res.resume();
     },
   };

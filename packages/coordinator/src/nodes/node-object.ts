@@ -1,4 +1,4 @@
-import type { NodeHostFacts, NodeView } from '@modfleet/common';
+import { nodeAddr, type NodeHostFacts, type NodeView } from '@modfleet/common';
 
 /** A node is `down` once it has missed heartbeats for this long. */
 export const NODE_DOWN_AFTER_MS = 5_000;
@@ -6,6 +6,7 @@ export const NODE_DOWN_AFTER_MS = 5_000;
 /** What the registry keeps per node. */
 export interface NodeRecord {
   uid: number;
+  /** The agent's base URL, as it registered it. */
   addr: string;
   instance_id: string;
   registered_at: string;
@@ -36,12 +37,18 @@ const UNKNOWN_HOST: NodeHostFacts = {
  * counterpart for (shards, flash, racks, listeners) shows RS's defaults: a node with no shards
  * that accepts them, no flash storage, no rack, and the cluster-wide limits (-1) for forks and syncs.
  */
-export function toNodeObject(record: NodeRecord, lastHeartbeat: number | null, now: number): NodeView {
+export function toNodeObject(
+  record: NodeRecord,
+  lastHeartbeat: number | null,
+  now: number,
+  apiPort?: number,
+): NodeView {
   const { boot_time, ...host } = { ...UNKNOWN_HOST, ...record.host };
   const booted = Date.parse(boot_time);
   return {
     uid: record.uid,
-    addr: record.addr,
+    addr: nodeAddr(record.addr, apiPort),
+    url: record.addr,
     status: lastHeartbeat !== null && now - lastHeartbeat <= NODE_DOWN_AFTER_MS ? 'active' : 'down',
     accept_servers: true,
     ...host,

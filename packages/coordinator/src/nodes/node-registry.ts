@@ -28,9 +28,15 @@ local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
 return 1`);
 
-export function createRedisNodeRegistry(redis: Redis, keys: RedisKeys, now: () => number = Date.now): NodeRegistry {
+/** `apiPort`: the coordinator's HTTPS port; a node serving on the same one is shown by its address alone. */
+export function createRedisNodeRegistry(
+  redis: Redis,
+  keys: RedisKeys,
+  now: () => number = Date.now,
+  apiPort: () => number | undefined = () => undefined,
+): NodeRegistry {
   const view = (record: NodeRecord, heartbeat: string | null): NodeView =>
-    toNodeObject(record, heartbeat === null ? null : Number(heartbeat), now());
+    toNodeObject(record, heartbeat === null ? null : Number(heartbeat), now(), apiPort());
 
   const registry: NodeRegistry = {
     async register({ uid: claimed, addr, instance_id, host }) {

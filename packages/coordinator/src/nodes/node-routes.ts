@@ -1,4 +1,5 @@
 import {
+  BadRequestError,
   jsonBody,
   NotFoundError,
   requirePermission,
@@ -23,6 +24,7 @@ const registrationSchema = z.strictObject({
   addr: z.url({ protocol: /^https?$/ }),
   instance_id: z.string().min(8).max(128),
   host: hostFactsSchema.optional(),
+  csr: z.string().min(1).max(16_384).optional(),
 }) satisfies z.ZodType<NodeRegistrationRequest>;
 
 export interface NodeRoutesDeps {
@@ -31,6 +33,8 @@ export interface NodeRoutesDeps {
   removal: NodeRemoval;
   queues: Pick<NodeQueues, 'node'>;
   clusterSecret: string;
+  /** Signs an agent's certificate request with the cluster CA; throws on a request that does not verify. */
+  signCertificate?: ((csrPem: string) => Promise<string>) | undefined;
   /** Called for a node that was not a member: it gets the fleet's artifacts. */
   onJoin: (nodeUid: number) => Promise<string | undefined>;
 }
@@ -40,7 +44,24 @@ function parseUid(raw: string): number {
   return Number(raw);
 }
 
-export function nodeRoutes({ auth, nodes, removal, queues, clusterSecret, onJoin }: NodeRoutesDeps): Router {
+async function sign(csr: string, signCertificate: NodeRoutesDeps['signCertificate']): Promise<string | undefined> {
+  if (!signCertificate) return undefined; // a coordinator serving a configured certificate holds no CA key
+  try {
+    return await signCertificate(csr);
+  } catch (err) {
+    throw new BadRequestError('invalid_csr', `The certificate request was refused: ${(err as Error).message}`);
+  }
+}
+
+export function nodeRoutes({
+  auth,
+  nodes,
+  removal,
+  queues,
+  clusterSecret,
+  signCertificate,
+  onJoin,
+}: NodeRoutesDeps): Router {
   const router = Router();
   const canView = requirePermission(auth, 'view_cluster_modules');
 
@@ -73,12 +94,18 @@ export function nodeRoutes({ auth, nodes, removal, queues, clusterSecret, onJoin
     ) {
       throw new UnauthorizedError('Node registration needs a request signed with the cluster secret');
     }
-    const registration = validateBody(registrationSchema, req.body, 'invalid_schema');
+    const { csr, ...registration } = validateBody(registrationSchema, req.body, 'invalid_schema');
+    const certificate = csr === undefined ? undefined : await sign(csr, signCertificate);
     const { node, joined } = await nodes.register(registration);
     queues.node(node.uid); // caps the node queue's event stream before its first job
     const welcome_action_uid = joined ? await onJoin(node.uid) : undefined;
     req.log.info({ node_uid: node.uid, addr: node.addr, joined, welcome_action_uid }, 'node registered');
-    const answer: NodeRegistrationAnswer = { uid: node.uid, joined, ...(welcome_action_uid && { welcome_action_uid }) };
+    const answer: NodeRegistrationAnswer = {
+      uid: node.uid,
+      joined,
+      ...(welcome_action_uid && { welcome_action_uid }),
+      ...(certificate && { certificate }),
+    };
     res.json(answer);
   });
 
