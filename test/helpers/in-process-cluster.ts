@@ -29,6 +29,10 @@ export function coordinatorConfig(
 ): CoordinatorConfig {
   return {
     redisUrl: REDIS_URL,
+    redisSentinels: undefined,
+    redisSentinelMaster: undefined,
+    redisSentinelPassword: undefined,
+    redisClusterNodes: undefined,
     host: '127.0.0.1',
     port: 0,
     dataDir: join(dataDir, 'coordinator'),
@@ -52,6 +56,10 @@ export function agentConfig(
 ): AgentConfig {
   return {
     redisUrl: REDIS_URL,
+    redisSentinels: undefined,
+    redisSentinelMaster: undefined,
+    redisSentinelPassword: undefined,
+    redisClusterNodes: undefined,
     host: '127.0.0.1',
     port: 0,
     dataDir: join(dataDir, `node-${node}`),

@@ -3,6 +3,7 @@ import {
   createAuthenticator,
   createLogger,
   createRedis,
+  describeRedisTarget,
   createRedisActionStore,
   cacheClusterSettings,
   createRedisClusterSettingsStore,
@@ -10,8 +11,8 @@ import {
   createRedisUserStore,
   isLoopback,
   listen,
-  redactRedisUrl,
   redisKeys,
+  redisTargetOf,
   resolveClusterSecret,
   watchCcsChanges,
   type Logger,
@@ -39,14 +40,15 @@ export async function startAgent(
   logger = createLogger({ name: 'agent', level: config.logLevel }),
 ): Promise<RunningAgent> {
   const keys = redisKeys(config.prefix);
-  const redis = createRedis(config.redisUrl, 'http', logger);
-  const subscriber = createRedis(config.redisUrl, 'subscriber', logger);
-  const workerConnection = createRedis(config.redisUrl, 'worker', logger);
+  const target = redisTargetOf(config);
+  const redis = createRedis(target, 'http', logger);
+  const subscriber = createRedis(target, 'subscriber', logger);
+  const workerConnection = createRedis(target, 'worker', logger);
   const closeRedis = () => Promise.allSettled([redis.quit(), subscriber.quit(), workerConnection.quit()]);
   try {
-    await connectRedis(redis, config.redisUrl);
-    await connectRedis(subscriber, config.redisUrl);
-    await connectRedis(workerConnection, config.redisUrl);
+    await connectRedis(redis, target);
+    await connectRedis(subscriber, target);
+    await connectRedis(workerConnection, target);
 
     const auth = createAuthenticator({ users: createRedisUserStore(redis, keys) });
     const settings = cacheClusterSettings(createRedisClusterSettingsStore(redis, keys));
@@ -87,7 +89,7 @@ export async function startAgent(
     });
     const server = await listen(app, { host: config.host, port: config.port, tls: config.tls });
     logger.info(
-      { url: server.url, redis: redactRedisUrl(config.redisUrl), prefix: config.prefix, dataDir: config.dataDir },
+      { url: server.url, redis: describeRedisTarget(target), prefix: config.prefix, dataDir: config.dataDir },
       'agent listening',
     );
 
