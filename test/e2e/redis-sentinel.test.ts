@@ -82,6 +82,23 @@ describe('modfleet on Redis Sentinel: a master, a replica, three Sentinels, a co
     }
   }
 
+  it('refuses a push with 503 while no replica confirms it, and accepts it again once one does', async () => {
+    await set.awaitReplicas(1);
+    const master = await set.master();
+    const frozen = set.servers.find(slot => slot !== master)!;
+    frozen.process!.child.kill('SIGSTOP');
+    const zip = await buildArtifactZip({ manifest: { module_name: 'Unconfirmed', version: 1 }, so: randomBytes(4096) });
+
+    const refused = await fleet.push(zip);
+
+    frozen.process!.child.kill('SIGCONT');
+    expect(expectRsError(refused, 503, 'replica_not_confirmed').description).toMatch(/send the request again/);
+    await set.awaitReplicas(1);
+    const again = await fleet.push(zip);
+    expect(again.status, JSON.stringify(again.body)).toBe(202);
+    expect((await fleet.waitForAction(again.body.action_uid!)).status).toBe('completed');
+  }, 120_000);
+
   it('completes a push queued while its agents were paused, across a failover, answering 503 while no master is known', async () => {
     await set.awaitReplicas(1);
     for (const agent of fleet.agents) fleet.pauseAgent(agent);
@@ -167,7 +184,10 @@ describe('modfleet on Redis Sentinel: a master, a replica, three Sentinels, a co
     );
     expect(verify.code, `${verify.stdout}${verify.stderr}`).toBe(0);
     for (const agent of fleet.agents) {
-      expect((await fleet.localArtifacts(agent)).map(artifact => artifact.module_name)).toEqual(['Large']);
+      expect((await fleet.localArtifacts(agent)).map(artifact => artifact.module_name).sort()).toEqual([
+        'Large',
+        'Unconfirmed',
+      ]);
     }
   }, 240_000);
 });
