@@ -81,11 +81,27 @@ export function createRedis(target: RedisTarget | string, role: RedisRole, logge
   return redis;
 }
 
+/**
+ * Sentinel and cluster clients keep retrying instead of failing their first connect: a service
+ * that cannot find a master at start stops after this long, as one that cannot reach its server does.
+ */
+export const REDIS_STARTUP_TIMEOUT_MS = 20_000;
+
+function withinStartup<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no master answered within ${REDIS_STARTUP_TIMEOUT_MS / 1000} s`)),
+      REDIS_STARTUP_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 /** Connects and proves the server answers, with a message that says where it looked. */
 export async function connectRedis(redis: Redis, target: RedisTarget | string): Promise<void> {
   try {
-    await redis.connect();
-    await redis.ping();
+    await withinStartup(redis.connect().then(() => redis.ping()));
   } catch (cause) {
     redis.disconnect();
     throw new Error(`Cannot reach Redis at ${describeRedisTarget(target)}: ${(cause as Error).message}`, { cause });
