@@ -99,7 +99,7 @@ export async function startCoordinator(
         actions,
         flows,
         distribution: createDistributionPlanner({ inventory, nodes, pieces }),
-        confirmWrites: createReplicaAck({ writers: [redis, queueConnection], slotKey: keys.actions }),
+        confirmWrites: createReplicaAck({ writers: [queueConnection], slotKey: keys.actions }),
       }),
     });
     const finalizer = startActionFinalizer({

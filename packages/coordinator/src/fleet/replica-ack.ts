@@ -55,7 +55,12 @@ function waitForOneReplica(redis: Redis, timeoutMs: number): Promise<number> {
  * Redis) answers at once, without the WAIT.
  */
 export function createReplicaAck(deps: {
-  /** Every connection the action's writes went through (the CCS one and the queue one). */
+  /**
+   * The connection(s) that wrote last. WAIT waits for the replication offset of that connection's
+   * last write, and the offset is one sequence for the whole master: the queue connection, which adds
+   * the jobs after the action record went in through the CCS connection, covers both. WAIT blocks the
+   * connection it runs on, so it never runs on the CCS connection every HTTP request shares.
+   */
   writers: Redis[];
   /** Any key under the prefix: in a cluster, its slot names the node that took the writes. */
   slotKey: string;
