@@ -25,6 +25,9 @@ const { values: flags } = parseArgs({
 const rounds = Number(flags.rounds);
 const baselinePushes = Number(flags.baseline);
 
+/** A push unanswered this long counts as hung (a failure of the "never hang" promise), and the bench moves on. */
+const PUSH_HANG_MS = 30_000;
+let hungPushes = 0;
 let version = 0;
 const nextZip = () =>
   buildArtifactZip({ manifest: { module_name: 'Failover', version: (version += 1) }, so: randomBytes(4096) });
@@ -34,7 +37,14 @@ async function timedPush(
   fleet: FleetCluster,
 ): Promise<{ accepted: boolean; startedAt: number; completedIn?: Promise<number> }> {
   const startedAt = Date.now();
-  const pushed = await fleet.push(await nextZip()).catch(() => undefined);
+  const zip = await nextZip();
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<'hung'>(resolve => (timer = setTimeout(() => resolve('hung'), PUSH_HANG_MS)));
+  const pushed = await Promise.race([fleet.push(zip).catch(() => undefined), hung]).finally(() => clearTimeout(timer));
+  if (pushed === 'hung') {
+    hungPushes += 1;
+    return { accepted: false, startedAt };
+  }
   if (pushed?.status !== 202) return { accepted: false, startedAt };
   const completedIn = fleet
     .waitForAction(pushed.body.action_uid!, { timeoutMs: 120_000, intervalMs: 20 })
@@ -93,7 +103,10 @@ async function main(): Promise<number> {
     }
     const baselineMs = median(baseline);
     const results = [];
-    for (let round = 0; round < rounds; round += 1) results.push(await failoverRound(set, fleet));
+    for (let round = 0; round < rounds; round += 1) {
+      results.push(await failoverRound(set, fleet));
+      console.log(`  round ${round + 1} done`);
+    }
 
     console.log(
       `failover-bench: ${machineLine()}, load average ${loadavg()
@@ -108,8 +121,9 @@ async function main(): Promise<number> {
           `${result.longestActionMs} ms (${fixed(result.longestActionMs / baselineMs, 1)}× baseline) over ${result.actions} actions, none lost`,
       );
     }
-    writeResult('failover-bench', { baselineMs, results, loadavg: loadavg() });
-    return 0;
+    console.log(`  pushes left unanswered for ${PUSH_HANG_MS / 1000} s: ${hungPushes}`);
+    writeResult('failover-bench', { baselineMs, results, hungPushes, loadavg: loadavg() });
+    return hungPushes === 0 ? 0 : 1;
   } finally {
     await fleet?.stop();
     await set.stop();
