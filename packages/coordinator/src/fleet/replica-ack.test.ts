@@ -56,4 +56,14 @@ describe('the replica acknowledgement behind a 202', () => {
 
     expect(failure).toBeInstanceOf(ServiceUnavailableError);
   });
+
+  it('gives up as well when the connection cannot even say how many replicas there are', async () => {
+    const offline = { info: () => new Promise<string>(() => undefined) } as unknown as Redis;
+
+    const failure = await createReplicaAck({ writers: [offline], slotKey: 'p:actions', timeoutMs: 10 })()
+      .then(() => undefined)
+      .catch((err: unknown) => err);
+
+    expect(failure).toMatchObject({ status: 503, code: 'replica_not_confirmed' });
+  });
 });

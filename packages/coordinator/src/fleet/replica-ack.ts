@@ -42,11 +42,11 @@ function notConfirmed(timeoutMs: number): ServiceUnavailableError {
   );
 }
 
-/** Resolves with WAIT's count, or with 0 once the deadline passes (a queue connection waits out outages). */
-function waitForOneReplica(redis: Redis, timeoutMs: number): Promise<number> {
+/** Resolves with `work`'s answer, or with `fallback` once the deadline passes (a queue connection waits out outages). */
+function bounded<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<number>(resolve => (timer = setTimeout(() => resolve(0), timeoutMs + 1_000)));
-  return Promise.race([redis.wait(1, timeoutMs), deadline]).finally(() => clearTimeout(timer));
+  const deadline = new Promise<T>(resolve => (timer = setTimeout(() => resolve(fallback), ms)));
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -69,11 +69,18 @@ export function createReplicaAck(deps: {
   const { writers, slotKey, timeoutMs = REPLICA_ACK_TIMEOUT_MS } = deps;
   return async () => {
     const acked = await Promise.all(
-      writers.map(async connection => {
-        const writer = await writerOf(connection, slotKey);
-        if ((await connectedReplicas(writer)) === 0) return true;
-        return (await waitForOneReplica(writer, timeoutMs)) >= 1;
-      }),
+      writers.map(connection =>
+        // The whole check is bounded, INFO included: the queue connection queues commands while it reconnects.
+        bounded(
+          (async () => {
+            const writer = await writerOf(connection, slotKey);
+            if ((await connectedReplicas(writer)) === 0) return true;
+            return (await writer.wait(1, timeoutMs)) >= 1;
+          })(),
+          timeoutMs + 1_000,
+          false,
+        ),
+      ),
     );
     if (acked.includes(false)) throw notConfirmed(timeoutMs);
   };
