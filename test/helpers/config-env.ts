@@ -30,6 +30,10 @@ export type ExpectedConfig<Own> = { [Key in keyof (SharedConfigFields & Own)]: (
 
 type SharedConfigFields = {
   redisUrl: string;
+  redisSentinels: { host: string; port: number }[] | undefined;
+  redisSentinelMaster: string | undefined;
+  redisSentinelPassword: string | undefined;
+  redisClusterNodes: { host: string; port: number }[] | undefined;
   host: string;
   port: number;
   httpPort: number | undefined;

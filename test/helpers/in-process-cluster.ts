@@ -29,6 +29,10 @@ export function coordinatorConfig(
 ): CoordinatorConfig {
   return {
     redisUrl: REDIS_URL,
+    redisSentinels: undefined,
+    redisSentinelMaster: undefined,
+    redisSentinelPassword: undefined,
+    redisClusterNodes: undefined,
     host: '127.0.0.1',
     port: 0,
     httpPort: 0,
@@ -55,6 +59,10 @@ export function agentConfig(
 ): AgentConfig {
   return {
     redisUrl: REDIS_URL,
+    redisSentinels: undefined,
+    redisSentinelMaster: undefined,
+    redisSentinelPassword: undefined,
+    redisClusterNodes: undefined,
     host: '127.0.0.1',
     port: 0,
     httpPort: 0,

@@ -4,6 +4,7 @@ import {
   createClusterHttpsAgent,
   createLogger,
   createRedis,
+  describeRedisTarget,
   createRedisActionStore,
   cacheClusterSettings,
   createRedisClusterSettingsStore,
@@ -13,8 +14,8 @@ import {
   createRedisUserStore,
   isLoopback,
   listen,
-  redactRedisUrl,
   redisKeys,
+  redisTargetOf,
   resolveClusterSecret,
   watchCcsChanges,
   watchCcsMarker,
@@ -49,14 +50,15 @@ export async function startAgent(
   logger = createLogger({ name: 'agent', level: config.logLevel }),
 ): Promise<RunningAgent> {
   const keys = redisKeys(config.prefix);
-  const redis = createRedis(config.redisUrl, 'http', logger);
-  const subscriber = createRedis(config.redisUrl, 'subscriber', logger);
-  const workerConnection = createRedis(config.redisUrl, 'worker', logger);
+  const target = redisTargetOf(config);
+  const redis = createRedis(target, 'http', logger);
+  const subscriber = createRedis(target, 'subscriber', logger);
+  const workerConnection = createRedis(target, 'worker', logger);
   const closeRedis = () => Promise.allSettled([redis.quit(), subscriber.quit(), workerConnection.quit()]);
   try {
-    await connectRedis(redis, config.redisUrl);
-    await connectRedis(subscriber, config.redisUrl);
-    await connectRedis(workerConnection, config.redisUrl);
+    await connectRedis(redis, target);
+    await connectRedis(subscriber, target);
+    await connectRedis(workerConnection, target);
 
     const settings = cacheClusterSettings(createRedisClusterSettingsStore(redis, keys));
     const auth = createAuthenticator({
@@ -120,7 +122,7 @@ export async function startAgent(
       {
         url: server.url,
         http_url: server.httpUrl,
-        redis: redactRedisUrl(config.redisUrl),
+        redis: describeRedisTarget(target),
         prefix: config.prefix,
         dataDir: config.dataDir,
       },

@@ -67,7 +67,16 @@ export {
   type ServiceName,
 } from './config/env-registry.js';
 export { loadServiceConfig, type ServiceConfig } from './config/service-config.js';
-export { connectRedis, createRedis, redactRedisUrl, type RedisRole } from './redis.js';
+export { connectRedis, createRedis, describeRedisTarget, redactRedisUrl, type RedisRole } from './redis.js';
+export {
+  clusterPrefixOf,
+  hasHashTag,
+  parseRedisNodes,
+  redisTargetOf,
+  type RedisNode,
+  type RedisTarget,
+  type RedisTargetConfig,
+} from './redis-target.js';
 
 export { hashPassword, verifyPassword } from './auth/password-hash.js';
 export { createAuthenticator, type Authenticator, type AuthenticatorOptions } from './auth/authenticator.js';

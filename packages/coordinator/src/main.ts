@@ -4,6 +4,7 @@ import {
   createAuthenticator,
   createLogger,
   createRedis,
+  describeRedisTarget,
   createRedisActionStore,
   createRedisNodeInventoryStore,
   cacheClusterSettings,
@@ -15,8 +16,8 @@ import {
   createRedisUserStore,
   isLoopback,
   listen,
-  redactRedisUrl,
   redisKeys,
+  redisTargetOf,
   resolveClusterSecret,
   watchCcsChanges,
   watchCcsMarker,
@@ -39,6 +40,7 @@ import { createDistributionPlanner } from './fleet/distribution-planner.js';
 import { createDiskPieceIndexStore } from './fleet/piece-index-store.js';
 import { createRedisFleetArtifacts } from './fleet/fleet-artifacts.js';
 import { createFleetService } from './fleet/fleet-service.js';
+import { createReplicaAck } from './fleet/replica-ack.js';
 import { createNodeQueues } from './fleet/node-queues.js';
 import { registerFleetGauges } from './metrics/fleet-gauges.js';
 import { warnUnlessNoEviction } from './fleet/redis-policy.js';
@@ -62,18 +64,19 @@ export async function startCoordinator(
   logger = createLogger({ name: 'coordinator', level: config.logLevel }),
 ): Promise<RunningCoordinator> {
   const keys = redisKeys(config.prefix);
-  const redis = createRedis(config.redisUrl, 'http', logger);
-  const subscriber = createRedis(config.redisUrl, 'subscriber', logger);
-  const queueConnection = createRedis(config.redisUrl, 'worker', logger);
+  const target = redisTargetOf(config);
+  const redis = createRedis(target, 'http', logger);
+  const subscriber = createRedis(target, 'subscriber', logger);
+  const queueConnection = createRedis(target, 'worker', logger);
   const closers: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch(() => undefined);
     await Promise.allSettled([redis.quit(), subscriber.quit(), queueConnection.quit()]);
   };
   try {
-    await connectRedis(redis, config.redisUrl);
-    await connectRedis(subscriber, config.redisUrl);
-    await connectRedis(queueConnection, config.redisUrl);
+    await connectRedis(redis, target);
+    await connectRedis(subscriber, target);
+    await connectRedis(queueConnection, target);
     const users = createRedisUserStore(redis, keys);
     await ensureAdmin(users, { email: config.adminEmail, password: config.adminPassword }, logger);
     await mkdir(config.dataDir, { recursive: true });
@@ -135,6 +138,7 @@ export async function startCoordinator(
         actions,
         flows,
         distribution: createDistributionPlanner({ inventory, nodes, pieces }),
+        confirmWrites: createReplicaAck({ writers: [queueConnection], slotKey: keys.actions }),
       }),
     });
     const finalizer = startActionFinalizer({
@@ -191,7 +195,7 @@ export async function startCoordinator(
     });
     listening.port = Number(new URL(server.url).port);
     logger.info(
-      { url: server.url, http_url: server.httpUrl, redis: redactRedisUrl(config.redisUrl), prefix: config.prefix },
+      { url: server.url, http_url: server.httpUrl, redis: describeRedisTarget(target), prefix: config.prefix },
       'coordinator listening',
     );
     // Advisory only: a Redis hiccup here must not take down a coordinator that is already serving.

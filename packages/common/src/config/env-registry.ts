@@ -31,6 +31,28 @@ export const ENV_VARIABLES = {
     arg: 'url',
     description: 'Redis holding the CCS and the job queues',
   },
+  REDIS_SENTINELS: {
+    services: both(envSchemas.optionalRedisNodes),
+    arg: 'hosts',
+    description: 'Sentinels (host:port,...) that name the master to use; REDIS_URL then gives only credentials and db',
+  },
+  REDIS_SENTINEL_MASTER: {
+    services: both(envSchemas.optionalName),
+    arg: 'name',
+    description: 'the master name those Sentinels monitor (needed with REDIS_SENTINELS)',
+  },
+  REDIS_SENTINEL_PASSWORD: {
+    services: both(envSchemas.optionalSecret(1)),
+    arg: 'password',
+    description: 'password of the Sentinels themselves, when they require one',
+    secret: true,
+  },
+  REDIS_CLUSTER_NODES: {
+    services: both(envSchemas.optionalRedisNodes),
+    arg: 'hosts',
+    description:
+      'Redis Cluster nodes (host:port,...) to start from; REDIS_URL then gives only credentials; the prefix gets a {hash tag}',
+  },
   MODFLEET_HOST: {
     services: both(envSchemas.host('127.0.0.1')),
     arg: 'address',
@@ -54,7 +76,8 @@ export const ENV_VARIABLES = {
   MODFLEET_PREFIX: {
     services: both(envSchemas.prefix),
     arg: 'prefix',
-    description: 'Redis key and queue prefix, the same for the whole cluster',
+    description:
+      'Redis key and queue prefix, the same for the whole cluster; with REDIS_CLUSTER_NODES it is wrapped in a {hash tag} unless it has one',
   },
   MODFLEET_COORDINATOR_URL: {
     services: { agent: envSchemas.optionalUrlList },

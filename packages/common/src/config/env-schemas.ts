@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from '../logger.js';
+import { parseRedisNodes } from '../redis-target.js';
 
 /** Text to number without JavaScript's surprises (`Number('  ') === 0`): anything but a plain number is NaN. */
 const numberFromText = (value: unknown) =>
@@ -40,8 +41,19 @@ export const envSchemas = {
   path: (fallback: string) => z.string().min(1).default(fallback),
   prefix: z
     .string()
-    .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'must be 1-64 characters of A-Z a-z 0-9 _ . -' })
+    .regex(/^(?=.{1,64}$)[A-Za-z0-9_.-]*(\{[A-Za-z0-9_.-]+\})?[A-Za-z0-9_.-]*$/, {
+      error: 'must be 1-64 characters of A-Z a-z 0-9 _ . -',
+    })
     .default('modfleet'),
+  optionalRedisNodes: z
+    .string()
+    .transform((value, ctx) => {
+      const nodes = parseRedisNodes(value);
+      if (!nodes) ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of host:port' });
+      return nodes ?? [];
+    })
+    .optional(),
+  optionalName: z.string().regex(/^\S+$/, { error: 'must be a name without spaces' }).optional(),
   email: (fallback: string) => z.email({ error: 'must be an email address' }).default(fallback),
   optionalSecret: (minLength: number) =>
     z

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseEnv, tlsOption, withTlsPairCheck, type Env } from '../env.js';
+import { clusterPrefixOf } from '../redis-target.js';
 import {
   configKeyOf,
   serviceSchemaOf,
@@ -7,6 +8,7 @@ import {
   type ServiceEnvShape,
   type ServiceName,
 } from './env-registry.js';
+import { withRedisTargetCheck } from './redis-target-check.js';
 
 type CamelCase<Text extends string> = Text extends `${infer Head}_${infer Tail}`
   ? `${Lowercase<Head>}${Capitalize<CamelCase<Tail>>}`
@@ -35,7 +37,7 @@ type FieldsOf<Service extends ServiceName> = {
 /** The zod object of every variable `service` reads, the TLS pair checked together. */
 export function serviceEnvSchema(service: ServiceName) {
   const shape = Object.fromEntries(serviceVariables(service).map(name => [name, serviceSchemaOf(name, service)]));
-  return withTlsPairCheck(z.object(shape));
+  return withRedisTargetCheck(withTlsPairCheck(z.object(shape)));
 }
 
 /**
@@ -51,8 +53,11 @@ export function loadServiceConfig<Service extends ServiceName>(
   const fields = serviceVariables(service)
     .filter(name => !TLS_VARIABLES.includes(name))
     .map(name => [configKeyOf(name), parsed[name]]);
+  const inCluster = Boolean(parsed.REDIS_CLUSTER_NODES);
   return {
     ...Object.fromEntries(fields),
+    // A cluster keeps each BullMQ flow and Lua script in one slot only when every key shares a hash tag.
+    ...(inCluster && typeof parsed.MODFLEET_PREFIX === 'string' && { prefix: clusterPrefixOf(parsed.MODFLEET_PREFIX) }),
     tls: tlsOption(parsed.MODFLEET_TLS_CERT, parsed.MODFLEET_TLS_KEY),
   } as ServiceConfig<Service>;
 }

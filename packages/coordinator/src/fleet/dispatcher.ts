@@ -54,6 +54,8 @@ export function createDispatcher(deps: {
   now?: () => number;
   /** Adds pieces and sources to install jobs (peer relay); without it nodes fetch from the coordinator. */
   distribution?: DistributionPlanner;
+  /** Holds the answer until a replica has the action and its jobs (see replica-ack.ts). */
+  confirmWrites?: () => Promise<void>;
 }): Dispatcher {
   const { inflight, actions, flows, now = Date.now } = deps;
   const isRunning = async (actionUid: string) => {
@@ -125,6 +127,7 @@ export function createDispatcher(deps: {
           };
         }),
       });
+      await deps.confirmWrites?.();
       return { action_uid, reused: false };
     },
   };
