@@ -16,6 +16,7 @@ import {
   watchCcsChanges,
   type Logger,
 } from '@modfleet/common';
+import type { Redis } from 'ioredis';
 import { createAgentApp } from './app.js';
 import { openDiskArtifactStore } from './artifacts/artifact-store.js';
 import type { AgentConfig } from './config.js';
@@ -34,19 +35,34 @@ export interface RunningAgent {
   stop(deadlineMs?: number): Promise<void>;
 }
 
+/**
+ * Connected Redis clients an agent uses instead of opening its own (the simulation runs many
+ * agents on a few connections); the caller owns them and closes them after the agents.
+ */
+export interface SharedAgentRedis {
+  redis: Redis;
+  subscriber: Redis;
+  /** Opened with the worker role; each BullMQ worker still opens its own blocking connection. */
+  workerConnection: Redis;
+}
+
 export async function startAgent(
   config: AgentConfig,
   logger = createLogger({ name: 'agent', level: config.logLevel }),
+  shared?: SharedAgentRedis,
 ): Promise<RunningAgent> {
   const keys = redisKeys(config.prefix);
-  const redis = createRedis(config.redisUrl, 'http', logger);
-  const subscriber = createRedis(config.redisUrl, 'subscriber', logger);
-  const workerConnection = createRedis(config.redisUrl, 'worker', logger);
-  const closeRedis = () => Promise.allSettled([redis.quit(), subscriber.quit(), workerConnection.quit()]);
+  const redis = shared?.redis ?? createRedis(config.redisUrl, 'http', logger);
+  const subscriber = shared?.subscriber ?? createRedis(config.redisUrl, 'subscriber', logger);
+  const workerConnection = shared?.workerConnection ?? createRedis(config.redisUrl, 'worker', logger);
+  const closeRedis = () =>
+    shared ? Promise.resolve() : Promise.allSettled([redis.quit(), subscriber.quit(), workerConnection.quit()]);
   try {
-    await connectRedis(redis, config.redisUrl);
-    await connectRedis(subscriber, config.redisUrl);
-    await connectRedis(workerConnection, config.redisUrl);
+    if (!shared) {
+      await connectRedis(redis, config.redisUrl);
+      await connectRedis(subscriber, config.redisUrl);
+      await connectRedis(workerConnection, config.redisUrl);
+    }
 
     const auth = createAuthenticator({ users: createRedisUserStore(redis, keys) });
     const settings = cacheClusterSettings(createRedisClusterSettingsStore(redis, keys));

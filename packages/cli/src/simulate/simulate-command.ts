@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { exitWithError } from '../fail.js';
+import { positiveInteger } from '../load/load-options.js';
+import { addServiceOptions, envWithFlags } from '../service-options.js';
+
+/** `modfleet simulate`: many whole agents in one process, to try the coordinator against a large fleet on one machine. */
+export function registerSimulateCommand(program: Command): void {
+  addServiceOptions(
+    program
+      .command('simulate')
+      .description(
+        'run many simulated nodes in one process, each a whole agent: its own data dir <data-dir>/node-<i>, ' +
+          'listener (port+i, or any free port with --port 0), node uid, BullMQ worker and heartbeat',
+      )
+      .requiredOption('-n, --nodes <count>', 'number of simulated nodes', positiveInteger),
+    'agent',
+  ).action(async (flags: Record<string, unknown>) => {
+    try {
+      const { createLogger, onShutdownSignal } = await import('@modfleet/common');
+      const { loadAgentConfig, startSimulatedFleet } = await import('@modfleet/agent');
+      const { env, fromFlags } = envWithFlags(flags);
+      const config = loadAgentConfig(env, fromFlags);
+      if (!config.coordinatorUrl)
+        throw new Error('simulate needs --coordinator-url: simulated nodes exist to join a fleet');
+      const logger = createLogger({ name: 'simulate', level: config.logLevel });
+      const fleet = await startSimulatedFleet(config, flags.nodes as number, logger);
+      onShutdownSignal(() => fleet.stop());
+      const uids = await fleet.registered;
+      logger.info({ nodes: uids.length, first_uid: uids[0], last_uid: uids.at(-1) }, 'simulated nodes registered');
+    } catch (err) {
+      exitWithError(err);
+    }
+  });
+}
