@@ -5,20 +5,23 @@
  * (printed as the ratio of the largest fleet's per-node CPU to the smallest's).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { pathTo, redisKeys, routes } from '@modfleet/common';
 import { REDIS_URL, withRedis } from '../test/helpers/redis.js';
 import { writeArtifactZipFile, type ArtifactFile } from './lib/artifact.js';
-import { pollAction, pushFile, requireCompleted } from './lib/fleet-http.js';
+import { pushFile, requestJson } from './lib/fleet-http.js';
+import { waitFinalized } from './lib/fleet-records.js';
 import { processCpuMs } from './lib/process-cpu.js';
-import { startSimCluster } from './lib/sim-cluster.js';
+import { startSimCluster, type SimCluster } from './lib/sim-cluster.js';
 import {
   benchTmpDir,
   checkBuild,
   Cleanup,
+  OUT_DIR,
   fixed,
   machineLine,
   MIB,
@@ -44,6 +47,12 @@ interface Row {
   /** used_memory of the whole (shared) Redis. */
   redisUsedMiB: number;
   redisClients: number;
+  /** Artifact copies the coordinator served (the rest came from peers). */
+  originCopies: number;
+  /** Coordinator CPU of one status GET of the finished action. */
+  pollMs: number;
+  /** CPU of the simulation process (all the agents) during the push, per node. */
+  simCpuPerNodeMs: number;
 }
 
 function rssMiB(pid: number): number {
@@ -79,22 +88,67 @@ function redisConnections(pids: number[]): number {
   return out.split('\n').filter(line => pids.some(pid => line.includes(`pid=${pid},`))).length;
 }
 
-async function pushAndWait(url: string, artifact: ArtifactFile): Promise<number> {
+/**
+ * Pushes and waits for the finalizer's close by reading the action record from Redis, so the
+ * coordinator's CPU is the push's alone: status polls through the API are measured apart.
+ */
+async function pushAndWait(cluster: SimCluster, artifact: ArtifactFile): Promise<{ ms: number; actionUid: string }> {
   const started = performance.now();
-  const { actionUid } = await pushFile('node', url, artifact.path, artifact.size);
-  requireCompleted(await pollAction(url, actionUid, { intervalMs: 50, timeoutMs: 300_000 }), 'push');
-  return performance.now() - started;
+  const { actionUid } = await pushFile('node', cluster.coordinatorUrl, artifact.path, artifact.size);
+  const finished = await withRedis(redis =>
+    waitFinalized(redis, redisKeys(cluster.prefix), [actionUid], { intervalMs: 50, timeoutMs: 300_000 }),
+  );
+  const ms = performance.now() - started;
+  const failed = finished.get(actionUid)!.ops.filter(op => op.status !== 'completed');
+  if (failed.length > 0)
+    throw new Error(`push: ${failed.length} node op(s) not completed: ${JSON.stringify(failed[0])}`);
+  return { ms, actionUid };
 }
 
-async function measure(nodes: number, artifacts: [ArtifactFile, ArtifactFile], cleanup: Cleanup): Promise<Row> {
-  const cluster = await startSimCluster(nodes, cleanup);
+/** Coordinator CPU of one GET /v2/actions/<uid> (what `modfleet push` polls for its bars), the mean of `count`. */
+async function statusPollCpuMs(cluster: SimCluster, actionUid: string, count = 20): Promise<number> {
+  const before = processCpuMs(cluster.coordinator.pid);
+  for (let i = 0; i < count; i += 1) {
+    const res = await requestJson('GET', `${cluster.coordinatorUrl}${pathTo(routes.action, { uid: actionUid })}`);
+    if (res.status !== 200) throw new Error(`GET action answered ${res.status}`);
+  }
+  return (processCpuMs(cluster.coordinator.pid) - before) / count;
+}
+
+/** Bytes the coordinator has streamed to nodes so far (its own /metrics counter). */
+async function bytesServed(coordinatorUrl: string): Promise<number> {
+  const text = await (await fetch(`${coordinatorUrl}${routes.metrics}`)).text();
+  return Number(/^modfleet_artifact_bytes_served_total\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
+}
+
+async function measure(
+  nodes: number,
+  artifacts: [ArtifactFile, ArtifactFile],
+  cleanup: Cleanup,
+  coordinatorArgs: string[] | undefined,
+): Promise<Row> {
+  const cluster = await startSimCluster(nodes, cleanup, coordinatorArgs && { coordinatorArgs });
   try {
     // A warm-up push (another artifact) so first-call costs (JIT, handles, piece index) are not counted.
-    await pushAndWait(cluster.coordinatorUrl, artifacts[0]);
+    await pushAndWait(cluster, artifacts[0]);
     const pid = cluster.coordinator.pid;
+    const servedBefore = await bytesServed(cluster.coordinatorUrl);
     const before = processCpuMs(pid);
-    const pushMs = await pushAndWait(cluster.coordinatorUrl, artifacts[1]);
+    const simBefore = processCpuMs(cluster.simulation.pid);
+    const windowStartUs = process.hrtime.bigint() / 1000n;
+    const push = await pushAndWait(cluster, artifacts[1]);
     const cpuMs = processCpuMs(pid) - before;
+    const simCpuMs = processCpuMs(cluster.simulation.pid) - simBefore;
+    // CLOCK_MONOTONIC, the clock of V8's profile timestamps: the push's samples can be picked out of the profile.
+    if (coordinatorArgs)
+      writeResult(`profiles/push-window-${nodes}`, {
+        pid,
+        startUs: String(windowStartUs),
+        endUs: String(process.hrtime.bigint() / 1000n),
+      });
+    const pushMs = push.ms;
+    const pollMs = await statusPollCpuMs(cluster, push.actionUid);
+    const originCopies = ((await bytesServed(cluster.coordinatorUrl)) - servedBefore) / artifacts[1].size;
     const redisKeysMiB = (await prefixMemory(cluster.prefix)) / MIB;
     const redisUsedMiB = (await usedMemory()) / MIB;
     const redisClients = redisConnections([pid, cluster.simulation.pid]);
@@ -107,6 +161,9 @@ async function measure(nodes: number, artifacts: [ArtifactFile, ArtifactFile], c
       redisKeysMiB,
       redisUsedMiB,
       redisClients,
+      originCopies,
+      pollMs,
+      simCpuPerNodeMs: simCpuMs / nodes,
     };
   } finally {
     await cluster.stop();
@@ -114,7 +171,14 @@ async function measure(nodes: number, artifacts: [ArtifactFile, ArtifactFile], c
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { nodes: { type: 'string', default: '5,50,200,500' } } });
+  const { values } = parseArgs({
+    options: { nodes: { type: 'string', default: '5,50,200,500' }, 'cpu-prof': { type: 'boolean', default: false } },
+  });
+  // --cpu-prof: the coordinator writes a V8 CPU profile per fleet size into bench/.out/profiles on exit.
+  if (values['cpu-prof']) mkdirSync(join(OUT_DIR, 'profiles'), { recursive: true });
+  const coordinatorArgs = values['cpu-prof']
+    ? ['--cpu-prof', `--cpu-prof-dir=${join(OUT_DIR, 'profiles')}`]
+    : undefined;
   const sizes = values.nodes
     .split(',')
     .map(Number)
@@ -136,14 +200,14 @@ async function main(): Promise<number> {
     console.log(
       '| nodes | push | coordinator CPU | CPU per node | coordinator RSS | Redis keys (prefix) | Redis used_memory (shared) | Redis connections (coordinator + simulation) |',
     );
-    console.log('|---|---|---|---|---|---|---|---|');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|');
     const rows: Row[] = [];
     for (const nodes of sizes) {
-      const row = await measure(nodes, artifacts, cleanup);
+      const row = await measure(nodes, artifacts, cleanup, coordinatorArgs);
       rows.push(row);
       console.log(
         `| ${nodes} | ${fixed(row.pushMs / 1000)} s | ${fixed(row.cpuMs, 0)} ms | ${fixed(row.cpuPerNodeMs)} ms | ` +
-          `${fixed(row.rssMiB, 1)} MiB | ${fixed(row.redisKeysMiB, 2)} MiB | ${fixed(row.redisUsedMiB, 1)} MiB | ${row.redisClients} |`,
+          `${fixed(row.rssMiB, 1)} MiB | ${fixed(row.redisKeysMiB, 2)} MiB | ${fixed(row.redisUsedMiB, 1)} MiB | ${row.redisClients} | ${fixed(row.originCopies, 1)} | ${fixed(row.pollMs, 1)} ms | ${fixed(row.simCpuPerNodeMs, 1)} ms |`,
       );
     }
     const smallest = rows[0]!;

@@ -5,7 +5,14 @@
 import { routes, type NodeView } from '@modfleet/common';
 import { FLEET_ADMIN, FLEET_SECRET } from '../../test/helpers/fleet-types.js';
 import { pollFor } from '../../test/helpers/poll.js';
-import { freePort, runModfleet, waitHealthy, type ModfleetProcess } from '../../test/helpers/processes.js';
+import {
+  freePort,
+  MODFLEET_BIN,
+  runModfleet,
+  runProcess,
+  waitHealthy,
+  type ModfleetProcess,
+} from '../../test/helpers/processes.js';
 import { deletePrefix, REDIS_URL } from '../../test/helpers/redis.js';
 import { removeDir } from '../../test/helpers/tmp-dir.js';
 import { requestJson } from './fleet-http.js';
@@ -38,15 +45,16 @@ export async function startSimCluster(
     MODFLEET_CLUSTER_SECRET: FLEET_SECRET,
     LOG_LEVEL: 'warn',
   };
-  const coordinator = runModfleet(
-    ['coordinator'],
+  // Node flags (--cpu-prof) go on the command line: NODE_OPTIONS refuses them.
+  const coordinator = runProcess(
+    process.execPath,
+    [...(options.coordinatorArgs ?? []), MODFLEET_BIN, 'coordinator'],
     {
       ...shared,
       MODFLEET_PORT: String(port),
       MODFLEET_DATA_DIR: coordinatorDir,
       MODFLEET_ADMIN_EMAIL: FLEET_ADMIN.email,
       MODFLEET_ADMIN_PASSWORD: FLEET_ADMIN.password,
-      ...(options.coordinatorArgs && { NODE_OPTIONS: options.coordinatorArgs.join(' ') }),
     },
     'coordinator',
   );
