@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { pathTo, redisKeys, routes } from '@modfleet/common';
+import { sleep } from '../test/helpers/poll.js';
 import { REDIS_URL, withRedis } from '../test/helpers/redis.js';
 import { writeArtifactZipFile, type ArtifactFile } from './lib/artifact.js';
 import { pushFile, requestJson } from './lib/fleet-http.js';
@@ -24,6 +25,7 @@ import {
   OUT_DIR,
   fixed,
   machineLine,
+  median,
   MIB,
   runBench,
   verdict,
@@ -31,6 +33,7 @@ import {
 } from './lib/util.js';
 
 const REDIS_ADDR = new URL(REDIS_URL).host;
+const IDLE_SAMPLE_MS = 3_000;
 const TARGET_PUSH_MS = 15_000;
 const TARGET_CPU_PER_NODE_MS = 3;
 /** "Flat": the largest fleet may cost at most this many times the smallest's per node. */
@@ -51,6 +54,8 @@ interface Row {
   originCopies: number;
   /** Coordinator CPU of one status GET of the finished action. */
   pollMs: number;
+  /** Coordinator CPU per second with no push running. */
+  idleCpuMsPerS: number;
   /** CPU of the simulation process (all the agents) during the push, per node. */
   simCpuPerNodeMs: number;
 }
@@ -123,7 +128,7 @@ async function bytesServed(coordinatorUrl: string): Promise<number> {
 
 async function measure(
   nodes: number,
-  artifacts: [ArtifactFile, ArtifactFile],
+  artifacts: ArtifactFile[],
   cleanup: Cleanup,
   coordinatorArgs: string[] | undefined,
 ): Promise<Row> {
@@ -132,23 +137,37 @@ async function measure(
     // A warm-up push (another artifact) so first-call costs (JIT, handles, piece index) are not counted.
     await pushAndWait(cluster, artifacts[0]);
     const pid = cluster.coordinator.pid;
+    // The coordinator's background work (presence, finalizer and queue timers) while nothing is pushed.
+    const idleBefore = processCpuMs(pid);
+    await sleep(IDLE_SAMPLE_MS);
+    const idleCpuMsPerS = ((processCpuMs(pid) - idleBefore) * 1000) / IDLE_SAMPLE_MS;
     const servedBefore = await bytesServed(cluster.coordinatorUrl);
-    const before = processCpuMs(pid);
-    const simBefore = processCpuMs(cluster.simulation.pid);
+    const measured: { ms: number; cpuMs: number; simCpuMs: number; actionUid: string }[] = [];
     const windowStartUs = process.hrtime.bigint() / 1000n;
-    const push = await pushAndWait(cluster, artifacts[1]);
-    const cpuMs = processCpuMs(pid) - before;
-    const simCpuMs = processCpuMs(cluster.simulation.pid) - simBefore;
-    // CLOCK_MONOTONIC, the clock of V8's profile timestamps: the push's samples can be picked out of the profile.
+    for (const artifact of artifacts.slice(1)) {
+      const before = processCpuMs(pid);
+      const simBefore = processCpuMs(cluster.simulation.pid);
+      const push = await pushAndWait(cluster, artifact);
+      measured.push({
+        ...push,
+        cpuMs: processCpuMs(pid) - before,
+        simCpuMs: processCpuMs(cluster.simulation.pid) - simBefore,
+      });
+    }
+    // CLOCK_MONOTONIC, the clock of V8's profile timestamps: the pushes' samples can be picked out of the profile.
     if (coordinatorArgs)
       writeResult(`profiles/push-window-${nodes}`, {
         pid,
         startUs: String(windowStartUs),
         endUs: String(process.hrtime.bigint() / 1000n),
       });
-    const pushMs = push.ms;
-    const pollMs = await statusPollCpuMs(cluster, push.actionUid);
-    const originCopies = ((await bytesServed(cluster.coordinatorUrl)) - servedBefore) / artifacts[1].size;
+    const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+    const pushMs = median(measured.map(push => push.ms));
+    const cpuMs = mean(measured.map(push => push.cpuMs));
+    const simCpuMs = mean(measured.map(push => push.simCpuMs));
+    const pollMs = await statusPollCpuMs(cluster, measured.at(-1)!.actionUid);
+    const originCopies =
+      ((await bytesServed(cluster.coordinatorUrl)) - servedBefore) / (artifacts[1]!.size * measured.length);
     const redisKeysMiB = (await prefixMemory(cluster.prefix)) / MIB;
     const redisUsedMiB = (await usedMemory()) / MIB;
     const redisClients = redisConnections([pid, cluster.simulation.pid]);
@@ -163,6 +182,7 @@ async function measure(
       redisClients,
       originCopies,
       pollMs,
+      idleCpuMsPerS,
       simCpuPerNodeMs: simCpuMs / nodes,
     };
   } finally {
@@ -172,7 +192,11 @@ async function measure(
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { nodes: { type: 'string', default: '5,50,200,500' }, 'cpu-prof': { type: 'boolean', default: false } },
+    options: {
+      nodes: { type: 'string', default: '5,50,200,500' },
+      'cpu-prof': { type: 'boolean', default: false },
+      pushes: { type: 'string', default: '3' },
+    },
   });
   // --cpu-prof: the coordinator writes a V8 CPU profile per fleet size into bench/.out/profiles on exit.
   if (values['cpu-prof']) mkdirSync(join(OUT_DIR, 'profiles'), { recursive: true });
@@ -183,15 +207,16 @@ async function main(): Promise<number> {
     .split(',')
     .map(Number)
     .filter(n => Number.isInteger(n) && n > 0);
+  const pushes = Math.max(1, Number(values.pushes) || 1);
   checkBuild();
   const cleanup = new Cleanup();
   try {
     const dir = await benchTmpDir('sim-scale');
     cleanup.add('artifacts', () => import('../test/helpers/tmp-dir.js').then(m => m.removeDir(dir)));
-    const artifacts: [ArtifactFile, ArtifactFile] = [
-      await writeArtifactZipFile(join(dir, 'warm.zip'), MIB, 'SimScale', 1),
-      await writeArtifactZipFile(join(dir, 'push.zip'), MIB, 'SimScale', 2),
-    ];
+    // The first is the warm-up push; each measured push sends new bytes (a new version).
+    const artifacts: ArtifactFile[] = [];
+    for (let version = 1; version <= pushes + 1; version += 1)
+      artifacts.push(await writeArtifactZipFile(join(dir, `push-${version}.zip`), MIB, 'SimScale', version));
     console.log(
       `sim-scale-bench: ${machineLine()}, load average ${loadavg()
         .map(l => fixed(l))
@@ -200,14 +225,14 @@ async function main(): Promise<number> {
     console.log(
       '| nodes | push | coordinator CPU | CPU per node | coordinator RSS | Redis keys (prefix) | Redis used_memory (shared) | Redis connections (coordinator + simulation) |',
     );
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
     const rows: Row[] = [];
     for (const nodes of sizes) {
       const row = await measure(nodes, artifacts, cleanup, coordinatorArgs);
       rows.push(row);
       console.log(
         `| ${nodes} | ${fixed(row.pushMs / 1000)} s | ${fixed(row.cpuMs, 0)} ms | ${fixed(row.cpuPerNodeMs)} ms | ` +
-          `${fixed(row.rssMiB, 1)} MiB | ${fixed(row.redisKeysMiB, 2)} MiB | ${fixed(row.redisUsedMiB, 1)} MiB | ${row.redisClients} | ${fixed(row.originCopies, 1)} | ${fixed(row.pollMs, 1)} ms | ${fixed(row.simCpuPerNodeMs, 1)} ms |`,
+          `${fixed(row.rssMiB, 1)} MiB | ${fixed(row.redisKeysMiB, 2)} MiB | ${fixed(row.redisUsedMiB, 1)} MiB | ${row.redisClients} | ${fixed(row.originCopies, 1)} | ${fixed(row.pollMs, 1)} ms | ${fixed(row.idleCpuMsPerS, 1)} ms/s | ${fixed(row.simCpuPerNodeMs, 1)} ms |`,
       );
     }
     const smallest = rows[0]!;

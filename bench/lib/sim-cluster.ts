@@ -3,6 +3,7 @@
  * under a fresh bench prefix, for the scale bench. Both are the built CLI.
  */
 import { routes, type NodeView } from '@modfleet/common';
+import { fleetCall } from '../../test/helpers/fleet-client.js';
 import { FLEET_ADMIN, FLEET_SECRET } from '../../test/helpers/fleet-types.js';
 import { pollFor } from '../../test/helpers/poll.js';
 import {
@@ -31,6 +32,7 @@ const plainNode = process.env.NODE_OPTIONS?.includes('tsx') ? { NODE_OPTIONS: un
 export async function startSimCluster(
   nodes: number,
   cleanup: Cleanup,
+  /** Node flags for both processes (--cpu-prof). */
   options: { coordinatorArgs?: string[] } = {},
 ): Promise<SimCluster> {
   const prefix = benchPrefix('sim-scale');
@@ -70,8 +72,28 @@ export async function startSimCluster(
     })());
   cleanup.add(`sim cluster ${prefix}`, stop);
   await waitHealthy(coordinatorUrl, coordinator, 30_000);
-  const sim = runModfleet(
-    ['simulate', '--nodes', String(nodes), '--port', '0', '--data-dir', simDir, '--coordinator-url', coordinatorUrl],
+  // A load check is a redis-server process per node per install: real nodes run it on their own
+  // CPUs, here 500 of them would share this machine's 2 cores and measure that, not the fleet.
+  const settings = await fleetCall(coordinatorUrl, routes.cluster, {
+    method: 'PUT',
+    json: { module_load_check: 'off' },
+  });
+  if (settings.status !== 200) throw new Error(`PUT ${routes.cluster} answered ${settings.status}`);
+  const sim = runProcess(
+    process.execPath,
+    [
+      ...(options.coordinatorArgs ?? []),
+      MODFLEET_BIN,
+      'simulate',
+      '--nodes',
+      String(nodes),
+      '--port',
+      '0',
+      '--data-dir',
+      simDir,
+      '--coordinator-url',
+      coordinatorUrl,
+    ],
     shared,
     'simulate',
   );
