@@ -135,7 +135,7 @@ async function measure(
   const cluster = await startSimCluster(nodes, cleanup, coordinatorArgs && { coordinatorArgs });
   try {
     // A warm-up push (another artifact) so first-call costs (JIT, handles, piece index) are not counted.
-    await pushAndWait(cluster, artifacts[0]);
+    await pushAndWait(cluster, artifacts[0]!);
     const pid = cluster.coordinator.pid;
     // The coordinator's background work (presence, finalizer and queue timers) while nothing is pushed.
     const idleBefore = processCpuMs(pid);
