@@ -6,14 +6,7 @@ import { routes, type NodeView } from '@modfleet/common';
 import { fleetCall } from '../../test/helpers/fleet-client.js';
 import { FLEET_ADMIN, FLEET_SECRET } from '../../test/helpers/fleet-types.js';
 import { pollFor } from '../../test/helpers/poll.js';
-import {
-  freePort,
-  MODFLEET_BIN,
-  runModfleet,
-  runProcess,
-  waitHealthy,
-  type ModfleetProcess,
-} from '../../test/helpers/processes.js';
+import { freePort, MODFLEET_BIN, runProcess, waitHealthy, type ModfleetProcess } from '../../test/helpers/processes.js';
 import { deletePrefix, REDIS_URL } from '../../test/helpers/redis.js';
 import { removeDir } from '../../test/helpers/tmp-dir.js';
 import { requestJson } from './fleet-http.js';
