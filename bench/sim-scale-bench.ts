@@ -160,8 +160,9 @@ async function measure(
   artifacts: ArtifactFile[],
   cleanup: Cleanup,
   coordinatorArgs: string[] | undefined,
+  threads: number,
 ): Promise<Row> {
-  const cluster = await startSimCluster(nodes, cleanup, coordinatorArgs && { coordinatorArgs });
+  const cluster = await startSimCluster(nodes, cleanup, { threads, ...(coordinatorArgs && { coordinatorArgs }) });
   try {
     // A warm-up push (another artifact) so first-call costs (JIT, handles, piece index) are not counted.
     await pushAndWait(cluster, artifacts[0]!);
@@ -236,6 +237,7 @@ async function main(): Promise<number> {
       nodes: { type: 'string', default: '5,50,200,500' },
       'cpu-prof': { type: 'boolean', default: false },
       pushes: { type: 'string', default: '3' },
+      threads: { type: 'string', default: '2' },
     },
   });
   // --cpu-prof: the coordinator writes a V8 CPU profile per fleet size into bench/.out/profiles on exit.
@@ -270,7 +272,7 @@ async function main(): Promise<number> {
     console.log(`|${'---|'.repeat(14)}`);
     const rows: Row[] = [];
     for (const nodes of sizes) {
-      const row = await measure(nodes, artifacts, cleanup, coordinatorArgs);
+      const row = await measure(nodes, artifacts, cleanup, coordinatorArgs, Math.max(1, Number(values.threads) || 1));
       rows.push(row);
       const cells = [
         String(nodes),

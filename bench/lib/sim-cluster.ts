@@ -26,7 +26,7 @@ export async function startSimCluster(
   nodes: number,
   cleanup: Cleanup,
   /** Node flags for both processes (--cpu-prof). */
-  options: { coordinatorArgs?: string[] } = {},
+  options: { coordinatorArgs?: string[]; threads?: number } = {},
 ): Promise<SimCluster> {
   const prefix = benchPrefix('sim-scale');
   const coordinatorDir = await benchTmpDir('sim-coordinator');
@@ -86,6 +86,8 @@ export async function startSimCluster(
       simDir,
       '--coordinator-url',
       coordinatorUrl,
+      '--threads',
+      String(options.threads ?? 1),
     ],
     shared,
     'simulate',

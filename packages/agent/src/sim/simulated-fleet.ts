@@ -21,7 +21,13 @@ const START_BATCH = 25;
  * worker on its node queue and heartbeat. They share three Redis clients; only each worker's
  * blocking connection is its own, as BullMQ requires.
  */
-export async function startSimulatedFleet(config: AgentConfig, nodes: number, logger: Logger): Promise<SimulatedFleet> {
+export async function startSimulatedFleet(
+  config: AgentConfig,
+  nodes: number,
+  logger: Logger,
+  /** The index of this fleet's first node: simulations split over threads number their nodes on. */
+  firstIndex = 0,
+): Promise<SimulatedFleet> {
   const shared: SharedAgentRedis = {
     redis: createRedis(config.redisUrl, 'http', logger),
     subscriber: createRedis(config.redisUrl, 'subscriber', logger),
@@ -35,8 +41,8 @@ export async function startSimulatedFleet(config: AgentConfig, nodes: number, lo
   const stopAgents = (deadlineMs: number) => Promise.allSettled(agents.map(agent => agent.stop(deadlineMs)));
   try {
     for (const client of clients) await connectRedis(client, config.redisUrl);
-    for (let first = 0; first < nodes; first += START_BATCH) {
-      const batch = Array.from({ length: Math.min(START_BATCH, nodes - first) }, (_, i) => first + i);
+    for (let first = firstIndex; first < firstIndex + nodes; first += START_BATCH) {
+      const batch = Array.from({ length: Math.min(START_BATCH, firstIndex + nodes - first) }, (_, i) => first + i);
       const started = await Promise.allSettled(
         batch.map(index =>
           startAgent(
