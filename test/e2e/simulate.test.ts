@@ -21,7 +21,7 @@ import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 
 const NODES = 20;
 
-describe(`modfleet simulate: ${NODES} simulated nodes in one process against a real coordinator`, () => {
+describe(`modfleet simulate: ${NODES} simulated nodes in one process (two threads) against a real coordinator`, () => {
   const prefix = uniquePrefix('simulate');
   const shared = { REDIS_URL, MODFLEET_PREFIX: prefix, MODFLEET_CLUSTER_SECRET: FLEET_SECRET };
   const dirs: string[] = [];
@@ -41,7 +41,19 @@ describe(`modfleet simulate: ${NODES} simulated nodes in one process against a r
       MODFLEET_ADMIN_PASSWORD: FLEET_ADMIN.password,
     });
     simulation = runModfleet(
-      ['simulate', '--nodes', String(NODES), '--port', '0', '--data-dir', simDir, '--coordinator-url', coordinator.url],
+      [
+        'simulate',
+        '--nodes',
+        String(NODES),
+        '--threads',
+        '2',
+        '--port',
+        '0',
+        '--data-dir',
+        simDir,
+        '--coordinator-url',
+        coordinator.url,
+      ],
       { ...shared, LOG_LEVEL: 'info' },
     );
     const client = createFleetClient(coordinator.url, () => []);
