@@ -7,3 +7,5 @@ export { forwardRoutes } from './forward/forward-routes.js';
 export { clusterRouteTemplates } from './forward/forwarded-routes.js';
 export { COORDINATOR_UNAVAILABLE, type ForwardOptions } from './forward/forward-to-coordinator.js';
 export { keepAliveTransport, type CoordinatorTransport } from './forward/coordinator-transport.js';
+export { type SharedAgentRedis } from './main.js';
+export { startSimulatedFleet, type SimulatedFleet } from './sim/simulated-fleet.js';

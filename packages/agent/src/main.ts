@@ -21,6 +21,7 @@ import {
   watchCcsMarker,
   type Logger,
 } from '@modfleet/common';
+import type { Redis } from 'ioredis';
 import { createAgentApp } from './app.js';
 import { openDiskArtifactStore } from './artifacts/artifact-store.js';
 import type { AgentConfig } from './config.js';
@@ -45,20 +46,35 @@ export interface RunningAgent {
   stop(deadlineMs?: number): Promise<void>;
 }
 
+/**
+ * Connected Redis clients an agent uses instead of opening its own (the simulation runs many
+ * agents on a few connections); the caller owns them and closes them after the agents.
+ */
+export interface SharedAgentRedis {
+  redis: Redis;
+  subscriber: Redis;
+  /** Opened with the worker role; each BullMQ worker still opens its own blocking connection. */
+  workerConnection: Redis;
+}
+
 export async function startAgent(
   config: AgentConfig,
   logger = createLogger({ name: 'agent', level: config.logLevel }),
+  shared?: SharedAgentRedis,
 ): Promise<RunningAgent> {
   const keys = redisKeys(config.prefix);
   const target = redisTargetOf(config);
-  const redis = createRedis(target, 'http', logger);
-  const subscriber = createRedis(target, 'subscriber', logger);
-  const workerConnection = createRedis(target, 'worker', logger);
-  const closeRedis = () => Promise.allSettled([redis.quit(), subscriber.quit(), workerConnection.quit()]);
+  const redis = shared?.redis ?? createRedis(target, 'http', logger);
+  const subscriber = shared?.subscriber ?? createRedis(target, 'subscriber', logger);
+  const workerConnection = shared?.workerConnection ?? createRedis(target, 'worker', logger);
+  const closeRedis = () =>
+    shared ? Promise.resolve() : Promise.allSettled([redis.quit(), subscriber.quit(), workerConnection.quit()]);
   try {
-    await connectRedis(redis, target);
-    await connectRedis(subscriber, target);
-    await connectRedis(workerConnection, target);
+    if (!shared) {
+      await connectRedis(redis, target);
+      await connectRedis(subscriber, target);
+      await connectRedis(workerConnection, target);
+    }
 
     const settings = cacheClusterSettings(createRedisClusterSettingsStore(redis, keys));
     const auth = createAuthenticator({

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerClientCommands } from './client/register-client-commands.js';
 import { registerServiceCommands } from './run-services.js';
+import { registerSimulateCommand } from './simulate/simulate-command.js';
 import { registerUpCommand } from './up/up-command.js';
 
 const program = new Command()
@@ -11,6 +12,7 @@ const program = new Command()
 
 registerUpCommand(program);
 registerServiceCommands(program);
+registerSimulateCommand(program);
 registerClientCommands(program);
 
 await program.parseAsync(process.argv);

@@ -138,8 +138,17 @@ export function createFleetService({
     },
 
     async welcome(nodeUid) {
-      const state = await snapshot();
-      const ops = planSync({ ...state, artifacts: state.artifacts.filter(a => a.nodes === 'all') }, [nodeUid]);
+      // Only the joining node's inventory: reading every node's would make each join cost O(fleet size).
+      const [fleetArtifacts, held] = await Promise.all([artifacts.list(), inventory.read(nodeUid)]);
+      const ops = planSync(
+        {
+          artifacts: fleetArtifacts.filter(a => a.nodes === 'all'),
+          nodeUids: [nodeUid],
+          inventories: new Map([[nodeUid, held]]),
+          nodeOps: new Map(),
+        },
+        [nodeUid],
+      );
       if (ops.length === 0) return undefined;
       const { action_uid } = await dispatcher.dispatch({
         name: 'sync_module_artifacts',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planSources, type SourcePlanInput } from './source-plan.js';
+import { MAX_CHAIN_LENGTH, planSources, type SourcePlanInput } from './source-plan.js';
 
 const SHA = 'a'.repeat(64);
 const ORIGIN = `/internal/blobs/${SHA}`;
@@ -73,5 +73,64 @@ describe('planSources: a pipelined chain with the origin last', () => {
     const big = plan({ targets: Array.from({ length: 12 }, (_u, i) => i + 1), holders: [] });
     expect(Math.max(...Object.values(big).map(s => s.length))).toBe(3);
     expect(Object.keys(big)).toHaveLength(12);
+  });
+});
+
+describe('planSources: a binary tree past MAX_CHAIN_LENGTH targets', () => {
+  const many = MAX_CHAIN_LENGTH + 36;
+  const manyAddrs = new Map(Array.from({ length: many }, (_u, i) => [i + 1, `http://10.0.1.${i + 1}:9444`] as const));
+  const planned = () =>
+    planSources({
+      sha256: SHA,
+      targets: [...manyAddrs.keys()],
+      holders: [],
+      addrs: manyAddrs,
+      down: new Set(),
+      originUrl: ORIGIN,
+    });
+
+  it('keeps a chain of exactly MAX_CHAIN_LENGTH targets', () => {
+    const targets = [...manyAddrs.keys()].slice(0, MAX_CHAIN_LENGTH);
+    const chain = planSources({
+      sha256: SHA,
+      targets,
+      holders: [],
+      addrs: manyAddrs,
+      down: new Set(),
+      originUrl: ORIGIN,
+    });
+    expect(chain.get(MAX_CHAIN_LENGTH)!.map(s => s.id)).toEqual([
+      `node:${MAX_CHAIN_LENGTH - 1}`,
+      `node:${MAX_CHAIN_LENGTH - 2}`,
+      'origin',
+    ]);
+  });
+
+  it('has each node pull from its parent, then its grandparent, then the origin', () => {
+    const ids = (uid: number) =>
+      planned()
+        .get(uid)!
+        .map(s => s.id);
+    expect(ids(1)).toEqual(['origin']);
+    expect(ids(2)).toEqual(['node:1', 'origin']);
+    expect(ids(3)).toEqual(['node:1', 'origin']);
+    expect(ids(4)).toEqual(['node:2', 'node:1', 'origin']);
+    expect(ids(7)).toEqual(['node:3', 'node:1', 'origin']);
+    expect(ids(many)).toEqual([`node:${Math.floor(many / 2)}`, `node:${Math.floor(many / 4)}`, 'origin']);
+  });
+
+  it('gives no node more than two downstreams and no node more than log2(fleet) hops from the origin', () => {
+    const plan = planned();
+    const downstreams = new Map<string, number>();
+    for (const sources of plan.values()) {
+      const upstream = sources[0]!.id;
+      if (upstream !== 'origin') downstreams.set(upstream, (downstreams.get(upstream) ?? 0) + 1);
+    }
+    expect(Math.max(...downstreams.values())).toBe(2);
+    const depth = (uid: number): number => {
+      const upstream = plan.get(uid)![0]!.id;
+      return upstream === 'origin' ? 0 : 1 + depth(Number(upstream.slice('node:'.length)));
+    };
+    expect(Math.max(...[...plan.keys()].map(depth))).toBe(Math.floor(Math.log2(many)));
   });
 });

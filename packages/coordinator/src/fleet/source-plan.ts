@@ -18,6 +18,14 @@ export interface SourcePlanInput {
 export const CHAIN_FALLBACKS = 2;
 /** Seeders listed per node (rotated so late joiners spread over them). */
 export const SEEDERS_PER_NODE = 2;
+/**
+ * The longest chain planned; a larger fleet gets a binary tree instead. Each hop adds about one
+ * piece time before the last node sees its first byte, and a downstream waiting longer than its
+ * stall timeout (5 s) for that byte drops its upstream: a 500-node chain would fall back, node
+ * after node, to the origin. A tree keeps the depth at log2(fleet) for twice each uplink's load.
+ */
+export const MAX_CHAIN_LENGTH = 64;
+const TREE_FAN_OUT = 2;
 
 /**
  * Plans where each target pulls its pieces from, best first, origin always last.
@@ -27,6 +35,7 @@ export const SEEDERS_PER_NODE = 2;
  * carries the artifact once, so the push takes about one transfer plus one piece time per hop,
  * whatever the fleet size; a tree with fan-out k would split each uplink k ways. If a link
  * breaks, a node falls back to the node before its upstream, then to seeders, then the origin.
+ * Past MAX_CHAIN_LENGTH targets the chain becomes a binary tree (fallbacks: the ancestors).
  */
 export function planSources(input: SourcePlanInput): Map<number, BlobSource[]> {
   const { sha256, addrs, down } = input;
@@ -40,12 +49,21 @@ export function planSources(input: SourcePlanInput): Map<number, BlobSource[]> {
     url: new URL(pathTo(routes.peerBlob, { sha256 }), addrs.get(uid)).toString(),
   });
 
+  // Position p pulls from its parent: p - 1 in a chain, (p - 1) / fan-out in the tree.
+  const fanOut = chain.length > MAX_CHAIN_LENGTH ? TREE_FAN_OUT : 1;
+  const parent = (position: number) => (fanOut === 1 ? position - 1 : Math.floor((position - 1) / fanOut));
+  const ancestors = (position: number) => {
+    const found: number[] = [];
+    for (let at = position; at > 0 && found.length < CHAIN_FALLBACKS;) {
+      at = parent(at);
+      found.push(chain[at]!);
+    }
+    return found;
+  };
+
   const plan = new Map<number, BlobSource[]>();
   chain.forEach((uid, position) => {
-    const upstream = chain
-      .slice(Math.max(0, position - CHAIN_FALLBACKS), position)
-      .reverse()
-      .filter(canServe);
+    const upstream = ancestors(position).filter(canServe);
     const rotated = seeders.map((_s, i) => seeders[(position + i) % seeders.length]!).slice(0, SEEDERS_PER_NODE);
     plan.set(uid, [...upstream.map(peer), ...rotated.map(peer), { id: ORIGIN_SOURCE, url: input.originUrl }]);
   });
