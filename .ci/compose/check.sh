@@ -5,9 +5,9 @@
 #   usage: check.sh <admin email:password> <modfleet pack output dir>
 set -euo pipefail
 
-# The services' scheme. When the services serve HTTPS (RS's 9443), set this to https: curl already
+# The services serve HTTPS, as RS does on 9443; curl
 # runs with -k, as RS scripts do against RS's self-signed certificates.
-SCHEME=http
+SCHEME=https
 COORDINATOR="$SCHEME://127.0.0.1:9443"
 AGENT_PORTS=(9444 9445 9446) # agent-N publishes its 9444 on 127.0.0.1:(9443+N)
 DEADLINE_SECONDS=${MODFLEET_CI_CHECK_DEADLINE:-300}
