@@ -169,11 +169,13 @@ export { certificateNames } from './tls/certificate-names.js';
 export { caHolderTls, type CaHolderTls } from './tls/ca-holder-tls.js';
 export { createClusterHttpsAgent } from './tls/cluster-https-agent.js';
 export { nodeAddr } from './tls/node-addr.js';
+export { sealCa, unsealCa } from './tls/sealed-ca.js';
 export {
   loadOrCreateCa,
   loadOrCreateKey,
   readCertificate,
   tlsDirOf,
+  writeCaFiles,
   TLS_FILES,
   writeCertificate,
 } from './tls/tls-files.js';

@@ -53,6 +53,8 @@ export function redisKeys(prefix: string) {
     ccsMarker: `${ccs}:marker`,
     /** string: the cluster CA certificate (PEM) the coordinator serves under; agents trust it */
     clusterCa: `${ccs}:cluster-ca`,
+    /** string: the cluster CA with its key, sealed with the cluster secret: a second coordinator adopts it */
+    clusterCaSealed: `${ccs}:cluster-ca-sealed`,
     /** hash: node uid → node record JSON */
     nodes: `${prefix}:nodes`,
     /** counter: last node uid handed out */

@@ -95,7 +95,7 @@ export async function startCoordinator(
     });
     closers.push(() => Promise.resolve(ccs.stop()));
     await ccs.check();
-    const tls = await coordinatorTls(config, redis, keys, logger);
+    const tls = await coordinatorTls(config, redis, keys, logger, clusterSecret);
 
     const settings = cacheClusterSettings(createRedisClusterSettingsStore(redis, keys));
     const lockout = createRedisLoginLockout(redis, keys);

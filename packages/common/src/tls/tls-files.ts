@@ -60,3 +60,10 @@ export async function readCaFiles(certFile: string, keyFile: string): Promise<Pe
   const [certPem, keyPem] = await Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')]);
   return { certPem, keyPem };
 }
+
+/** Puts a CA (another holder's, adopted) where loadOrCreateCa finds it. */
+export async function writeCaFiles(dir: string, ca: PemPair): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writePrivate(join(dir, TLS_FILES.caKey), ca.keyPem);
+  await replaceFile(join(dir, TLS_FILES.ca), ca.certPem);
+}
