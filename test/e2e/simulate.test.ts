@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routes, type NodeView } from '@modfleet/common';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
-import { createFleetClient, fleetCall } from '../helpers/fleet-client.js';
+import { createFleetClient } from '../helpers/fleet-client.js';
 import { FLEET_ADMIN, FLEET_SECRET, type LocalListing } from '../helpers/fleet-types.js';
 import { pollFor } from '../helpers/poll.js';
 import {
@@ -18,6 +18,7 @@ import {
 } from '../helpers/processes.js';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
+import { httpsGet } from '../helpers/tls.js';
 
 const NODES = 20;
 
@@ -29,9 +30,13 @@ describe(`modfleet simulate: ${NODES} simulated nodes in one process (two thread
   let simulation: ModfleetProcess;
   let nodes: NodeView[];
   let simDir: string;
+  /** The cluster CA the coordinator created: simulated nodes serve HTTPS with certificates it signed. */
+  let caFile: string;
+  let ca: string;
 
   beforeAll(async () => {
     const coordinatorDir = await makeTmpDir('modfleet-sim-coordinator');
+    caFile = join(coordinatorDir, 'tls', 'ca.pem');
     simDir = await makeTmpDir('modfleet-sim-nodes');
     dirs.push(coordinatorDir, simDir);
     coordinator = await startService('coordinator', await freePort(), {
@@ -66,6 +71,7 @@ describe(`modfleet simulate: ${NODES} simulated nodes in one process (two thread
       `${NODES} simulated nodes active`,
       { timeoutMs: 60_000, intervalMs: 250 },
     );
+    ca = await readFile(caFile, 'utf8');
   }, 90_000);
 
   afterAll(async () => {
@@ -80,7 +86,7 @@ describe(`modfleet simulate: ${NODES} simulated nodes in one process (two thread
     expect(new Set(nodes.map(node => node.uid)).size).toBe(NODES);
     expect(new Set(nodes.map(node => node.addr)).size).toBe(NODES);
     for (const node of nodes) {
-      const health = await fetch(`${node.addr}${routes.healthz}`);
+      const health = await httpsGet(`${node.url}${routes.healthz}`, { ca });
       expect(health.status).toBe(200);
     }
   });
@@ -95,7 +101,10 @@ describe(`modfleet simulate: ${NODES} simulated nodes in one process (two thread
     expect(action.status, JSON.stringify(action)).toBe('completed');
 
     for (const node of nodes) {
-      const listing = await fleetCall<LocalListing[]>(node.addr, routes.localArtifacts);
+      const listing = await httpsGet<LocalListing[]>(`${node.url}${routes.localArtifacts}`, {
+        ca,
+        credentials: FLEET_ADMIN,
+      });
       expect(listing.status).toBe(200);
       expect(listing.body.map(artifact => [artifact.module_name, artifact.version])).toEqual([['SimMod', 1]]);
     }
@@ -106,7 +115,12 @@ describe(`modfleet simulate: ${NODES} simulated nodes in one process (two thread
 
     const verify = await runToExit(
       ['verify', '-o', 'json'],
-      { MODFLEET_URL: coordinator.url, MODFLEET_USER: FLEET_ADMIN.email, MODFLEET_PASSWORD: FLEET_ADMIN.password },
+      {
+        MODFLEET_URL: coordinator.url,
+        MODFLEET_USER: FLEET_ADMIN.email,
+        MODFLEET_PASSWORD: FLEET_ADMIN.password,
+        MODFLEET_CA: caFile,
+      },
       60_000,
     );
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
