@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, type Credentials } from '../helpers/http.js';
 import { freePortRange, killAllProcesses, runToExit, type ModfleetProcess, runModfleet } from '../helpers/processes.js';
@@ -36,6 +37,8 @@ describe('modfleet load --chaos against a cluster run by `modfleet up` (real pro
         '2',
         '--port',
         String(port),
+        '--http-port',
+        '0',
         '--data-dir',
         dataDir,
         '--prefix',
@@ -57,7 +60,7 @@ describe('modfleet load --chaos against a cluster run by `modfleet up` (real pro
   });
 
   it('kills the coordinator and agents during pushes and uploads, up restarts them, and the run still ends with a clean verify; exit 0', async () => {
-    const coordinator = `http://127.0.0.1:${port}`;
+    const coordinator = `https://127.0.0.1:${port}`;
     const result = await runToExit(
       [
         'load',
@@ -65,7 +68,12 @@ describe('modfleet load --chaos against a cluster run by `modfleet up` (real pro
         // Seed 5 draws the coordinator as the first victim, about 1.4 s into the run.
         ...['--chaos', 'agents,coordinator', '--chaos-interval', '2s', '--seed', '5', '-o', 'json'],
       ],
-      { MODFLEET_URL: coordinator, MODFLEET_USER: ADMIN.email, MODFLEET_PASSWORD: ADMIN.password },
+      {
+        MODFLEET_URL: coordinator,
+        MODFLEET_USER: ADMIN.email,
+        MODFLEET_PASSWORD: ADMIN.password,
+        MODFLEET_CA: join(dataDir, 'tls', 'ca.pem'),
+      },
       240_000,
     );
     expect(result.code, result.stdout + result.stderr).toBe(0);

@@ -190,7 +190,7 @@ describe('an agent whose coordinator cannot be reached', () => {
       silent,
     );
     started.push(running);
-    return running.url;
+    return running.httpUrl!;
   };
 
   beforeAll(async () => {

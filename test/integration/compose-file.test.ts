@@ -242,7 +242,7 @@ describe('docker-compose.yml: services', () => {
       const test = [service(name).healthcheck?.test].flat();
       expect(test.slice(0, 3), name).toEqual(['CMD', 'node', '-e']);
       const port = resolvedEnvironment(name).MODFLEET_PORT;
-      expect(test[3], name).toContain(`fetch('http://127.0.0.1:${port}/healthz')`);
+      expect(test[3], name).toContain(`fetch('https://127.0.0.1:${port}/healthz')`);
       expect(test[3], name).toMatch(/r\.ok \? 0 : 1/);
     }
   });
@@ -408,7 +408,7 @@ describe('docker-compose.yml: the ha profile', () => {
     for (const name of ALL_AGENTS) {
       const env = environmentOf(service(name));
       expect(interpolate(env.MODFLEET_COORDINATOR_URL!, haEnv), name).toBe(haEnv.MODFLEET_COORDINATOR_URL);
-      expect(resolvedEnvironment(name).MODFLEET_COORDINATOR_URL, name).toBe('http://coordinator:9443');
+      expect(resolvedEnvironment(name).MODFLEET_COORDINATOR_URL, name).toBe('https://coordinator:9443');
     }
   });
 
