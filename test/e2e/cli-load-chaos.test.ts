@@ -1,6 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, type Credentials } from '../helpers/http.js';
+import type { Credentials } from '../helpers/http.js';
+import { httpsGet } from '../helpers/tls.js';
 import { freePortRange, killAllProcesses, runToExit, type ModfleetProcess, runModfleet } from '../helpers/processes.js';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
@@ -94,7 +96,10 @@ describe('modfleet load --chaos against a cluster run by `modfleet up` (real pro
     expect(report.cleanup.left).toEqual([]);
     expect(report.verify.clean).toBe(true);
     // What interrupted ops left behind was deleted: the fleet is as it began.
-    const fleet = await api(`${coordinator}/v2/modules/user-defined/artifacts`, { credentials: ADMIN });
+    const fleet = await httpsGet(`${coordinator}/v2/modules/user-defined/artifacts`, {
+      ca: await readFile(join(dataDir, 'tls', 'ca.pem'), 'utf8'),
+      credentials: ADMIN,
+    });
     expect(fleet.body).toEqual([]);
   }, 300_000);
 });
