@@ -74,8 +74,12 @@ describe('modfleet on Redis Sentinel: a master, a replica, three Sentinels, a co
   async function everyServiceReconnected(): Promise<void> {
     for (const url of [fleet.coordinator.url, ...fleet.agents.map(agent => agent.url)]) {
       await pollFor(
-        () => fetch(`${url}${routes.healthz}`, { signal: AbortSignal.timeout(HANG_MS) }).then(res => res.status),
-        status => status === 200,
+        // The body is kept for the failure message: it says why a service is not healthy.
+        () =>
+          fetch(`${url}${routes.healthz}`, { signal: AbortSignal.timeout(HANG_MS) }).then(
+            async res => `${res.status} ${await res.text()}`,
+          ),
+        answer => answer.startsWith('200 '),
         `${url} healthy on the promoted master`,
         { timeoutMs: 30_000, intervalMs: 200 },
       );

@@ -15,7 +15,8 @@ import { freePort, runModfleet, servicePorts, waitHealthy, type Env, type Servic
 import { deletePrefix, REDIS_URL } from './redis.js';
 import { makeTmpDir, removeDir } from './tmp-dir.js';
 
-const STARTUP_TIMEOUT_MS = 20_000;
+// Generous: ten agents asking for certificates at once on a loaded 2-core machine take a while.
+const STARTUP_TIMEOUT_MS = 60_000;
 
 async function readNodeJson(dataDir: string): Promise<number | undefined> {
   try {
