@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { freePort, runProcess, waitUntil, type ModfleetProcess } from './processes.js';
 import { makeTmpDir, removeDir } from './tmp-dir.js';
-import { Redis } from 'ioredis';
+import { answersPing } from './redis-probe.js';
 
 /** A redis-server of a test's own (AOF on, in a temp dir), for tests that stop, restart or wipe it. */
 export interface OwnRedis {
@@ -14,20 +14,6 @@ export interface OwnRedis {
   /** Starts it again on the same port from what is in its dir; `empty` wipes the dir first (data lost). */
   start(options?: { empty?: boolean }): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function answersPing(url: string): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    // Loading the AOF answers LOADING until done: wait for a real PONG.
-    return (await redis.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
-  }
 }
 
 export async function startOwnRedis(): Promise<OwnRedis> {
@@ -58,7 +44,7 @@ export async function startOwnRedis(): Promise<OwnRedis> {
         {},
         `redis-server@${port}`,
       );
-      await waitUntil(() => answersPing(url), `redis-server on ${port} answering`, 15_000);
+      await waitUntil(() => answersPing(port), `redis-server on ${port} answering`, 15_000);
     },
     async stop() {
       await own.kill();

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { askRedis } from './redis-probe.js';
 import { pollFor } from './poll.js';
 import { freePort, runProcess, type Env, type ModfleetProcess } from './processes.js';
 import { makeTmpDir, removeDir } from './tmp-dir.js';
@@ -11,25 +11,13 @@ export interface RedisClusterSet {
   stop(): Promise<void>;
 }
 
-async function clusterState(port: number): Promise<string> {
-  const redis = new Redis({
+/** `cluster_state` from CLUSTER INFO (ok, fail), or `down` when the server does not answer. */
+const clusterState = (port: number) =>
+  askRedis(
     port,
-    host: '127.0.0.1',
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    const info = (await redis.call('CLUSTER', 'INFO')) as string;
-    return /cluster_state:(\w+)/.exec(info)?.[1] ?? 'unknown';
-  } catch {
-    return 'down';
-  } finally {
-    redis.disconnect();
-  }
-}
+    async redis => /cluster_state:(\w+)/.exec((await redis.call('CLUSTER', 'INFO')) as string)?.[1] ?? 'unknown',
+    'down',
+  );
 
 export async function startRedisCluster(): Promise<RedisClusterSet> {
   const dir = await makeTmpDir('modfleet-redis-cluster');

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { answersPing, probeRedis } from './redis-probe.js';
 import { pollFor } from './poll.js';
 import { freePort, runProcess, type Env, type ModfleetProcess } from './processes.js';
 import { makeTmpDir, removeDir } from './tmp-dir.js';
@@ -33,34 +33,9 @@ export interface SentinelSet {
 
 const DOWN_AFTER_MS = 1_000;
 
-/** A short-lived probe connection: no retries, and its errors are the caller's answer, not events. */
-function probe(port: number): Redis {
-  const redis = new Redis({
-    port,
-    host: '127.0.0.1',
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  redis.on('error', () => undefined);
-  return redis;
-}
-
-async function ping(port: number): Promise<boolean> {
-  const redis = probe(port);
-  try {
-    await redis.connect();
-    return (await redis.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
-  }
-}
-
 /** `INFO replication` of one server, as fields. */
 async function replicationOf(port: number): Promise<Record<string, string>> {
-  const redis = probe(port);
+  const redis = probeRedis(port);
   try {
     await redis.connect();
     const info = await redis.info('replication');
@@ -83,7 +58,7 @@ async function startServer(dir: string, port: number, args: string[]): Promise<M
     `redis-server@${port}`,
   );
   await pollFor(
-    () => ping(port),
+    () => answersPing(port),
     up => up || !handle.isRunning(),
     `redis-server on ${port} up`,
     { timeoutMs: 10_000, intervalMs: 50 },
@@ -113,7 +88,7 @@ async function startSentinel(dir: string, port: number, masterPort: number): Pro
   );
   const handle = runProcess('redis-server', [conf, '--sentinel'], {}, `sentinel@${port}`);
   await pollFor(
-    () => ping(port),
+    () => answersPing(port),
     up => up || !handle.isRunning(),
     `sentinel on ${port} up`,
     { timeoutMs: 10_000, intervalMs: 50 },
@@ -151,7 +126,7 @@ export async function startSentinelSet(): Promise<SentinelSet> {
 
   const askSentinels = async (): Promise<number | undefined> => {
     for (const port of sentinelPorts) {
-      const sentinel = probe(port);
+      const sentinel = probeRedis(port);
       try {
         await sentinel.connect();
         const reply = (await sentinel.call('SENTINEL', 'get-master-addr-by-name', SENTINEL_MASTER)) as string[] | null;

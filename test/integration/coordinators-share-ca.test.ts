@@ -13,12 +13,8 @@ const silent = () => createLogger({ name: 'coordinator', level: 'silent' });
 describe('coordinators of one cluster with their own data dirs', () => {
   const started: RunningCoordinator[] = [];
   const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const coordinator of started.splice(0)) await coordinator.stop(1_000);
-    for (const cleanup of cleanups.splice(0)) await cleanup();
-  });
-
-  it('sign with one cluster CA: the second adopts the first one’s, so agents trust both', async () => {
+  /** A fresh prefix and folder; `config(name)` is a coordinator with its own data dir `name` in it. */
+  async function onePrefix() {
     const prefix = uniquePrefix();
     const dir = await makeTmpDir();
     cleanups.push(
@@ -28,6 +24,16 @@ describe('coordinators of one cluster with their own data dirs', () => {
       },
     );
     const config = (name: string) => coordinatorConfig(prefix, dir, { dataDir: join(dir, name), httpPort: undefined });
+    return { dir, config };
+  }
+
+  afterEach(async () => {
+    for (const coordinator of started.splice(0)) await coordinator.stop(1_000);
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  });
+
+  it('sign with one cluster CA: the second adopts the first one’s, so agents trust both', async () => {
+    const { dir, config } = await onePrefix();
 
     const first = await startCoordinator(config('a'), silent());
     started.push(first);
@@ -41,15 +47,7 @@ describe('coordinators of one cluster with their own data dirs', () => {
   });
 
   it('started at the same moment, still end up with one CA', async () => {
-    const prefix = uniquePrefix();
-    const dir = await makeTmpDir();
-    cleanups.push(
-      () => removeDir(dir),
-      async () => {
-        await deletePrefix(prefix);
-      },
-    );
-    const config = (name: string) => coordinatorConfig(prefix, dir, { dataDir: join(dir, name), httpPort: undefined });
+    const { dir, config } = await onePrefix();
 
     started.push(
       ...(await Promise.all([startCoordinator(config('a'), silent()), startCoordinator(config('b'), silent())])),
