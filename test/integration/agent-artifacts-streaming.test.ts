@@ -199,6 +199,15 @@ describe('agent artifact uploads over the wire', () => {
       expectRsError(res, 400);
       expect(await agent.tmpEntries()).toEqual([]);
     });
+
+    it('refuses a multipart type other than form-data with 400 saying which to send (found by the fuzzer)', async () => {
+      const { body } = multipart(await buildArtifactZip());
+      const res = await rawPost(agent.url(), { body, contentType: 'multipart/mixed; boundary=xyz' }, 'content-length');
+
+      expectRsError(res, 400);
+      expect(JSON.stringify(res.body)).toContain('multipart/form-data');
+      expect(await agent.tmpEntries()).toEqual([]);
+    });
   });
 
   describe('Expect: 100-continue', () => {

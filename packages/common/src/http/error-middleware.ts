@@ -32,6 +32,13 @@ function fromLibraryError(err: unknown): AppError | undefined {
   ) {
     return new BadRequestError('bad_request', `Malformed multipart upload: ${err.message}`);
   }
+  // busboy takes only multipart/form-data among the multipart types multer hands it
+  if (err instanceof Error && err.message.startsWith('Unsupported content type: ')) {
+    return new BadRequestError(
+      'bad_request',
+      `${err.message}: send the artifact as multipart/form-data (curl -F module=@module.zip)`,
+    );
+  }
   if (
     err instanceof Error &&
     (err.name === 'MaxRetriesPerRequestError' || /enableOfflineQueue|Connection is closed/.test(err.message))
