@@ -1,4 +1,4 @@
-import type { LoadReport } from './load-report.js';
+import { latencyCells, type LoadReport } from './load-report.js';
 import type { LatencyBin } from './load-stats.js';
 
 const escape = (text: string) =>
@@ -87,16 +87,7 @@ export function renderHtmlReport(report: LoadReport, bins: Record<string, Latenc
     `<h2>Operations</h2>`,
     table(
       ['operation', 'count', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors'],
-      ops.map(([op, s]) => [
-        op,
-        String(s.count),
-        s.per_second.toFixed(1),
-        s.p50_ms.toFixed(1),
-        s.p95_ms.toFixed(1),
-        s.p99_ms.toFixed(1),
-        s.max_ms.toFixed(1),
-        String(s.errors),
-      ]),
+      ops.map(([op, s]) => [op, ...latencyCells(s), String(s.errors)]),
     ),
   ];
   const codes = Object.entries(report.errors_by_code);

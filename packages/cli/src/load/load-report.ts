@@ -34,19 +34,22 @@ export interface LoadReport {
   verify: Pick<VerifyReport, 'clean' | 'totals'>;
 }
 
+/** An operation's count, rate and latencies as the report's columns show them (the table and the HTML page). */
+export function latencyCells(s: LatencySummary): string[] {
+  return [
+    String(s.count),
+    s.per_second.toFixed(1),
+    s.p50_ms.toFixed(1),
+    s.p95_ms.toFixed(1),
+    s.p99_ms.toFixed(1),
+    s.max_ms.toFixed(1),
+  ];
+}
+
 export function renderLoadReport(report: LoadReport, c: Colors = plainColors): string {
   const rows = Object.entries(report.operations)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([op, s]) => [
-      op,
-      String(s.count),
-      s.per_second.toFixed(1),
-      s.p50_ms.toFixed(1),
-      s.p95_ms.toFixed(1),
-      s.p99_ms.toFixed(1),
-      s.max_ms.toFixed(1),
-      s.errors === 0 ? c.dim('0') : c.red(String(s.errors)),
-    ]);
+    .map(([op, s]) => [op, ...latencyCells(s), s.errors === 0 ? c.dim('0') : c.red(String(s.errors))]);
   let text = `${report.requests} requests in ${report.elapsed_s.toFixed(1)} s against ${report.coordinator} and ${report.nodes} node${report.nodes === 1 ? '' : 's'}: ${report.requests_per_second.toFixed(1)} req/s, ${report.errors} error${report.errors === 1 ? '' : 's'} (${report.server_errors} 5xx, ${report.connection_errors} without an answer)\n\n`;
   text += renderTable(['operation', 'count', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors'], rows);
   const codes = Object.entries(report.errors_by_code);
