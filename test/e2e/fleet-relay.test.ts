@@ -82,7 +82,7 @@ describe('peer relay: nodes fill each other from verified pieces (real processes
       'installed on all 10 nodes',
     );
     expect(view[0]?.sha256).toBe(sha256(zip));
-  });
+  }, 180_000); // ten agents register (each a CSR) before the push: slow on a loaded 2-core machine
 
   it('completes a downstream from another source, from its own offset, when its relay is SIGKILLed mid-transfer', async () => {
     const fleet = await start({ nodes: 3 });
