@@ -70,8 +70,8 @@ describe('modfleet on Redis Sentinel: a master, a replica, three Sentinels, a co
     if (scratch) await removeDir(scratch);
   });
 
-  /** Every service answers /healthz 200 again: it found the promoted master by itself. */
-  async function everyServiceReconnected(): Promise<void> {
+  /** Every service answers /healthz 200 within 30 s of `masterDied`: it found the promoted master by itself. */
+  async function everyServiceReconnected(masterDied: number): Promise<void> {
     for (const url of [fleet.coordinator.url, ...fleet.agents.map(agent => agent.url)]) {
       await pollFor(
         // The body is kept for the failure message: it says why a service is not healthy.
@@ -81,9 +81,7 @@ describe('modfleet on Redis Sentinel: a master, a replica, three Sentinels, a co
           ),
         answer => answer.startsWith('200 '),
         `${url} healthy on the promoted master`,
-        // The issue asks for 30 s; under the full CI run on 2 cores the second failover took longer
-        // (not yet explained), so this proves reconnection without a restart, not the 30 s bound.
-        { timeoutMs: 60_000, intervalMs: 200 },
+        { timeoutMs: Math.max(0, masterDied + 30_000 - Date.now()), intervalMs: 200 },
       );
     }
   }
@@ -133,10 +131,12 @@ describe('modfleet on Redis Sentinel: a master, a replica, three Sentinels, a co
     );
     expectRsError(refused, 503, 'redis_unavailable');
 
+    // From here a replica can be promoted: the 30 s count starts.
     replica.process!.child.kill('SIGCONT');
+    const promotable = Date.now();
     await set.awaitFailover(old);
     for (const agent of fleet.agents) fleet.resumeAgent(agent);
-    await everyServiceReconnected();
+    await everyServiceReconnected(promotable);
 
     const action = await fleet.waitForAction(actionUid, { timeoutMs: 60_000 });
     expect(action.status).toBe('completed');
@@ -155,14 +155,7 @@ describe('modfleet on Redis Sentinel: a master, a replica, three Sentinels, a co
     const form = new FormData();
     form.append('module', await openAsBlob(large, { type: 'application/zip' }), 'large.zip');
 
-    // As a client would: a 503 redis_unavailable says "try again shortly" (seen once right after
-    // the earlier failover settled; the cause is not understood yet).
-    const pushed = await pollFor(
-      () => fleet.push(form),
-      res => res.status !== 503 || (res.body as { error_code?: string }).error_code !== 'redis_unavailable',
-      'a push accepted once the promoted master has its replica back',
-      { timeoutMs: 60_000, intervalMs: 500 },
-    );
+    const pushed = await fleet.push(form);
     expect(pushed.status, JSON.stringify(pushed.body)).toBe(202);
     const downloader = fleet.agents[0]!;
     await pollFor(
@@ -172,9 +165,10 @@ describe('modfleet on Redis Sentinel: a master, a replica, three Sentinels, a co
       { timeoutMs: 60_000, intervalMs: 5 },
     );
     const old = await set.master();
+    const died = Date.now();
     await set.kill(old);
     await set.awaitFailover(old);
-    await everyServiceReconnected();
+    await everyServiceReconnected(died);
 
     const action = await fleet.waitForAction(pushed.body.action_uid!, { timeoutMs: 120_000 });
     expect(action.status).toBe('completed');

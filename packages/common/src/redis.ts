@@ -48,8 +48,11 @@ function connect(target: RedisTarget, role: RedisRole): Redis {
       role: 'master',
       ...(target.sentinelPassword && { sentinelPassword: target.sentinelPassword }),
       sentinelRetryStrategy: keepAskingSentinels,
-      // Reconnect on Sentinel's +switch-master at once rather than when the old master's socket breaks.
-      failoverDetector: true,
+      // No `failoverDetector`: in ioredis 6.0.0 a +switch-master that arrives while a reconnect is
+      // asking a Sentinel for the master rejects that connect ("Connection is closed") and leaves the
+      // client ended for good, never reconnecting; and each Sentinel's own +switch-master, arriving
+      // seconds apart, drops connections already on the new master. A dead master's sockets close,
+      // which is all the reconnect needs.
       reconnectOnError: reconnectOnReadonly,
     });
   }

@@ -195,5 +195,6 @@ describe('api client', () => {
     expect(received).toBe(body.length);
     // Reading the file into memory would cost at least `size`; streaming costs a few buffers.
     expect(peak).toBeLessThan(size / 4);
-  });
+    // 256 MiB through a real socket: seconds, more on a loaded machine than the 5 s default.
+  }, 30_000);
 });
