@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import {
   createRedisNodeInventoryStore,
   sendHeartbeat,
@@ -56,13 +55,6 @@ export interface Membership {
   /** Registers again under the same uid and reports the inventory (the CCS was re-created empty). */
   rejoin(): Promise<void>;
   stop(deadlineMs: number): Promise<void>;
-}
-
-/** A listening address is not always one others can reach: 0.0.0.0 becomes this host's name. */
-export function advertisedAddr(url: string): string {
-  const parsed = new URL(url);
-  if (['0.0.0.0', '[::]'].includes(parsed.hostname)) parsed.hostname = hostname();
-  return parsed.origin;
 }
 
 /**
