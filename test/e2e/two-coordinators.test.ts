@@ -1,7 +1,8 @@
 /**
  * Two coordinators on one Redis prefix serve one cluster: either answers every route, housekeeping
- * runs once across them, agents given both URLs fail over, and a push one of them accepted
- * completes on every node when that one is SIGKILLed right after its 202.
+ * runs once across them, agents given both URLs fail over (for their own calls and for the cluster
+ * requests they pass on), and a push one of them accepted completes on every node when that one is
+ * SIGKILLed right after its 202.
  */
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
@@ -209,6 +210,50 @@ describe('two coordinators on one Redis prefix (real processes)', () => {
     const verify = await runToExit(
       ['verify'],
       { MODFLEET_URL: b.url, MODFLEET_USER: ADMIN.email, MODFLEET_PASSWORD: ADMIN.password },
+      30_000,
+    );
+    expect(verify.code, `${verify.stdout}${verify.stderr}`).toBe(0);
+  });
+
+  it('passes cluster requests through a node to the other coordinator once the one it used is SIGKILLed', async () => {
+    // Both nodes last reached B: node 1 registered through it while A was down, node 2 lists it first.
+    await b.kill();
+    const triedB = (agent: Service) =>
+      agent.logRecords().filter(line => line.msg === 'coordinator did not answer' && line.coordinator === b.url).length;
+
+    // A push through node 2: B refuses the connection before a byte of the body moved, so A gets all of it.
+    const zip = await buildArtifactZip({
+      manifest: { module_name: 'ViaNode', version: 1 },
+      so: Buffer.alloc(256 * 1024, 9),
+    });
+    let started = Date.now();
+    const accepted = await push(agents[1]!.url, zip);
+    const pushMs = Date.now() - started;
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(202);
+    expect(pushMs).toBeLessThan(15_000);
+
+    // The cluster settings through node 1, answered by A.
+    started = Date.now();
+    const settings = await api<{ module_load_check: string }>(`${agents[0]!.url}${routes.cluster}`, {
+      credentials: ADMIN,
+    });
+    const readMs = Date.now() - started;
+    expect(settings.status, JSON.stringify(settings.body)).toBe(200);
+    expect(settings.body.module_load_check).toBe('off');
+    expect(readMs).toBeLessThan(10_000);
+
+    const done = await finished(agents[0]!.url, accepted.body.action_uid);
+    expect(done.status, JSON.stringify(done.additional_info.pending_ops)).toBe('completed');
+    expect((await stat(join(dir, 'a', 'blobs', `${sha256(zip)}.zip`))).size).toBe(zip.length);
+    // Each node tried B once and kept to A afterwards (the action was polled through node 1 all along).
+    expect(agents.map(triedB)).toEqual([1, 1]);
+    console.info(
+      `forwarded through a node after its coordinator's SIGKILL: push ${pushMs} ms, GET /v1/cluster ${readMs} ms`,
+    );
+
+    const verify = await runToExit(
+      ['verify'],
+      { MODFLEET_URL: a.url, MODFLEET_USER: ADMIN.email, MODFLEET_PASSWORD: ADMIN.password },
       30_000,
     );
     expect(verify.code, `${verify.stdout}${verify.stderr}`).toBe(0);

@@ -9,12 +9,13 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { COORDINATOR_UNAVAILABLE, forwardRoutes, type ForwardOptions } from '@modfleet/agent';
+import { COORDINATOR_UNAVAILABLE, createCoordinatorPool, forwardRoutes, type ForwardOptions } from '@modfleet/agent';
 import {
   createLogger,
   errorMiddleware,
   listen,
   notFoundHandler,
+  pathTo,
   requestLogger,
   routes,
   type RunningServer,
@@ -55,6 +56,44 @@ async function standIn(handler: Handler): Promise<{ url: string; seen: Seen[] }>
   });
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
 }
+
+/** A coordinator at the TCP level: `onConnection` decides what each connection gets; it counts them. */
+async function rawCoordinator(
+  onConnection: (socket: Socket) => void,
+): Promise<{ url: string; connections: () => number }> {
+  const sockets: Socket[] = [];
+  const server: TcpServer = createTcpServer(socket => {
+    sockets.push(socket);
+    socket.on('error', () => undefined);
+    onConnection(socket);
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  servers.push({
+    close: () => {
+      sockets.forEach(socket => socket.destroy());
+      return new Promise(resolve => server.close(resolve));
+    },
+  });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => sockets.length };
+}
+
+/** An address where nothing listens: connections are refused. */
+async function deadAddress(): Promise<string> {
+  const server = createTcpServer();
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise(resolve => server.close(resolve));
+  return `http://127.0.0.1:${port}`;
+}
+
+/** Resets each connection once the request head arrived, before any answer (a coordinator dying under it). */
+const resetAfterHead = (socket: Socket) => {
+  let head = '';
+  socket.on('data', (chunk: Buffer) => {
+    head += chunk.toString('latin1');
+    if (head.includes('\r\n\r\n')) socket.resetAndDestroy();
+  });
+};
 
 /** Counts the body, then answers 200 with what it saw. */
 const recordAndAnswer: Handler = (req, res, seen) => {
@@ -123,7 +162,7 @@ function send(
 describe('what the forwarding passes on', () => {
   it('keeps method, path, query and Authorization; drops hop-by-hop headers; says who asked', async () => {
     const coordinator = await standIn(recordAndAnswer);
-    const node = await forwardingNode({ coordinatorUrl: () => coordinator.url });
+    const node = await forwardingNode({ coordinators: createCoordinatorPool([coordinator.url]) });
     const body = Buffer.from('{"name":"x"}');
     const answer = await send(`${node}${routes.cluster}?pretty=1`, {
       method: 'PUT',
@@ -162,7 +201,7 @@ describe('what the forwarding passes on', () => {
 
   it('forwards nothing but the cluster routes', async () => {
     const coordinator = await standIn(recordAndAnswer);
-    const node = await forwardingNode({ coordinatorUrl: () => coordinator.url });
+    const node = await forwardingNode({ coordinators: createCoordinatorPool([coordinator.url]) });
     for (const path of [routes.localArtifacts, routes.nodeRegister, routes.queueDashboard, '/v1/local/node']) {
       expect((await send(`${node}${path}`, {})).status).toBe(404);
     }
@@ -180,7 +219,7 @@ describe('what the forwarding passes on', () => {
       res.end(JSON.stringify({ error_code: 'unauthorized', description: 'Authentication required' }));
     };
     const coordinator = await standIn(refusing);
-    const node = await forwardingNode({ coordinatorUrl: () => coordinator.url });
+    const node = await forwardingNode({ coordinators: createCoordinatorPool([coordinator.url]) });
     const body = Buffer.alloc(4 * 1024 * 1024, 7);
     const headers = { expect: '100-continue', 'content-length': String(body.length) };
 
@@ -199,23 +238,12 @@ describe('what the forwarding passes on', () => {
     expect(JSON.parse(accepted.body)).toEqual({ bodyBytes: body.length });
   });
 
-  it('asks for the coordinator URL on every request, so a failover list can plug in', async () => {
-    const first = await standIn(recordAndAnswer);
-    const second = await standIn(recordAndAnswer);
-    let current = first.url;
-    const node = await forwardingNode({ coordinatorUrl: () => current });
-    await send(`${node}${routes.nodes}`, {});
-    current = second.url;
-    await send(`${node}${routes.nodes}`, {});
-    expect([first.seen.length, second.seen.length]).toEqual([1, 1]);
-  });
-
   it('sends through the connection pool it is given (an https.Agent trusting the cluster CA, say)', async () => {
     const coordinator = await standIn(recordAndAnswer);
     const pool = new HttpAgent({ keepAlive: true });
     const seenUrls: string[] = [];
     const node = await forwardingNode({
-      coordinatorUrl: () => coordinator.url,
+      coordinators: createCoordinatorPool([coordinator.url]),
       transport: url => {
         seenUrls.push(url.origin);
         return pool;
@@ -230,20 +258,17 @@ describe('what the forwarding passes on', () => {
     pool.destroy();
   });
 
-  it(`answers 503 ${COORDINATOR_UNAVAILABLE} when the coordinator accepts connections but never answers`, async () => {
-    const sockets: Socket[] = [];
-    const silent: TcpServer = createTcpServer(socket => sockets.push(socket));
-    await new Promise<void>(resolve => silent.listen(0, '127.0.0.1', resolve));
-    servers.push({
-      close: () => {
-        sockets.forEach(socket => socket.destroy());
-        return new Promise(resolve => silent.close(resolve));
-      },
+  it(`answers 503 ${COORDINATOR_UNAVAILABLE} when the coordinator accepts connections but never answers, and asks no other`, async () => {
+    const silent = await rawCoordinator(() => undefined);
+    const second = await standIn(recordAndAnswer);
+    const node = await forwardingNode({
+      coordinators: createCoordinatorPool([silent.url, second.url]),
+      idleTimeoutMs: 300,
     });
-    const port = (silent.address() as AddressInfo).port;
-    const node = await forwardingNode({ coordinatorUrl: () => `http://127.0.0.1:${port}`, idleTimeoutMs: 300 });
     const answer = await send(`${node}${routes.modules}`, {});
     expectRsError({ ...answer, body: JSON.parse(answer.body) as unknown }, 503, COORDINATOR_UNAVAILABLE);
+    // It may be acting on the request: another coordinator would do it twice.
+    expect(second.seen).toEqual([]);
   });
 
   it('cuts an answer the coordinator stops sending halfway, instead of leaving the client waiting', async () => {
@@ -252,7 +277,7 @@ describe('what the forwarding passes on', () => {
       res.write('[{"module_name":');
     };
     const coordinator = await standIn(stalling);
-    const node = await forwardingNode({ coordinatorUrl: () => coordinator.url, idleTimeoutMs: 300 });
+    const node = await forwardingNode({ coordinators: createCoordinatorPool([coordinator.url]), idleTimeoutMs: 300 });
     await expect(send(`${node}${routes.modules}`, {})).rejects.toThrow(/aborted|socket hang up|ECONNRESET/);
   });
 
@@ -269,12 +294,126 @@ describe('what the forwarding passes on', () => {
       });
     };
     const coordinator = await standIn(limited);
-    const node = await forwardingNode({ coordinatorUrl: () => coordinator.url });
+    const node = await forwardingNode({ coordinators: createCoordinatorPool([coordinator.url]) });
     const answer = await send(`${node}${routes.fleetArtifacts}`, {
       method: 'POST',
       headers: { 'content-type': 'application/octet-stream' },
       body: Buffer.alloc(16 * 1024 * 1024),
     });
     expectRsError({ ...answer, body: JSON.parse(answer.body) as unknown }, 413, 'artifact_too_large');
+  });
+});
+
+describe('failing over between coordinators', () => {
+  const upload = Buffer.alloc(4 * 1024 * 1024, 3);
+
+  it('passes a bodyless request to the next coordinator when one refuses connections', async () => {
+    const dead = await deadAddress();
+    const second = await standIn(recordAndAnswer);
+    const node = await forwardingNode({ coordinators: createCoordinatorPool([dead, second.url]) });
+
+    const answer = await send(`${node}${routes.cluster}`, {});
+    expect(answer.status).toBe(201);
+    expect(second.seen.map(seen => seen.url)).toEqual([routes.cluster]);
+  });
+
+  it('remembers the coordinator that answered: the next request does not try the dead one again', async () => {
+    const resetting = await rawCoordinator(socket => socket.resetAndDestroy());
+    const second = await standIn(recordAndAnswer);
+    const node = await forwardingNode({ coordinators: createCoordinatorPool([resetting.url, second.url]) });
+
+    expect((await send(`${node}${routes.nodes}`, {})).status).toBe(201);
+    expect((await send(`${node}${routes.actions}`, {})).status).toBe(201);
+    expect(resetting.connections()).toBe(1);
+    expect(second.seen).toHaveLength(2);
+  });
+
+  it('passes a bodyless request on when the coordinator resets it before answering', async () => {
+    const dying = await rawCoordinator(resetAfterHead);
+    const second = await standIn(recordAndAnswer);
+    const node = await forwardingNode({ coordinators: createCoordinatorPool([dying.url, second.url]) });
+
+    const answer = await send(`${node}${pathTo(routes.fleetArtifact, { moduleName: 'M', version: 1 })}`, {
+      method: 'DELETE',
+    });
+    expect(answer.status).toBe(201);
+    expect(dying.connections()).toBe(1);
+    expect(second.seen).toHaveLength(1);
+  });
+
+  it('passes a streamed upload on, whole, when the first coordinator refuses the connection before any byte of it moved', async () => {
+    const node = await forwardingNode({
+      coordinators: createCoordinatorPool([await deadAddress(), (await standIn(recordAndAnswer)).url]),
+    });
+    const answer = await send(`${node}${routes.fleetArtifacts}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(upload.length) },
+      body: upload,
+    });
+    expect(answer.status).toBe(201);
+    expect(JSON.parse(answer.body)).toEqual({ bodyBytes: upload.length });
+  });
+
+  it('passes an Expect: 100-continue upload on when the first coordinator resets it before 100 Continue', async () => {
+    const dying = await rawCoordinator(resetAfterHead);
+    const second = await standIn(recordAndAnswer);
+    const node = await forwardingNode({ coordinators: createCoordinatorPool([dying.url, second.url]) });
+    const answer = await send(`${node}${routes.fleetArtifacts}`, {
+      method: 'POST',
+      headers: { expect: '100-continue', 'content-length': String(upload.length) },
+      body: upload,
+    });
+    expect(answer.continued).toBe(true);
+    expect(answer.status).toBe(201);
+    expect(JSON.parse(answer.body)).toEqual({ bodyBytes: upload.length });
+    expect(dying.connections()).toBe(1);
+  });
+
+  it(`never replays a body that was partly sent: 503 ${COORDINATOR_UNAVAILABLE}, and no other coordinator sees it`, async () => {
+    let received = 0;
+    const cutMidBody = await standIn(req => {
+      req.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > 256 * 1024) req.socket.resetAndDestroy();
+      });
+    });
+    // Counts requests as they arrive: a replayed body would never end, so `seen` would stay empty.
+    const arrivals: string[] = [];
+    const second = await standIn((req, res, seen) => {
+      arrivals.push(req.url ?? '');
+      recordAndAnswer(req, res, seen);
+    });
+    const node = await forwardingNode({ coordinators: createCoordinatorPool([cutMidBody.url, second.url]) });
+    const answer = await send(`${node}${routes.fleetArtifacts}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(upload.length) },
+      body: upload,
+    });
+    expectRsError({ ...answer, body: JSON.parse(answer.body) as unknown }, 503, COORDINATOR_UNAVAILABLE);
+    expect(received).toBeGreaterThan(256 * 1024);
+    expect(arrivals).toEqual([]);
+  });
+
+  it(`answers 503 ${COORDINATOR_UNAVAILABLE} when no coordinator of the list can be reached`, async () => {
+    const node = await forwardingNode({
+      coordinators: createCoordinatorPool([await deadAddress(), await deadAddress()]),
+    });
+    const answer = await send(`${node}${routes.nodes}`, {});
+    expectRsError({ ...answer, body: JSON.parse(answer.body) as unknown }, 503, COORDINATOR_UNAVAILABLE);
+  });
+
+  it('gives each coordinator connectTimeoutMs to accept, then tries the next', async () => {
+    // Accepts TCP but never completes the TLS handshake: the node waits for it as for the connection.
+    const mute = await rawCoordinator(() => undefined);
+    const second = await standIn(recordAndAnswer);
+    const node = await forwardingNode({
+      coordinators: createCoordinatorPool([mute.url.replace('http:', 'https:'), second.url]),
+      connectTimeoutMs: 300,
+    });
+    const started = Date.now();
+    const answer = await send(`${node}${routes.cluster}`, {});
+    expect(answer.status).toBe(201);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(second.seen).toHaveLength(1);
   });
 });

@@ -6,6 +6,7 @@ export type { StoredArtifact } from './artifacts/artifact-types.js';
 export { forwardRoutes } from './forward/forward-routes.js';
 export { clusterRouteTemplates } from './forward/forwarded-routes.js';
 export { COORDINATOR_UNAVAILABLE, type ForwardOptions } from './forward/forward-to-coordinator.js';
+export { createCoordinatorPool, type CoordinatorPool } from './fleet/coordinator-pool.js';
 export { keepAliveTransport, type CoordinatorTransport } from './forward/coordinator-transport.js';
 export { type SharedAgentRedis } from './main.js';
 export { startSimulatedFleet, type SimulatedFleet } from './sim/simulated-fleet.js';

@@ -126,7 +126,7 @@ export async function startAgent(
       metricsOpen: config.metricsPublic || isLoopback(config.host),
       ...(peer && { peer }),
       nodeUid: () => nodeUid,
-      forward: { coordinatorUrl: () => coordinators?.urls()[0], transport: url => forwardTransport(url) },
+      forward: { coordinators, transport: url => forwardTransport(url) },
     });
     const tls = await agentTls(config, redis, keys, logger);
     const server = await listen(app, {

@@ -7,7 +7,7 @@ import {
   requestLogger,
   type ActionStore,
   type Authenticator,
-  type ClusterSettingsStore,
+  type CachedClusterSettingsStore,
   type Logger,
   type LoginLockout,
   type Metrics,
@@ -39,7 +39,8 @@ export interface CoordinatorAppDeps {
   users: UserStore;
   /** Login lockout counters (absent: users are never locked). */
   lockout?: LoginLockout;
-  settings: ClusterSettingsStore;
+  /** Cached for uploads and logins; `GET /v1/cluster` reads through it to Redis. */
+  settings: CachedClusterSettingsStore;
   modules: ModuleStore;
   nodes: NodeRegistry;
   removal: NodeRemoval;
