@@ -10,7 +10,7 @@ const lo = {
   internal: true,
   cidr: null,
 } as const;
-const eth6 = { ...lo, address: 'fe80::1', family: 'IPv6', internal: false } as const;
+const eth6 = { ...lo, address: 'fe80::1', family: 'IPv6', internal: false, scopeid: 2 } as const;
 const eth4 = { ...lo, address: '172.18.0.5', netmask: '255.255.0.0', internal: false } as const;
 
 describe('advertisedAddr', () => {
