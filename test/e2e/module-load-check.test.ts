@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { discoverModule, routes, type DiscoveredModule, type LoadCheck } from '@modfleet/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,7 +43,7 @@ describe('real modules: RAMP-like packing and a load check on every node (real p
     edit(manifest);
     const path = join(work, `${name}.zip`);
     const zip = await buildArtifactZip({ manifest, so: await readFile(REDISEARCH_SO), soName: 'redisearch.so' });
-    await import('node:fs/promises').then(fs => fs.writeFile(path, zip));
+    await writeFile(path, zip);
     return path;
   }
 
@@ -94,6 +94,7 @@ describe('real modules: RAMP-like packing and a load check on every node (real p
 
     const { pushed, action } = await pushAndWait(file);
     expect(pushed.code, showCli(pushed)).toBe(0);
+    expect(pushed.stdout).toMatch(/^Module load check passed on nodes 1, 2, 3$/m);
     expect(action.status).toBe('completed');
     for (const op of Object.values(action.additional_info.pending_ops)) {
       expect(op.load_check).toMatchObject({ status: 'passed', redis_version: expect.stringMatching(/^7\./) as string });
@@ -126,12 +127,18 @@ describe('real modules: RAMP-like packing and a load check on every node (real p
 
     const underWarn = await pushAndWait(join(work, 'fake-1.zip'));
     expect(underWarn.action.status).toBe('completed');
+    // The push succeeds under warn, but says on its summary that no node can load what it installed.
+    expect(underWarn.pushed.stdout).toMatch(
+      /^Installed, but the module load check did not pass:\n {2}node 1: failed: does not load on this node: Module fake\.so failed to load: fake\.so: /m,
+    );
     const view = await cluster.waitForFleetView(checksSettled('fake@1', 3), 'three load checks of fake@1');
     for (const check of Object.values(nodeChecks(view, 'fake@1'))) {
       expect(check).toMatchObject({
         status: 'failed',
         reason: expect.stringMatching(/does not load on this node/) as string,
       });
+      // The loader's words about fake.so, not the node's private temp paths or the log's prefix.
+      expect(check?.reason).not.toMatch(/modfleet-so-|\d+:M \d/);
     }
     const listed = await run(['artifacts']);
     expect(listed.stdout).toMatch(/fake@1 on node 1: failed: does not load on this node/);
@@ -164,6 +171,43 @@ describe('real modules: RAMP-like packing and a load check on every node (real p
     } finally {
       await cluster.api('/v1/cluster', { method: 'PUT', json: { module_load_check: 'warn' } });
     }
+  });
+
+  it('packs with a RAMP manifest: its keys and arguments reach module.json and MODULE LOAD, misrouting is refused', async () => {
+    const yml = join(work, 'ramp.yml');
+    await writeFile(
+      yml,
+      [
+        'module_name: search',
+        'display_name: RediSearch',
+        'capabilities: [types, failover_migrate]',
+        'exclude_commands: [FT.DEBUG]',
+        'min_redis_verison: "6.2"',
+      ].join('\n'),
+    );
+    const packed = await run(['pack', REDISEARCH_SO, '--manifest', yml, '--out', 'search.zip', '-o', 'json']);
+    expect(packed.code, showCli(packed)).toBe(0);
+    const { manifest } = JSON.parse(packed.stdout) as { manifest: Manifest };
+    expect(manifest).toMatchObject({ module_name: 'search', display_name: 'RediSearch', version: 10200 });
+    expect(manifest.commands.map(c => c.command_name)).not.toContain('FT.DEBUG');
+    expect(manifest.commands).toHaveLength(redisearch.commands.length - 1);
+    expect(packed.stderr).toMatch(/^warning: .*ramp\.yml: unknown key "min_redis_verison"/m);
+    expect(packed.stderr).toMatch(/^warning: module_name "search" differs from the name it registers, "ft"$/m);
+
+    const withArgs = await run(['pack', REDISEARCH_SO, '--command-line-args', 'EXTLOAD /no/such/extension.so']);
+    expect(withArgs.code).toBe(2);
+    expect(withArgs.stderr).toMatch(
+      /module_load_failed: .*with arguments "EXTLOAD \/no\/such\/extension\.so" does not load/,
+    );
+    expect(withArgs.stderr).toMatch(/<ft> Could not load extension \/no\/such\/extension\.so/);
+
+    await writeFile(yml, 'overide_command:\n  - {command_name: FT.SEARCH, command_arity: 0}\n');
+    const misrouting = await run(['pack', REDISEARCH_SO, '--manifest', yml, '--out', 'misrouting.zip']);
+    expect(misrouting.code).toBe(2);
+    expect(misrouting.stderr).toMatch(
+      /invalid_module: .*nothing was written[\s\S]*FT\.SEARCH: command_arity 0 is not valid/,
+    );
+    expect(await readdir(work)).not.toContain('misrouting.zip');
   });
 
   it('catches a wrong arity and a missing command, in inspect and on every node', async () => {

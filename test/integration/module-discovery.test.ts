@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  checkArtifactAgainstModule,
   discoverModule,
+  inspectArtifact,
   findRedisServer,
   ModuleLoadError,
   parseCommandInfo,
@@ -11,6 +13,7 @@ import {
 } from '@modfleet/common';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { REDIS_SERVER, REDISEARCH_SO, writeFakeSo } from '../helpers/real-module.js';
 import { sleep } from '../helpers/poll.js';
 import { freePort } from '../helpers/processes.js';
@@ -74,7 +77,40 @@ describe('module discovery in a throwaway redis-server', () => {
     const error = await discoverModule(fake, { redisServer: REDIS_SERVER, workDir: dir }).catch((err: unknown) => err);
 
     expect(error).toBeInstanceOf(ModuleLoadError);
-    expect((error as Error).message).toMatch(/failed to load: .*(file too short|invalid ELF header)/);
+    // The loader's words about the file the user named: no log prefix, no private temp path.
+    expect((error as Error).message).toMatch(
+      /^Module fake\.so failed to load: fake\.so: (file too short|.*invalid ELF header)$/,
+    );
+  });
+
+  it('loads the module with its arguments, as RS does, and reports the module’s own complaint', async () => {
+    const moduleArgs = ['EXTLOAD', `${dir}/no-such-extension.so`];
+
+    const error = await discoverModule(REDISEARCH_SO, { redisServer: REDIS_SERVER, workDir: dir, moduleArgs }).catch(
+      (err: unknown) => err,
+    );
+
+    expect(error).toBeInstanceOf(ModuleLoadError);
+    expect((error as Error).message).toMatch(/<ft> Could not load extension .*no-such-extension\.so/);
+    expect((error as Error).message).toMatch(/Module redisearch\.so initialization failed/);
+  });
+
+  it('checks an artifact with the command_line_args of its module.json', async () => {
+    const zipPath = `${dir}/args.zip`;
+    const commands = (await discoverModule(REDISEARCH_SO, { redisServer: REDIS_SERVER, workDir: dir })).commands;
+    const manifest = { module_name: 'ft', version: 10200, commands, dependencies: undefined };
+    const so = await readFile(REDISEARCH_SO);
+    await writeFile(zipPath, await buildArtifactZip({ manifest, so, soName: 'redisearch.so' }));
+    const inspected = await inspectArtifact(zipPath);
+    const options = { redisServer: REDIS_SERVER, workDir: dir };
+
+    const plain = await checkArtifactAgainstModule(zipPath, inspected, options);
+    const withArgs = { ...inspected, manifest: { ...inspected.manifest, command_line_args: 'EXTLOAD /no/such.so' } };
+    const error = await checkArtifactAgainstModule(zipPath, withArgs, options).catch((err: unknown) => err);
+
+    expect(plain.problems).toEqual([]);
+    expect(error).toBeInstanceOf(ModuleLoadError);
+    expect((error as Error).message).toMatch(/Could not load extension \/no\/such\.so/);
   });
 
   it('kills a session that runs past its deadline and leaves no folder behind', async () => {

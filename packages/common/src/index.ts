@@ -251,7 +251,8 @@ export {
   type DiscoveredModule,
   type ModuleCommand,
 } from './modules/module-commands.js';
-export { discoverModule, ModuleLoadError } from './modules/discover-module.js';
+export { discoverModule, ModuleLoadError, splitModuleArgs, type DiscoverOptions } from './modules/discover-module.js';
+export { loaderReason } from './modules/loader-reason.js';
 export {
   compareWithModule,
   KNOWN_CAPABILITIES,

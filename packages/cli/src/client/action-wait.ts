@@ -2,6 +2,7 @@ import { pathTo, routes, type ActionObject, type NodeView, type PendingOp } from
 import { MultiBar, type SingleBar } from 'cli-progress';
 import { ApiError, ConnectionError, type ApiClient } from './api-client.js';
 import { EXIT_FAILED, EXIT_OK, QuietFailure, type ClientContext, type Io } from './client-context.js';
+import { loadCheckSummary } from '../modules/load-check-summary.js';
 import { colorsFor, plainColors, renderTable, toJson, type Colors, type OutStream } from './output.js';
 
 export const TERMINAL_ACTION_STATUSES: readonly string[] = ['completed', 'failed'];
@@ -155,7 +156,7 @@ export async function pollAction(
   }
 }
 
-/** The per-node outcome: NODE STATUS ATTEMPTS ERROR. */
+/** The per-node outcome: NODE STATUS ATTEMPTS ERROR, then what each node's module load check found. */
 export function nodeSummaryTable(action: ActionObject, colors: Colors = plainColors): string {
   const paint = (status: string) =>
     status === 'completed'
@@ -163,15 +164,17 @@ export function nodeSummaryTable(action: ActionObject, colors: Colors = plainCol
       : ['failed', 'cancelled'].includes(status)
         ? colors.red(status)
         : colors.yellow(status);
-  return renderTable(
-    ['node', 'status', 'progress', 'attempts', 'error'],
-    nodeEntries(action).map(([node, op]) => [
-      node,
-      paint(op.status),
-      `${op.status === 'completed' ? 100 : Math.round(op.progress)}%`,
-      String(op.attempts),
-      op.error ?? '',
-    ]),
+  return (
+    renderTable(
+      ['node', 'status', 'progress', 'attempts', 'error'],
+      nodeEntries(action).map(([node, op]) => [
+        node,
+        paint(op.status),
+        `${op.status === 'completed' ? 100 : Math.round(op.progress)}%`,
+        String(op.attempts),
+        op.error ?? '',
+      ]),
+    ) + loadCheckSummary(action, colors)
   );
 }
 

@@ -11,15 +11,19 @@ import {
   MANIFEST_NAME,
   ModuleLoadError,
   semanticFromVersion,
+  splitModuleArgs,
+  ThrowawayTimeoutError,
   type DiscoveredModule,
+  type LintProblem,
   type ModuleManifest,
 } from '@modfleet/common';
 import type { Command } from 'commander';
 import yazl from 'yazl';
 import { addOutputOption, clientCommand, runCommand, UsageError, type Io, type OutputFlags } from './client-context.js';
 import { readManifestFile } from '../modules/manifest-file.js';
+import { manifestFileWarnings, packProblems } from '../modules/pack-checks.js';
 import { buildManifest, type ManifestFlags } from '../modules/pack-manifest.js';
-import { moduleArchitecture, moduleOs } from '../modules/platform-info.js';
+import { gitSha, moduleArchitecture, moduleOs } from '../modules/platform-info.js';
 import { formatBytes, toJson } from './output.js';
 
 export interface PackOptions extends ManifestFlags {
@@ -39,6 +43,8 @@ export interface PackResult {
   size: number;
   sha256: string;
   manifest: ModuleManifest;
+  /** What `inspect` would warn about (the zip was written regardless). */
+  problems: LintProblem[];
 }
 
 /** Fixed entry times: packing the same inputs twice gives the same bytes (and the same sha256). */
@@ -53,8 +59,11 @@ const list = (value: string): string[] =>
     .map(item => item.trim())
     .filter(item => item !== '');
 
-/** RAMP's discovery, with errors a module developer can act on. */
-async function discover(options: PackOptions): Promise<DiscoveredModule> {
+/**
+ * RAMP's discovery, with errors a module developer can act on. The module is loaded with the
+ * arguments RS will pass it (`run_command_line_args`, RAMP's discovery-only ones, first).
+ */
+async function discover(options: PackOptions, file: Record<string, unknown>): Promise<DiscoveredModule> {
   const redisServer = await findRedisServer(options.redisServer ?? 'redis-server');
   if (!redisServer) {
     throw new UsageError(
@@ -62,11 +71,17 @@ async function discover(options: PackOptions): Promise<DiscoveredModule> {
       `no redis-server found (${options.redisServer ?? 'redis-server on PATH'}): give --redis-server PATH, or --no-discover with --name and --version`,
     );
   }
+  const args = file.run_command_line_args ?? options.commandLineArgs ?? file.command_line_args;
+  const moduleArgs = splitModuleArgs(args);
+  const loading = `${options.module}${moduleArgs.length > 0 ? ` with arguments "${moduleArgs.join(' ')}"` : ''}`;
   try {
-    return await discoverModule(options.module, { redisServer });
+    return await discoverModule(options.module, { redisServer, moduleArgs });
   } catch (err) {
     if (err instanceof ModuleLoadError) {
-      throw new UsageError('module_load_failed', `${options.module} does not load into ${redisServer}: ${err.message}`);
+      throw new UsageError('module_load_failed', `${loading} does not load into ${redisServer}: ${err.message}`);
+    }
+    if (err instanceof ThrowawayTimeoutError) {
+      throw new UsageError('module_load_failed', `loading ${loading} into ${redisServer} ${err.message}`);
     }
     throw err;
   }
@@ -93,7 +108,7 @@ export async function packArtifact(options: PackOptions): Promise<PackResult> {
     throw new UsageError('bad_file', `cannot read ${options.module}: ${(err as Error).message}`);
   }
   const file = await readManifestFile(options.manifest);
-  const discovered = options.discover === false ? undefined : await discover(options);
+  const discovered = options.discover === false ? undefined : await discover(options, file);
   const manifest = buildManifest({
     flags: options,
     file,
@@ -103,8 +118,10 @@ export async function packArtifact(options: PackOptions): Promise<PackResult> {
       sha256: await sha256Of(options.module),
       architecture: moduleArchitecture(),
       os: await moduleOs(),
+      git_sha: await gitSha(dirname(resolve(options.module))),
     },
   });
+  const problems = [...manifestFileWarnings(file, options.manifest), ...packProblems(manifest, discovered)];
 
   const out = resolve(options.out ?? `${manifest.module_name}-${manifest.version}.zip`);
   const temp = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
@@ -127,7 +144,7 @@ export async function packArtifact(options: PackOptions): Promise<PackResult> {
     throw err;
   }
   const { size } = await stat(out);
-  return { file: out, size, sha256: await sha256Of(out), manifest };
+  return { file: out, size, sha256: await sha256Of(out), manifest, problems };
 }
 
 type PackFlags = OutputFlags & Omit<PackOptions, 'module'>;
@@ -158,6 +175,7 @@ export function registerPackCommand(program: Command, io: Io): void {
   ).action(async (module: string, flags: PackFlags) => {
     await runCommand(io, flags, async () => {
       const result = await packArtifact({ ...flags, module });
+      for (const problem of result.problems) io.stderr.write(`${problem.level}: ${problem.message}\n`);
       if (flags.output === 'json') {
         io.stdout.write(toJson(result));
         return;

@@ -6,12 +6,21 @@ import {
   lintManifest,
   MANIFEST_NAME,
   ModuleLoadError,
+  ThrowawayTimeoutError,
   type DiscoveredModule,
   type LintProblem,
   type ModuleManifest,
 } from '@modfleet/common';
+import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { addOutputOption, clientCommand, runCommand, type Io, type OutputFlags } from '../client/client-context.js';
+import {
+  addOutputOption,
+  clientCommand,
+  runCommand,
+  UsageError,
+  type Io,
+  type OutputFlags,
+} from '../client/client-context.js';
 import { toJson } from '../client/output.js';
 
 export interface InspectReport {
@@ -41,6 +50,11 @@ export async function inspectZip(file: string, options: InspectOptions = {}): Pr
     not_loaded: null,
     problems: [],
   };
+  try {
+    if (!(await stat(file)).isFile()) throw new Error('not a regular file');
+  } catch (err) {
+    throw new UsageError('bad_file', `cannot read ${file}: ${(err as Error).message}`);
+  }
   let inspected;
   try {
     inspected = await inspectArtifact(file);
@@ -70,8 +84,13 @@ export async function inspectZip(file: string, options: InspectOptions = {}): Pr
     report.module = found;
     report.problems.push(...problems);
   } catch (err) {
-    if (!(err instanceof ModuleLoadError)) throw err;
-    report.problems.push({ level: 'error', message: `${inspected.moduleFile} does not load: ${err.message}` });
+    if (err instanceof ModuleLoadError) {
+      report.problems.push({ level: 'error', message: `${inspected.moduleFile} does not load: ${err.message}` });
+    } else if (err instanceof ThrowawayTimeoutError) {
+      report.problems.push({ level: 'error', message: `loading ${inspected.moduleFile} ${err.message}` });
+    } else {
+      throw err;
+    }
   }
   return report;
 }

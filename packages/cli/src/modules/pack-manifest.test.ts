@@ -81,6 +81,25 @@ describe('pack: module.json from discovery, a RAMP manifest and flags', () => {
     expect(manifest).not.toHaveProperty('overide_command');
   });
 
+  it('takes RAMP’s dependencies (by name, or a list of {name, url}) as names, and keeps run_command_line_args out', () => {
+    const byName = buildManifest({
+      flags: {},
+      file: { dependencies: { gears: { url: 'http://x/gears.zip', sha256: 'ab' } }, run_command_line_args: 'SAFEMODE' },
+      discovered,
+      binary: {},
+    });
+    const listed = buildManifest({
+      flags: {},
+      file: { dependencies: [{ name: 'ReJSON', url: 'http://x/rejson.zip', sha256: 'cd' }] },
+      discovered,
+      binary: {},
+    });
+
+    expect(byName.dependencies).toEqual(['gears']);
+    expect(byName).not.toHaveProperty('run_command_line_args');
+    expect(listed.dependencies).toEqual(['ReJSON']);
+  });
+
   it('needs --name and --version when nothing was discovered', () => {
     expect(() => buildManifest({ flags: {}, file: {}, binary: {} })).toThrow(/give --name and --version/);
   });

@@ -71,6 +71,20 @@ function commandsFrom(file: Record<string, unknown>, discovered: ModuleCommand[]
   ];
 }
 
+/**
+ * RAMP's `dependencies` ({name: {url, sha256}} or [{name, url, sha256}]) as modfleet's list of
+ * module names: a fleet resolves a dependency by name among the artifacts it holds.
+ */
+export function dependencyNames(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return (value as unknown[]).map(item =>
+      item && typeof item === 'object' && 'name' in item ? String(item.name) : item,
+    );
+  }
+  if (value && typeof value === 'object') return Object.keys(value);
+  return value;
+}
+
 /** Precedence, as RAMP: defaults, then what Redis reported, then the manifest file, then the flags. */
 export function buildManifest({ flags, file, discovered, binary }: ManifestSources): ModuleManifest {
   const rawVersion = flags.version ?? file.version ?? discovered?.version;
@@ -80,7 +94,14 @@ export function buildManifest({ flags, file, discovered, binary }: ManifestSourc
     throw new UsageError('usage', 'give --name and --version (with --no-discover nothing is read from the module)');
   }
   const excluded = [...names(file.exclude_commands), ...(flags.excludeCommand ?? []).map(n => n.toLowerCase())];
-  const { overide_command: _o, override_command: _oo, add_command: _a, ...fileFields } = file;
+  // RAMP's command options and discovery-only arguments shape module.json; they are not fields of it.
+  const {
+    overide_command: _o,
+    override_command: _oo,
+    add_command: _a,
+    run_command_line_args: _r,
+    ...fileFields
+  } = file;
   const candidate: Record<string, unknown> = {
     ...RAMP_DEFAULTS,
     display_name: moduleName,
@@ -94,6 +115,7 @@ export function buildManifest({ flags, file, discovered, binary }: ManifestSourc
       (typeof version === 'number' ? semanticFromVersion(version) : '0.0.0'),
     commands: commandsFrom(file, discovered?.commands ?? [], excluded),
     exclude_commands: [...new Set(excluded)],
+    ...(fileFields.dependencies !== undefined && { dependencies: dependencyNames(fileFields.dependencies) }),
     ...(flags.displayName !== undefined && { display_name: flags.displayName }),
     ...(flags.minRedisVersion !== undefined && { min_redis_version: flags.minRedisVersion }),
     ...(flags.capabilities !== undefined && { capabilities: flags.capabilities }),

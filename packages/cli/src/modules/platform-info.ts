@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { arch } from 'node:os';
 
@@ -17,4 +18,13 @@ export async function moduleOs(osRelease = '/etc/os-release'): Promise<string> {
   } catch {
     return process.platform;
   }
+}
+
+/** RAMP's git_sha: the commit of the repository the module was built in ('' outside one, or without git). */
+export function gitSha(dir: string): Promise<string> {
+  return new Promise(resolve => {
+    execFile('git', ['rev-parse', 'HEAD'], { cwd: dir, timeout: 5000 }, (err, stdout) => {
+      resolve(err ? '' : stdout.trim());
+    });
+  });
 }

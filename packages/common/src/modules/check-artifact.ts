@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InspectedArtifact } from '../artifacts/inspect-artifact.js';
-import { discoverModule } from './discover-module.js';
+import { discoverModule, splitModuleArgs } from './discover-module.js';
 import { extractZipEntry } from './extract-module.js';
 import { compareWithModule, type LintProblem } from './manifest-lint.js';
 import type { DiscoveredModule } from './module-commands.js';
@@ -17,8 +17,9 @@ export interface ArtifactModuleCheck {
 export const MAX_MODULE_BYTES = 2 * 1024 * 1024 * 1024;
 
 /**
- * Unpacks the artifact's .so next to a throwaway redis-server, loads it there and compares
- * module.json with what the module registered. Throws ModuleLoadError when it does not load.
+ * Unpacks the artifact's .so next to a throwaway redis-server, loads it there with module.json's
+ * `command_line_args` (as RS would) and compares module.json with what the module registered.
+ * Throws ModuleLoadError when it does not load, ThrowawayTimeoutError when loading hangs.
  */
 export async function checkArtifactAgainstModule(
   zipPath: string,
@@ -29,7 +30,8 @@ export async function checkArtifactAgainstModule(
   try {
     const soPath = join(dir, moduleFile);
     await extractZipEntry(zipPath, moduleFile, soPath, MAX_MODULE_BYTES);
-    const found = await discoverModule(soPath, options, false);
+    const moduleArgs = splitModuleArgs(manifest.command_line_args);
+    const found = await discoverModule(soPath, { ...options, moduleArgs }, false);
     return { found, problems: compareWithModule(manifest, found) };
   } finally {
     await rm(dir, { recursive: true, force: true });

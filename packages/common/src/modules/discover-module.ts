@@ -1,7 +1,18 @@
 import { chmod, copyFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { loaderReason } from './loader-reason.js';
 import { parseCommandInfo, parseModuleEntry, type DiscoveredModule, type ModuleCommand } from './module-commands.js';
 import { withThrowawayRedis, type ThrowawayRedis, type ThrowawayRedisOptions } from './throwaway-redis.js';
+
+export interface DiscoverOptions extends ThrowawayRedisOptions {
+  /** Arguments MODULE LOAD passes to the module, as RS passes module.json's `command_line_args`. */
+  moduleArgs?: string[] | undefined;
+}
+
+/** module.json's `command_line_args` as MODULE LOAD's arguments: split on whitespace, as RS does. */
+export function splitModuleArgs(commandLineArgs: unknown): string[] {
+  return typeof commandLineArgs === 'string' ? commandLineArgs.split(/\s+/).filter(arg => arg !== '') : [];
+}
 
 /** MODULE LOAD refused the file; the message is the loader's own reason from the server log. */
 export class ModuleLoadError extends Error {
@@ -22,17 +33,12 @@ async function moduleList(server: ThrowawayRedis) {
   return ((await server.call('MODULE', 'LIST')) as unknown[]).map(parseModuleEntry).filter(m => m !== undefined);
 }
 
-/** The loader's reason: the server log's line about this file, else its last warning lines. */
-export async function loaderReason(server: ThrowawayRedis, file: string, fallback: string): Promise<string> {
-  const lines = (await server.log()).split('\n').filter(line => line.trim() !== '');
-  const about = lines.filter(line => line.includes(file) && /fail|error|cannot|not/i.test(line));
-  const warnings = about.length > 0 ? about : lines.filter(line => / # /.test(line)).slice(-2);
-  // Log lines start with "pid:role date time level"; keep the message only.
-  const messages = warnings.map(line => line.replace(/^\d+:[A-Z] [^#*.-]+[#*.-] /, '').trim());
-  return messages.length > 0 ? messages.join('; ') : fallback;
-}
-
-async function discoverIn(server: ThrowawayRedis, soPath: string, copy: boolean): Promise<DiscoveredModule> {
+async function discoverIn(
+  server: ThrowawayRedis,
+  soPath: string,
+  moduleArgs: string[],
+  copy: boolean,
+): Promise<DiscoveredModule> {
   const info = String(await server.call('INFO', 'server'));
   const redis_version = /redis_version:([^\r\n]+)/.exec(info)?.[1] ?? 'unknown';
   const commandsBefore = await commandNames(server);
@@ -43,10 +49,14 @@ async function discoverIn(server: ThrowawayRedis, soPath: string, copy: boolean)
     await copyFile(soPath, loaded);
     await chmod(loaded, 0o755);
   }
+  const logBefore = (await server.log()).length;
   try {
-    await server.call('MODULE', 'LOAD', loaded);
+    await server.call('MODULE', 'LOAD', loaded, ...moduleArgs);
   } catch (err) {
-    throw new ModuleLoadError(await loaderReason(server, loaded, (err as Error).message));
+    const log = (await server.log()).slice(logBefore);
+    throw new ModuleLoadError(
+      loaderReason({ log, loadedPath: loaded, shownAs: basename(soPath), fallback: (err as Error).message }),
+    );
   }
   const added = (await moduleList(server)).filter(m => !modulesBefore.has(m.name));
   if (added.length !== 1 || !added[0]) {
@@ -64,9 +74,9 @@ async function discoverIn(server: ThrowawayRedis, soPath: string, copy: boolean)
  */
 export function discoverModule(
   soPath: string,
-  options: ThrowawayRedisOptions,
+  options: DiscoverOptions,
   /** false: `soPath` is already a private executable file (a fresh extract), load it where it is. */
   copy = true,
 ): Promise<DiscoveredModule> {
-  return withThrowawayRedis(options, server => discoverIn(server, soPath, copy));
+  return withThrowawayRedis(options, server => discoverIn(server, soPath, options.moduleArgs ?? [], copy));
 }

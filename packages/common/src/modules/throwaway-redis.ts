@@ -82,9 +82,7 @@ export async function withThrowawayRedis<T>(
       deadline,
       (async () => {
         await waitForSocket(socket, child, exited, () => stderr);
-        client = new Redis({ path: socket, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-        client.on('error', () => undefined);
-        await client.connect();
+        client = await connectWhileAlive(socket, child);
         return session(server);
       })(),
     ]);
@@ -116,6 +114,25 @@ async function waitForSocket(
       )
     )
       return;
+    await new Promise(resolve => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * The socket file appears when redis-server binds it, a moment before it listens: a connection in
+ * between is refused. Try again while the server lives (the session's deadline bounds the wait).
+ */
+async function connectWhileAlive(socket: string, child: ChildProcess): Promise<Redis> {
+  for (;;) {
+    const client = new Redis({ path: socket, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return client;
+    } catch (err) {
+      client.disconnect();
+      if (child.exitCode !== null || child.signalCode !== null) throw err;
+    }
     await new Promise(resolve => setTimeout(resolve, 20));
   }
 }
