@@ -212,13 +212,17 @@ describe('fleet distribution: pushes and deletes across real processes', () => {
     const startedAt = Date.now();
     const later = await fleet.push(zip);
     expect(later.status).toBe(202);
+    // Reported completed means closed: an identical push no longer joins it.
+    expect(later.body.action_uid).not.toBe(first.body.action_uid);
     const noop = await fleet.waitForAction(later.body.action_uid!, { timeoutMs: 5_000 });
     expect(noop.status).toBe('completed');
     expect(Date.now() - startedAt).toBeLessThan(5_000);
     for (const op of Object.values(noop.additional_info.pending_ops)) {
       expect(op).toMatchObject({ status: 'completed', attempts: 1, error: null });
+      expect(op).not.toHaveProperty('sources');
     }
-    // Every node saw the bytes it already held: nothing was downloaded or installed again.
+    // Every node saw the bytes it already held: nothing was downloaded or installed again. A node
+    // logs its op before its job ends, and the action reads completed only after every job ended.
     for (const agent of fleet.agents) {
       const results = agent
         .process!.logRecords()
