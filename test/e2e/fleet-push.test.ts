@@ -233,6 +233,40 @@ describe('fleet distribution: pushes and deletes across real processes', () => {
     }
   });
 
+  it('ends an install overtaken by the delete of its artifact as cancelled, saying why, and completes the push', async () => {
+    const fleet = await start({ nodes: 2 });
+    const zip = await artifact('Overtaken', 1);
+    fleet.pauseAgent(fleet.agent(2));
+    const pushed = await fleet.push(zip);
+    const pushUid = pushed.body.action_uid!;
+    await fleet.waitForAction(pushUid, { done: a => a.additional_info.pending_ops['1']?.status === 'completed' });
+
+    const deleted = await fleet.api<{ action_uid: string }>(
+      pathTo(routes.fleetArtifact, { moduleName: 'Overtaken', version: 1 }),
+      { method: 'DELETE' },
+    );
+    expect(deleted.status).toBe(202);
+    // Node 1 has dropped it and the coordinator its blob: node 2's install can fetch the bytes from nowhere.
+    await fleet.waitForAction(deleted.body.action_uid, {
+      done: a => a.additional_info.pending_ops['1']?.status === 'completed',
+    });
+    fleet.resumeAgent(fleet.agent(2));
+
+    // Node 2 retries the download with backoff (about 15 s) before its install ends.
+    const push = await fleet.waitForAction(pushUid, { timeoutMs: 90_000 });
+    expect(push.status).toBe('completed');
+    expect(push.additional_info.pending_ops['1']?.status).toBe('completed');
+    expect(push.additional_info.pending_ops['2']).toMatchObject({
+      status: 'cancelled',
+      error: expect.stringMatching(
+        /^superseded: Overtaken@1 was deleted from the fleet before this node installed it; the install had failed: /,
+      ) as string,
+    });
+    expect((await fleet.waitForAction(deleted.body.action_uid)).status).toBe('completed');
+    for (const agent of fleet.agents) expect(await fleet.localArtifacts(agent)).toEqual([]);
+    await fleet.waitForFleetView(v => v.length === 0, 'fleet view empty after the delete');
+  }, 150_000);
+
   it('completes 30 concurrent pushes of 30 different artifacts on every node', async () => {
     const fleet = await start({ nodes: 3 });
     const zips = await Promise.all(Array.from({ length: 30 }, (_unused, i) => artifact(`Bulk${i}`, i + 1, 2048)));

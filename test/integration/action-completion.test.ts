@@ -13,7 +13,12 @@ import {
   type ActionStore,
   type ArtifactJob,
 } from '@modfleet/common';
-import { createDispatcher, createRedisInflightStore, startActionFinalizer } from '@modfleet/coordinator';
+import {
+  createDispatcher,
+  createRedisFleetArtifacts,
+  createRedisInflightStore,
+  startActionFinalizer,
+} from '@modfleet/coordinator';
 import { FlowProducer, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -64,6 +69,7 @@ describe('an action reads as finished only once BullMQ has closed it', () => {
       queuePrefix: keys.queuePrefix,
       actions: options.finalizerActions?.(actions) ?? actions,
       inflight,
+      artifacts: createRedisFleetArtifacts(redis, keys),
       logger: createLogger({ name: 'test', level: 'silent' }),
     });
     closers.push(() => finalizer.close());
