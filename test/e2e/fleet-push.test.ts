@@ -212,13 +212,17 @@ describe('fleet distribution: pushes and deletes across real processes', () => {
     const startedAt = Date.now();
     const later = await fleet.push(zip);
     expect(later.status).toBe(202);
+    // Reported completed means closed: an identical push no longer joins it.
+    expect(later.body.action_uid).not.toBe(first.body.action_uid);
     const noop = await fleet.waitForAction(later.body.action_uid!, { timeoutMs: 5_000 });
     expect(noop.status).toBe('completed');
     expect(Date.now() - startedAt).toBeLessThan(5_000);
     for (const op of Object.values(noop.additional_info.pending_ops)) {
       expect(op).toMatchObject({ status: 'completed', attempts: 1, error: null });
+      expect(op).not.toHaveProperty('sources');
     }
-    // Every node saw the bytes it already held: nothing was downloaded or installed again.
+    // Every node saw the bytes it already held: nothing was downloaded or installed again. A node
+    // logs its op before its job ends, and the action reads completed only after every job ended.
     for (const agent of fleet.agents) {
       const results = agent
         .process!.logRecords()
@@ -228,6 +232,40 @@ describe('fleet distribution: pushes and deletes across real processes', () => {
       expect(await fleet.localArtifacts(agent)).toEqual([listing('Dedupe', 1)]);
     }
   });
+
+  it('ends an install overtaken by the delete of its artifact as cancelled, saying why, and completes the push', async () => {
+    const fleet = await start({ nodes: 2 });
+    const zip = await artifact('Overtaken', 1);
+    fleet.pauseAgent(fleet.agent(2));
+    const pushed = await fleet.push(zip);
+    const pushUid = pushed.body.action_uid!;
+    await fleet.waitForAction(pushUid, { done: a => a.additional_info.pending_ops['1']?.status === 'completed' });
+
+    const deleted = await fleet.api<{ action_uid: string }>(
+      pathTo(routes.fleetArtifact, { moduleName: 'Overtaken', version: 1 }),
+      { method: 'DELETE' },
+    );
+    expect(deleted.status).toBe(202);
+    // Node 1 has dropped it and the coordinator its blob: node 2's install can fetch the bytes from nowhere.
+    await fleet.waitForAction(deleted.body.action_uid, {
+      done: a => a.additional_info.pending_ops['1']?.status === 'completed',
+    });
+    fleet.resumeAgent(fleet.agent(2));
+
+    // Node 2 retries the download with backoff (about 15 s) before its install ends.
+    const push = await fleet.waitForAction(pushUid, { timeoutMs: 90_000 });
+    expect(push.status).toBe('completed');
+    expect(push.additional_info.pending_ops['1']?.status).toBe('completed');
+    expect(push.additional_info.pending_ops['2']).toMatchObject({
+      status: 'cancelled',
+      error: expect.stringMatching(
+        /^superseded: Overtaken@1 was deleted from the fleet before this node installed it; the install had failed: /,
+      ) as string,
+    });
+    expect((await fleet.waitForAction(deleted.body.action_uid)).status).toBe('completed');
+    for (const agent of fleet.agents) expect(await fleet.localArtifacts(agent)).toEqual([]);
+    await fleet.waitForFleetView(v => v.length === 0, 'fleet view empty after the delete');
+  }, 150_000);
 
   it('completes 30 concurrent pushes of 30 different artifacts on every node', async () => {
     const fleet = await start({ nodes: 3 });

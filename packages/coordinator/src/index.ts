@@ -6,6 +6,7 @@ export { ensureAdmin, NoAdminError } from './users/bootstrap-admin.js';
 export { createDispatcher, type ActionRequest, type Dispatcher } from './fleet/dispatcher.js';
 export { warnUnlessNoEviction } from './fleet/redis-policy.js';
 export { createRedisInflightStore, type InflightStore } from './actions/inflight-store.js';
+export { startActionFinalizer } from './actions/action-finalizer.js';
 export { createFakeInflightStore } from './actions/fake-inflight-store.js';
 export { createRedisFleetArtifacts, type FleetArtifact, type FleetArtifacts } from './fleet/fleet-artifacts.js';
 export { createFakeFleetArtifacts } from './fleet/fake-fleet-artifacts.js';

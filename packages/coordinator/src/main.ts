@@ -127,10 +127,11 @@ export async function startCoordinator(
     const metrics = createMetrics('coordinator');
     registerFleetGauges(metrics, nodes, queues);
     for (const uid of await nodes.uids()) queues.node(uid);
+    const fleetArtifacts = createRedisFleetArtifacts(redis, keys);
     const fleet = createFleetService({
       inventory,
       nodes,
-      artifacts: createRedisFleetArtifacts(redis, keys),
+      artifacts: fleetArtifacts,
       blobs,
       actions,
       dispatcher: createDispatcher({
@@ -146,6 +147,7 @@ export async function startCoordinator(
       queuePrefix: keys.queuePrefix,
       actions,
       inflight,
+      artifacts: fleetArtifacts,
       logger,
     });
     closers.push(() => finalizer.close());

@@ -12,6 +12,8 @@ const meta: ActionMeta = {
   object_uid: 'Mod@1',
   dedupe_key: 'install|Mod@1|abc|all',
 };
+/** The same action once its parent job has closed it. */
+const closed: ActionMeta = { ...meta, finished_at: 1_700_000_100_000 };
 
 let nextKey = 0;
 function op(node_uid: number, status: OpStatus, overrides: Partial<OpRecord> = {}): OpRecord {
@@ -138,7 +140,7 @@ describe('toActionObject', () => {
   });
 
   it('is completed with no pending ops for an action without ops (a sync with nothing to do)', () => {
-    const action = toActionObject(meta, []);
+    const action = toActionObject(closed, []);
 
     expect(action.status).toBe('completed');
     expect(action.progress).toBe(100);
@@ -146,7 +148,7 @@ describe('toActionObject', () => {
   });
 
   it('completes an action whose only unfinished node was cancelled', () => {
-    const action = toActionObject(meta, [
+    const action = toActionObject(closed, [
       op(1, 'completed'),
       op(2, 'completed'),
       op(3, 'cancelled', { error: 'node removed from the cluster' }),
@@ -160,7 +162,7 @@ describe('toActionObject', () => {
   });
 
   it('fails an action once every node is terminal and one failed, keeping the error', () => {
-    const action = toActionObject(meta, [
+    const action = toActionObject(closed, [
       op(1, 'completed'),
       op(2, 'failed', { attempts: 5, error: 'drift: run sync to replace it' }),
     ]);
@@ -174,6 +176,23 @@ describe('toActionObject', () => {
     });
   });
 
+  it('stays running while every op is done but the action is not closed yet, and keeps the ops as reported', () => {
+    const done = [op(1, 'completed'), op(2, 'completed')];
+    const failedOne = [op(1, 'completed'), op(2, 'failed', { error: 'disk full' })];
+
+    const closing = toActionObject(meta, done);
+    const failing = toActionObject(meta, failedOne);
+
+    expect(closing).toMatchObject({ status: 'running', progress: 100 });
+    expect(Object.values(closing.additional_info.pending_ops).map(node => node.status)).toEqual([
+      'completed',
+      'completed',
+    ]);
+    expect(failing.status).toBe('running');
+    expect(toActionObject(closed, done).status).toBe('completed');
+    expect(toActionObject(closed, failedOne).status).toBe('failed');
+    expect(toActionObject(meta, []).status).toBe('running');
+  });
   describe('a node with several ops (a sync)', () => {
     const fold = (...statuses: OpStatus[]) =>
       toActionObject(

@@ -53,13 +53,27 @@ export function actionStatus(nodes: { status: OpStatus; progress: number }[]): {
   return { status: 'queued', progress };
 }
 
+/**
+ * An action is terminal only once its parent job has closed it (`finished_at`). Until then an
+ * op an agent reported done may still be retried by BullMQ, the node may not have finished its
+ * job, and an identical push still joins this action: reporting it done would tell a client to
+ * go on while all of that is still true.
+ */
+function reportedStatus(
+  meta: ActionMeta,
+  settled: { status: ActionStatus; progress: number },
+): { status: ActionStatus; progress: number } {
+  const terminal = settled.status === 'completed' || settled.status === 'failed';
+  return terminal && meta.finished_at === undefined ? { ...settled, status: 'running' } : settled;
+}
+
 export function toActionObject(meta: ActionMeta, ops: OpRecord[]): ActionObject {
   const byNode = new Map<number, OpRecord[]>();
   for (const op of ops) byNode.set(op.node_uid, [...(byNode.get(op.node_uid) ?? []), op]);
   const pending_ops = Object.fromEntries(
     [...byNode].sort(([a], [b]) => a - b).map(([node, nodeOps]) => [String(node), foldNode(nodeOps)]),
   );
-  const { status, progress } = actionStatus(Object.values(pending_ops));
+  const { status, progress } = reportedStatus(meta, actionStatus(Object.values(pending_ops)));
   return {
     action_uid: meta.action_uid,
     action_type: 'task',

@@ -1,6 +1,8 @@
-import { createFakeActionStore, nodeOpKey, type ActionMeta, type OpRecord } from '@modfleet/common';
+import { createFakeActionStore, nodeOpKey, toActionObject, type ActionMeta, type OpRecord } from '@modfleet/common';
 import { describe, expect, it } from 'vitest';
 import { ACTION_RETENTION, finalizeAction, type ChildOutcomes } from './action-finalizer.js';
+import { createFakeFleetArtifacts } from '../fleet/fake-fleet-artifacts.js';
+import type { FleetArtifact } from '../fleet/fleet-artifacts.js';
 import { createFakeInflightStore } from './fake-inflight-store.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
@@ -29,7 +31,20 @@ const meta = (action_uid: string, extra: Partial<ActionMeta> = {}): ActionMeta =
   ...extra,
 });
 
-async function setup(ops: OpRecord[], extra: Partial<ActionMeta> = {}) {
+/** The fleet's artifact Mod@1 with these bytes. */
+const wanted = (sha256: string): FleetArtifact => ({
+  module_name: 'Mod',
+  version: 1,
+  semantic_version: '0.0.1',
+  dependencies: [],
+  sha256,
+  size: 4096,
+  nodes: 'all',
+  created_at: '2026-03-01T12:00:00.000Z',
+});
+
+/** `fleet`: what the fleet wants (by default the Mod@1 every op here installs). */
+async function setup(ops: OpRecord[], extra: Partial<ActionMeta> = {}, fleet = [wanted('a'.repeat(64))]) {
   let clock = NOW;
   const actions = createFakeActionStore(() => clock);
   const inflight = createFakeInflightStore();
@@ -37,6 +52,7 @@ async function setup(ops: OpRecord[], extra: Partial<ActionMeta> = {}) {
   const deps = {
     actions,
     inflight,
+    artifacts: createFakeFleetArtifacts(fleet),
     jobKey: (o: OpRecord, uid: string) => `q:${o.node_uid}:${uid}-${o.key}`,
     now: () => clock,
   };
@@ -108,6 +124,52 @@ describe('finalizeAction', () => {
     expect(result).toMatchObject({ trimmed: 1 });
     expect(await actions.get('act-1')).toBeUndefined();
     expect(await actions.get('act-2')).toBeDefined();
+  });
+
+  describe('an install whose artifact the fleet no longer wants (a delete raced the push)', () => {
+    const vanished = 'no source delivered piece 0 of 1 (tried origin: answered 404)';
+    const pushOps = () => [
+      op('1-0', 1, { status: 'completed', progress: 100 }),
+      op('2-1', 2, { status: 'failed', error: vanished }),
+    ];
+    const outcomes = { values: { 'q:1:act-1-1-0': null }, failures: { 'q:2:act-1-2-1': vanished } };
+
+    it('ends cancelled as superseded, saying why, and the push completes', async () => {
+      const { actions, finalize } = await setup(pushOps(), {}, []);
+      await finalize(outcomes);
+
+      const stored = (await actions.get('act-1'))!;
+      expect(stored.ops[1]).toMatchObject({
+        status: 'cancelled',
+        error: `superseded: Mod@1 was deleted from the fleet before this node installed it; the install had failed: ${vanished}`,
+      });
+      expect(toActionObject(stored.meta, stored.ops).status).toBe('completed');
+    });
+
+    it('says so when the name was pushed again with other bytes', async () => {
+      const { actions, finalize } = await setup(pushOps(), {}, [wanted('b'.repeat(64))]);
+      await finalize(outcomes);
+      expect((await actions.get('act-1'))!.ops[1]).toMatchObject({
+        status: 'cancelled',
+        error: expect.stringContaining(`Mod@1 was pushed again with other bytes (sha256 ${'b'.repeat(64)})`) as string,
+      });
+    });
+
+    it('still fails while the fleet wants those very bytes, and leaves a failed delete alone', async () => {
+      const kept = await setup(pushOps());
+      await kept.finalize(outcomes);
+      const stillWanted = (await kept.actions.get('act-1'))!;
+      expect(stillWanted.ops[1]).toMatchObject({ status: 'failed', error: vanished });
+      expect(toActionObject(stillWanted.meta, stillWanted.ops).status).toBe('failed');
+
+      const deleting = await setup(
+        [op('1-0', 1, { op: 'delete', sha256: undefined, status: 'failed', error: 'EACCES' })],
+        {},
+        [],
+      );
+      await deleting.finalize({ values: {}, failures: { 'q:1:act-1-1-0': 'EACCES' } });
+      expect(await statuses(deleting.actions)).toEqual([['1-0', 'failed', 40, 'EACCES']]);
+    });
   });
 
   it('does nothing for an action that is gone', async () => {

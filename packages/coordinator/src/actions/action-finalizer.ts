@@ -9,6 +9,7 @@ import {
 } from '@modfleet/common';
 import { QueueKeys, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { FleetArtifacts } from '../fleet/fleet-artifacts.js';
 import type { InflightStore } from './inflight-store.js';
 
 /** How many action records are kept, and for how long. */
@@ -25,6 +26,8 @@ export interface FinalizeDeps {
   inflight: InflightStore;
   /** The BullMQ key of an op's child job, as ChildOutcomes names it. */
   jobKey: (op: OpRecord, actionUid: string) => string;
+  /** The fleet's desired state, to tell a failed install from one a delete superseded. */
+  artifacts?: Pick<FleetArtifacts, 'get'>;
   now?: () => number;
 }
 
@@ -38,6 +41,21 @@ export function settledOp(op: OpRecord, key: string, outcomes: ChildOutcomes): O
 }
 
 /**
+ * A failed install of bytes the fleet no longer wants (its artifact was deleted, or re-pushed
+ * with other bytes, while the install waited or ran) was superseded: it ends cancelled, with
+ * why, instead of failing its action with a download error from the vanished blob.
+ */
+export function supersededInstall(op: OpRecord, wantedSha256: string | undefined): OpRecord | undefined {
+  if (op.op !== 'install' || op.status !== 'failed' || wantedSha256 === op.sha256) return undefined;
+  const name = `${op.module_name}@${op.version}`;
+  const why = wantedSha256
+    ? `${name} was pushed again with other bytes (sha256 ${wantedSha256})`
+    : `${name} was deleted from the fleet`;
+  const failure = op.error ? `; the install had failed: ${op.error}` : '';
+  return { ...op, status: 'cancelled', error: `superseded: ${why} before this node installed it${failure}` };
+}
+
+/**
  * Closes an action once every child is done: writes the outcome BullMQ recorded for each child
  * (agents report as they go, but a crash can lose a report), frees its dedupe key and trims the list.
  */
@@ -46,7 +64,12 @@ export async function finalizeAction(deps: FinalizeDeps, actionUid: string, outc
   const stored = await actions.get(actionUid);
   if (!stored) return { missing: true as const };
   for (const op of stored.ops) {
-    const next = settledOp(op, deps.jobKey(op, actionUid), outcomes);
+    let next = settledOp(op, deps.jobKey(op, actionUid), outcomes);
+    const settled = next ?? op;
+    if (deps.artifacts && settled.op === 'install' && settled.status === 'failed') {
+      const wanted = await deps.artifacts.get(settled.module_name, settled.version);
+      next = supersededInstall(settled, wanted?.sha256) ?? next;
+    }
     if (next && (next.status !== op.status || next.error !== op.error)) await actions.recordOp(actionUid, next);
   }
   await actions.markFinished(actionUid, now());
@@ -72,15 +95,16 @@ export function startActionFinalizer(deps: {
   queuePrefix: string;
   actions: ActionStore;
   inflight: InflightStore;
+  artifacts: Pick<FleetArtifacts, 'get'>;
   logger: Logger;
 }): Worker {
-  const { actions, inflight, logger } = deps;
+  const { actions, inflight, artifacts, logger } = deps;
   const jobKey = childJobKey(new QueueKeys(deps.queuePrefix));
 
   async function finalize(job: Job<{ action_uid: string }>) {
     const actionUid = job.data.action_uid;
     const [values, failures] = await Promise.all([job.getChildrenValues(), job.getIgnoredChildrenFailures()]);
-    const result = await finalizeAction({ actions, inflight, jobKey }, actionUid, { values, failures });
+    const result = await finalizeAction({ actions, inflight, artifacts, jobKey }, actionUid, { values, failures });
     if ('missing' in result) return result;
     logger.info({ action_uid: actionUid, ...result }, 'action finished');
     return { completed: result.completed, failed: result.failed };

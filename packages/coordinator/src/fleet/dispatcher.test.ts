@@ -1,7 +1,15 @@
-import { ACTIONS_QUEUE, childJobId, createFakeActionStore, NODE_JOB_ATTEMPTS } from '@modfleet/common';
+import {
+  ACTIONS_QUEUE,
+  childJobId,
+  createFakeActionStore,
+  NODE_JOB_ATTEMPTS,
+  toActionObject,
+  type ActionStore,
+} from '@modfleet/common';
 import { describe, expect, it } from 'vitest';
+import { childJobKey, finalizeAction } from '../actions/action-finalizer.js';
 import { createFakeInflightStore } from '../actions/fake-inflight-store.js';
-import { createDispatcher, type ActionRequest } from './dispatcher.js';
+import { createDispatcher, FINALIZE_ATTEMPTS, type ActionRequest } from './dispatcher.js';
 import { createFakeFlowProducer } from './fake-flow-producer.js';
 
 const SHA = 'a'.repeat(64);
@@ -61,7 +69,11 @@ describe('createDispatcher', () => {
 
     expect(flows.added).toHaveLength(1);
     const [flow] = flows.added;
-    expect(flow).toMatchObject({ queueName: ACTIONS_QUEUE, data: { action_uid }, opts: { jobId: action_uid } });
+    expect(flow).toMatchObject({
+      queueName: ACTIONS_QUEUE,
+      data: { action_uid },
+      opts: { jobId: action_uid, attempts: FINALIZE_ATTEMPTS },
+    });
     expect(flow!.children?.map(child => [child.queueName, child.opts?.jobId])).toEqual([
       ['node-1', childJobId(action_uid, '1-0')],
       ['node-2', childJobId(action_uid, '2-1')],
@@ -120,6 +132,33 @@ describe('createDispatcher', () => {
     expect((await actions.get(later.action_uid))?.meta.dedupe_key).toBe('install|Mod@3');
   });
 
+  it('joins an identical request exactly while the action reads as unfinished, even once every node reported done', async () => {
+    const { dispatcher, actions, inflight } = setup();
+    const read = async (uid: string) => {
+      const stored = (await actions.get(uid))!;
+      return toActionObject(stored.meta, stored.ops).status;
+    };
+    const first = await dispatcher.dispatch(request({ dedupeKey: 'install|Mod@3' }));
+    // Every agent wrote its op as completed; BullMQ has not run the parent job yet.
+    await reportAllDone(actions, first.action_uid);
+
+    expect(await read(first.action_uid)).toBe('running');
+    expect(await dispatcher.dispatch(request({ dedupeKey: 'install|Mod@3' }))).toEqual({
+      action_uid: first.action_uid,
+      reused: true,
+    });
+
+    const jobKey = childJobKey({ toKey: (queue, id) => `${queue}:${id}` });
+    const stored = (await actions.get(first.action_uid))!;
+    const values = Object.fromEntries(stored.ops.map(op => [jobKey(op, first.action_uid), { result: 'installed' }]));
+    await finalizeAction({ actions, inflight, jobKey, now: () => NOW }, first.action_uid, { values, failures: {} });
+
+    expect(await read(first.action_uid)).toBe('completed');
+    const later = await dispatcher.dispatch(request({ dedupeKey: 'install|Mod@3' }));
+    expect(later.reused).toBe(false);
+    expect(later.action_uid).not.toBe(first.action_uid);
+  });
+
   it('never merges requests without a dedupe key', async () => {
     const { dispatcher, flows } = setup();
     const a = await dispatcher.dispatch(request());
@@ -128,3 +167,9 @@ describe('createDispatcher', () => {
     expect(flows.added).toHaveLength(2);
   });
 });
+
+/** What each agent writes once its op is done (op-recorder), before BullMQ completes the job. */
+async function reportAllDone(actions: ActionStore, actionUid: string): Promise<void> {
+  for (const op of (await actions.get(actionUid))!.ops)
+    await actions.recordOp(actionUid, { ...op, status: 'completed', progress: 100, attempts: 1 });
+}

@@ -18,6 +18,9 @@ import type { FlowProducer } from 'bullmq';
 import type { InflightStore } from '../actions/inflight-store.js';
 import type { DistributionPlanner } from './distribution-planner.js';
 
+/** Tries of an action's parent job (its finalizer): a Redis hiccup must not leave the action open. */
+export const FINALIZE_ATTEMPTS = 5;
+
 export interface PlannedOp {
   node_uid: number;
   op: ArtifactOpKind;
@@ -98,7 +101,8 @@ export function createDispatcher(deps: {
         name: request.name,
         queueName: ACTIONS_QUEUE,
         data: { action_uid },
-        opts: { jobId: action_uid, ...FINISHED_JOB_RETENTION },
+        // Retried: the action reads as finished only once this job has closed it (finalizeAction is idempotent).
+        opts: { jobId: action_uid, attempts: FINALIZE_ATTEMPTS, backoff: NODE_JOB_BACKOFF, ...FINISHED_JOB_RETENTION },
         children: ops.map((op, index) => {
           const planned = request.ops[index]!;
           const data: ArtifactJob = {
