@@ -5,38 +5,10 @@
 #   usage: check.sh <admin email:password> <modfleet pack output dir>
 set -euo pipefail
 
-# The services serve HTTPS, as RS does on 9443; curl
-# runs with -k, as RS scripts do against RS's self-signed certificates.
-SCHEME=https
-COORDINATOR="$SCHEME://127.0.0.1:9443"
-AGENT_PORTS=(9444 9445 9446) # agent-N publishes its 9444 on 127.0.0.1:(9443+N)
-DEADLINE_SECONDS=${MODFLEET_CI_CHECK_DEADLINE:-300}
-
 ADMIN=$1
 WORK=$2
-LOCAL_ARTIFACTS=/v2/local/modules/user-defined/artifacts
-
-fail() {
-  echo "ci: compose check FAILED: $*" >&2
-  exit 1
-}
-api() { curl -sS -k --max-time 60 -u "$ADMIN" "$@"; }
-
-# poll <what> <command...>: runs the command every 2 s until it succeeds or the deadline passes.
-poll() {
-  local what=$1 started=$SECONDS
-  shift
-  until "$@"; do
-    ((SECONDS - started < DEADLINE_SECONDS)) || fail "$what: not within ${DEADLINE_SECONDS}s"
-    sleep 2
-  done
-}
-
-three_nodes_active() {
-  local nodes
-  nodes=$(api "$COORDINATOR/v1/nodes" 2>/dev/null) || return 1
-  jq -e 'length == 3 and all(.[]; .status == "active") and ([.[].uid] | sort == [1, 2, 3])' <<<"$nodes" >/dev/null
-}
+# shellcheck source=fleet.sh
+. "$(dirname "$0")/fleet.sh"
 
 echo "ci: waiting for 3 active nodes at $COORDINATOR/v1/nodes"
 poll '3 active nodes' three_nodes_active
@@ -48,30 +20,10 @@ module_name=$(jq -r .manifest.module_name <<<"$packed")
 module_version=$(jq -r .manifest.version <<<"$packed")
 zip_sha256=$(sha256sum "$WORK/redisearch.zip" | cut -d' ' -f1)
 echo "ci: pushing $module_name $module_version ($zip_sha256) to the fleet"
-pushed=$(api -w '\n%{http_code}' -F "module=@$WORK/redisearch.zip" "$COORDINATOR/v2/modules/user-defined/artifacts")
-[ "$(tail -n1 <<<"$pushed")" = 202 ] || fail "fleet push answered: $pushed"
-action_uid=$(head -n1 <<<"$pushed" | jq -r .action_uid)
-
-action_finished() {
-  local status
-  action=$(api "$COORDINATOR/v2/actions/$action_uid") || return 1
-  status=$(jq -r .status <<<"$action")
-  [ "$status" = failed ] && fail "action $action_uid failed: $action"
-  [ "$status" = completed ]
-}
-poll "action $action_uid" action_finished
-jq -e '.additional_info.pending_ops | (keys | sort == ["1", "2", "3"]) and all(.[]; .status == "completed")' \
-  <<<"$action" >/dev/null || fail "action completed without every node: $action"
+action_uid=$(push "$COORDINATOR" "$WORK/redisearch.zip")
+poll "action $action_uid" action_done_on_every_node "$COORDINATOR" "$action_uid"
 echo "ci: action $action_uid completed on nodes 1, 2, 3"
-
-for port in "${AGENT_PORTS[@]}"; do
-  agent="$SCHEME://127.0.0.1:$port"
-  inventory=$(api "$agent$LOCAL_ARTIFACTS/inventory?deep=true")
-  jq -e --arg name "$module_name" --argjson version "$module_version" --arg sha "$zip_sha256" \
-    'any(.artifacts[]; .module_name == $name and .version == $version and .sha256 == $sha and .disk.status == "ok")' \
-    <<<"$inventory" >/dev/null || fail "$agent does not hold the pushed bytes: $inventory"
-  echo "ci: $agent holds $module_name $module_version, sha256 verified on disk"
-done
+every_agent_holds "$module_name" "$module_version" "$zip_sha256"
 
 # ---- the RS workflow on each agent's own published port (README, "The RS workflow") ----
 head -c 4096 /dev/urandom >"$WORK/mymodule.so"

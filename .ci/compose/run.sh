@@ -2,10 +2,11 @@
 # The compose cluster, run for real (called by .ci/run): starts a private Docker engine, puts
 # stand-ins for the public base images under their tags, builds the project's Dockerfile, runs
 # `docker-compose up` on docker-compose.yml unchanged and checks the cluster through its published
-# ports (.ci/compose/check.sh). Bounded in time; whatever happens, removes its containers, volumes
-# and networks and stops the engine (which keeps only images, in the cache). Skipped, with a
-# message saying why, only where no Docker engine can be started (not root, the packages cannot be
-# installed, dockerd does not come up).
+# ports (.ci/compose/check.sh); then switches the `ha` profile on for that cluster and SIGKILLs its
+# Redis master (.ci/compose/ha-check.sh). Bounded in time; whatever happens, removes its
+# containers, volumes and networks and stops the engine (which keeps only images, in the cache).
+# Skipped, with a message saying why, only where no Docker engine can be started (not root, the
+# packages cannot be installed, dockerd does not come up).
 #
 #   MODFLEET_CI_CACHE            cache outside the repository: rootfs tarball, the engine's images
 #                                (default /var/cache/modfleet-ci; delete it for a cold run)
@@ -51,7 +52,8 @@ engine_cli=$(dpkg -L docker.io 2>/dev/null | grep -m1 '/bin/docker$' || true)
 if [ -n "$engine_cli" ]; then
   mkdir "$WORK/bin" && ln -s "$engine_cli" "$WORK/bin/docker" && PATH="$WORK/bin:$PATH"
 fi
-COMPOSE=(docker-compose -p "$PROJECT" --env-file "$WORK/ci.env" -f docker-compose.yml)
+# --profile ha: the ha services too (cluster.sh starts them after the default checks).
+COMPOSE=(docker-compose -p "$PROJECT" --env-file "$WORK/ci.env" --profile ha -f docker-compose.yml)
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
@@ -82,6 +84,10 @@ echo "ci: private Docker engine ($ENGINE_DRIVER) up at $DOCKER_HOST ($((SECONDS 
 sed -e "s/^MODFLEET_ADMIN_PASSWORD=.*/MODFLEET_ADMIN_PASSWORD=$(openssl rand -hex 12)/" \
   -e "s/^MODFLEET_CLUSTER_SECRET=.*/MODFLEET_CLUSTER_SECRET=$(openssl rand -hex 32)/" .env.example >"$WORK/ci.env"
 for name in $(sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' .env.example); do unset "$name"; done
+# The same with the HA lines set to the values .env.example's comments give for the ha profile.
+ha_lines=$(sed -n 's/^# \(REDIS_SENTINELS\|REDIS_SENTINEL_MASTER\|MODFLEET_COORDINATOR_URL\)=/\1=/p' .env.example)
+[ "$(wc -l <<<"$ha_lines")" = 3 ] || { echo "ci: .env.example does not give the three HA values" >&2; exit 1; }
+{ grep -Ev '^(REDIS_SENTINELS|REDIS_SENTINEL_MASTER|MODFLEET_COORDINATOR_URL)=' "$WORK/ci.env"; echo "$ha_lines"; } >"$WORK/ha.env"
 
 export CACHE WORK PROJECT
 deadline=$((started + BOUND))

@@ -2,7 +2,7 @@
  * The docker-compose file's structure against the code it runs: the CLI's commands and options, the
  * coordinator/agent config loaders, the Dockerfile and .env.example. When a compose binary is on
  * PATH it also asks it to validate the file, the `ha` profile included. The default services are
- * also run for real, in CI, by .ci/compose/run.sh; the `ha` profile is only checked here.
+ * also run for real, in CI, by .ci/compose/run.sh, and so is the `ha` profile (with a failover).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,11 +32,13 @@ interface ComposeService {
   depends_on?: string[] | Record<string, { condition?: string }>;
   profiles?: string[];
   hostname?: string;
+  networks?: Record<string, { ipv4_address?: string } | null>;
 }
 
 interface ComposeFile {
   services: Record<string, ComposeService>;
   volumes?: Record<string, unknown>;
+  networks?: Record<string, { ipam?: { config?: { subnet?: string; ip_range?: string }[] } }>;
   [extension: `x-${string}`]: unknown;
 }
 
@@ -384,13 +386,17 @@ describe('docker-compose.yml: volumes, ports and variables', () => {
   });
 });
 
-/** A sentinel's config lines, as its `sh -c` command writes them (`printf '%s\n' 'line' …`). */
+/** A sentinel's config lines, as its `sh -c` command writes them (`printf '%s\n' 'line' …`), interpolated. */
 const sentinelConfig = (name: string): string[] =>
   [
     ...commandOf(service(name))
       .join(' ')
       .matchAll(/'([a-z][^']*)'/g),
-  ].map(m => m[1]!);
+  ].map(m => interpolate(m[1]!, envExample));
+
+/** A service's fixed address on the default network, with the .env.example values. */
+const addressOf = (name: string): string =>
+  interpolate(service(name).networks?.default?.ipv4_address ?? '', envExample);
 
 describe('docker-compose.yml: the ha profile', () => {
   it('.env.example gives every HA variable, each empty by default so the plain services ignore it', () => {
@@ -412,8 +418,21 @@ describe('docker-compose.yml: the ha profile', () => {
     }
   });
 
+  it('gives redis and its replica fixed addresses in the project subnet, outside the range others get', () => {
+    const ipam = compose.networks?.default?.ipam?.config?.[0] ?? {};
+    const subnet = interpolate(ipam.subnet ?? '', envExample);
+    const range = interpolate(ipam.ip_range ?? '', envExample);
+    expect(subnet).toMatch(/^(\d+\.){3}0\/24$/);
+    const [net] = subnet.split('.0/');
+    expect(range).toBe(`${net}.128/25`);
+    expect(addressOf('redis')).toBe(`${net}.10`);
+    expect(addressOf('redis-replica')).toBe(`${net}.11`);
+  });
+
   it('runs a replica of redis, and three sentinels on it with a majority quorum under the configured name', () => {
-    expect(commandOf(service('redis-replica')).join(' ')).toMatch(/--replicaof redis 6379\b/);
+    expect(interpolate(commandOf(service('redis-replica')).join(' '), envExample)).toContain(
+      `--replicaof ${addressOf('redis')} 6379`,
+    );
     expect(dependsOn(service('redis-replica'))).toEqual({ redis: 'service_healthy' });
     const listed = haEnv.REDIS_SENTINELS!.split(',');
     expect(listed).toEqual(SENTINELS.map(name => `${name}:26379`));
@@ -421,8 +440,9 @@ describe('docker-compose.yml: the ha profile', () => {
     for (const name of SENTINELS) {
       const config = sentinelConfig(name);
       expect(config, name).toContain('port 26379');
-      expect(config, name).toContain(`sentinel monitor ${haEnv.REDIS_SENTINEL_MASTER} redis 6379 2`);
-      expect(config, name).toContain('sentinel resolve-hostnames yes');
+      expect(config, name).toContain(`sentinel monitor ${haEnv.REDIS_SENTINEL_MASTER} ${addressOf('redis')} 6379 2`);
+      // By address only: a Sentinel resolving the dead master's name stalls and never fails over.
+      expect(config.join('\n'), name).not.toMatch(/resolve-hostnames yes|announce-hostnames yes/);
       expect(service(name).hostname, name).toBe(name);
       expect(service(name).healthcheck?.test, name).toEqual(['CMD', 'redis-cli', '-p', '26379', 'ping']);
       volumes.add(mountsOf(service(name)).find(m => m.target === '/data')?.source ?? '');
