@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the compose cluster that .ci/compose/run.sh started, from the host, through the published
 # ports only, as a user's RS script would: 3 nodes active, a fleet push of RediSearch completes on
-# every agent, and each agent answers the RS workflow on its own port.
+# every agent, and the RS workflow runs against each node at https://$addr:9443, addr as GET /v1/nodes
+# shows it (the node's container IP, as RS shows a node's IP).
 #   usage: check.sh <admin email:password> <modfleet pack output dir>
 set -euo pipefail
 
@@ -25,7 +26,12 @@ poll "action $action_uid" action_done_on_every_node "$COORDINATOR" "$action_uid"
 echo "ci: action $action_uid completed on nodes 1, 2, 3"
 every_agent_holds "$module_name" "$module_version" "$zip_sha256"
 
-# ---- the RS workflow on each agent's own published port (README, "The RS workflow") ----
+# ---- the RS workflow, unchanged: each node at https://$addr:9443 (README, "The RS workflow") ----
+mapfile -t ADDRS < <(api "$COORDINATOR/v1/nodes" | jq -r '.[].addr')
+[ "${#ADDRS[@]}" = 3 ] || fail "GET /v1/nodes gave ${#ADDRS[@]} addresses"
+for addr in "${ADDRS[@]}"; do
+  [[ $addr =~ ^[0-9.]+$ ]] || fail "addr $addr is not an IP address, as RS shows it"
+done
 head -c 4096 /dev/urandom >"$WORK/mymodule.so"
 npx modfleet pack "$WORK/mymodule.so" --no-discover --name TestModule --version 1 --capabilities types \
   --out "$WORK/custom-module.zip" >/dev/null
@@ -39,16 +45,16 @@ uid=$(api -H 'Content-Type: application/json' "$COORDINATOR/v2/modules/user-defi
 api "$COORDINATOR/v1/modules/$uid" | jq -e '.module_name == "TestModule"' >/dev/null || fail "GET /v1/modules/$uid"
 
 has_test_module='any(.[]; .module_name == "TestModule" and .version == 1)'
-for port in "${AGENT_PORTS[@]}"; do
-  agent="$SCHEME://127.0.0.1:$port"
+for addr in "${ADDRS[@]}"; do
+  agent="$SCHEME://$addr:9443"
   api -F "module=@$WORK/custom-module.zip" "$agent$LOCAL_ARTIFACTS" | jq -e '.module_name == "TestModule"' >/dev/null ||
     fail "upload to $agent"
   api "$agent$LOCAL_ARTIFACTS" | jq -e "$has_test_module" >/dev/null || fail "$agent does not list TestModule 1"
 done
 api -X DELETE "$COORDINATOR/v2/modules/user-defined/$uid" -o /dev/null -w '%{http_code}' | grep -q '^2' ||
   fail "DELETE /v2/modules/user-defined/$uid"
-for port in "${AGENT_PORTS[@]}"; do
-  agent="$SCHEME://127.0.0.1:$port"
+for addr in "${ADDRS[@]}"; do
+  agent="$SCHEME://$addr:9443"
   api -X DELETE "$agent$LOCAL_ARTIFACTS/TestModule/1" -o /dev/null -w '%{http_code}' | grep -q '^2' ||
     fail "DELETE on $agent"
   api "$agent$LOCAL_ARTIFACTS" | jq -e "($has_test_module | not) and any(.[]; .module_name == \"$module_name\")" \

@@ -5,7 +5,7 @@
 # self-signed certificates.
 SCHEME=https
 COORDINATOR="$SCHEME://127.0.0.1:9443"
-AGENT_PORTS=(9444 9445 9446) # agent-N publishes its 9444 on 127.0.0.1:(9443+N)
+AGENT_PORTS=(9444 9445 9446) # agent-N publishes its 9443 on 127.0.0.1:(9443+N)
 DEADLINE_SECONDS=${MODFLEET_CI_CHECK_DEADLINE:-300}
 LOCAL_ARTIFACTS=/v2/local/modules/user-defined/artifacts
 : "${ADMIN:?}" "${WORK:?}"

@@ -290,7 +290,7 @@ describe('docker-compose.yml: agents', () => {
     const coordinator = loadCoordinatorConfig(resolvedEnvironment('coordinator'));
     for (const name of ALL_AGENTS) {
       const config = loadAgentConfig(resolvedEnvironment(name));
-      // Bound to 0.0.0.0 the agent advertises http://<hostname>:<port>, which is http://agent-N:9444 here.
+      // Bound to 0.0.0.0 the agent advertises https://<container IP>:9443, the port an RS node serves.
       expect(config.host, name).toBe('0.0.0.0');
       expect(
         portsOf(service(name)).map(port => port.container),
