@@ -4,8 +4,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ADMIN, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
 import { api, type ApiResponse, type Credentials } from '../helpers/http.js';
 import { expectRsError } from '../helpers/rs-error.js';
+import { NON_ADMIN_ROLES } from '../helpers/role-users.js';
 
-const NON_ADMIN_ROLES = ['cluster_member', 'cluster_viewer', 'db_member', 'db_viewer', 'user_manager', 'none'] as const;
 type Role = (typeof NON_ADMIN_ROLES)[number] | 'admin';
 const NO_USER_ACCESS_ROLES = ['cluster_member', 'cluster_viewer', 'db_member', 'db_viewer', 'none'] as const;
 
@@ -416,6 +416,29 @@ describe('users (/v1/users)', () => {
       await own?.stop();
     });
 
+    /** A second admin, both admins signed in once (their sessions warm), and a user_manager to list users with. */
+    async function secondAdminAndManager(): Promise<{ second: Credentials; secondUid: number; manager: Credentials }> {
+      const url = own.coordinator.url;
+      const create = async (credentials: Credentials, role: Role) => {
+        const res = await api<PublicUser>(`${url}${routes.users}`, {
+          method: 'POST',
+          credentials: ADMIN,
+          json: { ...credentials, role },
+        });
+        expect(res.status).toBe(200);
+        return res.body.uid;
+      };
+      const second = newCredentials('admin');
+      const secondUid = await create(second, 'admin');
+      const manager = newCredentials('manager');
+      await create(manager, 'user_manager');
+      await Promise.all([
+        api(`${url}${routes.users}`, { credentials: ADMIN }),
+        api(`${url}${routes.users}`, { credentials: second }),
+      ]);
+      return { second, secondUid, manager };
+    }
+
     it('cannot be deleted: 406 change_last_admin_role_not_allowed', async () => {
       const res = await api(`${own.coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
         method: 'DELETE',
@@ -472,22 +495,7 @@ describe('users (/v1/users)', () => {
 
     it('survives concurrent demotions of the only two admins: one of them stays admin', async () => {
       const url = own.coordinator.url;
-      const second = newCredentials('admin');
-      const created = await api<PublicUser>(`${url}${routes.users}`, {
-        method: 'POST',
-        credentials: ADMIN,
-        json: { ...second, role: 'admin' },
-      });
-      const manager = newCredentials('manager');
-      await api(`${url}${routes.users}`, {
-        method: 'POST',
-        credentials: ADMIN,
-        json: { ...manager, role: 'user_manager' },
-      });
-      await Promise.all([
-        api(`${url}${routes.users}`, { credentials: ADMIN }),
-        api(`${url}${routes.users}`, { credentials: second }),
-      ]);
+      const { second, secondUid, manager } = await secondAdminAndManager();
 
       const results = await Promise.all([
         api(`${url}${pathTo(routes.user, { uid: adminUid })}`, {
@@ -495,7 +503,7 @@ describe('users (/v1/users)', () => {
           credentials: ADMIN,
           json: { role: 'db_viewer' },
         }),
-        api(`${url}${pathTo(routes.user, { uid: created.body.uid })}`, {
+        api(`${url}${pathTo(routes.user, { uid: secondUid })}`, {
           method: 'PUT',
           credentials: second,
           json: { role: 'db_viewer' },
@@ -509,26 +517,11 @@ describe('users (/v1/users)', () => {
 
     it('survives concurrent deletes of the only two admins: one of them stays', async () => {
       const url = own.coordinator.url;
-      const second = newCredentials('admin');
-      const created = await api<PublicUser>(`${url}${routes.users}`, {
-        method: 'POST',
-        credentials: ADMIN,
-        json: { ...second, role: 'admin' },
-      });
-      const manager = newCredentials('manager');
-      await api(`${url}${routes.users}`, {
-        method: 'POST',
-        credentials: ADMIN,
-        json: { ...manager, role: 'user_manager' },
-      });
-      await Promise.all([
-        api(`${url}${routes.users}`, { credentials: ADMIN }),
-        api(`${url}${routes.users}`, { credentials: second }),
-      ]);
+      const { second, secondUid, manager } = await secondAdminAndManager();
 
       const results = await Promise.all([
         api(`${url}${pathTo(routes.user, { uid: adminUid })}`, { method: 'DELETE', credentials: second }),
-        api(`${url}${pathTo(routes.user, { uid: created.body.uid })}`, { method: 'DELETE', credentials: ADMIN }),
+        api(`${url}${pathTo(routes.user, { uid: secondUid })}`, { method: 'DELETE', credentials: ADMIN }),
       ]);
       const list = await api<PublicUser[]>(`${url}${routes.users}`, { credentials: manager });
 
