@@ -9,24 +9,12 @@
  * Real processes: `modfleet coordinator` + 3 `modfleet agent` (the built CLI: run `npx tsc -b` first).
  */
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { writeSmallArtifact, type SmallArtifact } from './lib/artifact.js';
 import { startBenchFleet, type BenchFleet, holdRepeatedSignals } from './lib/fleet-cluster.js';
 import { timedPush, uploadToEachAgent } from './lib/fleet-deliveries.js';
 import { ms, percentile } from './lib/fleet-http.js';
-import { REDIS_URL } from '../test/helpers/redis.js';
-import { removeDir } from '../test/helpers/tmp-dir.js';
-import {
-  checkBuild,
-  Cleanup,
-  fixed,
-  machineLine,
-  benchTmpDir,
-  median,
-  verdict,
-  writeResult,
-  runBench,
-} from './lib/util.js';
+import { checkBuild, Cleanup, fixed, machineLine, median, verdict, writeResult, runBench } from './lib/util.js';
 
 const P50_TARGET_MS = 150;
 const P99_TARGET_MS = 500;
@@ -106,8 +94,7 @@ async function main(): Promise<number> {
   const cleanup = new Cleanup();
   holdRepeatedSignals();
   try {
-    const dir = await benchTmpDir('fleet-latency');
-    cleanup.add('temp dir', () => removeDir(dir));
+    const dir = await cleanup.tmpDir('fleet-latency');
     const total = warmup + pushes;
     console.log(`writing ${2 * total} artifacts (4 KiB .so each) to ${dir} …`);
     const fleetArtifacts: SmallArtifact[] = [];
@@ -119,8 +106,7 @@ async function main(): Promise<number> {
 
     console.log('starting coordinator + 3 agents (real processes) …');
     const fleet = await startBenchFleet('fleet-latency', cleanup, { nodes: 3 });
-    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-    cleanup.add('redis client', () => Promise.resolve(redis.disconnect()));
+    const redis = cleanup.redis();
     console.log(`coordinator ${fleet.coordinatorUrl}, agents ${fleet.agentUrls.join(' ')}, prefix ${fleet.prefix}`);
     console.log(
       `\n${fleetArtifacts[0]!.size} byte zip; ${warmup} warm-up pairs, then ${pushes} pairs interleaved ` +

@@ -12,20 +12,17 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { writeArtifactZipFile, type ArtifactFile } from './lib/artifact.js';
 import { startBenchFleet, type BenchFleet, holdRepeatedSignals } from './lib/fleet-cluster.js';
 import { timedPush, uploadToEachAgent } from './lib/fleet-deliveries.js';
 import { fleetDelete, localDelete, ms, pollAction, requireCompleted } from './lib/fleet-http.js';
 import { waitFinalized } from './lib/fleet-records.js';
-import { REDIS_URL } from '../test/helpers/redis.js';
-import { removeDir } from '../test/helpers/tmp-dir.js';
 import {
   checkBuild,
   Cleanup,
   fixed,
   machineLine,
-  benchTmpDir,
   median,
   MIB,
   trackChild,
@@ -126,15 +123,13 @@ async function main(): Promise<number> {
   const cleanup = new Cleanup();
   holdRepeatedSignals();
   try {
-    const dir = await benchTmpDir('fleet-throughput');
-    cleanup.add('temp dir', () => removeDir(dir));
+    const dir = await cleanup.tmpDir('fleet-throughput');
     console.log(`writing the artifact to ${dir} …`);
     const artifact = await writeArtifactZipFile(join(dir, 'bench-throughput.zip'), soBytes, 'BenchThroughput', 1);
 
     console.log('starting coordinator + 3 agents (real processes) …');
     const fleet = await startBenchFleet('fleet-throughput', cleanup, { nodes: 3 });
-    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-    cleanup.add('redis client', () => Promise.resolve(redis.disconnect()));
+    const redis = cleanup.redis();
     console.log(`coordinator ${fleet.coordinatorUrl}, agents ${fleet.agentUrls.join(' ')}, prefix ${fleet.prefix}`);
 
     console.log(

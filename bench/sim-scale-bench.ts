@@ -15,7 +15,6 @@ import { artifactForm } from '../test/helpers/http.js';
 import { fleetCall } from '../test/helpers/fleet-client.js';
 import { sleep } from '../test/helpers/poll.js';
 import { withRedis } from '../test/helpers/redis.js';
-import { removeDir } from '../test/helpers/tmp-dir.js';
 import { procStatusBytes } from './lib/agent-process.js';
 import { writeArtifactZipFile, type ArtifactFile } from './lib/artifact.js';
 import { pushFile, requestJson } from './lib/fleet-http.js';
@@ -24,17 +23,7 @@ import { processCpuMs } from './lib/process-cpu.js';
 import { startSimCluster, type SimCluster } from './lib/sim-cluster.js';
 import { bytesServed, redisConnections, redisMemory, statusPollCpuMs } from './lib/sim-scale-probes.js';
 import { judge, loadLine, printHeader, printRow, type Row } from './lib/sim-scale-report.js';
-import {
-  benchTmpDir,
-  checkBuild,
-  Cleanup,
-  OUT_DIR,
-  machineLine,
-  median,
-  MIB,
-  runBench,
-  writeResult,
-} from './lib/util.js';
+import { checkBuild, Cleanup, OUT_DIR, machineLine, median, MIB, runBench, writeResult } from './lib/util.js';
 
 const IDLE_SAMPLE_MS = 3_000;
 
@@ -174,8 +163,7 @@ async function main(): Promise<number> {
   checkBuild();
   const cleanup = new Cleanup();
   try {
-    const dir = await benchTmpDir('sim-scale');
-    cleanup.add('artifacts', () => removeDir(dir));
+    const dir = await cleanup.tmpDir('sim-scale');
     // The first is the warm-up push; then per round a push to one node and one to all, each new bytes (a new version).
     const artifacts: ArtifactFile[] = [];
     for (let version = 1; version <= 2 * pushes + 1; version += 1)
