@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { redisKeys, routes, type NodeView } from '@modfleet/common';
 import { artifactForm } from '../test/helpers/http.js';
 import { fleetCall } from '../test/helpers/fleet-client.js';
+import { artifactBytesServed } from '../test/helpers/metrics.js';
 import { sleep } from '../test/helpers/poll.js';
 import { withRedis } from '../test/helpers/redis.js';
 import { procStatusBytes } from './lib/agent-process.js';
@@ -21,7 +22,7 @@ import { pushFile, requestJson } from './lib/fleet-http.js';
 import { waitFinalized } from './lib/fleet-records.js';
 import { processCpuMs } from './lib/process-cpu.js';
 import { startSimCluster, type SimCluster } from './lib/sim-cluster.js';
-import { bytesServed, redisConnections, redisMemory, statusPollCpuMs } from './lib/sim-scale-probes.js';
+import { redisConnections, redisMemory, statusPollCpuMs } from './lib/sim-scale-probes.js';
 import { judge, loadLine, printHeader, printRow, type Row } from './lib/sim-scale-report.js';
 import { checkBuild, Cleanup, OUT_DIR, machineLine, median, MIB, runBench, writeResult } from './lib/util.js';
 
@@ -82,7 +83,7 @@ async function measure(
     const idleBefore = processCpuMs(pid);
     await sleep(IDLE_SAMPLE_MS);
     const idleCpuMsPerS = ((processCpuMs(pid) - idleBefore) * 1000) / IDLE_SAMPLE_MS;
-    const servedBefore = await bytesServed(cluster.coordinatorUrl);
+    const servedBefore = await artifactBytesServed(cluster.coordinatorUrl);
     const measured: { ms: number; cpuMs: number; simCpuMs: number; actionUid: string }[] = [];
     const windowStartUs = process.hrtime.bigint() / 1000n;
     const firstUid = Math.min(
@@ -116,7 +117,7 @@ async function measure(
     const fixedCpuMs = mean(oneNode);
     const pollMs = await statusPollCpuMs(cluster, measured.at(-1)!.actionUid);
     const originCopies =
-      ((await bytesServed(cluster.coordinatorUrl)) - servedBefore) /
+      ((await artifactBytesServed(cluster.coordinatorUrl)) - servedBefore) /
       (artifacts[1]!.size * (measured.length + oneNode.length));
     const memory = await redisMemory(cluster.prefix);
     const redisClients = redisConnections([pid, cluster.simulation.pid]);

@@ -1,6 +1,6 @@
 /**
  * What the scale bench reads around a simulated cluster besides the push itself: the coordinator's
- * CPU for status polls, its bytes served, Redis memory under the prefix and Redis connections.
+ * CPU for status polls, Redis memory under the prefix and Redis connections.
  */
 import { execFileSync } from 'node:child_process';
 import { pathTo, routes } from '@modfleet/common';
@@ -20,12 +20,6 @@ export async function statusPollCpuMs(cluster: SimCluster, actionUid: string, co
     if (res.status !== 200) throw new Error(`GET action answered ${res.status}`);
   }
   return (processCpuMs(cluster.coordinator.pid) - before) / count;
-}
-
-/** Bytes the coordinator has streamed to nodes so far (its own /metrics counter). */
-export async function bytesServed(coordinatorUrl: string): Promise<number> {
-  const text = await (await fetch(`${coordinatorUrl}${routes.metrics}`)).text();
-  return Number(/^modfleet_artifact_bytes_served_total\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
 }
 
 /**
