@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { api } from '../helpers/http.js';
 import { ADMIN } from '../helpers/in-process-cluster.js';
-import { oneAgentPerTest } from '../helpers/one-agent.js';
+import { oneAgentPerTest } from '../helpers/cluster-per-test.js';
 
 const LISTED = { module_name: 'TestModule', version: 123, dependencies: ['dep_1', 'dep_2'] };
 

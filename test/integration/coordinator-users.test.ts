@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { pathTo, routes } from '@modfleet/common';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
+import { clusterPerTest } from '../helpers/cluster-per-test.js';
 import { api, type ApiResponse, type Credentials } from '../helpers/http.js';
 import { expectRsError } from '../helpers/rs-error.js';
 import { NON_ADMIN_ROLES } from '../helpers/role-users.js';
@@ -403,22 +404,17 @@ describe('users (/v1/users)', () => {
   });
 
   describe('the last admin', () => {
-    let own: TestCluster;
+    const own = clusterPerTest({ nodes: 0 });
     let adminUid: number;
 
     beforeEach(async () => {
-      own = await startTestCluster({ nodes: 0 });
-      const list = await api<PublicUser[]>(`${own.coordinator.url}${routes.users}`, { credentials: ADMIN });
+      const list = await api<PublicUser[]>(`${own().coordinator.url}${routes.users}`, { credentials: ADMIN });
       adminUid = list.body.find(user => user.email === ADMIN.email)!.uid;
-    });
-
-    afterEach(async () => {
-      await own?.stop();
     });
 
     /** A second admin, both admins signed in once (their sessions warm), and a user_manager to list users with. */
     async function secondAdminAndManager(): Promise<{ second: Credentials; secondUid: number; manager: Credentials }> {
-      const url = own.coordinator.url;
+      const url = own().coordinator.url;
       const create = async (credentials: Credentials, role: Role) => {
         const res = await api<PublicUser>(`${url}${routes.users}`, {
           method: 'POST',
@@ -440,23 +436,23 @@ describe('users (/v1/users)', () => {
     }
 
     it('cannot be deleted: 406 change_last_admin_role_not_allowed', async () => {
-      const res = await api(`${own.coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
+      const res = await api(`${own().coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
         method: 'DELETE',
         credentials: ADMIN,
       });
-      const signIn = await api(`${own.coordinator.url}${routes.users}`, { credentials: ADMIN });
+      const signIn = await api(`${own().coordinator.url}${routes.users}`, { credentials: ADMIN });
 
       expectRsError(res, 406, 'change_last_admin_role_not_allowed');
       expect(signIn.status).toBe(200);
     });
 
     it('cannot be demoted: 406 change_last_admin_role_not_allowed', async () => {
-      const res = await api(`${own.coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
+      const res = await api(`${own().coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
         method: 'PUT',
         credentials: ADMIN,
         json: { role: 'db_viewer' },
       });
-      const after = await api<PublicUser>(`${own.coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
+      const after = await api<PublicUser>(`${own().coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
         credentials: ADMIN,
       });
 
@@ -465,7 +461,7 @@ describe('users (/v1/users)', () => {
     });
 
     it('can change its own password and name', async () => {
-      const res = await api<PublicUser>(`${own.coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
+      const res = await api<PublicUser>(`${own().coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
         method: 'PUT',
         credentials: ADMIN,
         json: { name: 'Still Admin', password: 'another-admin-password' },
@@ -477,13 +473,13 @@ describe('users (/v1/users)', () => {
 
     it('can be demoted once another admin exists', async () => {
       const second = newCredentials('admin');
-      await api(`${own.coordinator.url}${routes.users}`, {
+      await api(`${own().coordinator.url}${routes.users}`, {
         method: 'POST',
         credentials: ADMIN,
         json: { ...second, role: 'admin' },
       });
 
-      const res = await api<PublicUser>(`${own.coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
+      const res = await api<PublicUser>(`${own().coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
         method: 'PUT',
         credentials: second,
         json: { role: 'db_viewer' },
@@ -494,7 +490,7 @@ describe('users (/v1/users)', () => {
     });
 
     it('survives concurrent demotions of the only two admins: one of them stays admin', async () => {
-      const url = own.coordinator.url;
+      const url = own().coordinator.url;
       const { second, secondUid, manager } = await secondAdminAndManager();
 
       const results = await Promise.all([
@@ -516,7 +512,7 @@ describe('users (/v1/users)', () => {
     });
 
     it('survives concurrent deletes of the only two admins: one of them stays', async () => {
-      const url = own.coordinator.url;
+      const url = own().coordinator.url;
       const { second, secondUid, manager } = await secondAdminAndManager();
 
       const results = await Promise.all([
