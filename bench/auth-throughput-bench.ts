@@ -28,14 +28,12 @@ import {
 } from './lib/auth-bench-scenarios.js';
 import { buildAgentApp, startBenchCoordinator } from './lib/services.js';
 import { deletePrefix } from '../test/helpers/redis.js';
-import { removeDir } from '../test/helpers/tmp-dir.js';
 import {
   checkBuild,
   Cleanup,
   createBenchAdmin,
   fixed,
   machineLine,
-  benchTmpDir,
   median,
   benchPrefix,
   verdict,
@@ -132,8 +130,7 @@ async function main(): Promise<number> {
     const prefix = benchPrefix('auth');
     cleanup.add('redis keys', () => deletePrefix(prefix));
     await createBenchAdmin(prefix);
-    const dataDir = await benchTmpDir('auth');
-    cleanup.add('temp dir', () => removeDir(dataDir));
+    const dataDir = await cleanup.tmpDir('auth');
     const server = await ServerProcess.start(fileURLToPath(import.meta.url), flags.log, {
       BENCH_PREFIX: prefix,
       BENCH_DATA_DIR: dataDir,

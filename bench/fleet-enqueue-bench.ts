@@ -18,7 +18,6 @@
 import { parseArgs } from 'node:util';
 import { connectRedis, createLogger, createRedis, redisKeys } from '@modfleet/common';
 import { deletePrefix, REDIS_URL } from '../test/helpers/redis.js';
-import { removeDir } from '../test/helpers/tmp-dir.js';
 import { httpPart, memoryPart } from './lib/enqueue-cluster-parts.js';
 import { UNEXPLAINED_BYTES, UNEXPLAINED_FRACTION } from './lib/enqueue-memory-report.js';
 import { addBulkRound, dispatcherRound, NODE_JOBS, plannedPushes, rpushRound } from './lib/enqueue-rounds.js';
@@ -27,7 +26,6 @@ import { ms } from './lib/fleet-http.js';
 import { kib } from './lib/fleet-memory.js';
 import {
   benchPrefix,
-  benchTmpDir,
   checkBuild,
   Cleanup,
   fixed,
@@ -138,8 +136,7 @@ async function main(): Promise<number> {
   const cleanup = new Cleanup();
   holdRepeatedSignals();
   try {
-    const dir = await benchTmpDir('fleet-enqueue');
-    cleanup.add('temp dir', () => removeDir(dir));
+    const dir = await cleanup.tmpDir('fleet-enqueue');
     const enqueue = await enqueuePart(cleanup);
     const http = flags['skip-http']
       ? undefined

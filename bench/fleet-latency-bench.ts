@@ -9,28 +9,12 @@
  * Real processes: `modfleet coordinator` + 3 `modfleet agent` (the built CLI: run `npx tsc -b` first).
  */
 import { parseArgs } from 'node:util';
-import { routes } from '@modfleet/common';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { writeSmallArtifact, type SmallArtifact } from './lib/artifact.js';
-import { FLEET_ADMIN } from '../test/helpers/fleet-types.js';
 import { startBenchFleet, type BenchFleet, holdRepeatedSignals } from './lib/fleet-cluster.js';
-import { epochMs, ms, percentile, pollAction, pushFile, requireCompleted } from './lib/fleet-http.js';
-import { childTimings, waitFinalized } from './lib/fleet-records.js';
-import { cpuSince, cpuSnapshot } from './lib/process-cpu.js';
-import { uploadArtifact } from './lib/upload-client.js';
-import { REDIS_URL } from '../test/helpers/redis.js';
-import { removeDir } from '../test/helpers/tmp-dir.js';
-import {
-  checkBuild,
-  Cleanup,
-  fixed,
-  machineLine,
-  benchTmpDir,
-  median,
-  verdict,
-  writeResult,
-  runBench,
-} from './lib/util.js';
+import { timedPush, uploadToEachAgent } from './lib/fleet-deliveries.js';
+import { ms, percentile } from './lib/fleet-http.js';
+import { checkBuild, Cleanup, fixed, machineLine, median, verdict, writeResult, runBench } from './lib/util.js';
 
 const P50_TARGET_MS = 150;
 const P99_TARGET_MS = 500;
@@ -67,19 +51,7 @@ interface FleetSample {
 
 /** One push through the fleet, timed from the request's start to the poll answer saying `completed`. */
 async function fleetPush(fleet: BenchFleet, redis: Redis, artifact: SmallArtifact): Promise<FleetSample> {
-  const cpuBefore = cpuSnapshot(fleet);
-  const startedAt = epochMs();
-  const { actionUid } = await pushFile('node', fleet.coordinatorUrl, artifact.path, artifact.size);
-  const acceptedAt = epochMs();
-  const detection = await pollAction(fleet.coordinatorUrl, actionUid, { intervalMs: pollMs });
-  const cpu = cpuSince(cpuBefore);
-  requireCompleted(detection, `push of ${artifact.name}@${artifact.version}`);
-  // Untimed: let the parent job close the action, so its work does not overlap the next measurement.
-  const stored = (await waitFinalized(redis, fleet.keys, [actionUid])).get(actionUid)!;
-  const children = await childTimings(redis, fleet.keys, stored);
-  if (children.length !== fleet.agentUrls.length || children.some(child => child.result !== 'installed')) {
-    throw new Error(`push ${actionUid} did not install on every node: ${JSON.stringify(children)}`);
-  }
+  const { startedAt, acceptedAt, detection, cpu, children } = await timedPush(fleet, redis, 'node', artifact, pollMs);
   const last = children.reduce((a, b) => (b.finishedOn > a.finishedOn ? b : a));
   return {
     totalMs: detection.detectedAt - startedAt,
@@ -100,24 +72,7 @@ async function rsUploads(
   fleet: BenchFleet,
   artifact: SmallArtifact,
 ): Promise<{ totalMs: number; eachMs: number[]; agentsCpuMs: number }> {
-  const cpuBefore = cpuSnapshot(fleet);
-  const startedAt = epochMs();
-  const eachMs: number[] = [];
-  for (const agentUrl of fleet.agentUrls) {
-    const result = await uploadArtifact('node', {
-      url: `${agentUrl}${routes.localArtifacts}`,
-      file: artifact.path,
-      size: artifact.size,
-      credentials: FLEET_ADMIN,
-    });
-    if (result.status !== 200) throw new Error(`local upload answered ${result.status}: ${result.body}`);
-    if ((JSON.parse(result.body) as { sha256?: string }).sha256 !== artifact.sha256) {
-      throw new Error(`the agent stored different bytes: ${result.body}`);
-    }
-    eachMs.push(result.elapsedMs);
-  }
-  const totalMs = epochMs() - startedAt;
-  const cpu = cpuSince(cpuBefore);
+  const { totalMs, eachMs, cpu } = await uploadToEachAgent(fleet, 'node', artifact);
   return { totalMs, eachMs, agentsCpuMs: cpu.agentsMs.reduce((a, b) => a + b, 0) + cpu.coordinatorMs };
 }
 
@@ -139,8 +94,7 @@ async function main(): Promise<number> {
   const cleanup = new Cleanup();
   holdRepeatedSignals();
   try {
-    const dir = await benchTmpDir('fleet-latency');
-    cleanup.add('temp dir', () => removeDir(dir));
+    const dir = await cleanup.tmpDir('fleet-latency');
     const total = warmup + pushes;
     console.log(`writing ${2 * total} artifacts (4 KiB .so each) to ${dir} …`);
     const fleetArtifacts: SmallArtifact[] = [];
@@ -152,8 +106,7 @@ async function main(): Promise<number> {
 
     console.log('starting coordinator + 3 agents (real processes) …');
     const fleet = await startBenchFleet('fleet-latency', cleanup, { nodes: 3 });
-    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-    cleanup.add('redis client', () => Promise.resolve(redis.disconnect()));
+    const redis = cleanup.redis();
     console.log(`coordinator ${fleet.coordinatorUrl}, agents ${fleet.agentUrls.join(' ')}, prefix ${fleet.prefix}`);
     console.log(
       `\n${fleetArtifacts[0]!.size} byte zip; ${warmup} warm-up pairs, then ${pushes} pairs interleaved ` +

@@ -12,23 +12,17 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { routes } from '@modfleet/common';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { writeArtifactZipFile, type ArtifactFile } from './lib/artifact.js';
-import { FLEET_ADMIN } from '../test/helpers/fleet-types.js';
 import { startBenchFleet, type BenchFleet, holdRepeatedSignals } from './lib/fleet-cluster.js';
-import { epochMs, fleetDelete, localDelete, ms, pollAction, pushFile, requireCompleted } from './lib/fleet-http.js';
-import { childTimings, waitFinalized } from './lib/fleet-records.js';
-import { cpuSince, cpuSnapshot } from './lib/process-cpu.js';
-import { uploadArtifact } from './lib/upload-client.js';
-import { REDIS_URL } from '../test/helpers/redis.js';
-import { removeDir } from '../test/helpers/tmp-dir.js';
+import { timedPush, uploadToEachAgent } from './lib/fleet-deliveries.js';
+import { fleetDelete, localDelete, ms, pollAction, requireCompleted } from './lib/fleet-http.js';
+import { waitFinalized } from './lib/fleet-records.js';
 import {
   checkBuild,
   Cleanup,
   fixed,
   machineLine,
-  benchTmpDir,
   median,
   MIB,
   trackChild,
@@ -78,33 +72,21 @@ interface Cpu {
 
 async function fleetRun(fleet: BenchFleet, redis: Redis, artifact: ArtifactFile): Promise<FleetRun> {
   await settle();
-  const cpuBefore = cpuSnapshot(fleet);
-  const startedAt = epochMs();
-  const push = await pushFile('curl', fleet.coordinatorUrl, artifact.path, artifact.size);
-  const detection = await pollAction(fleet.coordinatorUrl, push.actionUid, { intervalMs: pollMs });
-  const totalMs = detection.detectedAt - startedAt;
-  const cpu = cpuSince(cpuBefore);
-  requireCompleted(detection, 'fleet push');
-  // Untimed from here: the breakdown, then the fleet delete, waited for, so the next run installs again.
-  const stored = (await waitFinalized(redis, fleet.keys, [push.actionUid])).get(push.actionUid)!;
-  const children = await childTimings(redis, fleet.keys, stored);
-  if (children.length !== fleet.agentUrls.length || children.some(child => child.result !== 'installed')) {
-    throw new Error(`the push did not install on every node: ${JSON.stringify(children)}`);
-  }
-  const lastFinished = Math.max(...children.map(child => child.finishedOn));
+  const { startedAt, uploadMs, detection, cpu, children } = await timedPush(fleet, redis, 'curl', artifact, pollMs);
+  // Untimed from here: the fleet delete, waited for, so the next run installs again.
   const deleteUid = await fleetDelete(fleet.coordinatorUrl, artifact.moduleName, artifact.version);
   requireCompleted(await pollAction(fleet.coordinatorUrl, deleteUid, { intervalMs: 20 }), 'fleet delete');
   await waitFinalized(redis, fleet.keys, [deleteUid]);
   return {
-    totalMs,
-    uploadMs: push.elapsedMs,
+    totalMs: detection.detectedAt - startedAt,
+    uploadMs,
     nodes: children.map(child => ({
       node_uid: child.node_uid,
       pickupMs: child.processedOn - child.timestamp,
       runMs: child.finishedOn - child.processedOn,
       finishedMs: child.finishedOn - startedAt,
     })),
-    detectionMs: detection.detectedAt - lastFinished,
+    detectionMs: detection.detectedAt - Math.max(...children.map(child => child.finishedOn)),
     cpu,
   };
 }
@@ -112,25 +94,7 @@ async function fleetRun(fleet: BenchFleet, redis: Redis, artifact: ArtifactFile)
 /** The RS workflow: curl to each agent in turn; each answer must carry the zip's sha256. Local deletes after (untimed). */
 async function baselineRun(fleet: BenchFleet, artifact: ArtifactFile): Promise<BaselineRun> {
   await settle();
-  const cpuBefore = cpuSnapshot(fleet);
-  const startedAt = epochMs();
-  const eachMs: number[] = [];
-  for (const agentUrl of fleet.agentUrls) {
-    const result = await uploadArtifact('curl', {
-      url: `${agentUrl}${routes.localArtifacts}`,
-      file: artifact.path,
-      size: artifact.size,
-      credentials: FLEET_ADMIN,
-    });
-    if (result.status !== 200) throw new Error(`local upload answered ${result.status}: ${result.body}`);
-    const body = JSON.parse(result.body) as { sha256?: string; size?: number };
-    if (body.sha256 !== artifact.sha256 || body.size !== artifact.size) {
-      throw new Error(`the agent stored different bytes: ${result.body}`);
-    }
-    eachMs.push(result.elapsedMs);
-  }
-  const totalMs = epochMs() - startedAt;
-  const cpu = cpuSince(cpuBefore);
+  const { totalMs, eachMs, cpu } = await uploadToEachAgent(fleet, 'curl', artifact);
   for (const agentUrl of fleet.agentUrls) await localDelete(agentUrl, artifact.moduleName, artifact.version);
   return { totalMs, eachMs, cpu };
 }
@@ -159,15 +123,13 @@ async function main(): Promise<number> {
   const cleanup = new Cleanup();
   holdRepeatedSignals();
   try {
-    const dir = await benchTmpDir('fleet-throughput');
-    cleanup.add('temp dir', () => removeDir(dir));
+    const dir = await cleanup.tmpDir('fleet-throughput');
     console.log(`writing the artifact to ${dir} …`);
     const artifact = await writeArtifactZipFile(join(dir, 'bench-throughput.zip'), soBytes, 'BenchThroughput', 1);
 
     console.log('starting coordinator + 3 agents (real processes) …');
     const fleet = await startBenchFleet('fleet-throughput', cleanup, { nodes: 3 });
-    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-    cleanup.add('redis client', () => Promise.resolve(redis.disconnect()));
+    const redis = cleanup.redis();
     console.log(`coordinator ${fleet.coordinatorUrl}, agents ${fleet.agentUrls.join(' ')}, prefix ${fleet.prefix}`);
 
     console.log(

@@ -4,101 +4,29 @@
  * Targets: push to 500 nodes <= 15 s; coordinator CPU per node <= 3 ms at every size and flat
  * (printed as the ratio of the largest fleet's per-node CPU to the smallest's).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { pathTo, redisKeys, routes, type NodeView } from '@modfleet/common';
+import { redisKeys, routes, type NodeView } from '@modfleet/common';
 import { artifactForm } from '../test/helpers/http.js';
 import { fleetCall } from '../test/helpers/fleet-client.js';
+import { artifactBytesServed } from '../test/helpers/metrics.js';
 import { sleep } from '../test/helpers/poll.js';
-import { REDIS_URL, withRedis } from '../test/helpers/redis.js';
+import { withRedis } from '../test/helpers/redis.js';
+import { procStatusBytes } from './lib/agent-process.js';
 import { writeArtifactZipFile, type ArtifactFile } from './lib/artifact.js';
 import { pushFile, requestJson } from './lib/fleet-http.js';
 import { waitFinalized } from './lib/fleet-records.js';
 import { processCpuMs } from './lib/process-cpu.js';
 import { startSimCluster, type SimCluster } from './lib/sim-cluster.js';
-import {
-  benchTmpDir,
-  checkBuild,
-  Cleanup,
-  OUT_DIR,
-  fixed,
-  machineLine,
-  median,
-  MIB,
-  runBench,
-  verdict,
-  writeResult,
-} from './lib/util.js';
+import { redisConnections, redisMemory, statusPollCpuMs } from './lib/sim-scale-probes.js';
+import { judge, loadLine, printHeader, printRow, type Row } from './lib/sim-scale-report.js';
+import { checkBuild, Cleanup, OUT_DIR, machineLine, median, MIB, runBench, writeResult } from './lib/util.js';
 
-const REDIS_ADDR = new URL(REDIS_URL).host;
 const IDLE_SAMPLE_MS = 3_000;
-const TARGET_PUSH_MS = 15_000;
-const TARGET_CPU_PER_NODE_MS = 3;
-/** "Flat": the largest fleet may cost at most this many times the smallest's per node. */
-const FLAT_RATIO = 1.5;
-
-interface Row {
-  nodes: number;
-  pushMs: number;
-  cpuMs: number;
-  cpuPerNodeMs: number;
-  /** Coordinator CPU of the same push to one node of this fleet: what a push costs whatever its size. */
-  fixedCpuMs: number;
-  /** (CPU of the push to all − CPU of the push to one) / (nodes − 1): what each further node costs. */
-  marginalCpuPerNodeMs: number;
-  rssMiB: number;
-  /** MEMORY USAGE of every key under the prefix. */
-  redisKeysMiB: number;
-  /** used_memory of the whole (shared) Redis. */
-  redisUsedMiB: number;
-  redisClients: number;
-  /** Artifact copies the coordinator served (the rest came from peers). */
-  originCopies: number;
-  /** Coordinator CPU of one status GET of the finished action. */
-  pollMs: number;
-  /** Coordinator CPU per second with no push running. */
-  idleCpuMsPerS: number;
-  /** CPU of the simulation process (all the agents) during the push, per node. */
-  simCpuPerNodeMs: number;
-}
-
-function rssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find(l => l.startsWith('VmRSS:'));
-  return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
-}
-
-async function usedMemory(): Promise<number> {
-  return withRedis(async redis => Number(/^used_memory:(\d+)/m.exec(await redis.info('memory'))?.[1]));
-}
-
-/** Bytes held by the keys under the cluster's prefix (the Redis is shared: used_memory is everyone's). */
-async function prefixMemory(prefix: string): Promise<number> {
-  return withRedis(async redis => {
-    let total = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      const pipeline = redis.pipeline();
-      for (const key of keys) pipeline.memory('USAGE', key);
-      for (const [, bytes] of (await pipeline.exec()) ?? []) total += Number(bytes ?? 0);
-    } while (cursor !== '0');
-    return total;
-  });
-}
-
-/** TCP connections to Redis held by these processes (the Redis is shared: connected_clients is everyone's). */
-function redisConnections(pids: number[]): number {
-  const out = execFileSync('ss', ['-tnpH', 'dst', REDIS_ADDR], { encoding: 'utf8' });
-  return out.split('\n').filter(line => pids.some(pid => line.includes(`pid=${pid},`))).length;
-}
 
 /**
  * Pushes and waits for the finalizer's close by reading the action record from Redis, so the
@@ -139,22 +67,6 @@ async function pushToOne(cluster: SimCluster, artifact: ArtifactFile, nodeUid: n
   return res.body.action_uid;
 }
 
-/** Coordinator CPU of one GET /v2/actions/<uid> (what `modfleet push` polls for its bars), the mean of `count`. */
-async function statusPollCpuMs(cluster: SimCluster, actionUid: string, count = 20): Promise<number> {
-  const before = processCpuMs(cluster.coordinator.pid);
-  for (let i = 0; i < count; i += 1) {
-    const res = await requestJson('GET', `${cluster.coordinatorUrl}${pathTo(routes.action, { uid: actionUid })}`);
-    if (res.status !== 200) throw new Error(`GET action answered ${res.status}`);
-  }
-  return (processCpuMs(cluster.coordinator.pid) - before) / count;
-}
-
-/** Bytes the coordinator has streamed to nodes so far (its own /metrics counter). */
-async function bytesServed(coordinatorUrl: string): Promise<number> {
-  const text = await (await fetch(`${coordinatorUrl}${routes.metrics}`)).text();
-  return Number(/^modfleet_artifact_bytes_served_total\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
-}
-
 async function measure(
   nodes: number,
   artifacts: ArtifactFile[],
@@ -171,7 +83,7 @@ async function measure(
     const idleBefore = processCpuMs(pid);
     await sleep(IDLE_SAMPLE_MS);
     const idleCpuMsPerS = ((processCpuMs(pid) - idleBefore) * 1000) / IDLE_SAMPLE_MS;
-    const servedBefore = await bytesServed(cluster.coordinatorUrl);
+    const servedBefore = await artifactBytesServed(cluster.coordinatorUrl);
     const measured: { ms: number; cpuMs: number; simCpuMs: number; actionUid: string }[] = [];
     const windowStartUs = process.hrtime.bigint() / 1000n;
     const firstUid = Math.min(
@@ -205,10 +117,9 @@ async function measure(
     const fixedCpuMs = mean(oneNode);
     const pollMs = await statusPollCpuMs(cluster, measured.at(-1)!.actionUid);
     const originCopies =
-      ((await bytesServed(cluster.coordinatorUrl)) - servedBefore) /
+      ((await artifactBytesServed(cluster.coordinatorUrl)) - servedBefore) /
       (artifacts[1]!.size * (measured.length + oneNode.length));
-    const redisKeysMiB = (await prefixMemory(cluster.prefix)) / MIB;
-    const redisUsedMiB = (await usedMemory()) / MIB;
+    const memory = await redisMemory(cluster.prefix);
     const redisClients = redisConnections([pid, cluster.simulation.pid]);
     return {
       nodes,
@@ -217,9 +128,9 @@ async function measure(
       cpuPerNodeMs: cpuMs / nodes,
       fixedCpuMs,
       marginalCpuPerNodeMs: nodes > 1 ? (cpuMs - fixedCpuMs) / (nodes - 1) : 0,
-      rssMiB: rssMiB(pid),
-      redisKeysMiB,
-      redisUsedMiB,
+      rssMiB: procStatusBytes(pid, 'VmRSS') / MIB,
+      redisKeysMiB: memory.prefixBytes / MIB,
+      redisUsedMiB: memory.usedMemory / MIB,
       redisClients,
       originCopies,
       pollMs,
@@ -253,77 +164,23 @@ async function main(): Promise<number> {
   checkBuild();
   const cleanup = new Cleanup();
   try {
-    const dir = await benchTmpDir('sim-scale');
-    cleanup.add('artifacts', () => import('../test/helpers/tmp-dir.js').then(m => m.removeDir(dir)));
+    const dir = await cleanup.tmpDir('sim-scale');
     // The first is the warm-up push; then per round a push to one node and one to all, each new bytes (a new version).
     const artifacts: ArtifactFile[] = [];
     for (let version = 1; version <= 2 * pushes + 1; version += 1)
       artifacts.push(await writeArtifactZipFile(join(dir, `push-${version}.zip`), MIB, 'SimScale', version));
-    console.log(
-      `sim-scale-bench: ${machineLine()}, load average ${loadavg()
-        .map(l => fixed(l))
-        .join(' ')}`,
-    );
-    console.log(
-      '| nodes | push (median) | coordinator CPU per push | per node (CPU / nodes) | push to 1 node | per further node | ' +
-        'coordinator RSS | Redis keys (prefix) | Redis used_memory (shared) | Redis connections | copies from the coordinator | ' +
-        'one status GET | coordinator idle | simulation CPU per node |',
-    );
-    console.log(`|${'---|'.repeat(14)}`);
+    console.log(`sim-scale-bench: ${machineLine()}, load average ${loadLine()}`);
+    printHeader();
     const rows: Row[] = [];
     for (const nodes of sizes) {
       const row = await measure(nodes, artifacts, cleanup, coordinatorArgs, Math.max(1, Number(values.threads) || 1));
       rows.push(row);
-      const cells = [
-        String(nodes),
-        `${fixed(row.pushMs / 1000)} s`,
-        `${fixed(row.cpuMs, 0)} ms`,
-        `${fixed(row.cpuPerNodeMs)} ms`,
-        `${fixed(row.fixedCpuMs, 0)} ms`,
-        `${fixed(row.marginalCpuPerNodeMs)} ms`,
-        `${fixed(row.rssMiB, 1)} MiB`,
-        `${fixed(row.redisKeysMiB, 2)} MiB`,
-        `${fixed(row.redisUsedMiB, 1)} MiB`,
-        String(row.redisClients),
-        fixed(row.originCopies, 1),
-        `${fixed(row.pollMs, 1)} ms`,
-        `${fixed(row.idleCpuMsPerS, 1)} ms/s`,
-        `${fixed(row.simCpuPerNodeMs, 1)} ms`,
-      ];
-      console.log(`| ${cells.join(' | ')} |`);
+      printRow(row);
     }
-    const smallest = rows[0]!;
-    const largest = rows.at(-1)!;
-    const ratio = largest.cpuPerNodeMs / smallest.cpuPerNodeMs;
-    const marginalRatio = largest.marginalCpuPerNodeMs / Math.max(smallest.marginalCpuPerNodeMs, 0.1);
-    const cpuOk = rows.every(row => row.nodes === 1 || row.marginalCpuPerNodeMs <= TARGET_CPU_PER_NODE_MS);
-    const amortisedOk = largest.cpuPerNodeMs <= TARGET_CPU_PER_NODE_MS;
-    const pushOk = rows.every(row => row.nodes < 500 || row.pushMs <= TARGET_PUSH_MS);
-    const flatOk = marginalRatio <= FLAT_RATIO;
-    const list = (pick: (row: Row) => number) => rows.map(r => `${r.nodes}: ${fixed(pick(r))} ms`).join(', ');
-    console.log(`coordinator CPU per further node: ${list(r => r.marginalCpuPerNodeMs)}`);
-    console.log(`  <= ${TARGET_CPU_PER_NODE_MS} ms at every size: ${verdict(cpuOk)}`);
-    console.log(
-      `  ratio ${largest.nodes} vs ${smallest.nodes} nodes: ${fixed(marginalRatio)} (<= ${FLAT_RATIO}): ${verdict(flatOk)}`,
-    );
-    console.log(`coordinator CPU per push / nodes: ${list(r => r.cpuPerNodeMs)} (ratio ${fixed(ratio)})`);
-    console.log(`  <= ${TARGET_CPU_PER_NODE_MS} ms at ${largest.nodes} nodes: ${verdict(amortisedOk)}`);
-    console.log(`push to 500 nodes <= ${TARGET_PUSH_MS / 1000} s: ${verdict(pushOk)}`);
-    console.log(
-      `load average after: ${loadavg()
-        .map(l => fixed(l))
-        .join(' ')}`,
-    );
-    writeResult('sim-scale-bench', {
-      rows,
-      ratio,
-      marginalRatio,
-      cpuOk,
-      amortisedOk,
-      pushOk,
-      flatOk,
-      loadavg: loadavg(),
-    });
+    const verdicts = judge(rows);
+    console.log(`load average after: ${loadLine()}`);
+    writeResult('sim-scale-bench', { rows, ...verdicts, loadavg: loadavg() });
+    const { cpuOk, amortisedOk, pushOk, flatOk } = verdicts;
     return cpuOk && amortisedOk && pushOk && flatOk ? 0 : 1;
   } finally {
     await cleanup.run();

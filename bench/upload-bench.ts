@@ -20,7 +20,6 @@ import { smallArtifactZip, writeArtifactZipFile, type ArtifactFile } from './lib
 import { uploadArtifact, type UploadClient } from './lib/upload-client.js';
 import { basicAuth } from '../test/helpers/http.js';
 import { deletePrefix } from '../test/helpers/redis.js';
-import { removeDir } from '../test/helpers/tmp-dir.js';
 import {
   BENCH_ADMIN,
   checkBuild,
@@ -28,7 +27,6 @@ import {
   createBenchAdmin,
   fixed,
   machineLine,
-  benchTmpDir,
   median,
   MIB,
   trackChild,
@@ -237,8 +235,7 @@ async function main(): Promise<number> {
     const prefix = benchPrefix('upload');
     cleanup.add('redis keys', () => deletePrefix(prefix));
     await createBenchAdmin(prefix);
-    const root = await benchTmpDir('upload');
-    cleanup.add('temp dir', () => removeDir(root));
+    const root = await cleanup.tmpDir('upload');
     await mkdir(join(root, 'src'));
     await mkdir(join(root, 'baseline'));
 

@@ -6,7 +6,14 @@ import { routes, type NodeView } from '@modfleet/common';
 import { fleetCall } from '../../test/helpers/fleet-client.js';
 import { FLEET_ADMIN, FLEET_SECRET } from '../../test/helpers/fleet-types.js';
 import { pollFor } from '../../test/helpers/poll.js';
-import { freePort, MODFLEET_BIN, runProcess, waitHealthy, type ModfleetProcess } from '../../test/helpers/processes.js';
+import {
+  freePort,
+  MODFLEET_BIN,
+  runProcess,
+  servicePorts,
+  waitHealthy,
+  type ModfleetProcess,
+} from '../../test/helpers/processes.js';
 import { deletePrefix, REDIS_URL } from '../../test/helpers/redis.js';
 import { removeDir } from '../../test/helpers/tmp-dir.js';
 import { requestJson } from './fleet-http.js';
@@ -46,7 +53,8 @@ export async function startSimCluster(
     [...(options.coordinatorArgs ?? []), MODFLEET_BIN, 'coordinator'],
     {
       ...shared,
-      MODFLEET_PORT: String(port),
+      // Plain HTTP on `port` (HTTPS, the default, beside it): the bench and the simulated nodes call it so.
+      ...(await servicePorts(port)),
       MODFLEET_DATA_DIR: coordinatorDir,
       MODFLEET_ADMIN_EMAIL: FLEET_ADMIN.email,
       MODFLEET_ADMIN_PASSWORD: FLEET_ADMIN.password,

@@ -3,9 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRedisUserStore, redisKeys } from '@modfleet/common';
-import { uniquePrefix, withRedis } from '../../test/helpers/redis.js';
+import { Redis } from 'ioredis';
+import { REDIS_URL, uniquePrefix, withRedis } from '../../test/helpers/redis.js';
 import { REPO_ROOT } from '../../test/helpers/processes.js';
-import { makeTmpDir } from '../../test/helpers/tmp-dir.js';
+import { makeTmpDir, removeDir } from '../../test/helpers/tmp-dir.js';
 
 export const OUT_DIR = join(REPO_ROOT, 'bench', '.out');
 export const MIB = 1024 * 1024;
@@ -70,6 +71,20 @@ export class Cleanup {
 
   add(label: string, run: () => Promise<unknown>): void {
     this.steps.push({ label, run });
+  }
+
+  /** A bench temp dir (`modfleet-bench-<label>-…`) that this cleanup removes. */
+  async tmpDir(label: string): Promise<string> {
+    const dir = await benchTmpDir(label);
+    this.add(`temp dir ${dir}`, () => removeDir(dir));
+    return dir;
+  }
+
+  /** A Redis client for the bench's own reads, disconnected by this cleanup. */
+  redis(): Redis {
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    this.add('redis client', () => Promise.resolve(redis.disconnect()));
+    return redis;
   }
 
   run(): Promise<void> {

@@ -1,13 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Credentials } from '../helpers/http.js';
 import { httpsGet } from '../helpers/tls.js';
-import { freePortRange, killAllProcesses, runToExit, type ModfleetProcess, runModfleet } from '../helpers/processes.js';
+import { startUp, UP_ADMIN } from '../helpers/modfleet-up.js';
+import { freePortRange, killAllProcesses, runToExit, type ModfleetProcess } from '../helpers/processes.js';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
-
-const ADMIN: Credentials = { email: 'admin@modfleet.local', password: 'modfleet-local-admin' };
 
 interface ChaosReport {
   ok: boolean;
@@ -32,27 +30,7 @@ describe('modfleet load --chaos against a cluster run by `modfleet up` (real pro
     prefix = uniquePrefix('chaos');
     dataDir = await makeTmpDir('modfleet-e2e-chaos');
     port = await freePortRange(3);
-    up = runModfleet(
-      [
-        'up',
-        '--nodes',
-        '2',
-        '--port',
-        String(port),
-        '--http-port',
-        '0',
-        '--data-dir',
-        dataDir,
-        '--prefix',
-        prefix,
-        '--redis-url',
-        REDIS_URL,
-      ],
-      {},
-      'up',
-    );
-    // Generous: on a loaded 2-core machine three services can take this long to answer.
-    await up.waitForOutput(/Ctrl-C stops the cluster/, 90_000);
+    up = await startUp({ nodes: 2, port, dataDir, prefix, redisUrl: REDIS_URL });
   }, 120_000);
   afterAll(async () => {
     await up?.stop('SIGINT', 20_000).catch(() => undefined);
@@ -72,8 +50,8 @@ describe('modfleet load --chaos against a cluster run by `modfleet up` (real pro
       ],
       {
         MODFLEET_URL: coordinator,
-        MODFLEET_USER: ADMIN.email,
-        MODFLEET_PASSWORD: ADMIN.password,
+        MODFLEET_USER: UP_ADMIN.email,
+        MODFLEET_PASSWORD: UP_ADMIN.password,
         MODFLEET_CA: join(dataDir, 'tls', 'ca.pem'),
       },
       240_000,
@@ -98,7 +76,7 @@ describe('modfleet load --chaos against a cluster run by `modfleet up` (real pro
     // What interrupted ops left behind was deleted: the fleet is as it began.
     const fleet = await httpsGet(`${coordinator}/v2/modules/user-defined/artifacts`, {
       ca: await readFile(join(dataDir, 'tls', 'ca.pem'), 'utf8'),
-      credentials: ADMIN,
+      credentials: UP_ADMIN,
     });
     expect(fleet.body).toEqual([]);
   }, 300_000);

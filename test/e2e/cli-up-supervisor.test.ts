@@ -1,28 +1,20 @@
 import { spawnSync } from 'node:child_process';
+import { routes } from '@modfleet/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
-import { api, artifactForm, type Credentials } from '../helpers/http.js';
-import {
-  freePort,
-  freePortRange,
-  groupAlive,
-  killAllProcesses,
-  runModfleet,
-  waitUntil,
-  type ModfleetProcess,
-} from '../helpers/processes.js';
+import { api, artifactForm } from '../helpers/http.js';
+import { interruptUp, startUp, UP_ADMIN, type UpFlags } from '../helpers/modfleet-up.js';
+import { freePort, freePortRange, killAllProcesses, waitUntil, type ModfleetProcess } from '../helpers/processes.js';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 
-const ARTIFACTS = '/v2/local/modules/user-defined/artifacts';
 const REDIS_CLI_ON_PATH = spawnSync('redis-cli', ['--version'], { stdio: 'ignore' }).status === 0;
-const ADMIN: Credentials = { email: 'admin@modfleet.local', password: 'modfleet-local-admin' };
 
 /** The pid behind a service URL, as its /healthz says (asked for up to 10 s: the machine may be busy). */
 async function pidAt(url: string): Promise<number | undefined> {
   for (let attempt = 0; attempt < 20; attempt += 1) {
     try {
-      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) });
+      const res = await fetch(`${url}${routes.healthz}`, { signal: AbortSignal.timeout(5_000) });
       const body = (await res.json()) as { pid?: number };
       if (res.ok && body.pid) return body.pid;
     } catch {
@@ -34,17 +26,17 @@ async function pidAt(url: string): Promise<number | undefined> {
 }
 
 /** `port`: the services' plain HTTP ports (P, P+1, …) this file calls them on; their HTTPS is elsewhere. */
-async function startUp(args: string[], port: number, dataDir: string, prefix: string): Promise<ModfleetProcess> {
-  const https = ['--ports', '--port', String(await freePortRange(4)), '--http-port', String(port)];
-  const up = runModfleet(['up', ...https, '--data-dir', dataDir, '--prefix', prefix, ...args], {}, 'up');
-  // Generous: on a loaded 2-core machine three services can take this long to answer.
-  await up.waitForOutput(/Ctrl-C stops the cluster/, 90_000);
-  return up;
+async function startSupervised(
+  flags: Pick<UpFlags, 'nodes' | 'redisUrl'>,
+  port: number,
+  dataDir: string,
+  prefix: string,
+): Promise<ModfleetProcess> {
+  return startUp({ ...flags, ports: true, port: await freePortRange(4), httpPort: port, dataDir, prefix });
 }
 
 async function stopUp(up: ModfleetProcess): Promise<void> {
-  expect(await up.stop('SIGINT', 20_000)).toEqual({ code: 0, signal: null });
-  await waitUntil(() => !groupAlive(up.pid), 'children of `modfleet up` still running after it exited', 5_000);
+  expect(await interruptUp(up)).toEqual({ code: 0, signal: null });
 }
 
 describe('modfleet up supervises its services', () => {
@@ -62,7 +54,7 @@ describe('modfleet up supervises its services', () => {
 
   it('restarts an agent killed with SIGKILL, says so, and keeps the other services running', async () => {
     const port = await freePortRange(3);
-    const up = await startUp(['--nodes', '2', '--redis-url', REDIS_URL], port, dataDir, prefix);
+    const up = await startSupervised({ nodes: 2, redisUrl: REDIS_URL }, port, dataDir, prefix);
     const [coordinator, node1, node2] = [port, port + 1, port + 2].map(p => `http://127.0.0.1:${p}`) as [
       string,
       string,
@@ -82,14 +74,22 @@ describe('modfleet up supervises its services', () => {
     expect(await pidAt(coordinator)).toBe(coordinatorPid);
     expect(up.isRunning()).toBe(true);
     // The cluster still answers, the restarted node included.
-    const nodes = await api<{ uid: number; status: string }[]>(`${coordinator}/v1/nodes`, { credentials: ADMIN });
+    const nodes = await api<{ uid: number; status: string }[]>(`${coordinator}${routes.nodes}`, {
+      credentials: UP_ADMIN,
+    });
     expect(nodes.status).toBe(200);
     const zip = await buildArtifactZip({ manifest: { module_name: 'AfterRestart', version: 1 } });
-    const upload = await api(`${node1}${ARTIFACTS}`, { method: 'POST', credentials: ADMIN, form: artifactForm(zip) });
+    const upload = await api(`${node1}${routes.localArtifacts}`, {
+      method: 'POST',
+      credentials: UP_ADMIN,
+      form: artifactForm(zip),
+    });
     expect(upload.status, JSON.stringify(upload.body)).toBe(200);
     await waitUntil(
       async () => {
-        const res = await api<{ uid: number; status: string }[]>(`${coordinator}/v1/nodes`, { credentials: ADMIN });
+        const res = await api<{ uid: number; status: string }[]>(`${coordinator}${routes.nodes}`, {
+          credentials: UP_ADMIN,
+        });
         return res.body.length === 2 && res.body.every(node => node.status === 'active');
       },
       'both nodes active after the restart',
@@ -103,19 +103,15 @@ describe('modfleet up supervises its services', () => {
     'restarts its private redis-server on the same port with its data when it dies',
     async () => {
       const port = await freePortRange(2);
-      const up = await startUp(
-        ['--nodes', '1', '--redis-url', `redis://127.0.0.1:${await freePort()}`],
-        port,
-        dataDir,
-        prefix,
-      );
+      const redisUrl = `redis://127.0.0.1:${await freePort()}`;
+      const up = await startSupervised({ nodes: 1, redisUrl }, port, dataDir, prefix);
       const redisPort = /started a private redis-server on redis:\/\/127\.0\.0\.1:(\d+)/.exec(up.stdout())?.[1];
       expect(redisPort, up.stdout()).toBeDefined();
       const coordinator = `http://127.0.0.1:${port}`;
       const user = { email: 'kept@up.local', password: 'kept-user-password' };
-      const created = await api(`${coordinator}/v1/users`, {
+      const created = await api(`${coordinator}${routes.users}`, {
         method: 'POST',
-        credentials: ADMIN,
+        credentials: UP_ADMIN,
         json: { ...user, role: 'db_viewer' },
       });
       expect(created.status).toBe(200);
@@ -131,7 +127,7 @@ describe('modfleet up supervises its services', () => {
       await up.waitForOutput(/redis-server is running again/, 20_000);
       // The services reconnect by themselves and the data came back from the AOF.
       await waitUntil(
-        async () => (await api(`${coordinator}/v1/modules`, { credentials: user })).status === 200,
+        async () => (await api(`${coordinator}${routes.modules}`, { credentials: user })).status === 200,
         'the user created before the crash logs in again',
         20_000,
       );

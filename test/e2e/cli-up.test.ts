@@ -16,53 +16,14 @@ import {
   runModfleet,
   runToExit,
   waitUntil,
-  type ModfleetProcess,
 } from '../helpers/processes.js';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 import { runCli, showCli } from '../helpers/cli-run.js';
 import { httpsGet } from '../helpers/tls.js';
+import { interruptUp, upArgs, waitForSummary } from '../helpers/modfleet-up.js';
 
 const REDIS_SERVER_ON_PATH = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
-
-interface Summary {
-  coordinator: string;
-  nodes: string[];
-  /** Plain HTTP URLs, in the same order: what the suite calls. */
-  coordinatorHttp: string;
-  nodesHttp: string[];
-  caFile: string;
-  admin: Credentials;
-}
-
-/** Reads the summary `modfleet up` prints once everything answers. */
-async function waitForSummary(up: ModfleetProcess, nodes: number): Promise<Summary> {
-  // Generous: on a loaded 2-core machine three services can take this long to answer.
-  await up.waitForOutput(/Ctrl-C stops the cluster/, 90_000);
-  const out = up.stdout();
-  const line = (label: string) => new RegExp(`^\\s+${label}\\s+(\\S+)\\s+\\(plain HTTP: (\\S+)\\)$`, 'm').exec(out);
-  const coordinator = line('coordinator');
-  const caFile = /^\s+cluster CA\s+(\S+)$/m.exec(out)?.[1];
-  const admin = /^\s+admin login\s+(\S+) \/ (\S+)$/m.exec(out);
-  const found = Array.from({ length: nodes }, (_unused, index) => line(`node ${index + 1}`));
-  if (!coordinator || !caFile || !admin || found.some(match => !match)) throw new Error(`unexpected summary:\n${out}`);
-  return {
-    coordinator: coordinator[1]!,
-    coordinatorHttp: coordinator[2]!,
-    nodes: found.map(match => match![1]!),
-    nodesHttp: found.map(match => match![2]!),
-    caFile,
-    admin: { email: admin[1]!, password: admin[2]! },
-  };
-}
-
-/** SIGINT (Ctrl-C) to `up` alone: it must stop its children itself. */
-async function interrupt(up: ModfleetProcess) {
-  const exit = await up.stop('SIGINT', 20_000);
-  // Every process `up` started shared its process group: none may outlive it.
-  await waitUntil(() => !groupAlive(up.pid), 'children of `modfleet up` still running after it exited', 5_000);
-  return exit;
-}
 
 async function uploadWorks(agentUrl: string, admin: Credentials, moduleName: string): Promise<void> {
   const zip = await buildArtifactZip({ manifest: { module_name: moduleName, version: 1 } });
@@ -93,25 +54,7 @@ describe('modfleet up', () => {
 
   it('gives the coordinator 127.0.0.1 and node N 127.0.0.(N+1), all on one HTTPS and one HTTP port, with addr an IP', async () => {
     const [port, httpPort] = [await freePort(), await freePort()];
-    const up = runModfleet(
-      [
-        'up',
-        '--nodes',
-        '2',
-        '--port',
-        String(port),
-        '--http-port',
-        String(httpPort),
-        '--data-dir',
-        dataDir,
-        '--prefix',
-        prefix,
-        '--redis-url',
-        REDIS_URL,
-      ],
-      {},
-      'up',
-    );
+    const up = runModfleet(upArgs({ nodes: 2, port, httpPort, dataDir, prefix, redisUrl: REDIS_URL }), {}, 'up');
     const summary = await waitForSummary(up, 2);
     expect(summary.coordinator).toBe(`https://127.0.0.1:${port}`);
     expect(summary.nodes).toEqual([`https://127.0.0.2:${port}`, `https://127.0.0.3:${port}`]);
@@ -159,7 +102,7 @@ describe('modfleet up', () => {
     expect(untrusted.code, showCli(untrusted)).toBe(1);
     expect(untrusted.stderr).toMatch(/-k\/--insecure/);
 
-    expect(await interrupt(up)).toEqual({ code: 0, signal: null });
+    expect(await interruptUp(up)).toEqual({ code: 0, signal: null });
     for (const host of ['127.0.0.1', '127.0.0.2', '127.0.0.3']) {
       for (const p of [port, httpPort]) expect(await portClosed(p, host), `${host}:${p} after SIGINT`).toBe(true);
     }
@@ -171,26 +114,8 @@ describe('modfleet up', () => {
       const port = await freePortRange(2);
       const httpPort = await freePortRange(2);
       const unused = await freePort();
-      const up = runModfleet(
-        [
-          'up',
-          '--ports',
-          '--nodes',
-          '1',
-          '--port',
-          String(port),
-          '--http-port',
-          String(httpPort),
-          '--data-dir',
-          dataDir,
-          '--prefix',
-          prefix,
-          '--redis-url',
-          `redis://127.0.0.1:${unused}`,
-        ],
-        {},
-        'up',
-      );
+      const redisUrl = `redis://127.0.0.1:${unused}`;
+      const up = runModfleet(upArgs({ ports: true, nodes: 1, port, httpPort, dataDir, prefix, redisUrl }), {}, 'up');
       const summary = await waitForSummary(up, 1);
       const started = /started a private redis-server on redis:\/\/127\.0\.0\.1:(\d+)/.exec(up.stdout());
       expect(started, up.stdout()).not.toBeNull();
@@ -207,7 +132,7 @@ describe('modfleet up', () => {
       });
       expect(created.status).toBe(200);
 
-      expect(await interrupt(up)).toEqual({ code: 0, signal: null });
+      expect(await interruptUp(up)).toEqual({ code: 0, signal: null });
       for (const p of [port, port + 1, redisPort]) expect(await portClosed(p), `port ${p} after SIGINT`).toBe(true);
     },
   );
@@ -220,22 +145,7 @@ describe('modfleet up', () => {
     await once(squatter, 'listening');
     try {
       const result = await runToExit(
-        [
-          'up',
-          '--ports',
-          '--http-port',
-          '0',
-          '--nodes',
-          '3',
-          '--port',
-          String(port),
-          '--data-dir',
-          dataDir,
-          '--prefix',
-          prefix,
-          '--redis-url',
-          REDIS_URL,
-        ],
+        upArgs({ ports: true, nodes: 3, port, dataDir, prefix, redisUrl: REDIS_URL }),
         {},
         // `up` gives each service 60 s to become healthy; an agent that exits at once must not need that long.
         20_000,
@@ -258,17 +168,7 @@ describe('modfleet up', () => {
     const emptyPath = join(dataDir, 'empty-path');
     const unused = await freePort();
     const result = await runToExit(
-      [
-        'up',
-        '--nodes',
-        '1',
-        '--port',
-        String(await freePortRange(2)),
-        '--http-port',
-        '0',
-        '--data-dir',
-        join(dataDir, 'cluster'),
-      ],
+      upArgs({ nodes: 1, port: await freePortRange(2), dataDir: join(dataDir, 'cluster') }),
       // An empty PATH hides redis-server even on machines that have it.
       { PATH: emptyPath, REDIS_URL: `redis://127.0.0.1:${unused}` },
       20_000,

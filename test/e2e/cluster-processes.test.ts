@@ -4,12 +4,16 @@ import { pathTo, routes } from '@modfleet/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { api, artifactForm, type Credentials } from '../helpers/http.js';
-import { freePort, killAllProcesses, startService, waitUntil, type Service } from '../helpers/processes.js';
-import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
-import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
+import {
+  FLEET_ADMIN,
+  startFleetCluster,
+  type FleetAgent,
+  type FleetCluster,
+  type FleetCoordinator,
+} from '../helpers/fleet-cluster.js';
+import { waitUntil } from '../helpers/processes.js';
 
-const ADMIN: Credentials = { email: 'admin@e2e.local', password: 'e2e-admin-password' };
-const CLUSTER_SECRET = 'e2e-cluster-secret-0123456789';
+const ADMIN = FLEET_ADMIN;
 
 /** The body RS documents for POST /v2/modules/user-defined: all eight fields. */
 const moduleDefinition = {
@@ -25,37 +29,17 @@ const moduleDefinition = {
 const listing = { module_name: 'TestModule', version: 123, dependencies: ['dep_1', 'dep_2'] };
 
 describe('coordinator and two agents as real processes', () => {
-  let prefix: string;
-  let dataDir: string;
-  let coordinator: Service;
-  let agents: Service[];
+  let cluster: FleetCluster;
+  let coordinator: FleetCoordinator;
+  let agents: FleetAgent[];
 
   beforeEach(async () => {
-    prefix = uniquePrefix();
-    dataDir = await makeTmpDir('modfleet-e2e-cluster');
-    const shared = { REDIS_URL, MODFLEET_PREFIX: prefix, MODFLEET_CLUSTER_SECRET: CLUSTER_SECRET };
-    coordinator = await startService('coordinator', await freePort(), {
-      ...shared,
-      MODFLEET_DATA_DIR: join(dataDir, 'coordinator'),
-      MODFLEET_ADMIN_EMAIL: ADMIN.email,
-      MODFLEET_ADMIN_PASSWORD: ADMIN.password,
-    });
-    agents = await Promise.all(
-      [1, 2].map(async node =>
-        startService('agent', await freePort(), {
-          ...shared,
-          MODFLEET_DATA_DIR: join(dataDir, `node-${node}`),
-          MODFLEET_NODE_ID: String(node),
-          MODFLEET_COORDINATOR_URL: coordinator.url,
-        }),
-      ),
-    );
+    cluster = await startFleetCluster({ nodes: 2 });
+    ({ coordinator, agents } = cluster);
   });
 
   afterEach(async () => {
-    await killAllProcesses();
-    await deletePrefix(prefix);
-    await removeDir(dataDir);
+    await cluster?.stop();
   });
 
   it('runs the RS sequence: CCS object on the coordinator, the artifact on every node, then both deletes', async () => {
@@ -175,7 +159,7 @@ describe('coordinator and two agents as real processes', () => {
   });
 
   it('keeps a store per node: an upload to one agent is not listed by the other', async () => {
-    const [first, second] = agents as [Service, Service];
+    const [first, second] = agents as [FleetAgent, FleetAgent];
     const onlyFirst = await buildArtifactZip({ manifest: { module_name: 'OnlyOnFirst', version: 1 } });
     const onlySecond = await buildArtifactZip({ manifest: { module_name: 'OnlyOnSecond', version: 2 } });
 
@@ -208,8 +192,8 @@ describe('coordinator and two agents as real processes', () => {
     expect(secondList.body.map(a => a.module_name)).toEqual(['OnlyOnSecond']);
 
     // Each agent writes under its own data dir only.
-    await expect(stat(join(dataDir, 'node-1', 'artifacts', 'OnlyOnFirst@1'))).resolves.toBeTruthy();
-    await expect(stat(join(dataDir, 'node-2', 'artifacts', 'OnlyOnFirst@1'))).rejects.toThrow(/ENOENT/);
+    await expect(stat(join(first.dataDir, 'artifacts', 'OnlyOnFirst@1'))).resolves.toBeTruthy();
+    await expect(stat(join(second.dataDir, 'artifacts', 'OnlyOnFirst@1'))).rejects.toThrow(/ENOENT/);
 
     // Deleting on the node that does not have it is a 404 and leaves the other node alone.
     const wrongNode = await api(

@@ -10,7 +10,8 @@ import { startCoordinator, type RunningCoordinator } from '@modfleet/coordinator
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { coordinatorConfig } from '../helpers/in-process-cluster.js';
 import { pollFor } from '../helpers/poll.js';
-import { freePortRange, killAllProcesses, runModfleet, type ModfleetProcess } from '../helpers/processes.js';
+import { startUp } from '../helpers/modfleet-up.js';
+import { freePortRange, killAllProcesses, type ModfleetProcess } from '../helpers/processes.js';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 
@@ -102,22 +103,7 @@ describe('a second coordinator on the same Redis prefix', () => {
 
   /** `modfleet up --nodes 1` under `prefix`, once it printed its summary. */
   async function upWithOneNode(prefix: string): Promise<ModfleetProcess> {
-    const port = await freePortRange(2);
-    const args = [
-      '--nodes',
-      '1',
-      '--port',
-      String(port),
-      '--http-port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--prefix',
-      prefix,
-    ];
-    const up = runModfleet(['up', ...args, '--redis-url', REDIS_URL], {}, 'up');
-    await up.waitForOutput(/Ctrl-C stops the cluster/, 60_000);
-    return up;
+    return startUp({ nodes: 1, port: await freePortRange(2), dataDir, prefix, redisUrl: REDIS_URL });
   }
 
   it('makes `modfleet up` print a warning on the terminal before it starts its own cluster', async () => {

@@ -1,12 +1,9 @@
-import { createHash, randomBytes, randomFillSync } from 'node:crypto';
-import { createReadStream, createWriteStream, openAsBlob } from 'node:fs';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { openAsBlob } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import { pathTo, routes } from '@modfleet/common';
 import { afterEach, describe, expect, it } from 'vitest';
-import yazl from 'yazl';
 import { buildArtifactZip, validManifest } from '../helpers/artifact-zip.js';
 import {
   filesIn,
@@ -17,17 +14,12 @@ import {
   type LocalListing,
 } from '../helpers/fleet-cluster.js';
 import { artifactForm } from '../helpers/http.js';
+import { sha256File, writeLargeArtifact } from '../helpers/large-artifact.js';
 import { sleep } from '../helpers/poll.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 
 const MiB = 1024 * 1024;
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 function artifact(name: string, version = 1): Promise<Buffer> {
   return buildArtifactZip({
@@ -41,38 +33,6 @@ const listing = (name: string, version: number): LocalListing => ({
   version,
   dependencies: validManifest().dependencies as string[],
 });
-
-/**
- * Writes `bytes` of random data to `<dir>/module.so`, then an RS zip holding it (stored, not
- * deflated) to `<dir>/artifact.zip`, streaming both: the test never holds the artifact in memory.
- */
-async function writeLargeArtifact(dir: string, name: string, bytes: number): Promise<{ path: string; sha256: string }> {
-  const soPath = join(dir, 'module.so');
-  let left = bytes;
-  await pipeline(
-    Readable.from(
-      (function* () {
-        while (left > 0) {
-          const size = Math.min(left, 4 * MiB);
-          left -= size;
-          yield randomFillSync(Buffer.allocUnsafe(size));
-        }
-      })(),
-    ),
-    createWriteStream(soPath),
-  );
-  const zipPath = join(dir, 'artifact.zip');
-  const zip = new yazl.ZipFile();
-  zip.addBuffer(
-    Buffer.from(JSON.stringify(validManifest({ module_name: name, version: 1, semantic_version: '0.0.1' }))),
-    'module.json',
-  );
-  zip.addFile(soPath, 'module.so', { compress: false });
-  zip.end();
-  await pipeline(zip.outputStream, createWriteStream(zipPath));
-  await rm(soPath);
-  return { path: zipPath, sha256: await sha256File(zipPath) };
-}
 
 describe('fleet distribution: crashes, outages and late joiners', () => {
   let cluster: FleetCluster | undefined;

@@ -12,6 +12,7 @@ import {
   type FleetCluster,
   type FleetClusterOptions,
 } from '../helpers/fleet-cluster.js';
+import { artifactBytesServed } from '../helpers/metrics.js';
 import { advertiseNodeAt, startRelayProxy, type RelayProxy } from '../helpers/relay-proxy.js';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -28,11 +29,17 @@ type Op = ActionObject['additional_info']['pending_ops'][string];
 const sourcesOf = (op: Op | undefined): SourceUse[] => op?.sources ?? [];
 const total = (sources: SourceUse[]) => sources.reduce((sum, s) => sum + s.bytes, 0);
 
-async function coordinatorBytesServed(fleet: FleetCluster): Promise<number> {
-  const text = await (await fetch(`${fleet.coordinator.url}/metrics`)).text();
-  const match = /^modfleet_artifact_bytes_served_total(?:\{[^}]*\})? (\d+(?:\.\d+)?(?:e\+\d+)?)$/m.exec(text);
-  if (!match) throw new Error('no bytes-served counter on the coordinator');
-  return Number(match[1]);
+const coordinatorBytesServed = (fleet: FleetCluster) => artifactBytesServed(fleet.coordinator.url);
+
+/** The action that installed the fleet's artifacts on a node that joined late, once it completed. */
+async function welcomeOf(fleet: FleetCluster, joinerUid: number): Promise<ActionObject> {
+  const welcome = await pollFor(
+    async () => (await fleet.actions()).find(a => a.additional_info.object_uid === String(joinerUid)),
+    a => a?.status === 'completed',
+    'the late joiner installed the fleet artifact',
+    { timeoutMs: 30_000 },
+  );
+  return welcome!;
 }
 
 const logged = (fleet: FleetCluster, uid: number, msg: RegExp) =>
@@ -159,14 +166,9 @@ describe('peer relay: nodes fill each other from verified pieces (real processes
     await held.close();
 
     const joiner = await fleet.addAgent();
-    const welcome = await pollFor(
-      async () => (await fleet.actions()).find(a => a.additional_info.object_uid === String(joiner.uid)),
-      a => a?.status === 'completed',
-      'the late joiner installed the fleet artifact',
-      { timeoutMs: 30_000 },
-    );
+    const welcome = await welcomeOf(fleet, joiner.uid);
 
-    expect(sourcesOf(welcome!.additional_info.pending_ops[String(joiner.uid)])).toEqual([
+    expect(sourcesOf(welcome.additional_info.pending_ops[String(joiner.uid)])).toEqual([
       { source: 'node:2', bytes: zip.length },
     ]);
     expect(logged(fleet, 1, /does not match its sha256: not serving it/)).toHaveLength(1);
@@ -186,14 +188,9 @@ describe('peer relay: nodes fill each other from verified pieces (real processes
     const servedBefore = await coordinatorBytesServed(fleet);
 
     const joiner = await fleet.addAgent();
-    const welcome = await pollFor(
-      async () => (await fleet.actions()).find(a => a.additional_info.object_uid === String(joiner.uid)),
-      a => a?.status === 'completed',
-      'the late joiner installed the fleet artifact',
-      { timeoutMs: 30_000 },
-    );
+    const welcome = await welcomeOf(fleet, joiner.uid);
 
-    const sources = sourcesOf(welcome!.additional_info.pending_ops[String(joiner.uid)]);
+    const sources = sourcesOf(welcome.additional_info.pending_ops[String(joiner.uid)]);
     expect(
       sources.every(s => /^node:[123]$/.test(s.source)),
       JSON.stringify(sources),

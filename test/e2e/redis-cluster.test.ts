@@ -3,8 +3,9 @@ import { pathTo, routes, type ActionObject } from '@modfleet/common';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
-import { FLEET_ADMIN, startFleetCluster, type FleetCluster } from '../helpers/fleet-cluster.js';
-import { killAllProcesses, runToExit } from '../helpers/processes.js';
+import { expectCleanVerify } from '../helpers/fault-checks.js';
+import { startFleetCluster, type FleetCluster } from '../helpers/fleet-cluster.js';
+import { killAllProcesses } from '../helpers/processes.js';
 import { startRedisCluster, type RedisClusterSet } from '../helpers/redis-cluster.js';
 
 const opsOf = (action: ActionObject) => Object.values(action.additional_info.pending_ops).map(op => op.status);
@@ -38,16 +39,7 @@ describe('modfleet on a Redis Cluster of three masters: a coordinator and two ag
     expect(synced.status, JSON.stringify(synced.body)).toBe(202);
     expect((await fleet.waitForAction(synced.body.action_uid)).status).toBe('completed');
 
-    const verify = await runToExit(
-      ['verify'],
-      {
-        MODFLEET_URL: fleet.coordinator.url,
-        MODFLEET_USER: FLEET_ADMIN.email,
-        MODFLEET_PASSWORD: FLEET_ADMIN.password,
-      },
-      60_000,
-    );
-    expect(verify.code, `${verify.stdout}${verify.stderr}`).toBe(0);
+    await expectCleanVerify(fleet);
 
     const deleted = await fleet.api<{ action_uid: string }>(
       pathTo(routes.fleetArtifact, { moduleName: 'Clustered', version: 1 }),

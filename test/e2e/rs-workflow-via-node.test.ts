@@ -1,61 +1,44 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { routes, type NodeView } from '@modfleet/common';
+import { routes } from '@modfleet/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validManifest, writeArtifactZip } from '../helpers/artifact-zip.js';
-import { api, type Credentials } from '../helpers/http.js';
-import { pollFor } from '../helpers/poll.js';
-import { freePort, killAllProcesses, runProcess, startService, waitUntil, type Service } from '../helpers/processes.js';
-import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import {
+  FLEET_ADMIN,
+  startFleetCluster,
+  type FleetAgent,
+  type FleetCluster,
+  type FleetCoordinator,
+} from '../helpers/fleet-cluster.js';
+import { api } from '../helpers/http.js';
+import { runProcess, waitUntil } from '../helpers/processes.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 
-const ADMIN: Credentials = { email: 'admin@e2e.local', password: 'e2e-admin-password' };
+const ADMIN = FLEET_ADMIN;
 const SCRIPT = fileURLToPath(new URL('./scripts/rs-module-workflow.sh', import.meta.url));
 const manifest = validManifest({ module_name: 'ScriptModule', version: 5 });
 const definition = { ...manifest, display_name: 'Script Module', command_line_args: '' };
 
 describe('a script written for RS, pointed at a node instead of the coordinator', () => {
-  let prefix: string;
-  let dataDir: string;
-  let coordinator: Service;
-  let agents: Service[];
+  let cluster: FleetCluster;
+  let coordinator: FleetCoordinator;
+  let agents: FleetAgent[];
+  let filesDir: string;
   let files: { zip: string; def: string };
 
   beforeAll(async () => {
-    prefix = uniquePrefix();
-    dataDir = await makeTmpDir('modfleet-e2e-rs-script');
-    const shared = { REDIS_URL, MODFLEET_PREFIX: prefix, MODFLEET_CLUSTER_SECRET: 'e2e-cluster-secret-0123456789' };
-    coordinator = await startService('coordinator', await freePort(), {
-      ...shared,
-      MODFLEET_DATA_DIR: join(dataDir, 'coordinator'),
-      MODFLEET_ADMIN_EMAIL: ADMIN.email,
-      MODFLEET_ADMIN_PASSWORD: ADMIN.password,
-    });
-    agents = await Promise.all(
-      [1, 2].map(async node =>
-        startService('agent', await freePort(), {
-          ...shared,
-          MODFLEET_DATA_DIR: join(dataDir, `node-${node}`),
-          MODFLEET_NODE_ID: String(node),
-          MODFLEET_COORDINATOR_URL: coordinator.url,
-        }),
-      ),
-    );
-    await pollFor(
-      () => api<NodeView[]>(`${coordinator.url}${routes.nodes}`, { credentials: ADMIN }),
-      res => res.status === 200 && res.body.filter(node => node.status === 'active').length === 2,
-      'both agents active',
-    );
-    files = { zip: join(dataDir, 'custom-module.zip'), def: join(dataDir, 'module.json') };
+    cluster = await startFleetCluster({ nodes: 2 });
+    ({ coordinator, agents } = cluster);
+    filesDir = await makeTmpDir('modfleet-e2e-rs-script');
+    files = { zip: join(filesDir, 'custom-module.zip'), def: join(filesDir, 'module.json') };
     await writeArtifactZip(files.zip, { manifest });
     await writeFile(files.def, JSON.stringify(definition));
   });
 
   afterAll(async () => {
-    await killAllProcesses();
-    await deletePrefix(prefix);
-    await removeDir(dataDir);
+    await cluster?.stop();
+    await removeDir(filesDir);
   });
 
   async function runScript(cluster: string): Promise<string> {
@@ -98,7 +81,7 @@ describe('a script written for RS, pointed at a node instead of the coordinator'
 
   it('runs against the second node too, and fails loudly when that node cannot reach the coordinator', async () => {
     await runScript(agents[1]!.url);
-    await coordinator.stop();
+    await cluster.stopCoordinator();
     const run = runProcess(
       'bash',
       [SCRIPT],

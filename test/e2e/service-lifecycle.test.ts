@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { request, type ClientRequest } from 'node:http';
 import { join } from 'node:path';
-import { createRedisUserStore, flagSpecOf, redisKeys, serviceVariables } from '@modfleet/common';
+import { createRedisUserStore, flagSpecOf, redisKeys, routes, serviceVariables } from '@modfleet/common';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
@@ -23,7 +23,7 @@ import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 
 const ADMIN: Credentials = { email: 'admin@lifecycle.local', password: 'lifecycle-Secret-pw-42' };
-const ARTIFACTS = '/v2/local/modules/user-defined/artifacts';
+const ARTIFACTS = routes.localArtifacts;
 const MiB = 1024 * 1024;
 
 const moduleDefinition = {

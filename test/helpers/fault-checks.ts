@@ -32,6 +32,8 @@ export async function expectCleanVerify(cluster: FleetCluster): Promise<void> {
       MODFLEET_USER: FLEET_ADMIN.email,
       MODFLEET_PASSWORD: FLEET_ADMIN.password,
     },
+    // Generous: it asks every node for its inventory, on a loaded machine.
+    timeoutMs: 60_000,
   });
   expect(result.code, showCli(result)).toBe(0);
   expect((JSON.parse(result.stdout) as { clean: boolean }).clean).toBe(true);

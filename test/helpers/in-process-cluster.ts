@@ -1,7 +1,12 @@
 import { join } from 'node:path';
-import { startAgent, type AgentConfig, type RunningAgent } from '@modfleet/agent';
+import { loadAgentConfig, startAgent, type AgentConfig, type RunningAgent } from '@modfleet/agent';
 import { createLogger } from '@modfleet/common';
-import { startCoordinator, type CoordinatorConfig, type RunningCoordinator } from '@modfleet/coordinator';
+import {
+  loadCoordinatorConfig,
+  startCoordinator,
+  type CoordinatorConfig,
+  type RunningCoordinator,
+} from '@modfleet/coordinator';
 import type { Credentials } from './http.js';
 import { deletePrefix, REDIS_URL, uniquePrefix } from './redis.js';
 import { makeTmpDir, removeDir } from './tmp-dir.js';
@@ -22,33 +27,35 @@ export interface TestCluster {
 
 const silent = (name: string) => createLogger({ name, level: 'silent' });
 
+/**
+ * What both services get in the suite, as the variables a user would set, so a service variable
+ * added to the registry reaches the tests with its default and no change here: the real Redis,
+ * 127.0.0.1, HTTPS on a free port, quiet logs.
+ */
+const sharedEnv = (prefix: string) => ({
+  REDIS_URL,
+  MODFLEET_HOST: '127.0.0.1',
+  MODFLEET_PORT: '0',
+  MODFLEET_PREFIX: prefix,
+  MODFLEET_CLUSTER_SECRET: CLUSTER_SECRET,
+  LOG_LEVEL: 'silent',
+});
+
+/** Plain HTTP on a free port too, the one the suite calls (a variable cannot say so: 0 there means off). */
+const ALSO_PLAIN_HTTP = { httpPort: 0 } as const;
+
 export function coordinatorConfig(
   prefix: string,
   dataDir: string,
   overrides: Partial<CoordinatorConfig> = {},
 ): CoordinatorConfig {
-  return {
-    redisUrl: REDIS_URL,
-    redisSentinels: undefined,
-    redisSentinelMaster: undefined,
-    redisSentinelPassword: undefined,
-    redisClusterNodes: undefined,
-    host: '127.0.0.1',
-    port: 0,
-    httpPort: 0,
-    dataDir: join(dataDir, 'coordinator'),
-    prefix,
-    adminEmail: ADMIN.email,
-    adminPassword: ADMIN.password,
-    clusterSecret: CLUSTER_SECRET,
-    maxArtifactBytes: 1024 ** 3,
-    tls: undefined,
-    tlsCa: undefined,
-    tlsCaKey: undefined,
-    metricsPublic: false,
-    logLevel: 'silent',
-    ...overrides,
+  const env = {
+    ...sharedEnv(prefix),
+    MODFLEET_DATA_DIR: join(dataDir, 'coordinator'),
+    MODFLEET_ADMIN_EMAIL: ADMIN.email,
+    MODFLEET_ADMIN_PASSWORD: ADMIN.password,
   };
+  return { ...loadCoordinatorConfig(env), ...ALSO_PLAIN_HTTP, ...overrides };
 }
 
 export function agentConfig(
@@ -57,28 +64,12 @@ export function agentConfig(
   node: number,
   overrides: Partial<AgentConfig> = {},
 ): AgentConfig {
-  return {
-    redisUrl: REDIS_URL,
-    redisSentinels: undefined,
-    redisSentinelMaster: undefined,
-    redisSentinelPassword: undefined,
-    redisClusterNodes: undefined,
-    host: '127.0.0.1',
-    port: 0,
-    httpPort: 0,
-    dataDir: join(dataDir, `node-${node}`),
-    prefix,
-    coordinatorUrl: undefined,
-    nodeId: node,
-    clusterSecret: CLUSTER_SECRET,
-    maxArtifactBytes: 1024 ** 3,
-    tls: undefined,
-    tlsCa: undefined,
-    metricsPublic: false,
-    redisServer: 'redis-server',
-    logLevel: 'silent',
-    ...overrides,
+  const env = {
+    ...sharedEnv(prefix),
+    MODFLEET_DATA_DIR: join(dataDir, `node-${node}`),
+    MODFLEET_NODE_ID: String(node),
   };
+  return { ...loadAgentConfig(env), ...ALSO_PLAIN_HTTP, ...overrides };
 }
 
 /**

@@ -1,31 +1,21 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { routes } from '@modfleet/common';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
-import { api, artifactForm } from '../helpers/http.js';
-import { ADMIN, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
+import { api } from '../helpers/http.js';
+import { ADMIN } from '../helpers/in-process-cluster.js';
+import { oneAgentPerTest } from '../helpers/cluster-per-test.js';
 
 const LISTED = { module_name: 'TestModule', version: 123, dependencies: ['dep_1', 'dep_2'] };
 
 describe('agent artifacts across an agent restart', () => {
-  let cluster: TestCluster;
-  beforeEach(async () => {
-    cluster = await startTestCluster({ nodes: 1 });
-  });
-  afterEach(async () => {
-    await cluster.stop();
-  });
-
-  const artifactsUrl = () => `${cluster.agents[0]!.url}${routes.localArtifacts}`;
-  const list = () => api(artifactsUrl(), { credentials: ADMIN });
-  const upload = (zip: Buffer) => api(artifactsUrl(), { method: 'POST', credentials: ADMIN, form: artifactForm(zip) });
-  const dataDir = () => cluster.agentConfigs[0]!.dataDir;
+  const { cluster, list, upload, remove, dataDir } = oneAgentPerTest();
 
   it('still lists an uploaded artifact on the restarted agent', async () => {
     await upload(await buildArtifactZip());
 
-    const restarted = await cluster.restartAgent(0);
+    const restarted = await cluster().restartAgent(0);
     const res = await api(`${restarted.url}${routes.localArtifacts}`, { credentials: ADMIN });
 
     expect(res.status).toBe(200);
@@ -36,7 +26,7 @@ describe('agent artifacts across an agent restart', () => {
     const original = await buildArtifactZip();
     await upload(original);
 
-    await cluster.restartAgent(0);
+    await cluster().restartAgent(0);
     const same = await upload(original);
     const other = await upload(await buildArtifactZip());
 
@@ -47,9 +37,9 @@ describe('agent artifacts across an agent restart', () => {
 
   it('deletes an artifact installed before the restart', async () => {
     await upload(await buildArtifactZip());
-    await cluster.restartAgent(0);
+    await cluster().restartAgent(0);
 
-    const res = await api(`${artifactsUrl()}/TestModule/123`, { method: 'DELETE', credentials: ADMIN });
+    const res = await remove('TestModule', 123);
 
     expect(res.status).toBe(200);
     expect((await list()).body).toEqual([]);
@@ -59,7 +49,7 @@ describe('agent artifacts across an agent restart', () => {
     await writeFile(join(dataDir(), 'tmp', 'upload-left-by-a-crash'), 'half an artifact');
     await mkdir(join(dataDir(), 'tmp', 'stage-left-by-a-crash'));
 
-    await cluster.restartAgent(0);
+    await cluster().restartAgent(0);
 
     expect(await readdir(join(dataDir(), 'tmp'))).toEqual([]);
   });
@@ -70,7 +60,7 @@ describe('agent artifacts across an agent restart', () => {
     await mkdir(incomplete);
     await writeFile(join(incomplete, 'module.zip'), await buildArtifactZip({ manifest: { module_name: 'Broken' } }));
 
-    await cluster.restartAgent(0);
+    await cluster().restartAgent(0);
     const res = await list();
 
     expect(res.body).toEqual([LISTED]);
@@ -80,7 +70,7 @@ describe('agent artifacts across an agent restart', () => {
     const incomplete = join(dataDir(), 'artifacts', 'Broken@1');
     await mkdir(incomplete);
     await writeFile(join(incomplete, 'module.zip'), 'left by a crash');
-    await cluster.restartAgent(0);
+    await cluster().restartAgent(0);
     const zip = await buildArtifactZip({ manifest: { module_name: 'Broken', version: 1, dependencies: undefined } });
 
     const res = await upload(zip);

@@ -1,12 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
 import { request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import { join } from 'node:path';
 import { routes } from '@modfleet/common';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { api, artifactForm, basicAuth, type Credentials } from '../helpers/http.js';
-import { ADMIN, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
+import { ADMIN } from '../helpers/in-process-cluster.js';
+import { oneAgentPerTest } from '../helpers/cluster-per-test.js';
 import { expectRsError } from '../helpers/rs-error.js';
 
 const MAX_ARTIFACT_BYTES = 64 * 1024;
@@ -78,32 +77,15 @@ async function rawPost(
   };
 }
 
-/** A fresh one-node cluster per test; returns accessors for the agent under test. */
-function useCluster(options: Parameters<typeof startTestCluster>[0] = {}) {
-  const ctx = {} as { cluster: TestCluster };
-  beforeEach(async () => {
-    ctx.cluster = await startTestCluster({ nodes: 1, ...options });
-  });
-  afterEach(async () => {
-    await ctx.cluster.stop();
-  });
-  return {
-    url: () => `${ctx.cluster.agents[0]!.url}${routes.localArtifacts}`,
-    list: () => api(`${ctx.cluster.agents[0]!.url}${routes.localArtifacts}`, { credentials: ADMIN }),
-    tmpEntries: () => readdir(join(ctx.cluster.agentConfigs[0]!.dataDir, 'tmp')),
-    coordinatorUrl: () => ctx.cluster.coordinator.url,
-  };
-}
-
 describe('agent artifact uploads over the wire', () => {
   describe(`413 above maxArtifactBytes (${MAX_ARTIFACT_BYTES} bytes)`, () => {
-    const agent = useCluster({ agent: { maxArtifactBytes: MAX_ARTIFACT_BYTES } });
+    const agent = oneAgentPerTest({ agent: { maxArtifactBytes: MAX_ARTIFACT_BYTES } });
     const oversize = () => buildArtifactZip({ so: randomBytes(200 * 1024) });
 
     it('refuses an artifact whose Content-Length declares ~200 KiB', async () => {
       const zip = await oversize();
 
-      const res = await rawUpload(agent.url(), zip, 'content-length');
+      const res = await rawUpload(agent.artifactsUrl(), zip, 'content-length');
 
       expectRsError(res, 413);
       expect(await agent.tmpEntries()).toEqual([]);
@@ -113,7 +95,7 @@ describe('agent artifact uploads over the wire', () => {
     it('refuses a ~200 KiB artifact sent chunked, without a Content-Length', async () => {
       const zip = await oversize();
 
-      const res = await rawUpload(agent.url(), zip, 'chunked');
+      const res = await rawUpload(agent.artifactsUrl(), zip, 'chunked');
 
       expectRsError(res, 413);
       expect(await agent.tmpEntries()).toEqual([]);
@@ -123,7 +105,7 @@ describe('agent artifact uploads over the wire', () => {
     it('refuses an artifact just over the limit whose declared length is within the framing allowance', async () => {
       const zip = await buildArtifactZip({ so: randomBytes(MAX_ARTIFACT_BYTES + 1024) });
 
-      const res = await rawUpload(agent.url(), zip, 'content-length');
+      const res = await rawUpload(agent.artifactsUrl(), zip, 'content-length');
 
       expectRsError(res, 413);
       expect(await agent.tmpEntries()).toEqual([]);
@@ -133,7 +115,7 @@ describe('agent artifact uploads over the wire', () => {
     it('refuses an oversize declared body before sending 100 Continue', async () => {
       const zip = await oversize();
 
-      const res = await rawUpload(agent.url(), zip, 'expect-continue');
+      const res = await rawUpload(agent.artifactsUrl(), zip, 'expect-continue');
 
       expectRsError(res, 413);
       expect(res.continued).toBe(false);
@@ -143,7 +125,7 @@ describe('agent artifact uploads over the wire', () => {
     it('still accepts an artifact under the limit, sent chunked', async () => {
       const zip = await buildArtifactZip({ so: randomBytes(32 * 1024) });
 
-      const res = await rawUpload(agent.url(), zip, 'chunked');
+      const res = await rawUpload(agent.artifactsUrl(), zip, 'chunked');
 
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ sha256: sha256(zip), size: zip.length });
@@ -152,11 +134,11 @@ describe('agent artifact uploads over the wire', () => {
   });
 
   describe('aborted uploads', () => {
-    const agent = useCluster();
+    const agent = oneAgentPerTest();
 
     it('stores nothing and leaves tmp empty when the client drops the connection mid-body', async () => {
       const { body, contentType } = multipart(await buildArtifactZip({ so: randomBytes(1024 * 1024) }));
-      const req = request(agent.url(), {
+      const req = request(agent.artifactsUrl(), {
         method: 'POST',
         agent: false,
         headers: { authorization: basicAuth(ADMIN), 'content-type': contentType, 'content-length': body.length },
@@ -176,13 +158,13 @@ describe('agent artifact uploads over the wire', () => {
   });
 
   describe('malformed multipart', () => {
-    const agent = useCluster();
+    const agent = oneAgentPerTest();
 
     it('refuses a multipart body cut short before its closing boundary with 400 and keeps nothing', async () => {
       const { body, contentType } = multipart(await buildArtifactZip());
       const cut = body.subarray(0, body.lastIndexOf('\r\n--'));
 
-      const res = await rawPost(agent.url(), { body: cut, contentType }, 'content-length');
+      const res = await rawPost(agent.artifactsUrl(), { body: cut, contentType }, 'content-length');
 
       expectRsError(res, 400);
       expect(await agent.tmpEntries()).toEqual([]);
@@ -191,7 +173,7 @@ describe('agent artifact uploads over the wire', () => {
 
     it('refuses a multipart body without a boundary with 400', async () => {
       const res = await rawPost(
-        agent.url(),
+        agent.artifactsUrl(),
         { body: Buffer.from('not multipart at all'), contentType: 'multipart/form-data' },
         'content-length',
       );
@@ -202,7 +184,11 @@ describe('agent artifact uploads over the wire', () => {
 
     it('refuses a multipart type other than form-data with 400 saying which to send (found by the fuzzer)', async () => {
       const { body } = multipart(await buildArtifactZip());
-      const res = await rawPost(agent.url(), { body, contentType: 'multipart/mixed; boundary=xyz' }, 'content-length');
+      const res = await rawPost(
+        agent.artifactsUrl(),
+        { body, contentType: 'multipart/mixed; boundary=xyz' },
+        'content-length',
+      );
 
       expectRsError(res, 400);
       expect(JSON.stringify(res.body)).toContain('multipart/form-data');
@@ -211,12 +197,12 @@ describe('agent artifact uploads over the wire', () => {
   });
 
   describe('Expect: 100-continue', () => {
-    const agent = useCluster();
+    const agent = oneAgentPerTest();
 
     it('sends 100 Continue to an admin and installs the body sent after it', async () => {
       const zip = await buildArtifactZip();
 
-      const res = await rawUpload(agent.url(), zip, 'expect-continue');
+      const res = await rawUpload(agent.artifactsUrl(), zip, 'expect-continue');
 
       expect(res.continued).toBe(true);
       expect(res.status).toBe(200);
@@ -227,7 +213,10 @@ describe('agent artifact uploads over the wire', () => {
     it('answers 401 to wrong credentials without ever sending 100 Continue', async () => {
       const zip = await buildArtifactZip();
 
-      const res = await rawUpload(agent.url(), zip, 'expect-continue', { email: ADMIN.email, password: 'wrong' });
+      const res = await rawUpload(agent.artifactsUrl(), zip, 'expect-continue', {
+        email: ADMIN.email,
+        password: 'wrong',
+      });
 
       expect(res.continued).toBe(false);
       expectRsError(res, 401);
@@ -237,13 +226,13 @@ describe('agent artifact uploads over the wire', () => {
     });
 
     it('answers 403 modules_upload_disabled without sending 100 Continue', async () => {
-      await api(`${agent.coordinatorUrl()}${routes.cluster}`, {
+      await api(`${agent.cluster().coordinator.url}${routes.cluster}`, {
         method: 'PUT',
         credentials: ADMIN,
         json: { allow_modules_upload: false },
       });
 
-      const res = await rawUpload(agent.url(), await buildArtifactZip(), 'expect-continue');
+      const res = await rawUpload(agent.artifactsUrl(), await buildArtifactZip(), 'expect-continue');
 
       expect(res.continued).toBe(false);
       expectRsError(res, 403, 'modules_upload_disabled');
@@ -251,8 +240,9 @@ describe('agent artifact uploads over the wire', () => {
   });
 
   describe('concurrent uploads of one name and version', () => {
-    const agent = useCluster();
-    const post = (zip: Buffer) => api(agent.url(), { method: 'POST', credentials: ADMIN, form: artifactForm(zip) });
+    const agent = oneAgentPerTest();
+    const post = (zip: Buffer) =>
+      api(agent.artifactsUrl(), { method: 'POST', credentials: ADMIN, form: artifactForm(zip) });
 
     it('lets exactly one of 8 different contents win; the other 7 get 406 module_exists', async () => {
       const zips = await Promise.all(Array.from({ length: 8 }, () => buildArtifactZip()));

@@ -1,11 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { routes } from '@modfleet/common';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { api, artifactForm, type Credentials } from '../helpers/http.js';
-import { ADMIN, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
+import { ADMIN } from '../helpers/in-process-cluster.js';
+import { oneAgentPerTest } from '../helpers/cluster-per-test.js';
 import { expectRsError } from '../helpers/rs-error.js';
 
 const NON_ADMIN_VIEWERS = ['cluster_member', 'cluster_viewer', 'db_member', 'db_viewer', 'user_manager'] as const;
@@ -21,23 +20,9 @@ async function zipWithRawEntry(rawName: string): Promise<Buffer> {
 }
 
 describe('agent local artifacts API', () => {
-  let cluster: TestCluster;
-  beforeEach(async () => {
-    cluster = await startTestCluster({ nodes: 1 });
-  });
-  afterEach(async () => {
-    await cluster.stop();
-  });
-
-  const artifactsUrl = () => `${cluster.agents[0]!.url}${routes.localArtifacts}`;
-  const list = (credentials: Credentials = ADMIN) => api(artifactsUrl(), { credentials });
-  const upload = (zip: Buffer, credentials: Credentials = ADMIN) =>
-    api(artifactsUrl(), { method: 'POST', credentials, form: artifactForm(zip) });
-  const remove = (name: string, version: string | number, credentials: Credentials = ADMIN) =>
-    api(`${artifactsUrl()}/${name}/${version}`, { method: 'DELETE', credentials });
-  const tmpEntries = () => readdir(join(cluster.agentConfigs[0]!.dataDir, 'tmp'));
+  const { cluster, artifactsUrl, list, upload, remove, tmpEntries } = oneAgentPerTest();
   const setUploadsAllowed = (allowed: boolean) =>
-    api(`${cluster.coordinator.url}${routes.cluster}`, {
+    api(`${cluster().coordinator.url}${routes.cluster}`, {
       method: 'PUT',
       credentials: ADMIN,
       json: { allow_modules_upload: allowed },
@@ -45,7 +30,7 @@ describe('agent local artifacts API', () => {
 
   async function createUser(role: string): Promise<Credentials> {
     const credentials = { email: `${role}-${randomUUID()}@test.local`, password: `pw-${randomUUID()}` };
-    const res = await api(`${cluster.coordinator.url}${routes.users}`, {
+    const res = await api(`${cluster().coordinator.url}${routes.users}`, {
       method: 'POST',
       credentials: ADMIN,
       json: { ...credentials, role },

@@ -1,13 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
+import { routes } from '@modfleet/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { api, artifactForm, type Credentials } from '../helpers/http.js';
 import { ADMIN, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
 
-const ARTIFACTS = '/v2/local/modules/user-defined/artifacts';
-const INVENTORY = `${ARTIFACTS}/inventory`;
+const ARTIFACTS = routes.localArtifacts;
+const INVENTORY = routes.localInventory;
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 describe(`GET ${INVENTORY} (agent, modfleet's own route)`, () => {

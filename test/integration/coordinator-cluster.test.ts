@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, LOCKOUT_DEFAULTS, routes, type Role } from '@modfleet/common';
 import { startCoordinator } from '@modfleet/coordinator';
 import { ADMIN, coordinatorConfig, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
+import { clusterPerTest } from '../helpers/cluster-per-test.js';
 import { createRoleUsers, NON_ADMIN_ROLES, VIEWER_ROLES } from '../helpers/role-users.js';
 import { api, basicAuth, type ApiResponse, type Credentials } from '../helpers/http.js';
 import { expectRsError } from '../helpers/rs-error.js';
@@ -96,18 +97,10 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
     });
 
     describe('by an admin', () => {
-      let own: TestCluster;
-
-      beforeEach(async () => {
-        own = await startTestCluster({ nodes: 0 });
-      });
-
-      afterEach(async () => {
-        await own?.stop();
-      });
+      const own = clusterPerTest({ nodes: 0 });
 
       it('switches module uploads off, answers the new settings, and GET shows them', async () => {
-        const url = `${own.coordinator.url}${routes.cluster}`;
+        const url = `${own().coordinator.url}${routes.cluster}`;
 
         const res = await api<ClusterSettings>(url, {
           method: 'PUT',
@@ -122,7 +115,7 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
       });
 
       it('changes only the fields it is given', async () => {
-        const url = `${own.coordinator.url}${routes.cluster}`;
+        const url = `${own().coordinator.url}${routes.cluster}`;
         await api(url, { method: 'PUT', credentials: ADMIN, json: { allow_modules_upload: false } });
 
         const res = await api<ClusterSettings>(url, { method: 'PUT', credentials: ADMIN, json: { name: 'renamed' } });
@@ -148,7 +141,7 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
       });
 
       it('accepts an empty object and changes nothing', async () => {
-        const url = `${own.coordinator.url}${routes.cluster}`;
+        const url = `${own().coordinator.url}${routes.cluster}`;
         const before = await api<ClusterSettings>(url, { credentials: ADMIN });
 
         const res = await api<ClusterSettings>(url, { method: 'PUT', credentials: ADMIN, json: {} });
@@ -158,14 +151,14 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
       });
 
       it('keeps the setting for a coordinator started later on the same Redis', async () => {
-        await api(`${own.coordinator.url}${routes.cluster}`, {
+        await api(`${own().coordinator.url}${routes.cluster}`, {
           method: 'PUT',
           credentials: ADMIN,
           json: { allow_modules_upload: false },
         });
-        await own.coordinator.stop(1_000);
+        await own().coordinator.stop(1_000);
         const restarted = await startCoordinator(
-          coordinatorConfig(own.prefix, own.dataDir),
+          coordinatorConfig(own().prefix, own().dataDir),
           createLogger({ name: 'coordinator', level: 'silent' }),
         );
 

@@ -1,7 +1,8 @@
 import { pathTo, routes, type Role } from '@modfleet/common';
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
+import { clusterPerTest } from '../helpers/cluster-per-test.js';
 import { createRoleUsers, NON_ADMIN_ROLES, VIEWER_ROLES } from '../helpers/role-users.js';
 import { api, basicAuth, type Credentials } from '../helpers/http.js';
 import { expectRsError } from '../helpers/rs-error.js';
@@ -251,19 +252,11 @@ describe('CCS module objects (POST/DELETE /v2/modules/user-defined, GET /v1/modu
   });
 
   describe('with allow_modules_upload switched off', () => {
-    let own: TestCluster;
-
-    beforeEach(async () => {
-      own = await startTestCluster({ nodes: 0 });
-    });
-
-    afterEach(async () => {
-      await own?.stop();
-    });
+    const own = clusterPerTest({ nodes: 0 });
 
     it('refuses an admin with 403 modules_upload_disabled, and accepts again once switched back on', async () => {
-      const url = `${own.coordinator.url}${routes.userDefinedModules}`;
-      const cluster = `${own.coordinator.url}${routes.cluster}`;
+      const url = `${own().coordinator.url}${routes.userDefinedModules}`;
+      const cluster = `${own().coordinator.url}${routes.cluster}`;
       const definition = moduleDefinition();
 
       const off = await api(cluster, { method: 'PUT', credentials: ADMIN, json: { allow_modules_upload: false } });
@@ -279,20 +272,20 @@ describe('CCS module objects (POST/DELETE /v2/modules/user-defined, GET /v1/modu
     });
 
     it('still lists and deletes module objects while uploads are off', async () => {
-      const created = await api<ModuleObject>(`${own.coordinator.url}${routes.userDefinedModules}`, {
+      const created = await api<ModuleObject>(`${own().coordinator.url}${routes.userDefinedModules}`, {
         method: 'POST',
         credentials: ADMIN,
         json: moduleDefinition(),
       });
-      await api(`${own.coordinator.url}${routes.cluster}`, {
+      await api(`${own().coordinator.url}${routes.cluster}`, {
         method: 'PUT',
         credentials: ADMIN,
         json: { allow_modules_upload: false },
       });
 
-      const list = await api<ModuleObject[]>(`${own.coordinator.url}${routes.modules}`, { credentials: ADMIN });
+      const list = await api<ModuleObject[]>(`${own().coordinator.url}${routes.modules}`, { credentials: ADMIN });
       const deleted = await api(
-        `${own.coordinator.url}${pathTo(routes.userDefinedModule, { uid: created.body.uid })}`,
+        `${own().coordinator.url}${pathTo(routes.userDefinedModule, { uid: created.body.uid })}`,
         {
           method: 'DELETE',
           credentials: ADMIN,

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { pathTo, routes } from '@modfleet/common';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
+import { clusterPerTest } from '../helpers/cluster-per-test.js';
 import { api, type ApiResponse, type Credentials } from '../helpers/http.js';
 import { expectRsError } from '../helpers/rs-error.js';
+import { NON_ADMIN_ROLES } from '../helpers/role-users.js';
 
-const NON_ADMIN_ROLES = ['cluster_member', 'cluster_viewer', 'db_member', 'db_viewer', 'user_manager', 'none'] as const;
 type Role = (typeof NON_ADMIN_ROLES)[number] | 'admin';
 const NO_USER_ACCESS_ROLES = ['cluster_member', 'cluster_viewer', 'db_member', 'db_viewer', 'none'] as const;
 
@@ -403,37 +404,55 @@ describe('users (/v1/users)', () => {
   });
 
   describe('the last admin', () => {
-    let own: TestCluster;
+    const own = clusterPerTest({ nodes: 0 });
     let adminUid: number;
 
     beforeEach(async () => {
-      own = await startTestCluster({ nodes: 0 });
-      const list = await api<PublicUser[]>(`${own.coordinator.url}${routes.users}`, { credentials: ADMIN });
+      const list = await api<PublicUser[]>(`${own().coordinator.url}${routes.users}`, { credentials: ADMIN });
       adminUid = list.body.find(user => user.email === ADMIN.email)!.uid;
     });
 
-    afterEach(async () => {
-      await own?.stop();
-    });
+    /** A second admin, both admins signed in once (their sessions warm), and a user_manager to list users with. */
+    async function secondAdminAndManager(): Promise<{ second: Credentials; secondUid: number; manager: Credentials }> {
+      const url = own().coordinator.url;
+      const create = async (credentials: Credentials, role: Role) => {
+        const res = await api<PublicUser>(`${url}${routes.users}`, {
+          method: 'POST',
+          credentials: ADMIN,
+          json: { ...credentials, role },
+        });
+        expect(res.status).toBe(200);
+        return res.body.uid;
+      };
+      const second = newCredentials('admin');
+      const secondUid = await create(second, 'admin');
+      const manager = newCredentials('manager');
+      await create(manager, 'user_manager');
+      await Promise.all([
+        api(`${url}${routes.users}`, { credentials: ADMIN }),
+        api(`${url}${routes.users}`, { credentials: second }),
+      ]);
+      return { second, secondUid, manager };
+    }
 
     it('cannot be deleted: 406 change_last_admin_role_not_allowed', async () => {
-      const res = await api(`${own.coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
+      const res = await api(`${own().coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
         method: 'DELETE',
         credentials: ADMIN,
       });
-      const signIn = await api(`${own.coordinator.url}${routes.users}`, { credentials: ADMIN });
+      const signIn = await api(`${own().coordinator.url}${routes.users}`, { credentials: ADMIN });
 
       expectRsError(res, 406, 'change_last_admin_role_not_allowed');
       expect(signIn.status).toBe(200);
     });
 
     it('cannot be demoted: 406 change_last_admin_role_not_allowed', async () => {
-      const res = await api(`${own.coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
+      const res = await api(`${own().coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
         method: 'PUT',
         credentials: ADMIN,
         json: { role: 'db_viewer' },
       });
-      const after = await api<PublicUser>(`${own.coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
+      const after = await api<PublicUser>(`${own().coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
         credentials: ADMIN,
       });
 
@@ -442,7 +461,7 @@ describe('users (/v1/users)', () => {
     });
 
     it('can change its own password and name', async () => {
-      const res = await api<PublicUser>(`${own.coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
+      const res = await api<PublicUser>(`${own().coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
         method: 'PUT',
         credentials: ADMIN,
         json: { name: 'Still Admin', password: 'another-admin-password' },
@@ -454,13 +473,13 @@ describe('users (/v1/users)', () => {
 
     it('can be demoted once another admin exists', async () => {
       const second = newCredentials('admin');
-      await api(`${own.coordinator.url}${routes.users}`, {
+      await api(`${own().coordinator.url}${routes.users}`, {
         method: 'POST',
         credentials: ADMIN,
         json: { ...second, role: 'admin' },
       });
 
-      const res = await api<PublicUser>(`${own.coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
+      const res = await api<PublicUser>(`${own().coordinator.url}${pathTo(routes.user, { uid: adminUid })}`, {
         method: 'PUT',
         credentials: second,
         json: { role: 'db_viewer' },
@@ -471,23 +490,8 @@ describe('users (/v1/users)', () => {
     });
 
     it('survives concurrent demotions of the only two admins: one of them stays admin', async () => {
-      const url = own.coordinator.url;
-      const second = newCredentials('admin');
-      const created = await api<PublicUser>(`${url}${routes.users}`, {
-        method: 'POST',
-        credentials: ADMIN,
-        json: { ...second, role: 'admin' },
-      });
-      const manager = newCredentials('manager');
-      await api(`${url}${routes.users}`, {
-        method: 'POST',
-        credentials: ADMIN,
-        json: { ...manager, role: 'user_manager' },
-      });
-      await Promise.all([
-        api(`${url}${routes.users}`, { credentials: ADMIN }),
-        api(`${url}${routes.users}`, { credentials: second }),
-      ]);
+      const url = own().coordinator.url;
+      const { second, secondUid, manager } = await secondAdminAndManager();
 
       const results = await Promise.all([
         api(`${url}${pathTo(routes.user, { uid: adminUid })}`, {
@@ -495,7 +499,7 @@ describe('users (/v1/users)', () => {
           credentials: ADMIN,
           json: { role: 'db_viewer' },
         }),
-        api(`${url}${pathTo(routes.user, { uid: created.body.uid })}`, {
+        api(`${url}${pathTo(routes.user, { uid: secondUid })}`, {
           method: 'PUT',
           credentials: second,
           json: { role: 'db_viewer' },
@@ -508,27 +512,12 @@ describe('users (/v1/users)', () => {
     });
 
     it('survives concurrent deletes of the only two admins: one of them stays', async () => {
-      const url = own.coordinator.url;
-      const second = newCredentials('admin');
-      const created = await api<PublicUser>(`${url}${routes.users}`, {
-        method: 'POST',
-        credentials: ADMIN,
-        json: { ...second, role: 'admin' },
-      });
-      const manager = newCredentials('manager');
-      await api(`${url}${routes.users}`, {
-        method: 'POST',
-        credentials: ADMIN,
-        json: { ...manager, role: 'user_manager' },
-      });
-      await Promise.all([
-        api(`${url}${routes.users}`, { credentials: ADMIN }),
-        api(`${url}${routes.users}`, { credentials: second }),
-      ]);
+      const url = own().coordinator.url;
+      const { second, secondUid, manager } = await secondAdminAndManager();
 
       const results = await Promise.all([
         api(`${url}${pathTo(routes.user, { uid: adminUid })}`, { method: 'DELETE', credentials: second }),
-        api(`${url}${pathTo(routes.user, { uid: created.body.uid })}`, { method: 'DELETE', credentials: ADMIN }),
+        api(`${url}${pathTo(routes.user, { uid: secondUid })}`, { method: 'DELETE', credentials: ADMIN }),
       ]);
       const list = await api<PublicUser[]>(`${url}${routes.users}`, { credentials: manager });
 

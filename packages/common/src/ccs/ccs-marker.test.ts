@@ -1,45 +1,28 @@
-import { EventEmitter } from 'node:events';
-import type { Redis } from 'ioredis';
 import { describe, expect, it, vi } from 'vitest';
+import { fakeStringRedis } from '../../../../test/helpers/fake-redis.js';
 import { createLogger } from '../logger.js';
 import { redisKeys } from '../redis-keys.js';
 import { ensureCcsMarker, watchCcsMarker } from './ccs-marker.js';
-
-/** get/set NX over a Map, and the 'ready' event: all the marker uses of a Redis connection. */
-function fakeRedis() {
-  const data = new Map<string, string>();
-  const emitter = new EventEmitter();
-  const redis = Object.assign(emitter, {
-    data,
-    get: (key: string) => Promise.resolve(data.get(key) ?? null),
-    set: (key: string, value: string, nx?: string) => {
-      if (nx === 'NX' && data.has(key)) return Promise.resolve(null);
-      data.set(key, value);
-      return Promise.resolve('OK');
-    },
-  });
-  return redis as unknown as Redis & { data: Map<string, string> };
-}
 
 const keys = redisKeys('unit');
 const logger = createLogger({ name: 'test', level: 'silent' });
 
 describe('the CCS marker', () => {
   it('is written once: a second coordinator keeps the epoch of the first', async () => {
-    const redis = fakeRedis();
+    const redis = fakeStringRedis();
     const first = await ensureCcsMarker(redis, keys);
     expect(await ensureCcsMarker(redis, keys)).toBe(first);
   });
 
   it('reports nothing before any coordinator wrote it (a fresh cluster is not a lost one)', async () => {
-    const watch = watchCcsMarker(fakeRedis(), keys, logger);
+    const watch = watchCcsMarker(fakeStringRedis(), keys, logger);
     await watch.check();
     expect(watch.problem()).toBeUndefined();
     watch.stop();
   });
 
   it('reports the CCS lost once the marker it saw is gone, and whole again when a new one appears', async () => {
-    const redis = fakeRedis();
+    const redis = fakeStringRedis();
     await ensureCcsMarker(redis, keys);
     const onLost = vi.fn();
     const onRecreated = vi.fn();
@@ -59,7 +42,7 @@ describe('the CCS marker', () => {
   });
 
   it('is whole again at once when its own onLost re-creates the marker (what a coordinator does)', async () => {
-    const redis = fakeRedis();
+    const redis = fakeStringRedis();
     await ensureCcsMarker(redis, keys);
     const watch = watchCcsMarker(redis, keys, logger, {
       onLost: () => ensureCcsMarker(redis, keys).then(() => undefined),

@@ -1,21 +1,7 @@
 import { createFakeUserStore, createLogger, redisKeys } from '@modfleet/common';
-import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { fakeStringRedis } from '../../../../test/helpers/fake-redis.js';
 import { restoreCcs } from './restore-ccs.js';
-
-/** get/set NX over a Map: all restoreCcs asks of Redis. */
-function fakeRedis() {
-  const data = new Map<string, string>();
-  return {
-    data,
-    get: (key: string) => Promise.resolve(data.get(key) ?? null),
-    set: (key: string, value: string, nx?: string) => {
-      if (nx === 'NX' && data.has(key)) return Promise.resolve(null);
-      data.set(key, value);
-      return Promise.resolve('OK');
-    },
-  };
-}
 
 const keys = redisKeys('unit');
 const logger = createLogger({ name: 'test', level: 'silent' });
@@ -23,10 +9,10 @@ const admin = { email: 'admin@example.com', password: 'admin-password-1' };
 
 describe('restoreCcs (Redis came back empty)', () => {
   it('re-creates the configured admin, writes back a generated secret, and a new marker', async () => {
-    const redis = fakeRedis();
+    const redis = fakeStringRedis();
     const users = createFakeUserStore();
     await restoreCcs({
-      redis: redis as unknown as Redis,
+      redis,
       keys,
       users,
       admin,
@@ -39,9 +25,9 @@ describe('restoreCcs (Redis came back empty)', () => {
   });
 
   it('leaves a configured secret out of Redis and still re-creates the marker without an admin password', async () => {
-    const redis = fakeRedis();
+    const redis = fakeStringRedis();
     await restoreCcs({
-      redis: redis as unknown as Redis,
+      redis,
       keys,
       users: createFakeUserStore(),
       admin: { email: admin.email, password: undefined },
