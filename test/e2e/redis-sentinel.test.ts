@@ -1,13 +1,9 @@
-import { randomBytes, randomFillSync } from 'node:crypto';
-import { createWriteStream, openAsBlob } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { randomBytes } from 'node:crypto';
+import { openAsBlob } from 'node:fs';
 import { pathTo, routes } from '@modfleet/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yazl from 'yazl';
-import { buildArtifactZip, validManifest } from '../helpers/artifact-zip.js';
+import { buildArtifactZip } from '../helpers/artifact-zip.js';
+import { writeLargeArtifact } from '../helpers/large-artifact.js';
 import { FLEET_ADMIN, filesIn, pollFor, startFleetCluster, type FleetCluster } from '../helpers/fleet-cluster.js';
 import type { ApiResponse } from '../helpers/http.js';
 import { killAllProcesses, runToExit } from '../helpers/processes.js';
@@ -26,31 +22,6 @@ function answersInTime<T>(request: Promise<ApiResponse<T>>, what: string): Promi
     timer = setTimeout(() => reject(new Error(`${what} still unanswered after ${HANG_MS} ms`)), HANG_MS);
   });
   return Promise.race([request, hung]).finally(() => clearTimeout(timer));
-}
-
-/** An RS zip around `bytes` of random .so, stored (not deflated) and streamed to disk. */
-async function writeLargeArtifact(dir: string, name: string, bytes: number): Promise<string> {
-  const soPath = join(dir, 'module.so');
-  let left = bytes;
-  const chunks = function* () {
-    while (left > 0) {
-      const size = Math.min(left, 4 * MiB);
-      left -= size;
-      yield randomFillSync(Buffer.allocUnsafe(size));
-    }
-  };
-  await pipeline(Readable.from(chunks()), createWriteStream(soPath));
-  const zip = new yazl.ZipFile();
-  zip.addBuffer(
-    Buffer.from(JSON.stringify(validManifest({ module_name: name, version: 1, semantic_version: '0.0.1' }))),
-    'module.json',
-  );
-  zip.addFile(soPath, 'module.so', { compress: false });
-  zip.end();
-  const zipPath = join(dir, 'artifact.zip');
-  await pipeline(zip.outputStream, createWriteStream(zipPath));
-  await rm(soPath);
-  return zipPath;
 }
 
 describe('modfleet on Redis Sentinel: a master, a replica, three Sentinels, a coordinator and two agents', () => {
@@ -151,7 +122,7 @@ describe('modfleet on Redis Sentinel: a master, a replica, three Sentinels, a co
     const dead = set.servers.find(slot => slot.process === undefined);
     if (dead) await set.restart(dead);
     await set.awaitReplicas(1);
-    const large = await writeLargeArtifact(scratch, 'Large', 128 * MiB);
+    const { path: large } = await writeLargeArtifact(scratch, 'Large', 128 * MiB);
     const form = new FormData();
     form.append('module', await openAsBlob(large, { type: 'application/zip' }), 'large.zip');
 
