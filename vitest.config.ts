@@ -26,9 +26,6 @@ export default defineConfig({
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts', 'test/unit/**/*.test.ts', 'eslint-rules/**/*.test.js'],
           isolate: false,
-          // Vitest's default is one worker per core but one, so a single worker on 2 cores: a second
-          // one runs files while the first waits on the real timers some unit tests use.
-          maxWorkers: 2,
         },
       },
       {
