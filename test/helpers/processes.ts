@@ -242,7 +242,23 @@ export async function waitHealthy(url: string, handle: ModfleetProcess, timeoutM
  * Ports are picked below Linux's ephemeral range (32768-60999): a port picked there could be
  * taken by any outgoing connection (to Redis, say) before the service under test binds it.
  */
-const PORT_RANGE = { low: 20_000, high: 32_000 } as const;
+const PORTS_BELOW_EPHEMERAL = { low: 20_000, high: 32_000 } as const;
+
+/**
+ * Test files run in parallel workers, each starting services seconds after it picked their ports:
+ * two workers picking from one range could both see a port free before either binds it (seen in
+ * CI as EADDRINUSE). Each worker (VITEST_POOL_ID, 1..maxWorkers) picks from its own slice.
+ */
+const PORT_SLICES = 8;
+const PORT_RANGE = (() => {
+  const size = Math.floor((PORTS_BELOW_EPHEMERAL.high - PORTS_BELOW_EPHEMERAL.low) / PORT_SLICES);
+  const slice = (Number(process.env.VITEST_POOL_ID ?? 1) - 1) % PORT_SLICES;
+  const low = PORTS_BELOW_EPHEMERAL.low + Math.max(0, slice) * size;
+  return { low, high: low + size };
+})();
+
+/** Ports this process handed out: not handed out again while a service may still be about to bind one. */
+const handedOut = new Set<number>();
 
 async function canListen(port: number): Promise<boolean> {
   const server = createServer();
@@ -257,8 +273,12 @@ export async function freePortRange(count: number): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt += 1) {
     const base = PORT_RANGE.low + Math.floor(Math.random() * (PORT_RANGE.high - PORT_RANGE.low - count));
     let free = true;
-    for (let port = base; port < base + count && free; port += 1) free = await canListen(port);
-    if (free) return base;
+    for (let port = base; port < base + count && free; port += 1)
+      free = !handedOut.has(port) && (await canListen(port));
+    if (free) {
+      for (let port = base; port < base + count; port += 1) handedOut.add(port);
+      return base;
+    }
   }
   throw new Error(`no ${count} consecutive free ports found`);
 }
