@@ -55,6 +55,8 @@ export function patchEntries(patch: ClusterSettingsPatch): [string, unknown][] {
 
 export interface CachedClusterSettingsStore extends ClusterSettingsStore {
   invalidate(): void;
+  /** Reads the store itself (failing as it fails) and keeps what it read as the cached copy. */
+  fresh(): Promise<ClusterSettings>;
 }
 
 /**
@@ -70,15 +72,17 @@ export function cacheClusterSettings(
   const invalidate = () => {
     cached = undefined;
   };
+  const fresh = () => {
+    const value = store.get();
+    cached = { value, expiresAt: now() + ttlMs };
+    value.catch(invalidate);
+    return value;
+  };
   return {
     get() {
-      if (!cached || cached.expiresAt <= now()) {
-        const value = store.get();
-        cached = { value, expiresAt: now() + ttlMs };
-        value.catch(invalidate);
-      }
-      return cached.value;
+      return cached && cached.expiresAt > now() ? cached.value : fresh();
     },
+    fresh,
     async update(patch) {
       invalidate();
       const updated = await store.update(patch);

@@ -21,8 +21,7 @@ export function clusterRoutes({ auth, settings }: ClusterRoutesDeps): Router {
   router.get(routes.cluster, requirePermission(auth, 'view_cluster_info'), async (_req, res) => {
     // Read from Redis like every other CCS route, never the cached copy: while Redis is away this
     // answers 503 redis_unavailable as they do, and an answer is never a copy up to 30 s old.
-    settings.invalidate();
-    res.json(await settings.get());
+    res.json(await settings.fresh());
   });
 
   router.put(routes.cluster, requirePermission(auth, 'update_cluster'), ...jsonBody(), async (req, res) => {
