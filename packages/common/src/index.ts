@@ -165,7 +165,7 @@ export {
   signCertificateRequest,
   type PemPair,
 } from './tls/certificates.js';
-export { certificateNames } from './tls/certificate-names.js';
+export { certificateNames, isWildcardHost } from './tls/certificate-names.js';
 export { caHolderTls, type CaHolderTls } from './tls/ca-holder-tls.js';
 export { createClusterHttpsAgent } from './tls/cluster-https-agent.js';
 export { nodeAddr } from './tls/node-addr.js';

@@ -1,6 +1,5 @@
 import { hostname, networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
-
-const WILDCARDS = new Set(['0.0.0.0', '[::]']);
+import { isWildcardHost } from '@modfleet/common';
 
 /** The node's own address as RS shows it: its first IPv4 address that is not loopback. */
 export function internalIpv4(
@@ -20,6 +19,6 @@ export function internalIpv4(
  */
 export function advertisedAddr(url: string, ownIp: () => string | undefined = internalIpv4): string {
   const parsed = new URL(url);
-  if (WILDCARDS.has(parsed.hostname)) parsed.hostname = ownIp() ?? hostname();
+  if (isWildcardHost(parsed.hostname)) parsed.hostname = ownIp() ?? hostname();
   return parsed.origin;
 }

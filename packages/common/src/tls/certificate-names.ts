@@ -2,6 +2,9 @@ import { hostname, networkInterfaces } from 'node:os';
 
 const WILDCARDS = new Set(['0.0.0.0', '::', '[::]']);
 
+/** A listen on every address (`0.0.0.0`, `::`, or a URL's `[::]`): not an address anyone can reach. */
+export const isWildcardHost = (host: string) => WILDCARDS.has(host);
+
 /**
  * The names a service's certificate must carry to be reached at its listening address: that
  * address, and for a wildcard listen every local address (a container's IP included) and this
@@ -9,7 +12,7 @@ const WILDCARDS = new Set(['0.0.0.0', '::', '[::]']);
  */
 export function certificateNames(host: string): string[] {
   const names = new Set<string>();
-  if (WILDCARDS.has(host)) {
+  if (isWildcardHost(host)) {
     for (const entries of Object.values(networkInterfaces())) {
       for (const entry of entries ?? []) names.add(entry.address.replace(/%.*$/, ''));
     }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   describeCoordinator,
+  isWildcardHost,
   liveCoordinators,
   PRESENCE_TTL_MS,
   type CoordinatorPresence,
@@ -24,7 +25,7 @@ export interface PresenceHandle {
 /** A listening address is not always one others can reach: 0.0.0.0 becomes this host's name. */
 export function advertisedCoordinatorUrl(url: string): string {
   const parsed = new URL(url);
-  if (['0.0.0.0', '[::]'].includes(parsed.hostname)) parsed.hostname = hostname();
+  if (isWildcardHost(parsed.hostname)) parsed.hostname = hostname();
   return parsed.origin;
 }
 
