@@ -7,6 +7,8 @@
 # built from, so a change to any of it (the host's node, npm, CA bundle, these files) rebuilds it.
 
 STANDIN_DIR=.ci/compose
+# shellcheck source=../apt-mirror.sh
+. .ci/apt-mirror.sh
 STANDIN_LABEL=modfleet-ci.standin
 
 standins_key() {
@@ -18,11 +20,12 @@ standins_key() {
 }
 
 rootfs_tarball() {
-  local tarball="$CACHE/bookworm-minbase.tar" rootfs
+  local tarball="$CACHE/bookworm-minbase.tar" rootfs mirror
   if [ ! -s "$tarball" ]; then
-    echo "ci: debootstrap --variant=minbase bookworm (cold cache)" >&2
+    mirror=$(apt_mirror_for bookworm) || return 1
+    echo "ci: debootstrap --variant=minbase bookworm from $mirror, this machine's apt mirror (cold cache)" >&2
     rootfs=$(mktemp -d "$CACHE/rootfs.XXXXXX")
-    if ! debootstrap --variant=minbase bookworm "$rootfs" "$DEBIAN_MIRROR" >"$CACHE/debootstrap.log" 2>&1; then
+    if ! debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$CACHE/debootstrap.log" 2>&1; then
       tail -n 20 "$CACHE/debootstrap.log" >&2
       rm -rf "$rootfs"
       return 1
