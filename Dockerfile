@@ -3,7 +3,7 @@
 # every option comes from the environment (docs/config.md). See docs/docker.md and docker-compose.yml.
 
 # ---- build: full install (TypeScript is a devDependency), compile every workspace ----
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 
 # Manifests first, so the `npm ci` layer is reused until a manifest or the lock file changes.
@@ -19,7 +19,7 @@ COPY packages/ packages/
 RUN npx tsc -b
 
 # ---- runtime: production dependencies and the compiled output only ----
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     MODFLEET_HOST=0.0.0.0 \
     MODFLEET_DATA_DIR=/data

@@ -7,7 +7,6 @@ set -euo pipefail
 step=${1:?build or up}
 : "${CACHE:?}" "${WORK:?}" "${PROJECT:?}" "${DOCKER_HOST:?}"
 CA_BUNDLE=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
-DEBIAN_MIRROR=${MODFLEET_CI_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # The legacy builder: BuildKit would fetch the `# syntax=` frontend image, which cannot be pulled here.
 export DOCKER_BUILDKIT=0
 

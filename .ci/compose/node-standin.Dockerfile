@@ -1,5 +1,6 @@
-# Stand-in for node:20-bookworm-slim where public images cannot be pulled: a Debian bookworm
-# minbase rootfs plus the host's own node, npm and CA bundle, laid out as the official image lays
+# Stand-in for the Dockerfile's node:<LTS>-bookworm-slim where public images cannot be pulled: a
+# Debian bookworm minbase rootfs plus that LTS's node (npm's `node` package, else the host's own),
+# the host's npm and CA bundle, laid out as the official image lays
 # them out (/usr/local, a `node` user with uid 1000). Built by .ci/compose/standins.sh.
 FROM modfleet-ci/bookworm-minbase:latest
 COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt

@@ -12,6 +12,8 @@
 #                                (default /var/cache/modfleet-ci; delete it for a cold run)
 #   MODFLEET_CI_COMPOSE_TIMEOUT  bound in seconds for building and checking (default 900)
 #   MODFLEET_CI_STORAGE_DRIVER   overlay2 or vfs (default: overlay2 where an overlay mount works)
+#   MODFLEET_CI_DEBIAN_MIRROR    Debian mirror for the stand-ins' rootfs (default: the one this
+#                                machine's apt uses, read from /etc/apt by .ci/apt-mirror.sh)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

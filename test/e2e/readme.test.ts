@@ -1,6 +1,6 @@
 /**
- * Every ```sh block of the README, run by bash exactly as written, in order, against a cluster
- * that the README's own `npm start` block starts. The README reads the coordinator's URL and ports
+ * Every ```sh block of the README and of the pages under docs/ it links to, run by bash exactly as
+ * written, against a cluster that the README's own `npm start` block starts. The README reads the coordinator's URL and ports
  * from variables with defaults (MODFLEET_URL, MODFLEET_PORT, COORDINATOR_PORT, AGENT_PORT), so the
  * test points them at free ports while the text stays what a user types. Blocks that cannot run
  * here carry a `<!-- readme-test: skip: why -->` marker; the test lists them and checks the set.
@@ -10,7 +10,7 @@ import { readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollFor } from '../helpers/poll.js';
-import { readmeShellBlocks, type ReadmeBlock } from '../helpers/readme-blocks.js';
+import { documentedShellBlocks, type ReadmeBlock } from '../helpers/readme-blocks.js';
 import {
   freePort,
   freePortRange,
@@ -37,10 +37,10 @@ const WRITTEN = [
 /** Under load a block of CLI commands takes minutes: each `npx modfleet` starts a node process. */
 const BLOCK_TIMEOUT_MS = 240_000;
 const LOCAL_ADMIN = { email: 'admin@modfleet.local', password: 'modfleet-local-admin' };
-const blocks = readmeShellBlocks();
+const blocks = documentedShellBlocks();
 const find = (snippet: string): ReadmeBlock => {
   const block = blocks.find(candidate => candidate.text.includes(snippet));
-  if (!block) throw new Error(`no README block contains ${snippet}`);
+  if (!block) throw new Error(`no README or docs/ block contains ${snippet}`);
   return block;
 };
 
@@ -49,15 +49,15 @@ function bash(block: ReadmeBlock, env: Env): ModfleetProcess {
     'bash',
     ['-e', '-o', 'pipefail', '-c', block.text],
     { REDIS_URL, ...env },
-    `README.md:${block.line}`,
+    `${block.file}:${block.line}`,
   );
 }
 
 /** Runs a block to the end of its bash (background jobs it started may live on); asserts exit 0. */
 async function runToEnd(block: ReadmeBlock, env: Env, timeoutMs = 180_000): Promise<string> {
   const run = bash(block, env);
-  await waitUntil(() => !run.isRunning(), `README.md:${block.line} to finish`, timeoutMs);
-  expect(run.child.exitCode, `README.md:${block.line}\n${block.text}\n--- output\n${run.output()}`).toBe(0);
+  await waitUntil(() => !run.isRunning(), `${block.file}:${block.line} to finish`, timeoutMs);
+  expect(run.child.exitCode, `${block.file}:${block.line}\n${block.text}\n--- output\n${run.output()}`).toBe(0);
   return run.stdout();
 }
 
@@ -103,10 +103,19 @@ describe('the README, tried as a new user would', () => {
   it('marks only the blocks that cannot run here, each with its reason', () => {
     const skipped = blocks.filter(block => block.mode === 'skip');
     console.log(
-      `README blocks skipped:\n${skipped.map(block => `  README.md:${block.line} (${block.text.split('\n')[0]}): ${block.reason}`).join('\n')}`,
+      `README and docs/ blocks skipped:\n${skipped.map(block => `  ${block.file}:${block.line} (${block.text.split('\n')[0]}): ${block.reason}`).join('\n')}`,
     );
-    expect(skipped.map(block => block.text.split(/\s/)[0])).toEqual(['npm', 'cp', 'npm']);
-    expect(skipped.find(block => block.text.includes('docker compose'))?.reason).toMatch(/Docker engine/);
+    expect(skipped.map(block => `${block.file} ${block.text.split(/\s/)[0]}`)).toEqual([
+      'README.md npm',
+      'README.md npm',
+      'docs/docker.md cp',
+      'docs/docker.md docker',
+      'docs/docker.md docker',
+      'docs/docker.md docker',
+    ]);
+    for (const block of skipped.filter(candidate => candidate.text.includes('docker'))) {
+      expect(block.reason).toMatch(/Docker engine/);
+    }
     expect(blocks.filter(block => block.mode === 'background').map(block => block.text.split(/\s+/)[0])).toEqual([
       'npm',
     ]);
@@ -124,7 +133,7 @@ describe('the README, tried as a new user would', () => {
     for (const block of blocks.filter(candidate => candidate.mode !== 'skip')) {
       expect(
         [...covered, ...alone].some(snippet => block.text.includes(snippet)),
-        `README.md:${block.line} is run by no test`,
+        `${block.file}:${block.line} is run by no test`,
       ).toBe(true);
     }
   });

@@ -515,9 +515,13 @@ describe('Dockerfile', () => {
   const all = stages.flat();
   const rootPackage = JSON.parse(read('package.json')) as { workspaces: string[]; scripts: Record<string, string> };
 
-  it('is multi-stage, on node 20', () => {
+  it('is multi-stage, on the Node LTS of .nvmrc', () => {
+    const lts = read('.nvmrc').trim();
+    // An even major (an LTS line), and not one past its end of life (Node 20 ended in April 2026).
+    expect(Number(lts) % 2).toBe(0);
+    expect(Number(lts)).toBeGreaterThanOrEqual(22);
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const stage of stages) expect(stage[0]!.args).toMatch(/^node:20-bookworm-slim\b/);
+    for (const stage of stages) expect(stage[0]!.args).toMatch(new RegExp(`^node:${lts}-bookworm-slim\\b`));
   });
 
   it('installs only production dependencies in the runtime stage, with every workspace manifest', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ENV_TABLE_HEADER, envMarkdownTable, envTableRows } from './env-docs.js';
 import { ENV_VARIABLES } from './env-registry.js';
 
-const README = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
+const SERVICES_PAGE = readFileSync(new URL('../../../../docs/services.md', import.meta.url), 'utf8');
 
 const cellsOf = (line: string) =>
   line
@@ -12,8 +12,8 @@ const cellsOf = (line: string) =>
     .split('|')
     .map(cell => cell.trim());
 
-/** The rows of the README table whose header is the variable table's, however its columns are padded. */
-function readmeTableRows(markdown: string): string[][] | undefined {
+/** The rows of the Markdown table whose header is the variable table's, however its columns are padded. */
+function variableTableRows(markdown: string): string[][] | undefined {
   const lines = markdown.split('\n');
   const header = lines.findIndex(
     line => line.trim().startsWith('|') && cellsOf(line).join() === ENV_TABLE_HEADER.join(),
@@ -27,13 +27,16 @@ function readmeTableRows(markdown: string): string[][] | undefined {
   return rows;
 }
 
-describe("the README's variable table", () => {
+describe('the variable table of docs/services.md', () => {
   it('has one row per registered variable, with the flag, defaults, services and description the code uses', () => {
-    const rows = readmeTableRows(README);
+    const rows = variableTableRows(SERVICES_PAGE);
 
     // On a difference: paste the output of
     // npx tsx -e "import('./packages/common/src/config/env-docs.ts').then(m => console.log(m.envMarkdownTable()))"
-    expect(rows, 'README.md has no table headed | Variable | Flag | Default | Services | Description |').toBeDefined();
+    expect(
+      rows,
+      'docs/services.md has no table headed | Variable | Flag | Default | Services | Description |',
+    ).toBeDefined();
     expect(rows).toEqual(envTableRows());
   });
 
@@ -44,9 +47,9 @@ describe("the README's variable table", () => {
     const otherDefault = table.replace('`9443` (coordinator)', '`8443` (coordinator)');
     const extra = `${table}\n| \`MODFLEET_SPARE\` | \`--spare <x>\` | unset | agent | not in the code |`;
 
-    expect(readmeTableRows(table)).toEqual(envTableRows());
+    expect(variableTableRows(table)).toEqual(envTableRows());
     for (const drifted of [withoutPort, otherDefault, extra]) {
-      expect(readmeTableRows(drifted)).not.toEqual(envTableRows());
+      expect(variableTableRows(drifted)).not.toEqual(envTableRows());
     }
   });
 

@@ -13,7 +13,7 @@ function defaultCell(name: EnvName): string {
   return services.map((service, index) => `${code(defaults[index] ?? 'unset')} (${service})`).join(', ');
 }
 
-/** The README's variable table as rows of cells, straight from the env registry. */
+/** The variable table of docs/services.md as rows of cells, straight from the env registry. */
 export function envTableRows(): string[][] {
   return (Object.keys(ENV_VARIABLES) as EnvName[]).map(name => [
     code(name),
@@ -24,7 +24,7 @@ export function envTableRows(): string[][] {
   ]);
 }
 
-/** The same table in Markdown, to paste into the README when a variable changes. */
+/** The same table in Markdown, to paste into docs/services.md when a variable changes. */
 export function envMarkdownTable(): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(ENV_TABLE_HEADER), line(ENV_TABLE_HEADER.map(() => '---')), ...envTableRows().map(line)].join('\n');

@@ -21,9 +21,10 @@ export interface EnvVariable {
 const both = <Schema extends z.ZodType>(schema: Schema) => ({ coordinator: schema, agent: schema });
 
 /**
- * Every variable of every service, in the order `--help` and the README list them. Adding a variable
- * here gives it a flag on the service commands, a line in `--help`, a checked README row and a field
- * in the service's config (`MODFLEET_DATA_DIR` -> `--data-dir`, `config.dataDir`).
+ * Every variable of every service, in the order `--help` and docs/services.md list them. Adding a
+ * variable here gives it a flag on the service commands, a line in `--help`, a checked row in
+ * docs/services.md and a field in the service's config (`MODFLEET_DATA_DIR` -> `--data-dir`,
+ * `config.dataDir`).
  */
 export const ENV_VARIABLES = {
   REDIS_URL: {
