@@ -1,0 +1,126 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { compareWithModule, discoverModule, inspectArtifact } from '@modfleet/common';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startedModuleRedis, startModuleRedis, type ModuleRedis } from '../helpers/module-redis.js';
+import { killAllProcesses } from '../helpers/processes.js';
+import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
+import {
+  MFVER_COMMANDS,
+  MFVER_TYPE,
+  MFVER_VERSIONS,
+  testModuleManifest,
+  testModulePath,
+  writeTestModuleZip,
+  type MfverSemver,
+} from '../helpers/test-modules.js';
+
+const SEMVERS = Object.keys(MFVER_VERSIONS) as MfverSemver[];
+
+describe('mfver, the test module: built with gcc, loaded by Debian’s redis-server', () => {
+  let work: string;
+  const servers: ModuleRedis[] = [];
+  const started = async (semver: MfverSemver, dir: string, args: string[] = []) => {
+    const server = await startedModuleRedis({ module: await testModulePath(semver), dir, args });
+    servers.push(server);
+    return server;
+  };
+  /** Writes one mfvertype key with `writer` and SAVEs; the dir of the RDB. */
+  const rdbWrittenBy = async (writer: MfverSemver, value: string) => {
+    const dir = await mkdtemp(join(work, `rdb-${writer}-`));
+    const server = await started(writer, dir);
+    expect(await server.redis.call('MFVER.SET', 'k', value)).toBe('OK');
+    await server.save();
+    await server.stop();
+    return dir;
+  };
+
+  beforeAll(async () => {
+    work = await makeTmpDir('modfleet-test-modules');
+  });
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map(server => server.stop()));
+    await killAllProcesses();
+  });
+  afterAll(async () => {
+    if (work) await removeDir(work);
+  });
+
+  it('builds each version once: two builds at once give one file, named by its content', async () => {
+    const [first, second] = await Promise.all([testModulePath('1.0.0'), testModulePath('1.0.0')]);
+    expect(second).toBe(first);
+    const paths = await Promise.all(SEMVERS.map(semver => testModulePath(semver)));
+    expect(new Set(paths).size).toBe(SEMVERS.length);
+    expect((await readFile(paths[0]!)).subarray(1, 4).toString()).toBe('ELF');
+  });
+
+  it.each(SEMVERS)('%s loads and reports its version, its module args and its data type', async semver => {
+    const server = await started(semver, work, ['LABEL', 'blue sky']);
+
+    expect(await server.redis.call('MFVER.VERSION')).toBe(MFVER_VERSIONS[semver].version);
+    expect(await server.redis.call('MFVER.SEMVER')).toBe(semver);
+    expect(await server.redis.call('MFVER.ARGS')).toEqual(['LABEL', 'blue sky']);
+    const modules = (await server.redis.call('MODULE', 'LIST')) as unknown[][];
+    expect(modules).toEqual([expect.arrayContaining(['name', 'mfver', 'ver', MFVER_VERSIONS[semver].version])]);
+    expect(await server.redis.call('MFVER.SET', 'k', 'v')).toBe('OK');
+    expect(await server.redis.call('MFVER.GET', 'k')).toBe('v');
+    expect(await server.redis.type('k')).toBe(MFVER_TYPE);
+  });
+
+  it('refuses an argument it does not know, with its own words in the log', async () => {
+    const start = await startModuleRedis({ module: await testModulePath('1.1.0'), dir: work, args: ['LABLE', 'x'] });
+
+    expect(start.started).toBe(false);
+    if (start.started) return;
+    expect(start.log).toMatch(/# <mfver> mfver: unknown argument 'LABLE' \(mfver 1\.1\.0 knows: LABEL <text>\)/);
+    expect(start.log).toMatch(/initialization failed\. Module not loaded/);
+  });
+
+  it('2.0.0 writes an RDB that 1.x refuses to load, with the loader’s error', async () => {
+    const dir = await rdbWrittenBy('2.0.0', 'written by 2.0.0');
+
+    for (const older of ['1.0.0', '1.1.0'] as const) {
+      const start = await startModuleRedis({ module: await testModulePath(older), dir });
+      expect(start.started, `${older} loaded an RDB of encoding 2`).toBe(false);
+      if (start.started) continue;
+      expect(start.log).toContain(
+        `# <mfver> mfver ${older} cannot load mfvertype encoding version 2: it reads encoding versions up to 1`,
+      );
+    }
+    // The refusal is about the encoding, not a damaged file: 2.0.0 itself reads it back.
+    const newest = await started('2.0.0', dir);
+    expect(await newest.redis.call('MFVER.GET', 'k')).toBe('written by 2.0.0');
+  });
+
+  it('an RDB of 1.0.0 loads in 1.1.0 and 2.0.0, and 1.1.0’s loads back in 1.0.0', async () => {
+    const dir = await rdbWrittenBy('1.0.0', 'written by 1.0.0');
+    for (const newer of ['1.1.0', '2.0.0'] as const) {
+      const server = await started(newer, dir);
+      expect(await server.redis.call('MFVER.GET', 'k')).toBe('written by 1.0.0');
+      await server.stop();
+    }
+
+    const back = await started('1.0.0', await rdbWrittenBy('1.1.0', 'written by 1.1.0'));
+    expect(await back.redis.call('MFVER.GET', 'k')).toBe('written by 1.1.0');
+  });
+
+  it('packs each version as an RS module zip whose module.json matches what the module registers', async () => {
+    for (const semver of SEMVERS) {
+      const zip = await writeTestModuleZip(work, semver);
+      const inspected = await inspectArtifact(zip);
+      expect(inspected.moduleFile).toBe('mfver.so');
+      expect(inspected.manifest).toMatchObject({
+        module_name: 'mfver',
+        version: MFVER_VERSIONS[semver].version,
+        semantic_version: semver,
+        min_redis_version: '7.0',
+        compatible_redis_version: '7.0',
+        capabilities: expect.arrayContaining(['types']) as string[],
+      });
+      const found = await discoverModule(await testModulePath(semver), { redisServer: 'redis-server', workDir: work });
+      expect(compareWithModule(testModuleManifest(semver), found)).toEqual([]);
+      expect(found.commands).toEqual(expect.arrayContaining(testModuleManifest(semver).commands as unknown[]));
+      expect(found.commands).toHaveLength(MFVER_COMMANDS.length);
+    }
+  });
+});
