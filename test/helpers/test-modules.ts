@@ -89,10 +89,11 @@ const exists = (path: string) =>
     () => false,
   );
 
-async function compile(semver: MfverSemver): Promise<string> {
-  const path = join(CACHE_DIR, `mfver-${semver}-${await buildHash(semver)}.so`);
+/** Compiles mfver `semver` into `cacheDir` unless a build of the same sources is there; returns its path. */
+export async function compileTestModule(semver: MfverSemver, cacheDir: string): Promise<string> {
+  const path = join(cacheDir, `mfver-${semver}-${await buildHash(semver)}.so`);
   if (await exists(path)) return path;
-  await mkdir(CACHE_DIR, { recursive: true });
+  await mkdir(cacheDir, { recursive: true });
   // Another test file may build the same version now: each writes its own file, the rename is atomic.
   const partial = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
@@ -112,7 +113,7 @@ const builds = new Map<MfverSemver, Promise<string>>();
 export function testModulePath(semver: MfverSemver): Promise<string> {
   let build = builds.get(semver);
   if (!build) {
-    build = compile(semver);
+    build = compileTestModule(semver, CACHE_DIR);
     builds.set(semver, build);
     build.catch(() => builds.delete(semver));
   }

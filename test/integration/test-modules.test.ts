@@ -1,11 +1,12 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { compareWithModule, discoverModule, inspectArtifact } from '@modfleet/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startedModuleRedis, startModuleRedis, type ModuleRedis } from '../helpers/module-redis.js';
 import { killAllProcesses } from '../helpers/processes.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 import {
+  compileTestModule,
   MFVER_COMMANDS,
   MFVER_TYPE,
   MFVER_VERSIONS,
@@ -46,12 +47,18 @@ describe('mfver, the test module: built with gcc, loaded by Debian’s redis-ser
     if (work) await removeDir(work);
   });
 
-  it('builds each version once: two builds at once give one file, named by its content', async () => {
-    const [first, second] = await Promise.all([testModulePath('1.0.0'), testModulePath('1.0.0')]);
+  it('builds into a cache named by content: two builds at once leave one loadable file', async () => {
+    const cache = await mkdtemp(join(work, 'cache-'));
+    const [first, second] = await Promise.all([compileTestModule('1.0.0', cache), compileTestModule('1.0.0', cache)]);
+
     expect(second).toBe(first);
-    const paths = await Promise.all(SEMVERS.map(semver => testModulePath(semver)));
+    expect(await readdir(cache)).toEqual([basename(first)]);
+    const server = await startedModuleRedis({ module: first, dir: work });
+    servers.push(server);
+    expect(await server.redis.call('MFVER.VERSION')).toBe(10000);
+    const paths = await Promise.all(SEMVERS.map(semver => compileTestModule(semver, cache)));
     expect(new Set(paths).size).toBe(SEMVERS.length);
-    expect((await readFile(paths[0]!)).subarray(1, 4).toString()).toBe('ELF');
+    expect(paths).toContain(first);
   });
 
   it.each(SEMVERS)('%s loads and reports its version, its module args and its data type', async semver => {
