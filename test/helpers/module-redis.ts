@@ -22,6 +22,8 @@ export interface ModuleRedisOptions {
   /** Where the RDB is read at start and written by SAVE. */
   dir: string;
   dbfilename?: string;
+  /** More redis-server options, e.g. `['--appendonly', 'yes']` (these win over the defaults). */
+  serverArgs?: string[];
 }
 
 /**
@@ -32,7 +34,8 @@ export async function startModuleRedis(options: ModuleRedisOptions): Promise<Mod
   const port = await freePort();
   const dbfilename = options.dbfilename ?? 'dump.rdb';
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', options.dir, '--dbfilename', dbfilename];
-  args.push('--save', '', '--appendonly', 'no', '--loadmodule', options.module, ...(options.args ?? []));
+  args.push('--save', '', '--appendonly', 'no', ...(options.serverArgs ?? []));
+  args.push('--loadmodule', options.module, ...(options.args ?? []));
   const child = runProcess('redis-server', args, {}, `redis-server@${port}`);
   await waitUntil(
     async () => !child.isRunning() || (await answersPing(port)),

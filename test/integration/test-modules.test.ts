@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { compareWithModule, discoverModule, inspectArtifact } from '@modfleet/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startedModuleRedis, startModuleRedis, type ModuleRedis } from '../helpers/module-redis.js';
-import { killAllProcesses } from '../helpers/processes.js';
+import { killAllProcesses, waitUntil } from '../helpers/processes.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 import {
   compileTestModule,
@@ -109,6 +109,41 @@ describe('mfver, the test module: built with gcc, loaded by Debian’s redis-ser
 
     const back = await started('1.0.0', await rdbWrittenBy('1.1.0', 'written by 1.1.0'));
     expect(await back.redis.call('MFVER.GET', 'k')).toBe('written by 1.1.0');
+  });
+
+  it('a 2.0.0 replica of a 1.0.0 master gets its data by full sync and its writes by the stream', async () => {
+    const master = await started('1.0.0', await mkdtemp(join(work, 'master-')));
+    await master.redis.config('SET', 'repl-diskless-sync-delay', '0');
+    await master.redis.call('MFVER.SET', 'before', 'synced');
+    const replica = await started('2.0.0', await mkdtemp(join(work, 'replica-')));
+
+    await replica.redis.call('REPLICAOF', '127.0.0.1', String(master.port));
+    await master.redis.call('MFVER.SET', 'after', 'streamed');
+    await master.redis.call('WAIT', '1', '10000');
+
+    expect(await replica.redis.call('MFVER.GET', 'before')).toBe('synced');
+    expect(await replica.redis.call('MFVER.GET', 'after')).toBe('streamed');
+  });
+
+  it('keeps its values through an AOF rewrite without the RDB preamble and a restart', async () => {
+    const dir = await mkdtemp(join(work, 'aof-'));
+    const aof = { module: await testModulePath('1.1.0'), dir, serverArgs: ['--appendonly', 'yes'] };
+    const first = await startedModuleRedis({ ...aof, serverArgs: [...aof.serverArgs, '--aof-use-rdb-preamble', 'no'] });
+    servers.push(first);
+    // A server started with appendonly may still be writing its first base file: wait before and after.
+    const rewriteIdle = async () => {
+      const info = await first.redis.info('persistence');
+      return /aof_rewrite_in_progress:0/.test(info) && /aof_rewrite_scheduled:0/.test(info);
+    };
+    await waitUntil(rewriteIdle, 'no AOF rewrite running');
+    await first.redis.call('MFVER.SET', 'k', 'rewritten');
+    await first.redis.bgrewriteaof();
+    await waitUntil(rewriteIdle, 'the AOF rewrite ending');
+    await first.stop();
+
+    const second = await startedModuleRedis(aof);
+    servers.push(second);
+    expect(await second.redis.call('MFVER.GET', 'k')).toBe('rewritten');
   });
 
   it('packs each version as an RS module zip whose module.json matches what the module registers', async () => {
