@@ -252,14 +252,15 @@ describe('fleet distribution: pushes and deletes across real processes', () => {
     });
     fleet.resumeAgent(fleet.agent(2));
 
-    // Node 2 retries the download with backoff (about 15 s) before its install ends.
+    // Node 2 finds the bytes gone and ends its install at once: no retry with backoff (about 15 s).
     const push = await fleet.waitForAction(pushUid, { timeoutMs: 90_000 });
     expect(push.status).toBe('completed');
     expect(push.additional_info.pending_ops['1']?.status).toBe('completed');
     expect(push.additional_info.pending_ops['2']).toMatchObject({
       status: 'cancelled',
+      attempts: 1,
       error: expect.stringMatching(
-        /^superseded: Overtaken@1 was deleted from the fleet before this node installed it; the install had failed: /,
+        /^superseded: Overtaken@1 was deleted from the fleet before this node installed it; the install had failed: the coordinator no longer holds these bytes/,
       ) as string,
     });
     expect((await fleet.waitForAction(deleted.body.action_uid)).status).toBe('completed');

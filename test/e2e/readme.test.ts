@@ -32,6 +32,8 @@ const WRITTEN = [
   'module.json',
   'MyModule-10203.zip',
   'ft-10200.zip',
+  'ramp',
+  'search-10200.zip',
   '.modfleet/solo',
 ];
 /** Under load a block of CLI commands takes minutes: each `npx modfleet` starts a node process. */

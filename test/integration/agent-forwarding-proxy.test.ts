@@ -328,17 +328,48 @@ describe('failing over between coordinators', () => {
     expect(second.seen).toHaveLength(2);
   });
 
-  it('passes a bodyless request on when the coordinator resets it before answering', async () => {
+  it('passes a GET on when the coordinator resets it before answering', async () => {
     const dying = await rawCoordinator(resetAfterHead);
     const second = await standIn(recordAndAnswer);
     const node = await forwardingNode({ coordinators: createCoordinatorPool([dying.url, second.url]) });
 
-    const answer = await send(`${node}${pathTo(routes.fleetArtifact, { moduleName: 'M', version: 1 })}`, {
-      method: 'DELETE',
-    });
+    const answer = await send(`${node}${routes.actions}`, {});
     expect(answer.status).toBe(201);
     expect(dying.connections()).toBe(1);
     expect(second.seen).toHaveLength(1);
+  });
+
+  it.each([
+    ['DELETE', pathTo(routes.fleetArtifact, { moduleName: 'M', version: 1 })],
+    ['POST', routes.fleetSync],
+  ])(
+    `never replays a bodyless %s %s the first coordinator received and died on: 503 ${COORDINATOR_UNAVAILABLE} saying it may have acted`,
+    async (method, path) => {
+      // It got the whole request, may have acted on it, and went away before its answer.
+      const dying = await rawCoordinator(resetAfterHead);
+      const second = await standIn(recordAndAnswer);
+      const node = await forwardingNode({ coordinators: createCoordinatorPool([dying.url, second.url]) });
+
+      const answer = await send(`${node}${path}`, { method });
+
+      const body = expectRsError({ ...answer, body: JSON.parse(answer.body) as unknown }, 503, COORDINATOR_UNAVAILABLE);
+      expect(body.description).toMatch(/may have acted on this request/);
+      expect(dying.connections()).toBe(1);
+      expect(second.seen).toEqual([]);
+    },
+  );
+
+  it('passes a bodyless DELETE on when the first coordinator refuses the connection (it never got it)', async () => {
+    const dead = await deadAddress();
+    const second = await standIn(recordAndAnswer);
+    const node = await forwardingNode({ coordinators: createCoordinatorPool([dead, second.url]) });
+
+    const answer = await send(`${node}${pathTo(routes.fleetArtifact, { moduleName: 'M', version: 1 })}`, {
+      method: 'DELETE',
+    });
+
+    expect(answer.status).toBe(201);
+    expect(second.seen.map(seen => seen.method)).toEqual(['DELETE']);
   });
 
   it('passes a streamed upload on, whole, when the first coordinator refuses the connection before any byte of it moved', async () => {

@@ -134,6 +134,11 @@ export {
   moduleVersionSchema,
   type ModuleDefinition,
   type ModuleManifest,
+  dependencyNamesOf,
+  dependencySources,
+  moduleDependenciesSchema,
+  type DependencySource,
+  type ModuleDependencies,
 } from './artifacts/module-schemas.js';
 export {
   entryNameProblem,

@@ -7,6 +7,7 @@ export { createDispatcher, type ActionRequest, type Dispatcher } from './fleet/d
 export { warnUnlessNoEviction } from './fleet/redis-policy.js';
 export { createRedisInflightStore, type InflightStore } from './actions/inflight-store.js';
 export { startActionFinalizer } from './actions/action-finalizer.js';
+export { closeOrphanedActions } from './actions/orphan-sweep.js';
 export { createFakeInflightStore } from './actions/fake-inflight-store.js';
 export { createRedisFleetArtifacts, type FleetArtifact, type FleetArtifacts } from './fleet/fleet-artifacts.js';
 export { createFakeFleetArtifacts } from './fleet/fake-fleet-artifacts.js';

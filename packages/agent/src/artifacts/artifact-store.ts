@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   artifactKey,
+  dependencyNamesOf,
   fsyncDir,
   NotAcceptableError,
   NotFoundError,
@@ -82,7 +83,7 @@ export async function openDiskArtifactStore(
     const artifact: StoredArtifact = {
       module_name: manifest.module_name,
       version: manifest.version,
-      dependencies: manifest.dependencies ?? [],
+      dependencies: dependencyNamesOf(manifest.dependencies),
       semantic_version: manifest.semantic_version,
       sha256: upload.sha256,
       size: upload.size,

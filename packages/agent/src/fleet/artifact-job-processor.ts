@@ -63,11 +63,18 @@ export function createArtifactJobProcessor({
     });
     const onBytes = (bytes: number) => report(size ? Math.min(99, (bytes / size) * 100) : 0);
     let upload;
-    const relayed = relay && (await relayFetch(relay, job, store.tempDir, onBytes));
+    let relayed;
     try {
+      relayed = relay && (await relayFetch(relay, job, store.tempDir, onBytes));
       upload = relayed?.upload ?? (await coordinator.download(url, store.tempDir, onBytes));
     } catch (err) {
       if (err instanceof PermanentCoordinatorError) throw new UnrecoverableError(err.message);
+      // Bytes the fleet deleted come back from no retry: end the op now rather than after every backoff.
+      if (!(err instanceof UnrecoverableError) && !(await coordinator.hasBlob(url).catch(() => true))) {
+        throw new UnrecoverableError(
+          `the coordinator no longer holds these bytes (sha256 ${sha256}): the artifact was deleted from the fleet or pushed again with other bytes (${(err as Error).message})`,
+        );
+      }
       throw err;
     }
     out.sources = relayed?.sources ?? [{ source: ORIGIN_SOURCE, bytes: upload.size }];
@@ -89,7 +96,7 @@ export function createArtifactJobProcessor({
       lastCheck = await loadChecker.beforeInstall(upload.path, inspected);
       if (existing) await store.remove(module_name, version);
       const { created } = await store.install(upload, inspected, lastCheck);
-      if (relayed) await relay.blobs.remember(relayed.index).catch(() => undefined);
+      if (relayed && relay) await relay.blobs.remember(relayed.index).catch(() => undefined);
       return existing ? 'replaced' : created ? 'installed' : 'unchanged';
     } catch (err) {
       // The rejected check rides on the job error so the failed op shows it.

@@ -25,6 +25,8 @@ export interface CoordinatorClient {
   register(request: NodeRegistrationRequest): Promise<NodeRegistrationAnswer>;
   /** Streams a blob into `tempDir`, hashing it on the way. */
   download(path: string, tempDir: string, onBytes: (total: number) => void): Promise<HashedUpload>;
+  /** Whether the coordinator still holds a blob (false: it answered 404); reads one byte of it. */
+  hasBlob(path: string): Promise<boolean>;
 }
 
 /** A stalled download (no bytes for this long) fails, so the job is retried instead of hanging. */
@@ -101,6 +103,17 @@ export function createCoordinatorClient(baseUrl: string, clusterSecret: string, 
       );
       if (res.statusCode !== 200) throw await failure(res.statusCode ?? 0, res, 'artifact download');
       return writeHashedTempFile(res, tempDir, onBytes);
+    },
+    async hasBlob(path) {
+      const res = await getStream(
+        url(path),
+        { [SIGNATURE_HEADER]: signRequest(clusterSecret, 'GET', path), range: 'bytes=0-0' },
+        httpsAgent,
+      );
+      res.resume();
+      if (res.statusCode === 200 || res.statusCode === 206) return true;
+      if (res.statusCode === 404) return false;
+      throw new Error(`blob check answered ${res.statusCode}`);
     },
   };
 }

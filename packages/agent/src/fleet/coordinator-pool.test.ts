@@ -46,9 +46,34 @@ describe('pooledCoordinatorClient', () => {
             url === 'http://a'
               ? Promise.reject(new PermanentCoordinatorError('artifact download answered 404', 404))
               : Promise.resolve(upload),
+          hasBlob: () => Promise.resolve(true),
         }) satisfies CoordinatorClient,
     );
 
     await expect(client.download('/internal/blobs/x', '/tmp', () => undefined)).resolves.toBe(upload);
+  });
+
+  const holding = (answers: Record<string, boolean | Error>) => (url: string) =>
+    ({
+      register: () => Promise.reject(new Error('unused')),
+      download: () => Promise.reject(new Error('unused')),
+      hasBlob: () => {
+        const answer = answers[url]!;
+        return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
+      },
+    }) satisfies CoordinatorClient;
+
+  it('reads a blob as gone only when a coordinator says so and none holds it', async () => {
+    const pool = createCoordinatorPool(['http://a', 'http://b']);
+    const gone = pooledCoordinatorClient(pool, holding({ 'http://a': false, 'http://b': new Error('down') }));
+    const heldByB = pooledCoordinatorClient(pool, holding({ 'http://a': false, 'http://b': true }));
+    const unknown = pooledCoordinatorClient(
+      pool,
+      holding({ 'http://a': new Error('down'), 'http://b': new Error('down') }),
+    );
+
+    await expect(gone.hasBlob('/x')).resolves.toBe(false);
+    await expect(heldByB.hasBlob('/x')).resolves.toBe(true);
+    await expect(unknown.hasBlob('/x')).rejects.toThrow('down');
   });
 });

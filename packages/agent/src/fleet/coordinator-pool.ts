@@ -64,5 +64,20 @@ export function pooledCoordinatorClient(
         url => client(url).download(path, tempDir, onBytes),
         err => notPermanent(err) || (err as PermanentCoordinatorError).status === 404,
       ),
+    /** Gone only when a coordinator says so and none holds it; one that cannot be asked is skipped. */
+    async hasBlob(path: string): Promise<boolean> {
+      let answered = false;
+      let last: unknown;
+      for (const url of pool.urls()) {
+        try {
+          if (await client(url).hasBlob(path)) return true;
+          answered = true;
+        } catch (err) {
+          last = err;
+        }
+      }
+      if (!answered) throw last;
+      return false;
+    },
   };
 }

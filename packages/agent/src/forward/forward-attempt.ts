@@ -34,13 +34,20 @@ export interface AttemptLimits {
   idleTimeoutMs: number;
 }
 
-/** A coordinator did not answer. `retryable`: nothing was sent that another coordinator cannot be sent again. */
+/** Methods that change nothing: one sent to a coordinator that then went away can go to another. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A coordinator did not answer. `retryable`: nothing was sent that another coordinator cannot be
+ * sent again. `mayHaveActed`: a request that changes something reached it, so it may have acted.
+ */
 export class ForwardFailure extends Error {
   constructor(
     message: string,
     readonly coordinator: string,
     readonly retryable: boolean,
     options?: ErrorOptions,
+    readonly mayHaveActed = false,
   ) {
     super(message, options);
     this.name = 'ForwardFailure';
@@ -53,7 +60,8 @@ export class ForwardFailure extends Error {
  *
  * A body waits for the connection (and its TLS handshake) and, with `Expect: 100-continue`, for the
  * coordinator's `100 Continue`: a connection that fails first leaves the body unread, so another
- * coordinator can take the request. A bodyless request can always go to another one.
+ * coordinator can take the request. A bodyless request goes to another one unless it changes
+ * something and reached the first: a GET always can, a DELETE only if it never got there.
  */
 export function forwardOnce(base: string, exchange: Exchange, limits: AttemptLimits): Promise<void> {
   const { req, res } = exchange;
@@ -81,8 +89,11 @@ export function forwardOnce(base: string, exchange: Exchange, limits: AttemptLim
       settled = true;
       upstream.destroy();
       // A coordinator that took the request and went silent may be acting on it: no second one is asked.
-      const retryable = !exchange.clientGone && !exchange.bodyConsumed && !silentCoordinator;
-      reject(new ForwardFailure(err.message, target.origin, retryable, { cause: err }));
+      // Nor is one for a bodyless DELETE or POST (…/sync) it received: it may have acted before it
+      // went away, and a second coordinator would act again (two actions for one request).
+      const mayHaveActed = connected && requestSent && !SAFE_METHODS.has(req.method);
+      const retryable = !exchange.clientGone && !exchange.bodyConsumed && !silentCoordinator && !mayHaveActed;
+      reject(new ForwardFailure(err.message, target.origin, retryable, { cause: err }, mayHaveActed));
     };
 
     upstream.on('error', err => fail(err));

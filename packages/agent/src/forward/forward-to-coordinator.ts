@@ -75,8 +75,16 @@ export function forwardToCoordinator(options: ForwardOptions): RequestHandler {
     };
     coordinators
       .attempt(base => forwardOnce(base, exchange, limits), tryNext)
-      .catch(() => {
+      .catch((err: unknown) => {
         if (exchange.clientGone) return;
+        if (err instanceof ForwardFailure && err.mayHaveActed) {
+          next(
+            unavailable(
+              'The coordinator went away before it answered and may have acted on this request: check (GET /v2/actions) before sending it again',
+            ),
+          );
+          return;
+        }
         next(unavailable("This node cannot reach the cluster's coordinator; try again shortly"));
       });
   };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
+import { rampManifestText } from '../../../../test/helpers/ramp-manifest.js';
 import { inspectZip, renderInspectReport } from './inspect-command.js';
 
 let dir: string;
@@ -53,5 +54,14 @@ describe('modfleet inspect', () => {
     expect(text).toMatch(/^error: x\.set: command_arity 0 is not valid/m);
     expect(text).toMatch(/^warning: files RS does not use in the zip: README\.txt$/m);
     expect(text).toMatch(/^1 error, 1 warning$/m);
+  });
+
+  it('reads a zip packed by RAMP (dependencies as {name: {url, sha256}}) without an error', async () => {
+    const zip = await zipOf({ 'module.json': rampManifestText(), 'rampmod.so': 'stand-in' });
+
+    const report = await inspectZip(zip, { load: false });
+
+    expect(report.problems.filter(problem => problem.level === 'error')).toEqual([]);
+    expect(report.manifest).toMatchObject({ module_name: 'RampMod', dependencies: { gears: {} } });
   });
 });

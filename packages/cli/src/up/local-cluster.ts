@@ -25,6 +25,8 @@ export interface LocalClusterOptions {
   adminEmail: string | undefined;
   adminPassword: string | undefined;
   logLevel: string | undefined;
+  /** More variables for every service, as given to `up` (flag or environment). */
+  serviceEnv?: Record<string, string>;
 }
 
 export interface LocalCluster {
@@ -105,6 +107,7 @@ export async function startLocalCluster(options: LocalClusterOptions, say: Say):
     MODFLEET_CLUSTER_SECRET: process.env.MODFLEET_CLUSTER_SECRET ?? (await clusterSecret(dataDir)),
     ...(options.prefix && { MODFLEET_PREFIX: options.prefix }),
     ...(options.logLevel && { LOG_LEVEL: options.logLevel }),
+    ...options.serviceEnv,
   };
   const started: ServiceProcess[] = [];
   const stop = async () => {

@@ -1,27 +1,27 @@
 import { redactRedisUrl, routes } from '@modfleet/common';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { exitWithError } from '../fail.js';
 import { startLocalCluster, type LocalCluster } from './local-cluster.js';
 import { superviseServices } from './supervisor.js';
+import { passedThrough, upOptions } from './up-options.js';
+
+/** The variables `up` reads itself (the rest go to every service as given). */
+const READ_BY_UP = [
+  'MODFLEET_DATA_DIR',
+  'MODFLEET_HOST',
+  'MODFLEET_PORT',
+  'MODFLEET_HTTP_PORT',
+  'REDIS_URL',
+  'MODFLEET_PREFIX',
+  'MODFLEET_ADMIN_EMAIL',
+  'MODFLEET_ADMIN_PASSWORD',
+  'LOG_LEVEL',
+] as const;
 
 function positiveInteger(value: string): number {
-  const parsed = Number(value);
+  const parsed = /^[1-9]\d*$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(parsed) || parsed < 1 || parsed > 64)
     throw new InvalidArgumentError('must be a whole number from 1 to 64');
-  return parsed;
-}
-
-function port(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535 - 64)
-    throw new InvalidArgumentError('must be a port number');
-  return parsed;
-}
-
-function portOrOff(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535 - 64)
-    throw new InvalidArgumentError('must be a port number, or 0 for none');
   return parsed;
 }
 
@@ -35,6 +35,7 @@ interface UpFlags {
   redisUrl: string;
   prefix?: string;
   adminEmail?: string;
+  adminPassword?: string;
   logLevel?: string;
 }
 
@@ -68,78 +69,44 @@ function summary(cluster: LocalCluster): string {
 }
 
 export function registerUpCommand(program: Command): void {
-  program
+  const command = program
     .command('up')
     .description('run a local cluster: a coordinator and N agents as separate processes (what `npm start` runs)')
     .option('-n, --nodes <count>', 'number of agents', positiveInteger, 3)
-    // Environment values go through the same parsers as flags (commander's Option.env).
-    .addOption(
-      new Option('--data-dir <path>', 'where the cluster keeps artifacts, logs and (if needed) a private Redis')
-        .env('MODFLEET_DATA_DIR')
-        .default('.modfleet'),
-    )
-    .addOption(
-      new Option(
-        '--host <address>',
-        'address the services listen on; 127.0.0.1 on Linux gives node N its own 127.0.0.(N+1) instead',
-      )
-        .env('MODFLEET_HOST')
-        .default('127.0.0.1'),
-    )
-    .addOption(
-      new Option(
-        '--port <port>',
-        'HTTPS port: every service on it, each at its own loopback address (Linux); with --ports the coordinator takes P and node N P+N',
-      )
-        .env('MODFLEET_PORT')
-        .argParser(port)
-        .default(9443),
-    )
-    .addOption(
-      new Option('--http-port <port>', 'plain HTTP port beside HTTPS, assigned like --port (0: none)')
-        .env('MODFLEET_HTTP_PORT')
-        .argParser(portOrOff)
-        .default(8080),
-    )
-    .option('--ports', 'one address for every service, each on its own ports, instead of one address per node')
-    .addOption(
-      new Option('--redis-url <url>', 'Redis to use; if it does not answer, a private redis-server is started')
-        .env('REDIS_URL')
-        .default('redis://127.0.0.1:6379'),
-    )
-    .addOption(new Option('--prefix <prefix>', 'Redis key and queue prefix').env('MODFLEET_PREFIX'))
-    .addOption(new Option('--admin-email <email>', 'admin email').env('MODFLEET_ADMIN_EMAIL'))
-    .addOption(new Option('--log-level <level>', 'service log level').env('LOG_LEVEL'))
-    .action(async (flags: UpFlags) => {
-      const say = (line: string) => process.stdout.write(`${line}\n`);
-      let cluster: LocalCluster;
-      try {
-        cluster = await startLocalCluster(
-          {
-            ...flags,
-            distinctPorts: flags.ports === true,
-            prefix: flags.prefix,
-            adminEmail: flags.adminEmail,
-            adminPassword: process.env.MODFLEET_ADMIN_PASSWORD,
-            logLevel: flags.logLevel,
-          },
-          say,
-        );
-      } catch (err) {
-        exitWithError(err);
-      }
-      say(summary(cluster));
-      const supervisor = superviseServices(cluster.services, line => process.stderr.write(`${line}\n`));
-      let stopping = false;
-      const shutdown = async (code: number) => {
-        if (stopping) return;
-        stopping = true;
-        say('stopping the local cluster…');
-        await supervisor.stop();
-        await cluster.stop();
-        process.exit(code);
-      };
-      process.on('SIGINT', () => void shutdown(0));
-      process.on('SIGTERM', () => void shutdown(0));
-    });
+    .option('--ports', 'one address for every service, each on its own ports, instead of one address per node');
+  // One flag per service variable of the env registry (environment values go through the same parsers).
+  for (const option of upOptions()) command.addOption(option);
+  command.action(async (flags: UpFlags & Record<string, unknown>) => {
+    const say = (line: string) => process.stdout.write(`${line}\n`);
+    let cluster: LocalCluster;
+    try {
+      cluster = await startLocalCluster(
+        {
+          ...flags,
+          distinctPorts: flags.ports === true,
+          prefix: flags.prefix,
+          adminEmail: flags.adminEmail,
+          adminPassword: flags.adminPassword,
+          logLevel: flags.logLevel,
+          serviceEnv: passedThrough(flags, READ_BY_UP),
+        },
+        say,
+      );
+    } catch (err) {
+      exitWithError(err);
+    }
+    say(summary(cluster));
+    const supervisor = superviseServices(cluster.services, line => process.stderr.write(`${line}\n`));
+    let stopping = false;
+    const shutdown = async (code: number) => {
+      if (stopping) return;
+      stopping = true;
+      say('stopping the local cluster…');
+      await supervisor.stop();
+      await cluster.stop();
+      process.exit(code);
+    };
+    process.on('SIGINT', () => void shutdown(0));
+    process.on('SIGTERM', () => void shutdown(0));
+  });
 }

@@ -73,7 +73,9 @@ export function toActionObject(meta: ActionMeta, ops: OpRecord[]): ActionObject 
   const pending_ops = Object.fromEntries(
     [...byNode].sort(([a], [b]) => a - b).map(([node, nodeOps]) => [String(node), foldNode(nodeOps)]),
   );
-  const { status, progress } = reportedStatus(meta, actionStatus(Object.values(pending_ops)));
+  const settled = actionStatus(Object.values(pending_ops));
+  const failedAsAWhole = meta.error !== undefined && meta.finished_at !== undefined;
+  const { status, progress } = reportedStatus(meta, failedAsAWhole ? { ...settled, status: 'failed' } : settled);
   return {
     action_uid: meta.action_uid,
     action_type: 'task',
@@ -85,6 +87,7 @@ export function toActionObject(meta: ActionMeta, ops: OpRecord[]): ActionObject 
       description: meta.description,
       object_type: meta.object_type,
       object_uid: meta.object_uid,
+      ...(failedAsAWhole && { error: meta.error }),
       pending_ops,
     },
   };

@@ -22,7 +22,8 @@ export interface ActionStore {
   get(actionUid: string): Promise<StoredAction | undefined>;
   /** Newest first. */
   list(limit: number): Promise<StoredAction[]>;
-  markFinished(actionUid: string, finishedAt: number): Promise<void>;
+  /** Closes the action; `error` fails it as a whole (its ops could not be reconciled), saying why. */
+  markFinished(actionUid: string, finishedAt: number, error?: string): Promise<void>;
   /** Drops the oldest actions beyond `keep` and any older than `maxAgeMs`. */
   trim(keep: number, maxAgeMs: number, now?: number): Promise<number>;
   /** Latest op per `<node uid>|<module_name>@<version>`. */

@@ -33,9 +33,10 @@ export function createFakeActionStore(now: () => number = Date.now): ActionStore
       const newest = [...actions.values()].sort((a, b) => b.createdMs - a.createdMs).slice(0, limit);
       return Promise.resolve(newest.map(entry => copy(entry.action)));
     },
-    markFinished(actionUid, finishedAt) {
+    markFinished(actionUid, finishedAt, error) {
       const entry = actions.get(actionUid);
-      if (entry) entry.action.meta = { ...entry.action.meta, finished_at: finishedAt };
+      if (entry)
+        entry.action.meta = { ...entry.action.meta, finished_at: finishedAt, ...(error !== undefined && { error }) };
       return Promise.resolve();
     },
     trim(keep, maxAgeMs, at = now()) {

@@ -65,10 +65,11 @@ export function createRedisActionStore(redis: Redis, keys: RedisKeys): ActionSto
         .map(([, fields]) => parse(fields as Record<string, string>))
         .filter(action => action !== undefined);
     },
-    async markFinished(actionUid, finishedAt) {
+    async markFinished(actionUid, finishedAt, error) {
       const current = await store.get(actionUid);
       if (!current) return;
-      await redis.hset(keys.action(actionUid), 'meta', JSON.stringify({ ...current.meta, finished_at: finishedAt }));
+      const meta = { ...current.meta, finished_at: finishedAt, ...(error !== undefined && { error }) };
+      await redis.hset(keys.action(actionUid), 'meta', JSON.stringify(meta));
     },
     async trim(keep, maxAgeMs, now = Date.now()) {
       const overflow = await redis.zrange(keys.actions, '0', String(-keep - 1));

@@ -8,6 +8,7 @@ import {
   writeArtifactZip,
   type ArtifactZipOptions,
 } from '../../../../test/helpers/artifact-zip.js';
+import { RAMP_DEPENDENCY_SHA256, rampManifestText } from '../../../../test/helpers/ramp-manifest.js';
 import { makeTmpDir, removeDir } from '../../../../test/helpers/tmp-dir.js';
 import { entryNameProblem, inspectArtifact } from './inspect-artifact.js';
 
@@ -89,6 +90,37 @@ describe('inspectArtifact', () => {
       const { manifest } = await inspectArtifact(zipPath);
 
       expect(manifest.dependencies).toBeUndefined();
+    });
+
+    it('accepts a zip packed by RAMP, keeping its dependencies with url and sha256 and its other keys', async () => {
+      await writeZip({ manifestText: rampManifestText(), soName: 'rampmod.so' });
+
+      const { manifest, moduleFile } = await inspectArtifact(zipPath);
+
+      expect(moduleFile).toBe('rampmod.so');
+      expect(manifest).toMatchObject({
+        module_name: 'RampMod',
+        version: 10203,
+        dependencies: { gears: { url: 'http://example.invalid/gears.zip', sha256: RAMP_DEPENDENCY_SHA256 } },
+        module_file: 'rampmod.so',
+        architecture: 'x86_64',
+        os: 'Linux',
+        ramp_format_version: 1,
+        min_redis_pack_version: '6.0.8',
+        exclude_commands: ['ramp.debug'],
+      });
+    });
+
+    it.each([
+      ['none, as an empty list', []],
+      ['a list of {name, url, sha256}', [{ name: 'gears', url: 'http://x/g.zip', sha256: RAMP_DEPENDENCY_SHA256 }]],
+      ['names without a source', { gears: {} }],
+    ])('accepts RAMP dependencies given as %s', async (_label, dependencies) => {
+      await writeZip({ manifest: { dependencies } });
+
+      const { manifest } = await inspectArtifact(zipPath);
+
+      expect(manifest.dependencies).toEqual(dependencies);
     });
 
     it('accepts a module_name of exactly 64 characters from the allowed set', async () => {
@@ -231,6 +263,19 @@ describe('inspectArtifact', () => {
       const inspecting = inspectArtifact(zipPath);
 
       await expect(inspecting).rejects.toMatchObject(invalidModuleSaying('dependencies'));
+    });
+
+    it.each([
+      ['not hex', { gears: { sha256: 'z'.repeat(64) } }, 'dependencies.gears.sha256'],
+      ['too short', { gears: { sha256: 'abc123' } }, 'dependencies.gears.sha256'],
+      ['not a string', { gears: { sha256: 12 } }, 'dependencies.gears.sha256'],
+      ['in a list entry', [{ name: 'gears', sha256: 'nope' }], 'dependencies.0.sha256'],
+    ])('a dependency whose sha256 is %s, naming the field', async (_label, dependencies, field) => {
+      await writeZip({ manifest: { dependencies } });
+
+      const inspecting = inspectArtifact(zipPath);
+
+      await expect(inspecting).rejects.toMatchObject(invalidModuleSaying(`${field}: sha256 must be`));
     });
 
     it('a zip without a .so', async () => {

@@ -21,7 +21,66 @@ export const commandSchema = z.looseObject({
   flags: z.array(z.string()).optional(),
 });
 
-/** `module.json` at the root of an RS 8.x artifact zip. Extra metadata (author, license…) is kept. */
+/** Where a dependency comes from, as RAMP writes it: `{url, sha256}` (either may be left out). */
+export interface DependencySource {
+  url?: string;
+  sha256?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * A module's dependencies in any shape a manifest writes them: modfleet's list of names, RAMP's
+ * `{name: {url, sha256}}` (and its empty list when there are none), or a list of `{name, url, sha256}`.
+ */
+export type ModuleDependencies = string[] | (DependencySource & { name: string })[] | Record<string, DependencySource>;
+
+// Refinements, not z.string(): a type error inside one branch of the union below would make zod
+// give up on every branch and report only the union's message instead of naming the field.
+const dependencySourceSchema = z.looseObject({
+  url: z
+    .unknown()
+    .refine(value => typeof value === 'string', { error: 'url must be a string' })
+    .optional(),
+  sha256: z
+    .unknown()
+    .refine(value => typeof value === 'string' && /^[0-9a-f]{64}$/i.test(value), {
+      error: 'sha256 must be 64 hex digits (the SHA-256 of the dependency file)',
+    })
+    .optional(),
+});
+
+export const moduleDependenciesSchema = z.union(
+  [
+    z.array(z.string()),
+    z.array(dependencySourceSchema.extend({ name: z.string({ error: 'name must be a string' }) })),
+    z.record(z.string(), dependencySourceSchema),
+  ],
+  { error: 'dependencies must be a list of names or an object of {url, sha256} by name' },
+) as unknown as z.ZodType<ModuleDependencies>;
+
+/** The names of the modules depended on, as RS lists them on a node's artifact listing. */
+export function dependencyNamesOf(dependencies: ModuleDependencies | undefined): string[] {
+  if (dependencies === undefined) return [];
+  if (!Array.isArray(dependencies)) return Object.keys(dependencies);
+  return dependencies.map(item => (typeof item === 'string' ? item : item.name));
+}
+
+/** The dependencies as the RS module object shows them: `{name: {url, sha256}}`, `{}` per bare name. */
+export function dependencySources(dependencies: ModuleDependencies): Record<string, DependencySource> {
+  if (!Array.isArray(dependencies)) return dependencies;
+  return Object.fromEntries(
+    dependencies.map(item => {
+      if (typeof item === 'string') return [item, {}];
+      const { name, ...source } = item;
+      return [name, source];
+    }),
+  );
+}
+
+/**
+ * `module.json` at the root of an RS 8.x artifact zip, as modfleet's `pack` or RAMP writes it.
+ * Extra metadata (author, license, RAMP's architecture, os, ramp_format_version…) is kept.
+ */
 export const moduleManifestSchema = z.looseObject({
   module_name: moduleNameSchema,
   version: moduleVersionSchema,
@@ -29,7 +88,7 @@ export const moduleManifestSchema = z.looseObject({
   min_redis_version: z.string({ error: 'min_redis_version must be a string' }),
   commands: z.array(commandSchema, { error: 'commands must be an array of command objects' }),
   capabilities: z.array(z.string(), { error: 'capabilities must be an array of strings' }),
-  dependencies: z.array(z.string(), { error: 'dependencies must be an array of strings' }).optional(),
+  dependencies: moduleDependenciesSchema.optional(),
 });
 export type ModuleManifest = z.infer<typeof moduleManifestSchema>;
 

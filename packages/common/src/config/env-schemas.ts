@@ -2,9 +2,13 @@ import { z } from 'zod';
 import { LOG_LEVELS } from '../logger.js';
 import { parseRedisNodes } from '../redis-target.js';
 
-/** Text to number without JavaScript's surprises (`Number('  ') === 0`): anything but a plain number is NaN. */
-const numberFromText = (value: unknown) =>
-  typeof value === 'string' ? (/^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN) : value;
+/**
+ * Text to a whole number in plain decimal digits, without JavaScript's surprises (`Number('  ') === 0`,
+ * `Number('0x10') === 16`): `1e3`, `0x10`, `1.0`, `01` and anything else become NaN, which the
+ * number schema refuses, so no node starts as 1000 or 16 from a typo.
+ */
+const integerFromText = (value: unknown) =>
+  typeof value === 'string' ? (/^\s*(0|-?[1-9]\d*)\s*$/.test(value) ? Number(value) : Number.NaN) : value;
 
 export const ONE_GIB = 1024 ** 3;
 
@@ -18,7 +22,7 @@ export const envSchemas = {
   port: (fallback: number) =>
     z
       .preprocess(
-        numberFromText,
+        integerFromText,
         z
           .number({ error: 'must be a port number' })
           .int({ error: 'must be a whole port number' })
@@ -29,7 +33,7 @@ export const envSchemas = {
   /** A port where 0 (or unset) means off: the config field is undefined then. */
   portOrOff: z
     .preprocess(
-      numberFromText,
+      integerFromText,
       z
         .number({ error: 'must be a port number (0: off)' })
         .int({ error: 'must be a whole port number' })
@@ -63,14 +67,23 @@ export const envSchemas = {
   positiveBytes: (fallback: number) =>
     z
       .preprocess(
-        numberFromText,
+        integerFromText,
         z
           .number({ error: 'must be a number of bytes' })
           .int({ error: 'must be a whole number of bytes' })
           .positive({ error: 'must be greater than 0' }),
       )
       .default(fallback),
-  optionalPositiveInt: z.coerce.number().int().positive({ error: 'must be a positive integer' }).optional(),
+  optionalPositiveInt: z
+    .preprocess(
+      integerFromText,
+      z
+        .number({ error: 'must be a positive integer' })
+        .int({ error: 'must be a positive integer' })
+        .positive({ error: 'must be a positive integer' })
+        .optional(),
+    )
+    .optional(),
   logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   optionalPath: z.string().min(1).optional(),
   boolean: (fallback: boolean) =>

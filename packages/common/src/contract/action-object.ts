@@ -31,6 +31,8 @@ export interface ActionObject {
     description: string;
     object_type: string;
     object_uid: string;
+    /** Why the action failed as a whole (as RS's failed tasks say), when no single node's op did. */
+    error?: string;
     /** Keyed by node uid. */
     pending_ops: Record<string, PendingOp>;
   };

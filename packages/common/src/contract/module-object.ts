@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { moduleDefinitionSchema, type ModuleDefinition } from '../artifacts/module-schemas.js';
+import {
+  dependencySources,
+  moduleDefinitionSchema,
+  moduleDependenciesSchema,
+  type ModuleDependencies,
+  type ModuleDefinition,
+} from '../artifacts/module-schemas.js';
 
 /** RS module object (GET /v1/modules, POST /v2/modules/user-defined): the definition plus every field RS documents. */
 export type ModuleObject = ModuleDefinition & {
@@ -43,8 +49,8 @@ const text = (field: string) => z.string({ error: `${field} must be a string` })
 
 /**
  * Body of POST /v2/modules/user-defined: the eight required fields, and RS's optional metadata
- * with its types. `dependencies` may also be module.json's array of names, so a manifest can be
- * sent as it is.
+ * with its types. `dependencies` may be in any shape module.json writes it (RAMP's too), so a
+ * manifest can be sent as it is.
  */
 export const moduleObjectBodySchema = moduleDefinitionSchema.extend({
   author: text('author'),
@@ -59,11 +65,7 @@ export const moduleObjectBodySchema = moduleDefinitionSchema.extend({
   sha256: text('sha256'),
   bigstore_version_2_support: z.boolean({ error: 'bigstore_version_2_support must be a boolean' }).optional(),
   crdb: z.record(z.string(), z.unknown(), { error: 'crdb must be an object' }).optional(),
-  dependencies: z
-    .union([z.record(z.string(), z.unknown()), z.array(z.string())], {
-      error: 'dependencies must be an object or an array of names',
-    })
-    .optional(),
+  dependencies: moduleDependenciesSchema.optional(),
 });
 
 /**
@@ -72,14 +74,13 @@ export const moduleObjectBodySchema = moduleDefinitionSchema.extend({
  * over it, and module.json's dependency names as RS's dependency object.
  */
 export function toModuleObject(given: ModuleDefinition & Record<string, unknown>, uid: string): ModuleObject {
-  const dependencies = Array.isArray(given.dependencies)
-    ? Object.fromEntries((given.dependencies as string[]).map(name => [name, {}]))
-    : given.dependencies;
+  const dependencies =
+    given.dependencies === undefined ? undefined : dependencySources(given.dependencies as ModuleDependencies);
   return {
     ...MODULE_OBJECT_DEFAULTS,
     ...given,
     ...(dependencies !== undefined && { dependencies }),
     uid,
     is_bundled: false,
-  } as ModuleObject;
+  };
 }

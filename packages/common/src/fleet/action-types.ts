@@ -30,6 +30,8 @@ export interface ActionMeta {
   object_uid: string;
   /** Identifies identical pushes: a re-submitted one returns this action while it runs. */
   dedupe_key?: string;
-  /** Set once the parent job has reconciled every op. */
+  /** Set once the parent job has reconciled every op (or the orphan sweep closed the action). */
   finished_at?: number;
+  /** Why the action failed as a whole, when it could not be closed from its ops (its finalizer gave up). */
+  error?: string;
 }

@@ -159,6 +159,19 @@ describe('createDispatcher', () => {
     expect(later.action_uid).not.toBe(first.action_uid);
   });
 
+  it('takes over a dedupe key whose holder never wrote its record (it died after claiming), once the wait is over', async () => {
+    const actions = createFakeActionStore(() => NOW);
+    const inflight = createFakeInflightStore();
+    const flows = createFakeFlowProducer();
+    const dispatcher = createDispatcher({ inflight, actions, flows, now: () => NOW, holderRecordWaitMs: 50 });
+    inflight.held.set('install|Mod@3', 'claimed-by-a-dispatcher-that-died');
+
+    const pushed = await dispatcher.dispatch(request({ dedupeKey: 'install|Mod@3' }));
+
+    expect(pushed.reused).toBe(false);
+    expect(inflight.held.get('install|Mod@3')).toBe(pushed.action_uid);
+  });
+
   it('never merges requests without a dedupe key', async () => {
     const { dispatcher, flows } = setup();
     const a = await dispatcher.dispatch(request());

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ACTIONS_QUEUE,
   childJobId,
@@ -20,6 +21,9 @@ import type { DistributionPlanner } from './distribution-planner.js';
 
 /** Tries of an action's parent job (its finalizer): a Redis hiccup must not leave the action open. */
 export const FINALIZE_ATTEMPTS = 5;
+
+const HOLDER_RECORD_WAIT_MS = 10_000;
+const HOLDER_RECORD_POLL_MS = 20;
 
 export interface PlannedOp {
   node_uid: number;
@@ -46,7 +50,8 @@ export interface Dispatcher {
 }
 
 /**
- * Turns a request into an action: its record first (so agents can report on it at once),
+ * Turns a request into an action: the dedupe key claimed first (SET NX, before anything is
+ * written), then its record (so agents can report on it at once),
  * then one BullMQ flow — the action as parent, one child per op on its node's queue — added
  * atomically. A failed child never holds the parent (`ignoreDependencyOnFailure`).
  */
@@ -59,11 +64,21 @@ export function createDispatcher(deps: {
   distribution?: DistributionPlanner;
   /** Holds the answer until a replica has the action and its jobs (see replica-ack.ts). */
   confirmWrites?: () => Promise<void>;
+  /** How long a dedupe key's holder may take to write its action record (default 10 s). */
+  holderRecordWaitMs?: number;
 }): Dispatcher {
-  const { inflight, actions, flows, now = Date.now } = deps;
+  const { inflight, actions, flows, now = Date.now, holderRecordWaitMs = HOLDER_RECORD_WAIT_MS } = deps;
+  // The key is claimed before the record is written, so a holder without a record is usually one
+  // that is still writing it: wait for it rather than take the key over (two actions for one push).
   const isRunning = async (actionUid: string) => {
-    const action = await actions.get(actionUid);
-    return action !== undefined && action.meta.finished_at === undefined;
+    const deadline = Date.now() + holderRecordWaitMs;
+    for (;;) {
+      const action = await actions.get(actionUid);
+      if (action) return action.meta.finished_at === undefined;
+      // Never written: its dispatcher died between the claim and the record (or it was trimmed).
+      if (Date.now() >= deadline) return false;
+      await sleep(HOLDER_RECORD_POLL_MS);
+    }
   };
 
   return {

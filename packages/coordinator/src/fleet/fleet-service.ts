@@ -1,5 +1,6 @@
 import {
   artifactKey,
+  dependencyNamesOf,
   NotAcceptableError,
   NotFoundError,
   type ActionStore,
@@ -75,7 +76,7 @@ export function createFleetService({
         module_name: manifest.module_name,
         version: manifest.version,
         semantic_version: manifest.semantic_version,
-        dependencies: manifest.dependencies ?? [],
+        dependencies: dependencyNamesOf(manifest.dependencies),
         sha256: upload.sha256,
         size: upload.size,
         nodes: requestedNodes ? nodeUids : 'all',
