@@ -5,6 +5,7 @@ import {
   createLogger,
   createRedis,
   describeRedisTarget,
+  findRedisServer,
   createRedisActionStore,
   cacheClusterSettings,
   createRedisClusterSettingsStore,
@@ -35,6 +36,7 @@ import { openLocalBlobs } from './relay/local-blobs.js';
 import { TransferRegistry } from './relay/transfer-registry.js';
 import { agentTls } from './tls/agent-tls.js';
 import { keepAliveTransport } from './forward/coordinator-transport.js';
+import { startShardSupervisor, type ShardSupervisor } from './shards/shard-supervisor.js';
 
 export interface RunningAgent {
   url: string;
@@ -147,6 +149,7 @@ export async function startAgent(
     );
 
     let stopping = false;
+    let shards: ShardSupervisor | undefined;
     let registered: Promise<number | undefined> = Promise.resolve(undefined);
     if (coordinators && clusterSecret && peer) {
       // The agent names the scheme it reaches the coordinator with: an all-HTTP cluster stays HTTP.
@@ -183,6 +186,24 @@ export async function startAgent(
         });
         const uid = await membership.registered;
         nodeUid = uid;
+        if (uid !== undefined && !stopping) {
+          shards = await startShardSupervisor({
+            redis,
+            subscriber,
+            keys,
+            nodeUid: uid,
+            dataDir: config.dataDir,
+            bind: config.host,
+            redisServer: await findRedisServer(config.redisServer),
+            artifacts: store,
+            maxModuleBytes: config.maxArtifactBytes,
+            logger: logger.child({ component: 'shards' }),
+          }).catch((err: unknown) => {
+            logger.error({ err }, 'could not start the shard supervisor: this node hosts no database');
+            return undefined;
+          });
+          if (stopping) await shards?.stop();
+        }
         return uid;
       });
     } else {
@@ -198,7 +219,7 @@ export async function startAgent(
         logger.info({ deadlineMs }, 'agent stopping');
         stopping = true;
         tls.stop();
-        await Promise.all([server.close(deadlineMs), membership?.stop(deadlineMs)]);
+        await Promise.all([server.close(deadlineMs), membership?.stop(deadlineMs), shards?.stop()]);
         ccs.stop();
         await closeRedis();
         logger.info('agent stopped');

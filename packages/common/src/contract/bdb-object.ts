@@ -63,6 +63,8 @@ export interface ShardObject {
   status: 'active' | 'inactive';
   detailed_status: string;
   loading: { status: 'idle' };
+  /** The port the shard's redis-server listens on, on its node (modfleet's own). */
+  port: number;
   /** What the node's agent last said about the process (modfleet's own). */
   report?: ShardReport;
 }

@@ -70,6 +70,7 @@ export function bdbRoutes(deps: BdbRoutesDeps): Router {
         status: report?.state === 'running' ? 'active' : 'inactive',
         detailed_status: report?.state === 'running' ? 'ok' : (report?.error ?? report?.state ?? 'unknown'),
         loading: { status: 'idle' },
+        port: plan.port,
         ...(report && { report }),
       };
     });
