@@ -14,6 +14,7 @@ import { FLEET_ADMIN, startFleetCluster, type FleetCluster } from '../helpers/fl
 import { api } from '../helpers/http.js';
 import { pollFor } from '../helpers/poll.js';
 import { portClosed } from '../helpers/processes.js';
+import { expectRsError } from '../helpers/rs-error.js';
 
 const admin = FLEET_ADMIN;
 
@@ -78,6 +79,19 @@ describe('databases whose shards are real redis-server processes loading RediSea
     const host = cluster.agent(Number(master!.node_uid));
     const shardDir = join(host.dataDir, 'shards', String(bdb.uid));
     await access(shardDir);
+
+    // Guards: the node's artifact, the module object and the hosting node are needed while it exists.
+    const localArtifact = pathTo(routes.localArtifact, { moduleName: 'ft', version: 10200 });
+    const refusedLocal = await api(`${host.url}${localArtifact}`, { method: 'DELETE', credentials: admin });
+    expect(expectRsError(refusedLocal, 406, 'module_in_use').description).toContain(`database(s) ${bdb.uid}`);
+    const moduleObject = pathTo(routes.userDefinedModule, { uid: bdb.module_list[0]!.module_id });
+    expectRsError(
+      await api(`${viaNode}${moduleObject}`, { method: 'DELETE', credentials: admin }),
+      406,
+      'module_in_use',
+    );
+    const node = pathTo(routes.node, { uid: host.uid });
+    expectRsError(await api(`${viaNode}${node}`, { method: 'DELETE', credentials: admin }), 409, 'node_hosts_shards');
     const deleted = await api<{ action_uid: string }>(`${viaNode}${pathTo(routes.bdb, { uid: bdb.uid })}`, {
       method: 'DELETE',
       credentials: admin,

@@ -6,6 +6,7 @@ import {
   errorMiddleware,
   notFoundHandler,
   requestLogger,
+  routes,
   toModuleObject,
   type ActionStore,
   type Authenticator,
@@ -15,6 +16,7 @@ import {
   type Role,
 } from '@modfleet/common';
 import {
+  bdbGuardRoutes,
   bdbRoutes,
   createFakeBdbStore,
   v1ActionRoutes,
@@ -114,6 +116,11 @@ export async function startBdbRoutes(setup: {
     dbPorts: setup.dbPorts ?? [[12000, 12009]],
     ...(setup.now && { now: setup.now }),
   };
+  app.use(bdbGuardRoutes({ auth: roleAuth, store }));
+  // Stand-ins for the routes the guards protect: reached only when a guard lets the request through.
+  for (const route of [routes.userDefinedModule, routes.fleetArtifact, routes.node]) {
+    app.delete(route, (_req, res) => void res.json({ passed: true }));
+  }
   app.use(bdbRoutes(deps));
   app.use(v1ActionRoutes({ auth: roleAuth, actions, bdbs: store, ...(setup.now && { now: setup.now }) }));
   app.use(v1ModuleUploadGoneRoutes());

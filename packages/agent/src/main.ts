@@ -21,6 +21,7 @@ import {
   watchCcsChanges,
   watchCcsMarker,
   type Logger,
+  type ShardPlan,
 } from '@modfleet/common';
 import type { Redis } from 'ioredis';
 import { createAgentApp } from './app.js';
@@ -129,6 +130,10 @@ export async function startAgent(
       ...(peer && { peer }),
       nodeUid: () => nodeUid,
       forward: { coordinators, transport: url => forwardTransport(url) },
+      shardPlans: async () =>
+        nodeUid === undefined
+          ? []
+          : Object.values(await redis.hgetall(keys.nodeShards(nodeUid))).map(json => JSON.parse(json) as ShardPlan),
     });
     const tls = await agentTls(config, redis, keys, logger);
     const server = await listen(app, {

@@ -34,6 +34,7 @@ import { statusPageRoutes } from './status-page/status-page-routes.js';
 import { moduleRoutes } from './modules/module-routes.js';
 import type { ModuleStore } from './modules/module-store.js';
 import { userRoutes } from './users/user-routes.js';
+import { bdbGuardRoutes } from './bdbs/bdb-guards.js';
 import { bdbRoutes } from './bdbs/bdb-routes.js';
 import type { BdbStore } from './bdbs/bdb-store.js';
 import { v1ActionRoutes } from './bdbs/v1-action-routes.js';
@@ -80,6 +81,7 @@ export function createCoordinatorApp(deps: CoordinatorAppDeps): Express {
   app.use(httpMetrics(deps.metrics));
   app.use(requestLogger(deps.logger));
   app.use(healthRoute(deps.healthy, deps.ccsProblem));
+  if (deps.databases) app.use(bdbGuardRoutes({ auth: deps.auth, store: deps.databases.store }));
   // Fleet routes first: `/v2/modules/user-defined/artifacts/…` must not reach the CCS `/:uid` routes.
   app.use(fleetRoutes({ ...deps, uploadTempDir: deps.blobs.tempDir }));
   app.use(moduleRoutes(deps));

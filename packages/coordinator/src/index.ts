@@ -16,3 +16,4 @@ export { toBdbObject, type BdbRecord, type BdbStore, type ShardPlacement } from 
 export { bdbRoutes, type BdbRoutesDeps } from './bdbs/bdb-routes.js';
 export { v1ActionRoutes } from './bdbs/v1-action-routes.js';
 export { v1ModuleUploadGoneRoutes } from './modules/v1-module-upload-gone.js';
+export { bdbGuardRoutes } from './bdbs/bdb-guards.js';
