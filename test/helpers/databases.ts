@@ -49,12 +49,13 @@ export async function waitForBdbStatus(
   uid: number,
   from: string,
   timeoutMs = 30_000,
+  intervalMs = 100,
 ): Promise<BdbObject> {
   const res = await pollFor(
     () => api<BdbObject>(`${base}${pathTo(routes.bdb, { uid })}`, { credentials }),
     r => r.status !== 200 || r.body.status !== from,
     `bdb ${uid} to leave ${from}`,
-    { timeoutMs, intervalMs: 100 },
+    { timeoutMs, intervalMs },
   );
   return res.body;
 }

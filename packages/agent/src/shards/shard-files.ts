@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { artifactKey, extractZipEntry, type ShardPlan } from '@modfleet/common';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
@@ -35,10 +36,14 @@ export async function shardFolders(dataDir: string): Promise<number[]> {
 
 export const removeShardFolder = (dir: string) => rm(dir, { recursive: true, force: true });
 
-/** The `.so` of each module the plan loads, copied out of the node's artifact zip into the shard's folder. */
+/**
+ * The `.so` of each module the plan loads, copied once out of the node's artifact zip into
+ * `<data dir>/shards/.modules/<name>@<version>-<sha256>/` (unzipping a 2 MiB module costs more than
+ * starting redis-server); every shard of that artifact loads the same file.
+ */
 export async function extractShardModules(
   plan: ShardPlan,
-  dir: string,
+  dataDir: string,
   store: Pick<ArtifactStore, 'get' | 'zipPath'>,
   maxBytes: number,
 ): Promise<LoadedModule[]> {
@@ -47,13 +52,21 @@ export async function extractShardModules(
     const artifact = store.get(module.module_name, module.version);
     const key = artifactKey(module.module_name, module.version);
     if (!artifact) throw new Error(`missing_module: this node does not hold ${key}`);
-    const moduleDir = join(dir, 'modules', key);
+    const moduleDir = join(shardsDirOf(dataDir), '.modules', `${key}-${artifact.sha256.slice(0, 16)}`);
     const path = join(moduleDir, artifact.module_file);
-    await mkdir(moduleDir, { recursive: true });
-    const partial = `${path}.partial`;
-    await extractZipEntry(store.zipPath(module.module_name, module.version), artifact.module_file, partial, maxBytes);
-    await rename(partial, path);
+    if (!(await exists(path))) {
+      await mkdir(moduleDir, { recursive: true });
+      const partial = `${path}.${randomUUID()}.partial`;
+      await extractZipEntry(store.zipPath(module.module_name, module.version), artifact.module_file, partial, maxBytes);
+      await rename(partial, path);
+    }
     loaded.push({ path, args: module.module_args });
   }
   return loaded;
 }
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /** How long a shard may take to answer PING after its start (loading a large AOF included). */
 export const SHARD_START_TIMEOUT_MS = 20_000;
-const POLL_MS = 50;
+const POLL_MS = 10;
 
 /** Where the agent itself reaches a shard bound to `bind`. */
 export const probeHostOf = (bind: string) =>
@@ -43,7 +43,7 @@ export const isAlive = (pid: number) => {
 
 /** Lines every redis-server logs at warning level on a normal start or stop: not a reason. */
 const NOISE =
-  /^(Warning: no config file|WARNING Memory overcommit|WARNING .*somaxconn|Redis version=|Configuration loaded|Server initialized|User requested shutdown|Redis is now ready to exit)/;
+  /^(oO0OoO0OoO0Oo|Warning: no config file|WARNING Memory overcommit|WARNING .*somaxconn|Redis version=|Configuration loaded|Server initialized|User requested shutdown|Redis is now ready to exit)/;
 
 /** The warnings redis-server logged (`#` lines) and anything it wrote to stderr: its own words on a failed start. */
 export async function startFailureReason(dir: string): Promise<string> {

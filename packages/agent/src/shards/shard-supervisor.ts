@@ -94,7 +94,7 @@ export async function startShardSupervisor(deps: ShardSupervisorDeps): Promise<S
       if (!deps.redisServer) throw new Error('this node has no redis-server (MODFLEET_REDIS_SERVER)');
       await mkdir(dir, { recursive: true });
       await writeShardPlan(dir, plan);
-      const modules = await extractShardModules(plan, dir, deps.artifacts, deps.maxModuleBytes);
+      const modules = await extractShardModules(plan, deps.dataDir, deps.artifacts, deps.maxModuleBytes);
       const started = await startShardProcess({
         redisServer: deps.redisServer,
         args: shardArgs(plan, { bind: deps.bind, dir, modules }),
