@@ -6,7 +6,8 @@ import {
   createRedisUserStore,
   redisKeys,
 } from '@modfleet/common';
-import { createRedisFleetArtifacts, createRedisInflightStore } from '@modfleet/coordinator';
+import { createRedisBdbStore, createRedisFleetArtifacts, createRedisInflightStore } from '@modfleet/coordinator';
+import { bdbStoreContract } from '../contracts/bdb-store-contract.js';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach } from 'vitest';
 import { actionStoreContract } from '../contracts/action-store-contract.js';
@@ -38,3 +39,13 @@ clusterSettingsStoreContract('redis', () => createRedisClusterSettingsStore(redi
 nodeInventoryStoreContract('redis', () => createRedisNodeInventoryStore(redis, keys()));
 fleetArtifactsContract('redis', () => createRedisFleetArtifacts(redis, keys()));
 inflightStoreContract('redis', () => createRedisInflightStore(redis, keys()));
+bdbStoreContract('redis', () => {
+  const bdbKeys = keys();
+  return {
+    store: createRedisBdbStore(redis, bdbKeys),
+    report: async (shardUid, report) => {
+      if (report) await redis.hset(bdbKeys.shardReports, String(shardUid), JSON.stringify(report));
+      else await redis.hdel(bdbKeys.shardReports, String(shardUid));
+    },
+  };
+});

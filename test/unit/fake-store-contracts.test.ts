@@ -9,7 +9,8 @@ import {
   createFakeNodeInventoryStore,
   createFakeUserStore,
 } from '@modfleet/common';
-import { createFakeFleetArtifacts, createFakeInflightStore } from '@modfleet/coordinator';
+import { createFakeBdbStore, createFakeFleetArtifacts, createFakeInflightStore } from '@modfleet/coordinator';
+import { bdbStoreContract } from '../contracts/bdb-store-contract.js';
 import { actionStoreContract } from '../contracts/action-store-contract.js';
 import {
   clusterSettingsStoreContract,
@@ -25,3 +26,7 @@ clusterSettingsStoreContract('fake', () => createFakeClusterSettingsStore());
 nodeInventoryStoreContract('fake', () => createFakeNodeInventoryStore());
 fleetArtifactsContract('fake', () => createFakeFleetArtifacts());
 inflightStoreContract('fake', () => createFakeInflightStore());
+bdbStoreContract('fake', () => {
+  const store = createFakeBdbStore();
+  return { store, report: (shardUid, report) => Promise.resolve(store.report(shardUid, report)) };
+});

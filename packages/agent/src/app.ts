@@ -10,6 +10,7 @@ import {
   type ClusterSettingsStore,
   type Logger,
   type Metrics,
+  type ShardPlan,
 } from '@modfleet/common';
 import express, { type Express } from 'express';
 import type { ArtifactStore } from './artifacts/artifact-store.js';
@@ -18,6 +19,7 @@ import { peerBlobRoutes, type PeerRouteDeps } from './relay/peer-blob-routes.js'
 import { inventoryRoutes } from './artifacts/inventory-routes.js';
 import type { LoadChecker } from './load-check/load-checker.js';
 import { forwardRoutes } from './forward/forward-routes.js';
+import { localArtifactGuardRoutes } from './shards/local-artifact-guard.js';
 import type { ForwardOptions } from './forward/forward-to-coordinator.js';
 
 export interface AgentAppDeps {
@@ -41,6 +43,8 @@ export interface AgentAppDeps {
   nodeUid?: () => number | undefined;
   /** Pass every cluster route to the coordinator (main.ts always does; without it they answer 404). */
   forward?: ForwardOptions;
+  /** The shards this node runs (absent: none): an artifact one of them loads cannot be deleted. */
+  shardPlans?: () => Promise<ShardPlan[]>;
 }
 
 /** Builds the agent's HTTP app; it never listens (main.ts and tests do). */
@@ -55,6 +59,7 @@ export function createAgentApp(deps: AgentAppDeps): Express {
   app.use(metricsRoute(metrics, { open: deps.metricsOpen ?? false, auth: deps.auth }));
   if (deps.peer) app.use(peerBlobRoutes({ ...deps.peer, logger: deps.logger, metrics }));
   app.use(inventoryRoutes({ ...deps, nodeUid: deps.nodeUid ?? (() => undefined) }));
+  if (deps.shardPlans) app.use(localArtifactGuardRoutes({ auth: deps.auth, plans: deps.shardPlans }));
   app.use(artifactRoutes({ ...deps, metrics }));
   if (deps.forward) app.use(forwardRoutes(deps.forward));
   app.use(notFoundHandler());

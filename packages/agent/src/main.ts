@@ -5,6 +5,7 @@ import {
   createLogger,
   createRedis,
   describeRedisTarget,
+  findRedisServer,
   createRedisActionStore,
   cacheClusterSettings,
   createRedisClusterSettingsStore,
@@ -20,6 +21,7 @@ import {
   watchCcsChanges,
   watchCcsMarker,
   type Logger,
+  type ShardPlan,
 } from '@modfleet/common';
 import type { Redis } from 'ioredis';
 import { createAgentApp } from './app.js';
@@ -35,6 +37,7 @@ import { openLocalBlobs } from './relay/local-blobs.js';
 import { TransferRegistry } from './relay/transfer-registry.js';
 import { agentTls } from './tls/agent-tls.js';
 import { keepAliveTransport } from './forward/coordinator-transport.js';
+import { startShardSupervisor, type ShardSupervisor } from './shards/shard-supervisor.js';
 
 export interface RunningAgent {
   url: string;
@@ -127,6 +130,10 @@ export async function startAgent(
       ...(peer && { peer }),
       nodeUid: () => nodeUid,
       forward: { coordinators, transport: url => forwardTransport(url) },
+      shardPlans: async () =>
+        nodeUid === undefined
+          ? []
+          : Object.values(await redis.hgetall(keys.nodeShards(nodeUid))).map(json => JSON.parse(json) as ShardPlan),
     });
     const tls = await agentTls(config, redis, keys, logger);
     const server = await listen(app, {
@@ -147,6 +154,7 @@ export async function startAgent(
     );
 
     let stopping = false;
+    let shards: ShardSupervisor | undefined;
     let registered: Promise<number | undefined> = Promise.resolve(undefined);
     if (coordinators && clusterSecret && peer) {
       // The agent names the scheme it reaches the coordinator with: an all-HTTP cluster stays HTTP.
@@ -183,6 +191,24 @@ export async function startAgent(
         });
         const uid = await membership.registered;
         nodeUid = uid;
+        if (uid !== undefined && !stopping) {
+          shards = await startShardSupervisor({
+            redis,
+            subscriber,
+            keys,
+            nodeUid: uid,
+            dataDir: config.dataDir,
+            bind: config.host,
+            redisServer: await findRedisServer(config.redisServer),
+            artifacts: store,
+            maxModuleBytes: config.maxArtifactBytes,
+            logger: logger.child({ component: 'shards' }),
+          }).catch((err: unknown) => {
+            logger.error({ err }, 'could not start the shard supervisor: this node hosts no database');
+            return undefined;
+          });
+          if (stopping) await shards?.stop();
+        }
         return uid;
       });
     } else {
@@ -198,7 +224,7 @@ export async function startAgent(
         logger.info({ deadlineMs }, 'agent stopping');
         stopping = true;
         tls.stop();
-        await Promise.all([server.close(deadlineMs), membership?.stop(deadlineMs)]);
+        await Promise.all([server.close(deadlineMs), membership?.stop(deadlineMs), shards?.stop()]);
         ccs.stop();
         await closeRedis();
         logger.info('agent stopped');

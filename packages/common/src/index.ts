@@ -274,3 +274,23 @@ export {
   type LoadCheck,
   type LoadCheckMode,
 } from './modules/load-check-types.js';
+
+export {
+  BDB_STATUSES,
+  DATA_PERSISTENCE,
+  SHARD_STATES,
+  type BdbEndpoint,
+  type BdbModuleEntry,
+  type BdbObject,
+  type BdbStatus,
+  type DataPersistence,
+  type ShardModule,
+  type ShardObject,
+  type ShardPlan,
+  type ShardReport,
+  type ShardState,
+  type StateMachineObject,
+  type V1ActionList,
+  type V1TaskObject,
+} from './contract/bdb-object.js';
+export { inPortRanges, parsePortRanges, portsOf, RS_DB_PORT_RANGES, type PortRanges } from './config/port-ranges.js';

@@ -77,6 +77,22 @@ export function redisKeys(prefix: string) {
     action: (actionUid: string) => `${prefix}:action:${actionUid}`,
     /** zset: coordinator presence JSON → last refresh (ms): who serves this prefix right now */
     coordinators: `${prefix}:coordinators`,
+    /** hash: bdb uid → bdb record JSON */
+    bdbs: `${prefix}:bdbs`,
+    /** counter: last bdb uid handed out */
+    bdbUidSeq: `${prefix}:bdbs:uid-seq`,
+    /** counter: last shard uid handed out */
+    shardUidSeq: `${prefix}:shards:uid-seq`,
+    /** hash: port → uid of the bdb that holds it */
+    bdbPorts: `${prefix}:bdbs:ports`,
+    /** hash: action uid → state machine JSON (SMCreateBDB, SMDeleteBDB) */
+    bdbStateMachines: `${prefix}:bdbs:state-machines`,
+    /** hash: shard uid → shard plan JSON: what the node must run */
+    nodeShards: (nodeUid: number) => `${prefix}:node:${nodeUid}:shards`,
+    /** pub/sub channel: the node's shard plans changed */
+    nodeShardsChanged: (nodeUid: number) => `${prefix}:node:${nodeUid}:shards:changed`,
+    /** hash: shard uid → the hosting agent's last report JSON */
+    shardReports: `${prefix}:shards:reports`,
     /** BullMQ `prefix` option */
     queuePrefix: `${prefix}:bull`,
   } as const;

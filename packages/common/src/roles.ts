@@ -25,6 +25,10 @@ export const PERMISSIONS = {
   view_status_of_cluster_action: VIEWERS,
   view_metrics: ['admin'],
   view_queue_dashboard: ['admin'],
+  create_bdb: ['admin', 'cluster_member', 'db_member'],
+  view_all_bdbs_info: VIEWERS,
+  view_bdb_info: VIEWERS,
+  delete_bdb: ['admin', 'cluster_member', 'db_member'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

@@ -11,6 +11,8 @@ import {
   type Logger,
   type LoginLockout,
   type Metrics,
+  type NodeInventoryStore,
+  type PortRanges,
   type UserStore,
 } from '@modfleet/common';
 import express, { type Express } from 'express';
@@ -32,6 +34,11 @@ import { statusPageRoutes } from './status-page/status-page-routes.js';
 import { moduleRoutes } from './modules/module-routes.js';
 import type { ModuleStore } from './modules/module-store.js';
 import { userRoutes } from './users/user-routes.js';
+import { bdbGuardRoutes } from './bdbs/bdb-guards.js';
+import { bdbRoutes } from './bdbs/bdb-routes.js';
+import type { BdbStore } from './bdbs/bdb-store.js';
+import { v1ActionRoutes } from './bdbs/v1-action-routes.js';
+import { v1ModuleUploadGoneRoutes } from './modules/v1-module-upload-gone.js';
 
 export interface CoordinatorAppDeps {
   logger: Logger;
@@ -62,6 +69,8 @@ export interface CoordinatorAppDeps {
   metrics: Metrics;
   /** Serve /metrics without credentials (loopback-only listener, or MODFLEET_METRICS_PUBLIC). */
   metricsOpen: boolean;
+  /** RS databases (absent: no bdb routes). */
+  databases?: { store: BdbStore; inventory: Pick<NodeInventoryStore, 'read'>; dbPorts: PortRanges };
 }
 
 /** Builds the coordinator's HTTP app (CCS routes, nodes, fleet, actions); it never listens. */
@@ -72,6 +81,7 @@ export function createCoordinatorApp(deps: CoordinatorAppDeps): Express {
   app.use(httpMetrics(deps.metrics));
   app.use(requestLogger(deps.logger));
   app.use(healthRoute(deps.healthy, deps.ccsProblem));
+  if (deps.databases) app.use(bdbGuardRoutes({ auth: deps.auth, store: deps.databases.store }));
   // Fleet routes first: `/v2/modules/user-defined/artifacts/…` must not reach the CCS `/:uid` routes.
   app.use(fleetRoutes({ ...deps, uploadTempDir: deps.blobs.tempDir }));
   app.use(moduleRoutes(deps));
@@ -85,6 +95,12 @@ export function createCoordinatorApp(deps: CoordinatorAppDeps): Express {
   app.use(statusPageRoutes());
   app.use(userRoutes(deps));
   app.use(clusterRoutes(deps));
+  app.use(v1ModuleUploadGoneRoutes());
+  if (deps.databases) {
+    const { store, inventory, dbPorts } = deps.databases;
+    app.use(bdbRoutes({ auth: deps.auth, store, modules: deps.modules, nodes: deps.nodes, inventory, dbPorts }));
+    app.use(v1ActionRoutes({ auth: deps.auth, actions: deps.actions, bdbs: store }));
+  }
   app.use(notFoundHandler());
   app.use(errorMiddleware());
   return app;

@@ -1,4 +1,4 @@
-import { serviceVariables, type Env } from '@modfleet/common';
+import { serviceVariables, type Env, type PortRanges } from '@modfleet/common';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { configErrorOf as errorOf, recordingEnv, type ExpectedConfig } from '../../../test/helpers/config-env.js';
 import { loadCoordinatorConfig, type CoordinatorConfig } from './config.js';
@@ -24,6 +24,10 @@ describe('loadCoordinatorConfig', () => {
       maxArtifactBytes: 1024 ** 3,
       tls: undefined,
       metricsPublic: false,
+      dbPorts: [
+        [10000, 10049],
+        [10051, 19999],
+      ],
       logLevel: 'info',
     });
   });
@@ -53,6 +57,7 @@ describe('loadCoordinatorConfig', () => {
       MODFLEET_TLS_CA: '/etc/modfleet/ca.pem',
       MODFLEET_TLS_CA_KEY: '/etc/modfleet/ca-key.pem',
       MODFLEET_METRICS_PUBLIC: 'true',
+      MODFLEET_DB_PORTS: '21000-21009,21020',
       LOG_LEVEL: 'debug',
     };
 
@@ -73,6 +78,10 @@ describe('loadCoordinatorConfig', () => {
       tlsCa: '/etc/modfleet/ca.pem',
       tlsCaKey: '/etc/modfleet/ca-key.pem',
       metricsPublic: true,
+      dbPorts: [
+        [21000, 21009],
+        [21020, 21020],
+      ],
       logLevel: 'debug',
     });
   });
@@ -80,7 +89,12 @@ describe('loadCoordinatorConfig', () => {
   it('types one field per variable, the TLS pair as one', () => {
     // Checked by the type checker: a registry change that renames or retypes a field fails here.
     expectTypeOf<CoordinatorConfig>().toEqualTypeOf<
-      ExpectedConfig<{ adminEmail: string; adminPassword: string | undefined; tlsCaKey: string | undefined }>
+      ExpectedConfig<{
+        adminEmail: string;
+        adminPassword: string | undefined;
+        tlsCaKey: string | undefined;
+        dbPorts: PortRanges;
+      }>
     >();
   });
 

@@ -49,6 +49,7 @@ import { createRedisNodeRegistry } from './nodes/node-registry.js';
 import { createNodeRemoval } from './nodes/node-removal.js';
 import { ensureAdmin } from './users/bootstrap-admin.js';
 import { restoreCcs } from './ccs/restore-ccs.js';
+import { createRedisBdbStore } from './bdbs/redis-bdb-store.js';
 import { coordinatorTls } from './tls/coordinator-tls.js';
 
 export interface RunningCoordinator {
@@ -188,6 +189,7 @@ export async function startCoordinator(
       queues,
       metrics,
       metricsOpen: config.metricsPublic || isLoopback(config.host),
+      databases: { store: createRedisBdbStore(redis, keys), inventory, dbPorts: config.dbPorts },
     });
     const server = await listen(app, {
       host: config.host,

@@ -9,6 +9,7 @@ import { registerPackCommand } from './pack-command.js';
 import { registerPushCommand } from './push-command.js';
 import { registerVerifyCommand } from '../verify/verify-command.js';
 import { registerLoadCommand } from '../load/load-command.js';
+import { registerDbCommand } from './db-command.js';
 
 /** The commands people run against a coordinator: nodes, modules, push, rm, artifacts, sync, actions, pack, inspect. */
 export function registerClientCommands(program: Command, io: Io = processIo()): Command {
@@ -25,6 +26,7 @@ export function registerClientCommands(program: Command, io: Io = processIo()): 
   registerActionsCommand(program, io);
   registerPackCommand(program, io);
   registerInspectCommand(program, io);
+  registerDbCommand(program, io);
   for (const command of program.commands) {
     if (!before.has(command)) command.helpGroup('Client commands (talk to a coordinator; --help on each):');
   }

@@ -11,6 +11,7 @@ import {
 import { colorsFor, toJson } from '../client/output.js';
 import { verifyFleet } from './verify-fleet.js';
 import { renderVerifyReport } from './verify-report.js';
+import { renderDatabasesReport, verifyDatabases } from './verify-databases.js';
 
 interface VerifyFlags extends ClientFlags {
   deep?: boolean;
@@ -50,8 +51,13 @@ export function registerVerifyCommand(program: Command, io: Io): void {
             timeoutMs,
           }),
       });
-      io.stdout.write(output === 'json' ? toJson(report) : renderVerifyReport(report, colorsFor(io.stdout, io.env)));
-      return report.clean ? 0 : EXIT_FAILED;
+      const databases = await verifyDatabases(client, Math.min(timeoutMs, 10_000));
+      io.stdout.write(
+        output === 'json'
+          ? toJson({ ...report, clean: report.clean && databases.problems.length === 0, databases })
+          : renderVerifyReport(report, colorsFor(io.stdout, io.env)) + renderDatabasesReport(databases),
+      );
+      return report.clean && databases.problems.length === 0 ? 0 : EXIT_FAILED;
     });
   });
 }

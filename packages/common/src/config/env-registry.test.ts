@@ -57,7 +57,12 @@ describe('the env registry', () => {
     const coordinatorOnly = serviceVariables('coordinator').filter(name => !serviceVariables('agent').includes(name));
     const agentOnly = serviceVariables('agent').filter(name => !serviceVariables('coordinator').includes(name));
 
-    expect(coordinatorOnly).toEqual(['MODFLEET_ADMIN_EMAIL', 'MODFLEET_ADMIN_PASSWORD', 'MODFLEET_TLS_CA_KEY']);
+    expect(coordinatorOnly).toEqual([
+      'MODFLEET_ADMIN_EMAIL',
+      'MODFLEET_ADMIN_PASSWORD',
+      'MODFLEET_TLS_CA_KEY',
+      'MODFLEET_DB_PORTS',
+    ]);
     expect(agentOnly).toEqual(['MODFLEET_COORDINATOR_URL', 'MODFLEET_NODE_ID', 'MODFLEET_REDIS_SERVER']);
   });
 

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { LOG_LEVELS } from '../logger.js';
 import { envSchemas, ONE_GIB } from './env-schemas.js';
+import { RS_DB_PORT_RANGES } from './port-ranges.js';
 
 export const SERVICES = ['coordinator', 'agent'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -147,6 +148,12 @@ export const ENV_VARIABLES = {
     services: { agent: envSchemas.path('redis-server') },
     arg: 'path',
     description: 'redis-server that loads each installed module to check it: a path, or a name looked up on PATH',
+  },
+  MODFLEET_DB_PORTS: {
+    services: { coordinator: envSchemas.portRanges(RS_DB_PORT_RANGES) },
+    arg: 'ranges',
+    description: 'ports a database without a port of its own is given (RS: 10000-19999 but 10050)',
+    defaultText: RS_DB_PORT_RANGES,
   },
   LOG_LEVEL: {
     services: both(envSchemas.logLevel),

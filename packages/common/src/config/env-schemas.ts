@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from '../logger.js';
 import { parseRedisNodes } from '../redis-target.js';
+import { parsePortRanges, type PortRanges } from './port-ranges.js';
 
 /**
  * Text to a whole number in plain decimal digits, without JavaScript's surprises (`Number('  ') === 0`,
@@ -14,6 +15,15 @@ export const ONE_GIB = 1024 ** 3;
 
 /** The zod pieces the variables of the env registry are made of. */
 export const envSchemas = {
+  portRanges: (fallback: string) =>
+    z
+      .string()
+      .default(fallback)
+      .transform((value, ctx): PortRanges => {
+        const ranges = parsePortRanges(value);
+        if (!ranges) ctx.addIssue({ code: 'custom', message: 'must be ports or low-high ranges, comma-separated' });
+        return ranges ?? [];
+      }),
   redisUrl: z
     .string()
     .default('redis://127.0.0.1:6379')

@@ -29,6 +29,11 @@ describe('the HTTP contract', () => {
       blobPieces: '/internal/blobs/:sha256/pieces',
       peerBlob: '/internal/peer/blobs/:sha256',
       queueDashboard: '/admin/queues',
+      bdbs: '/v1/bdbs',
+      bdb: '/v1/bdbs/:uid',
+      bdbShards: '/v1/bdbs/:uid/shards',
+      v1Actions: '/v1/actions',
+      v1Action: '/v1/actions/:uid',
     });
   });
 

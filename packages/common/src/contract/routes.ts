@@ -42,6 +42,13 @@ export const routes = {
 
   // bull-board, for admins (coordinator)
   queueDashboard: '/admin/queues',
+
+  // RS databases and the v1 actions (coordinator)
+  bdbs: '/v1/bdbs',
+  bdb: '/v1/bdbs/:uid',
+  bdbShards: '/v1/bdbs/:uid/shards',
+  v1Actions: '/v1/actions',
+  v1Action: '/v1/actions/:uid',
 } as const;
 
 export type Routes = typeof routes;

@@ -1,0 +1,149 @@
+import {
+  ConflictError,
+  luaScript,
+  NotAcceptableError,
+  type RedisKeys,
+  type ShardPlan,
+  type ShardReport,
+  type StateMachineObject,
+} from '@modfleet/common';
+import type { Redis } from 'ioredis';
+import { portsOf, type BdbRecord, type BdbStore } from './bdb-store.js';
+
+/**
+ * KEYS: bdbs, ports, machines, then each shard's node plan hash. ARGV: uid, record, action uid,
+ * machine, then per shard: shard uid, plan, port.
+ */
+const CREATE_BDB = luaScript(`
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 'uid_exists' end
+local shards = #KEYS - 3
+for i = 1, shards do
+  if redis.call('HEXISTS', KEYS[2], ARGV[4 + 3 * i]) == 1 then return 'port_unavailable:' .. ARGV[4 + 3 * i] end
+end
+for i = 1, shards do
+  redis.call('HSET', KEYS[2], ARGV[4 + 3 * i], ARGV[1])
+  redis.call('HSET', KEYS[3 + i], ARGV[2 + 3 * i], ARGV[3 + 3 * i])
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
+return 'ok'`);
+
+const CLAIM_UID = luaScript(`
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1`);
+
+/** Saves only a record that still exists: a late status change must not bring a deleted bdb back. */
+const SAVE_IF_PRESENT = luaScript(`
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1`);
+
+const parse = <T>(json: string) => JSON.parse(json) as T;
+
+export function createRedisBdbStore(redis: Redis, keys: RedisKeys): BdbStore {
+  const nudge = (nodeUids: Iterable<number>) =>
+    Promise.all([...new Set(nodeUids)].map(node => redis.publish(keys.nodeShardsChanged(node), '1')));
+
+  return {
+    async nextUid() {
+      for (;;) {
+        const uid = await redis.incr(keys.bdbUidSeq);
+        if (!(await redis.hexists(keys.bdbs, String(uid)))) return uid;
+      }
+    },
+    async claimUid(uid) {
+      await CLAIM_UID.run(redis, [keys.bdbUidSeq], [String(uid)]);
+    },
+    async nextShardUids(count) {
+      const last = await redis.incrby(keys.shardUidSeq, count);
+      return Array.from({ length: count }, (_, i) => last - count + 1 + i);
+    },
+    async create(record, machine) {
+      const outcome = String(
+        await CREATE_BDB.run(
+          redis,
+          [keys.bdbs, keys.bdbPorts, keys.bdbStateMachines, ...record.placement.map(s => keys.nodeShards(s.node_uid))],
+          [
+            String(record.uid),
+            JSON.stringify(record),
+            machine.action_uid,
+            JSON.stringify(machine),
+            ...record.placement.flatMap(s => [String(s.plan.shard_uid), JSON.stringify(s.plan), String(s.plan.port)]),
+          ],
+        ),
+      );
+      if (outcome === 'uid_exists') throw new ConflictError('uid_exists', `Database uid ${record.uid} already exists`);
+      if (outcome.startsWith('port_unavailable:')) {
+        throw new NotAcceptableError(
+          'port_unavailable',
+          `Port ${outcome.slice(17)} is already used by another database`,
+        );
+      }
+      await nudge(record.placement.map(s => s.node_uid));
+    },
+    async list() {
+      return (await redis.hvals(keys.bdbs)).map(json => parse<BdbRecord>(json)).sort((a, b) => a.uid - b.uid);
+    },
+    async get(uid) {
+      const json = await redis.hget(keys.bdbs, String(uid));
+      return json ? parse<BdbRecord>(json) : undefined;
+    },
+    async save(record) {
+      await SAVE_IF_PRESENT.run(redis, [keys.bdbs], [String(record.uid), JSON.stringify(record)]);
+    },
+    async usedPorts() {
+      return new Set((await redis.hkeys(keys.bdbPorts)).map(Number));
+    },
+    async reports(shardUids) {
+      const found = new Map<number, ShardReport>();
+      if (shardUids.length === 0) return found;
+      const values = await redis.hmget(keys.shardReports, ...shardUids.map(String));
+      values.forEach((json, i) => {
+        if (json) found.set(shardUids[i]!, parse<ShardReport>(json));
+      });
+      return found;
+    },
+    async plans(nodeUid) {
+      const all = await redis.hgetall(keys.nodeShards(nodeUid));
+      return new Map(Object.entries(all).map(([uid, json]) => [Number(uid), parse<ShardPlan>(json)]));
+    },
+    async withdraw(record, machine) {
+      const tx = redis.multi();
+      tx.hset(keys.bdbs, String(record.uid), JSON.stringify(record));
+      if (machine) tx.hset(keys.bdbStateMachines, machine.action_uid, JSON.stringify(machine));
+      for (const { node_uid, plan } of record.placement) tx.hdel(keys.nodeShards(node_uid), String(plan.shard_uid));
+      await tx.exec();
+      await nudge(record.placement.map(s => s.node_uid));
+    },
+    async remove(record) {
+      const tx = redis.multi();
+      tx.hdel(keys.bdbs, String(record.uid));
+      if (record.action_uid) tx.hdel(keys.bdbStateMachines, record.action_uid);
+      for (const port of portsOf(record)) {
+        tx.eval(
+          "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end",
+          1,
+          keys.bdbPorts,
+          String(port),
+          String(record.uid),
+        );
+      }
+      if (record.placement.length > 0)
+        tx.hdel(keys.shardReports, ...record.placement.map(s => String(s.plan.shard_uid)));
+      await tx.exec();
+    },
+    async stateMachines() {
+      return (await redis.hvals(keys.bdbStateMachines))
+        .map(json => parse<StateMachineObject>(json))
+        .sort((a, b) => a.creation_time - b.creation_time);
+    },
+    async stateMachine(actionUid) {
+      const json = await redis.hget(keys.bdbStateMachines, actionUid);
+      return json ? parse<StateMachineObject>(json) : undefined;
+    },
+    async saveStateMachine(machine) {
+      await redis.hset(keys.bdbStateMachines, machine.action_uid, JSON.stringify(machine));
+    },
+  };
+}

@@ -1,0 +1,153 @@
+import type { ShardReport, StateMachineObject } from '@modfleet/common';
+import type { BdbRecord, BdbStore } from '@modfleet/coordinator';
+import { describe, expect, it } from 'vitest';
+
+/** A store and a way to play the agents' part: write (or clear) one shard's report. */
+export interface BdbStoreUnderTest {
+  store: BdbStore;
+  report(shardUid: number, report: ShardReport | undefined): Promise<void>;
+}
+
+export function bdbRecord(uid: number, port: number, shardUids: number[], nodes: number[]): BdbRecord {
+  const stamp = '2026-12-07T00:00:00.000Z';
+  return {
+    uid,
+    name: `db-${uid}`,
+    type: 'redis',
+    status: 'pending',
+    memory_size: 1024,
+    port: 0,
+    endpoints: [
+      {
+        uid: `${uid}:1`,
+        addr: ['127.0.0.1'],
+        addr_type: 'external',
+        dns_name: '127.0.0.1',
+        port,
+        proxy_policy: 'single',
+      },
+    ],
+    module_list: [],
+    redis_version: '7.0',
+    version: '7.0.15',
+    replication: shardUids.length > 1,
+    data_persistence: 'disabled',
+    shards_count: 1,
+    sharding: false,
+    shards_placement: 'dense',
+    shard_list: shardUids,
+    created_time: stamp,
+    last_changed_time: stamp,
+    action_uid: `create-${uid}`,
+    placement: shardUids.map((shard, i) => ({
+      node_uid: nodes[i]!,
+      plan: {
+        shard_uid: shard,
+        bdb_uid: uid,
+        role: i === 0 ? 'master' : 'slave',
+        port: port + i,
+        memory_size: 1024,
+        data_persistence: 'disabled',
+        modules: [],
+      },
+    })),
+  };
+}
+
+export const machineOf = (record: BdbRecord, name: StateMachineObject['name'] = 'SMCreateBDB'): StateMachineObject => ({
+  action_uid: record.action_uid!,
+  name,
+  object_name: `bdb:${record.uid}`,
+  status: 'active',
+  progress: 0,
+  heartbeat: 1,
+  creation_time: 1,
+});
+
+const running = (node: number): ShardReport => ({
+  node_uid: node,
+  state: 'running',
+  updated_at: '2026-12-07T00:00:01Z',
+});
+
+/** What every BdbStore does, the Redis one and the fake alike. */
+export function bdbStoreContract(name: string, make: () => BdbStoreUnderTest) {
+  describe(`${name}: BdbStore contract`, () => {
+    it('hands out sequential uids, after any uid a client chose, and fresh shard uids', async () => {
+      const { store } = make();
+      expect(await store.nextUid()).toBe(1);
+      await store.claimUid(7);
+      expect(await store.nextUid()).toBe(8);
+      expect(await store.nextShardUids(2)).toEqual([1, 2]);
+      expect(await store.nextShardUids(1)).toEqual([3]);
+    });
+
+    it('stores a bdb with its ports, its state machine and each node’s shard plan', async () => {
+      const { store } = make();
+      const record = bdbRecord(1, 12000, [1, 2], [1, 2]);
+      await store.create(record, machineOf(record));
+      expect(await store.get(1)).toEqual(record);
+      expect(await store.list()).toEqual([record]);
+      expect(await store.usedPorts()).toEqual(new Set([12000, 12001]));
+      expect([...(await store.plans(1)).values()]).toEqual([record.placement[0]!.plan]);
+      expect([...(await store.plans(2)).values()]).toEqual([record.placement[1]!.plan]);
+      expect(await store.stateMachine('create-1')).toEqual(machineOf(record));
+      expect(await store.stateMachines()).toEqual([machineOf(record)]);
+    });
+
+    it('refuses a taken uid (409) or a taken port (406) and then writes nothing', async () => {
+      const { store } = make();
+      const first = bdbRecord(1, 12000, [1], [1]);
+      await store.create(first, machineOf(first));
+      await expect(
+        store.create(bdbRecord(1, 13000, [2], [2]), machineOf(bdbRecord(1, 13000, [2], [2]))),
+      ).rejects.toMatchObject({
+        status: 409,
+        code: 'uid_exists',
+      });
+      const clash = { ...bdbRecord(2, 11999, [3, 4], [2, 3]), action_uid: 'create-2' };
+      await expect(store.create(clash, machineOf(clash))).rejects.toMatchObject({
+        status: 406,
+        code: 'port_unavailable',
+      });
+      expect((await store.list()).map(r => r.uid)).toEqual([1]);
+      expect(await store.usedPorts()).toEqual(new Set([12000]));
+      expect((await store.plans(2)).size).toBe(0);
+      expect((await store.plans(3)).size).toBe(0);
+      expect(await store.stateMachine('create-2')).toBeUndefined();
+    });
+
+    it('saves only a bdb that still exists', async () => {
+      const { store } = make();
+      const record = bdbRecord(1, 12000, [1], [1]);
+      await store.save(record);
+      expect(await store.get(1)).toBeUndefined();
+      await store.create(record, machineOf(record));
+      await store.save({ ...record, status: 'active' });
+      expect((await store.get(1))?.status).toBe('active');
+    });
+
+    it('reads the agents’ reports, withdraws the shards, then forgets the bdb, its ports, reports and delete action', async () => {
+      const tested = make();
+      const { store } = tested;
+      const record = bdbRecord(1, 12000, [1, 2], [1, 2]);
+      await store.create(record, machineOf(record));
+      await tested.report(1, running(1));
+      expect(await store.reports([1, 2])).toEqual(new Map([[1, running(1)]]));
+
+      const deleting = { ...record, status: 'delete-pending' as const, action_uid: 'delete-1' };
+      await store.withdraw(deleting, machineOf(deleting, 'SMDeleteBDB'));
+      expect((await store.plans(1)).size).toBe(0);
+      expect((await store.plans(2)).size).toBe(0);
+      expect((await store.get(1))?.status).toBe('delete-pending');
+      expect((await store.stateMachine('delete-1'))?.name).toBe('SMDeleteBDB');
+
+      await store.remove(deleting);
+      expect(await store.get(1)).toBeUndefined();
+      expect(await store.usedPorts()).toEqual(new Set());
+      expect(await store.reports([1, 2])).toEqual(new Map());
+      expect(await store.stateMachine('delete-1')).toBeUndefined();
+      expect(await store.stateMachine('create-1')).toBeDefined();
+    });
+  });
+}
