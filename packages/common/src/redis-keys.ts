@@ -77,6 +77,8 @@ export function redisKeys(prefix: string) {
     action: (actionUid: string) => `${prefix}:action:${actionUid}`,
     /** zset: coordinator presence JSON → last refresh (ms): who serves this prefix right now */
     coordinators: `${prefix}:coordinators`,
+    /** string: a signed request's nonce, once used (expires with the signature's window): a replay is refused */
+    signatureNonce: (nonce: string) => `${prefix}:signature-nonce:${nonce}`,
     /** BullMQ `prefix` option */
     queuePrefix: `${prefix}:bull`,
   } as const;

@@ -53,7 +53,13 @@ export interface CoordinatorAppDeps {
   actions: ActionStore;
   clusterSecret: string;
   /** Signs agents' certificate requests with the cluster CA (absent: the coordinator holds no CA key). */
-  signCertificate?: ((csrPem: string) => Promise<string>) | undefined;
+  signCertificate?: ((csrPem: string, permitted: readonly string[]) => Promise<string>) | undefined;
+  /** The coordinator's own certificate names: the CA signs none of them for a node. */
+  coordinatorNames: readonly string[];
+  /** Marks a signed request's nonce used; false when it was. */
+  claimNonce: (nonce: string) => Promise<boolean>;
+  /** MODFLEET_ALLOW_HTTP_NODES: nodes may register a plain http:// addr. */
+  allowHttpNodes: boolean;
   maxArtifactBytes: number;
   healthy: () => Promise<boolean>;
   /** Why this service cannot serve although Redis answers (its CCS lost its data), for /healthz. */

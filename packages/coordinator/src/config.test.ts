@@ -24,6 +24,7 @@ describe('loadCoordinatorConfig', () => {
       maxArtifactBytes: 1024 ** 3,
       tls: undefined,
       metricsPublic: false,
+      allowHttpNodes: false,
       logLevel: 'info',
     });
   });
@@ -53,6 +54,7 @@ describe('loadCoordinatorConfig', () => {
       MODFLEET_TLS_CA: '/etc/modfleet/ca.pem',
       MODFLEET_TLS_CA_KEY: '/etc/modfleet/ca-key.pem',
       MODFLEET_METRICS_PUBLIC: 'true',
+      MODFLEET_ALLOW_HTTP_NODES: 'true',
       LOG_LEVEL: 'debug',
     };
 
@@ -73,6 +75,7 @@ describe('loadCoordinatorConfig', () => {
       tlsCa: '/etc/modfleet/ca.pem',
       tlsCaKey: '/etc/modfleet/ca-key.pem',
       metricsPublic: true,
+      allowHttpNodes: true,
       logLevel: 'debug',
     });
   });
@@ -80,7 +83,12 @@ describe('loadCoordinatorConfig', () => {
   it('types one field per variable, the TLS pair as one', () => {
     // Checked by the type checker: a registry change that renames or retypes a field fails here.
     expectTypeOf<CoordinatorConfig>().toEqualTypeOf<
-      ExpectedConfig<{ adminEmail: string; adminPassword: string | undefined; tlsCaKey: string | undefined }>
+      ExpectedConfig<{
+        adminEmail: string;
+        adminPassword: string | undefined;
+        tlsCaKey: string | undefined;
+        allowHttpNodes: boolean;
+      }>
     >();
   });
 

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import {
+  claimSignatureNonce,
   connectRedis,
   createAuthenticator,
   createLogger,
@@ -182,6 +183,9 @@ export async function startCoordinator(
       actions,
       clusterSecret,
       signCertificate: tls.sign,
+      coordinatorNames: tls.names,
+      claimNonce: nonce => claimSignatureNonce(redis, keys, nonce),
+      allowHttpNodes: config.allowHttpNodes,
       maxArtifactBytes: config.maxArtifactBytes,
       healthy: async () => (await redis.ping().catch(() => '')) === 'PONG',
       ccsProblem: () => ccs.problem(),
