@@ -81,9 +81,16 @@ export {
 } from './redis-target.js';
 
 export { hashPassword, verifyPassword } from './auth/password-hash.js';
-export { createAuthenticator, type Authenticator, type AuthenticatorOptions } from './auth/authenticator.js';
 export {
+  createAuthenticator,
+  MAX_EMAIL_LENGTH,
+  type Authenticator,
+  type AuthenticatorOptions,
+} from './auth/authenticator.js';
+export {
+  clientKey,
   createRedisLoginLockout,
+  LOCK_CAP_MS,
   LOCKOUT_DEFAULTS,
   logLocked,
   UserLockedError,
@@ -149,6 +156,7 @@ export { fsyncDir, renameDurable, writeFileDurable } from './durable-fs.js';
 
 export { acceptBody, jsonBody, requireJsonContent } from './http/body.js';
 export { signedJsonBody } from './http/signed-json-body.js';
+export { refuseCrossOrigin } from './http/same-origin.js';
 export { ARTIFACT_FIELD, receiveArtifact, requireUploadedArtifact } from './http/receive-artifact.js';
 export { errorMiddleware, notFoundHandler } from './http/error-middleware.js';
 export { healthRoute } from './http/health-route.js';

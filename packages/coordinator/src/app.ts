@@ -4,6 +4,7 @@ import {
   httpMetrics,
   metricsRoute,
   notFoundHandler,
+  refuseCrossOrigin,
   requestLogger,
   type ActionStore,
   type Authenticator,
@@ -78,6 +79,7 @@ export function createCoordinatorApp(deps: CoordinatorAppDeps): Express {
   app.use(httpMetrics(deps.metrics));
   app.use(requestLogger(deps.logger));
   app.use(healthRoute(deps.healthy, deps.ccsProblem));
+  app.use(refuseCrossOrigin());
   // Fleet routes first: `/v2/modules/user-defined/artifacts/…` must not reach the CCS `/:uid` routes.
   app.use(fleetRoutes({ ...deps, uploadTempDir: deps.blobs.tempDir }));
   app.use(moduleRoutes(deps));
