@@ -190,6 +190,7 @@ export {
   tlsDirOf,
   writeCaFiles,
   TLS_FILES,
+  writeCaCertificate,
   writeCertificate,
 } from './tls/tls-files.js';
 export { REQUEST_ID_HEADER, requestLogger } from './http/request-logger.js';

@@ -8,6 +8,7 @@ import {
   readCertificate,
   selfSignedCertificate,
   tlsDirOf,
+  writeCaCertificate,
   writeCertificate,
   type Logger,
   type RedisKeys,
@@ -95,6 +96,7 @@ export async function agentTls(config: AgentConfig, redis: Redis, keys: RedisKey
         return undefined;
       }
       await writeCertificate(tlsDir, certPem);
+      if (caPem) await writeCaCertificate(tlsDir, caPem);
       served = certPem;
       logger.info('serving the certificate the cluster CA signed');
       return { certPem, keyPem };
