@@ -60,7 +60,7 @@ export function createAuthenticator({
   maxCachedUsers = 10_000,
   now = Date.now,
   lockout,
-  maxHashesInFlight = 16,
+  maxHashesInFlight = 8,
   checkPassword = verifyPassword,
 }: AuthenticatorOptions): Authenticator {
   const cacheKey = randomBytes(32);
