@@ -70,7 +70,20 @@ describe('modfleet load against a coordinator and two agents (real processes)', 
 
   it('runs a mix of every kind of operation, reports percentiles per operation, ends with a clean verify; exit 0', async () => {
     const result = await runToExit(
-      ['load', '--count', '24', '--concurrency', '3', '--mix', 'read=4,local=1,push=1', '--size', '4KiB', '-o', 'json'],
+      [
+        'load',
+        '--allow-http-nodes',
+        '--count',
+        '24',
+        '--concurrency',
+        '3',
+        '--mix',
+        'read=4,local=1,push=1',
+        '--size',
+        '4KiB',
+        '-o',
+        'json',
+      ],
       env(),
       120_000,
     );
@@ -104,7 +117,7 @@ describe('modfleet load against a coordinator and two agents (real processes)', 
 
   it('exits 1 with the RS error when the credentials are refused', async () => {
     const result = await runToExit(
-      ['load', '--count', '5', '--mix', 'local=1', '--size', '1KiB', '-o', 'json'],
+      ['load', '--allow-http-nodes', '--count', '5', '--mix', 'local=1', '--size', '1KiB', '-o', 'json'],
       { ...env(), MODFLEET_PASSWORD: 'not-the-password' },
       60_000,
     );
@@ -116,7 +129,20 @@ describe('modfleet load against a coordinator and two agents (real processes)', 
   it('--report writes a self-contained HTML page with the summary and a histogram for every operation', async () => {
     const page = join(tmp, 'load-report.html');
     const result = await runToExit(
-      ['load', '--count', '12', '--mix', 'read=2,local=1,push=1', '--size', '4KiB', '--report', page, '-o', 'json'],
+      [
+        'load',
+        '--allow-http-nodes',
+        '--count',
+        '12',
+        '--mix',
+        'read=2,local=1,push=1',
+        '--size',
+        '4KiB',
+        '--report',
+        page,
+        '-o',
+        'json',
+      ],
       env(),
       120_000,
     );
@@ -156,7 +182,11 @@ describe('modfleet load against a coordinator and two agents (real processes)', 
   });
 
   it('--chaos refuses a cluster that `modfleet up` did not start, before sending any load', async () => {
-    const result = await runToExit(['load', '--count', '4', '--mix', 'push=1', '--chaos'], env(), 60_000);
+    const result = await runToExit(
+      ['load', '--allow-http-nodes', '--count', '4', '--mix', 'push=1', '--chaos'],
+      env(),
+      60_000,
+    );
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/chaos_refused: .*was not started by `modfleet up`/);
     expect(await cluster.fleetView()).toEqual([]);

@@ -43,7 +43,7 @@ describe('modfleet verify against a coordinator and three agents (real processes
     MODFLEET_USER: FLEET_ADMIN.email,
     MODFLEET_PASSWORD: FLEET_ADMIN.password,
   });
-  const verify = (...args: string[]) => runToExit(['verify', ...args], env(), 30_000);
+  const verify = (...args: string[]) => runToExit(['verify', '--allow-http-nodes', ...args], env(), 30_000);
   async function verifyJson(...args: string[]): Promise<{ code: number | null; report: Report }> {
     const result = await verify('-o', 'json', ...args);
     try {
@@ -66,6 +66,14 @@ describe('modfleet verify against a coordinator and three agents (real processes
   afterAll(async () => {
     await cluster?.stop();
     await killAllProcesses();
+  });
+
+  it('sends no credentials to a node that serves plain HTTP unless --allow-http-nodes says so', async () => {
+    const result = await runToExit(['verify', '-o', 'json'], env(), 30_000);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as Report;
+    expect(report.nodes.map(n => n.verdict)).toEqual(['unreachable', 'unreachable', 'unreachable']);
+    expect(result.stdout).toMatch(/plain HTTP: your credentials were not sent/);
   });
 
   it('exits 0 and says clean when every agent holds what the fleet pushed, in a table and in JSON', async () => {

@@ -153,7 +153,7 @@ describe('modfleet on Redis Sentinel: a master, a replica, three Sentinels, a co
     expect((await fleet.waitForAction(deleted.body.action_uid, { timeoutMs: 60_000 })).status).toBe('completed');
 
     const verify = await runToExit(
-      ['verify'],
+      ['verify', '--allow-http-nodes'],
       {
         MODFLEET_URL: fleet.coordinator.url,
         MODFLEET_USER: FLEET_ADMIN.email,

@@ -114,7 +114,7 @@ describe(`modfleet simulate: ${NODES} simulated nodes in one process (two thread
     }
 
     const verify = await runToExit(
-      ['verify', '-o', 'json'],
+      ['verify', '--allow-http-nodes', '-o', 'json'],
       {
         MODFLEET_URL: coordinator.url,
         MODFLEET_USER: FLEET_ADMIN.email,

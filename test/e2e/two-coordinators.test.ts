@@ -208,7 +208,7 @@ describe('two coordinators on one Redis prefix (real processes)', () => {
     expect(sha256(Buffer.from(await pulled.arrayBuffer()))).toBe(sha256(alone));
 
     const verify = await runToExit(
-      ['verify'],
+      ['verify', '--allow-http-nodes'],
       { MODFLEET_URL: b.url, MODFLEET_USER: ADMIN.email, MODFLEET_PASSWORD: ADMIN.password },
       30_000,
     );
@@ -252,7 +252,7 @@ describe('two coordinators on one Redis prefix (real processes)', () => {
     );
 
     const verify = await runToExit(
-      ['verify'],
+      ['verify', '--allow-http-nodes'],
       { MODFLEET_URL: a.url, MODFLEET_USER: ADMIN.email, MODFLEET_PASSWORD: ADMIN.password },
       30_000,
     );

@@ -391,9 +391,11 @@ export function fuzzRequestArb(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
       }
       if (req.method === 'GET' || req.method === 'HEAD') body = undefined;
       const pathname = req.path.split('?')[0]!;
-      if (req.signed === 'valid') headers[SIGNATURE_HEADER] = signRequest(ctx.clusterSecret, req.method, pathname);
+      const signedBody = typeof body === 'string' || Buffer.isBuffer(body) ? body : '';
+      if (req.signed === 'valid')
+        headers[SIGNATURE_HEADER] = signRequest(ctx.clusterSecret, req.method, pathname, signedBody);
       else if (req.signed === 'wrong')
-        headers[SIGNATURE_HEADER] = signRequest('not-the-secret-0123456789', req.method, pathname);
+        headers[SIGNATURE_HEADER] = signRequest('not-the-secret-0123456789', req.method, pathname, signedBody);
       else if (req.signed !== 'none') headers[SIGNATURE_HEADER] = printable(req.signed);
       return {
         target: AGENT_ROUTES.has(req.name) ? ('agent' as const) : ('coordinator' as const),

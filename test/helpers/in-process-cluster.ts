@@ -54,6 +54,7 @@ export function coordinatorConfig(
     MODFLEET_DATA_DIR: join(dataDir, 'coordinator'),
     MODFLEET_ADMIN_EMAIL: ADMIN.email,
     MODFLEET_ADMIN_PASSWORD: ADMIN.password,
+    MODFLEET_ALLOW_HTTP_NODES: 'true', // the suite's agents register their plain HTTP addr
   };
   return { ...loadCoordinatorConfig(env), ...ALSO_PLAIN_HTTP, ...overrides };
 }

@@ -22,7 +22,8 @@ export interface Exit {
 const CONFIG_VARIABLE = /^(REDIS_URL|LOG_LEVEL|MODFLEET_.*)$/;
 
 function childEnv(env: Env): NodeJS.ProcessEnv {
-  const base: NodeJS.ProcessEnv = {};
+  // The suite's clusters call their agents over plain HTTP; a test of the https-only default unsets this.
+  const base: NodeJS.ProcessEnv = { MODFLEET_ALLOW_HTTP_NODES: 'true' };
   for (const [name, value] of Object.entries(process.env)) {
     if (!CONFIG_VARIABLE.test(name)) base[name] = value;
   }

@@ -239,13 +239,15 @@ describe('docker-compose.yml: services', () => {
     expect(service('redis').healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping']);
   });
 
-  it('checks GET /healthz on the port each modfleet service listens on, with node (no curl in the image)', () => {
+  it('checks GET /healthz on the port each modfleet service listens on, with node (no curl in the image), verifying TLS with the cluster CA', () => {
     for (const name of MODFLEET_SERVICES) {
       const test = [service(name).healthcheck?.test].flat();
       expect(test.slice(0, 3), name).toEqual(['CMD', 'node', '-e']);
       const port = resolvedEnvironment(name).MODFLEET_PORT;
-      expect(test[3], name).toContain(`fetch('https://127.0.0.1:${port}/healthz')`);
-      expect(test[3], name).toMatch(/r\.ok \? 0 : 1/);
+      expect(test[3], name).toContain(`port: ${port}, path: '/healthz'`);
+      expect(test[3], name).toContain("ca: require('fs').readFileSync('/data/tls/ca.pem')");
+      expect(test[3], name).not.toMatch(/REJECT_UNAUTHORIZED|rejectUnauthorized|checkServerIdentity/);
+      expect(test[3], name).toMatch(/statusCode === 200 \? 0 : 1/);
     }
   });
 

@@ -138,7 +138,7 @@ describe('login lockout across the coordinator and an agent', () => {
     await settle({ login_lockout_threshold: 3, login_lockout_duration: 600, login_lockout_counter_reset_after: 1 });
     const user = await newUser();
     await fail(2, () => onCoordinator(wrong(user)));
-    const failures = redisKeys(cluster.prefix).loginFailures(user.email);
+    const failures = redisKeys(cluster.prefix).loginFailures(user.email, '127.0.0.1');
     await pollFor(
       () => withRedis(redis => redis.exists(failures)),
       exists => exists === 0,
@@ -151,12 +151,25 @@ describe('login lockout across the coordinator and an agent', () => {
     expect((await onCoordinator(user)).status).toBe(200);
   });
 
-  it('locks unknown emails the same way, so a lock tells nothing about who exists', async () => {
+  it('locks unknown emails the same way, so a lock tells nothing about who exists, and writes nothing to Redis for them', async () => {
     await settle({ login_lockout_threshold: 2, login_lockout_duration: 600, login_lockout_counter_reset_after: 900 });
     const nobody = { email: `nobody-${randomUUID().slice(0, 8)}@test.local`, password: 'whatever-password' };
-    await fail(2, () => onCoordinator(nobody));
+    const published = await withRedis(async redis => {
+      const subscriber = redis.duplicate();
+      const messages: string[] = [];
+      await subscriber.subscribe(redisKeys(cluster.prefix).usersChanged);
+      subscriber.on('message', (_channel, message: string) => messages.push(message));
+      await fail(2, () => onCoordinator(nobody));
+      expectLocked(await onCoordinator(nobody));
+      await subscriber.quit();
+      return messages;
+    });
 
-    expectLocked(await onAgent(nobody));
+    expect(published).toEqual([]);
+    const written = (await withRedis(redis => redis.keys(redisKeys(cluster.prefix).everyKey))).filter(key =>
+      key.includes(nobody.email),
+    );
+    expect(written).toEqual([]);
   });
 
   it('never locks anyone with login_lockout_threshold 0', async () => {

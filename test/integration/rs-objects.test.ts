@@ -243,10 +243,11 @@ describe('RS-shaped node objects', () => {
 
   it('shows RS defaults for a node whose agent reported no host facts', async () => {
     const path = routes.nodeRegister;
+    const json = { uid: 7, addr: 'http://127.0.0.1:1', instance_id: 'instance-without-facts' };
     const registered = await api<{ uid: number }>(`${url}${path}`, {
       method: 'POST',
-      json: { uid: 7, addr: 'http://127.0.0.1:1', instance_id: 'instance-without-facts' },
-      headers: { [SIGNATURE_HEADER]: signRequest(CLUSTER_SECRET, 'POST', path) },
+      json,
+      headers: { [SIGNATURE_HEADER]: signRequest(CLUSTER_SECRET, 'POST', path, JSON.stringify(json)) },
     });
     expect(registered.status).toBe(200);
     const res = await api<NodeView>(`${url}${pathTo(routes.node, { uid: 7 })}`, { credentials: ADMIN });
@@ -264,10 +265,11 @@ describe('RS-shaped node objects', () => {
 
   it('refuses host facts of the wrong type at registration', async () => {
     const path = routes.nodeRegister;
+    const json = { addr: 'http://127.0.0.1:2', instance_id: 'instance-bad-facts', host: { cores: 'many' } };
     const res = await api(`${url}${path}`, {
       method: 'POST',
-      json: { addr: 'http://127.0.0.1:2', instance_id: 'instance-bad-facts', host: { cores: 'many' } },
-      headers: { [SIGNATURE_HEADER]: signRequest(CLUSTER_SECRET, 'POST', path) },
+      json,
+      headers: { [SIGNATURE_HEADER]: signRequest(CLUSTER_SECRET, 'POST', path, JSON.stringify(json)) },
     });
     expectRsError(res, 406, 'invalid_schema');
   });

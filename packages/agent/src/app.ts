@@ -5,6 +5,7 @@ import {
   httpMetrics,
   metricsRoute,
   notFoundHandler,
+  refuseCrossOrigin,
   requestLogger,
   type Authenticator,
   type ClusterSettingsStore,
@@ -56,6 +57,7 @@ export function createAgentApp(deps: AgentAppDeps): Express {
   app.use(httpMetrics(metrics));
   app.use(requestLogger(deps.logger));
   app.use(healthRoute(deps.healthy, deps.ccsProblem));
+  app.use(refuseCrossOrigin());
   app.use(metricsRoute(metrics, { open: deps.metricsOpen ?? false, auth: deps.auth }));
   if (deps.peer) app.use(peerBlobRoutes({ ...deps.peer, logger: deps.logger, metrics }));
   app.use(inventoryRoutes({ ...deps, nodeUid: deps.nodeUid ?? (() => undefined) }));

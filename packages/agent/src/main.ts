@@ -86,7 +86,7 @@ export async function startAgent(
       lockout: {
         store: createRedisLoginLockout(redis, keys),
         policy: () => settings.get(),
-        onLocked: email => logLocked(logger, email),
+        onLocked: (email, client) => logLocked(logger, email, client),
       },
     });
     await watchCcsChanges(subscriber, keys, { users: auth, settings });

@@ -14,9 +14,12 @@ export async function fsyncDir(path: string): Promise<void> {
   }
 }
 
-/** Writes a new file and fsyncs it before answering: its bytes are on disk, not only in the page cache. */
-export async function writeFileDurable(path: string, data: string | Buffer): Promise<void> {
-  const file = await open(path, 'wx');
+/**
+ * Writes a new file and fsyncs it before answering: its bytes are on disk, not only in the page
+ * cache. `mode` applies from the file's creation (a private key is never readable by others, not even briefly).
+ */
+export async function writeFileDurable(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
+  const file = await open(path, 'wx', mode);
   try {
     await file.writeFile(data);
     await file.sync();

@@ -51,6 +51,14 @@ export class PayloadTooLargeError extends AppError {
   readonly status = 413;
 }
 
+export class UnsupportedMediaTypeError extends AppError {
+  readonly status = 415;
+}
+
+export class TooManyRequestsError extends AppError {
+  readonly status = 429;
+}
+
 export class ServiceUnavailableError extends AppError {
   readonly status = 503;
 }

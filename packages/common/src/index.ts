@@ -7,7 +7,9 @@ export {
   NotFoundError,
   PayloadTooLargeError,
   ServiceUnavailableError,
+  TooManyRequestsError,
   UnauthorizedError,
+  UnsupportedMediaTypeError,
   isAppError,
 } from './errors.js';
 export {
@@ -79,9 +81,16 @@ export {
 } from './redis-target.js';
 
 export { hashPassword, verifyPassword } from './auth/password-hash.js';
-export { createAuthenticator, type Authenticator, type AuthenticatorOptions } from './auth/authenticator.js';
 export {
+  createAuthenticator,
+  MAX_EMAIL_LENGTH,
+  type Authenticator,
+  type AuthenticatorOptions,
+} from './auth/authenticator.js';
+export {
+  clientKey,
   createRedisLoginLockout,
+  LOCK_CAP_MS,
   LOCKOUT_DEFAULTS,
   logLocked,
   UserLockedError,
@@ -150,7 +159,9 @@ export { createHashingDiskStorage, uploadedFile } from './artifacts/hashing-disk
 export { TEMP_UPLOAD_PREFIX, writeHashedTempFile, type HashedUpload } from './artifacts/hashed-temp-file.js';
 export { fsyncDir, renameDurable, writeFileDurable } from './durable-fs.js';
 
-export { acceptBody, jsonBody } from './http/body.js';
+export { acceptBody, jsonBody, requireJsonContent } from './http/body.js';
+export { signedJsonBody } from './http/signed-json-body.js';
+export { refuseCrossOrigin } from './http/same-origin.js';
 export { ARTIFACT_FIELD, receiveArtifact, requireUploadedArtifact } from './http/receive-artifact.js';
 export { errorMiddleware, notFoundHandler } from './http/error-middleware.js';
 export { healthRoute } from './http/health-route.js';
@@ -161,10 +172,12 @@ export {
   type RunningServer,
   type ServerTls,
 } from './http/http-server.js';
+export { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './http/connection-limits.js';
 export {
   certificateStillFits,
   createCertificateRequest,
   createClusterCa,
+  generateKeyPem,
   issueServerCertificate,
   selfSignedCertificate,
   signCertificateRequest,
@@ -182,6 +195,7 @@ export {
   tlsDirOf,
   writeCaFiles,
   TLS_FILES,
+  writeCaCertificate,
   writeCertificate,
 } from './tls/tls-files.js';
 export { REQUEST_ID_HEADER, requestLogger } from './http/request-logger.js';
@@ -205,7 +219,15 @@ export { actionStatus, toActionObject } from './actions/action-status.js';
 export { type ActionStore, type NodeOpSummary, type StoredAction } from './actions/action-store.js';
 export { createRedisActionStore } from './actions/redis-action-store.js';
 export { createFakeActionStore } from './actions/fake-action-store.js';
-export { SIGNATURE_HEADER, signRequest, verifyRequestSignature } from './fleet/cluster-signature.js';
+export {
+  bodySha256,
+  SIGNATURE_HEADER,
+  SIGNATURE_WINDOW_MS,
+  signRequest,
+  verifyRequestSignature,
+  type VerifiedSignature,
+} from './fleet/cluster-signature.js';
+export { claimSignatureNonce } from './fleet/signature-nonce.js';
 export { resolveClusterSecret } from './fleet/cluster-secret.js';
 export { type HeldArtifact, type NodeInventoryStore } from './nodes/node-inventory-store.js';
 export { createRedisNodeInventoryStore } from './nodes/redis-node-inventory-store.js';

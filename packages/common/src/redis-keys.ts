@@ -39,10 +39,12 @@ export function redisKeys(prefix: string) {
     userUidSeq: `${ccs}:users:uid-seq`,
     /** pub/sub channel: a user was created, changed or deleted */
     usersChanged: `${ccs}:users:changed`,
-    /** counter: failed logins of one lower-cased email since the last reset (expires: login_lockout_counter_reset_after) */
-    loginFailures: (email: string) => `${ccs}:users:login-failures:${email}`,
-    /** string: present while that email is locked out (expires: login_lockout_duration, none when 0) */
-    loginLocked: (email: string) => `${ccs}:users:locked:${email}`,
+    /** counter: failed logins of one user's email from one client address (expires: login_lockout_counter_reset_after) */
+    loginFailures: (email: string, client: string) => `${ccs}:users:login-failures:${email}|${client}`,
+    /** string: present while that email is locked out for that client address (expires: login_lockout_duration) */
+    loginLocked: (email: string, client: string) => `${ccs}:users:locked:${email}|${client}`,
+    /** set: the client addresses with failures or a lock for that email (expires with the longest of them) */
+    loginClients: (email: string) => `${ccs}:users:login-clients:${email}`,
     /** hash: cluster setting → JSON value */
     cluster: `${ccs}:cluster`,
     /** pub/sub channel: a cluster setting changed */
@@ -51,6 +53,8 @@ export function redisKeys(prefix: string) {
     clusterSecret: `${ccs}:cluster-secret`,
     /** string: this CCS's epoch (a random id), written when a coordinator first initialises it: gone = data lost */
     ccsMarker: `${ccs}:marker`,
+    /** string: when the bootstrap admin was created (the cluster was set up): it is never created again */
+    adminBootstrapped: `${ccs}:admin-bootstrapped`,
     /** string: the cluster CA certificate (PEM) the coordinator serves under; agents trust it */
     clusterCa: `${ccs}:cluster-ca`,
     /** string: the cluster CA with its key, sealed with the cluster secret: a second coordinator adopts it */
@@ -93,6 +97,8 @@ export function redisKeys(prefix: string) {
     nodeShardsChanged: (nodeUid: number) => `${prefix}:node:${nodeUid}:shards:changed`,
     /** hash: shard uid → the hosting agent's last report JSON */
     shardReports: `${prefix}:shards:reports`,
+    /** string: a signed request's nonce, once used (expires with the signature's window): a replay is refused */
+    signatureNonce: (nonce: string) => `${prefix}:signature-nonce:${nonce}`,
     /** BullMQ `prefix` option */
     queuePrefix: `${prefix}:bull`,
   } as const;

@@ -4,6 +4,7 @@ import {
   httpMetrics,
   metricsRoute,
   notFoundHandler,
+  refuseCrossOrigin,
   requestLogger,
   type ActionStore,
   type Authenticator,
@@ -60,7 +61,13 @@ export interface CoordinatorAppDeps {
   actions: ActionStore;
   clusterSecret: string;
   /** Signs agents' certificate requests with the cluster CA (absent: the coordinator holds no CA key). */
-  signCertificate?: ((csrPem: string) => Promise<string>) | undefined;
+  signCertificate?: ((csrPem: string, permitted: readonly string[]) => Promise<string>) | undefined;
+  /** The coordinator's own certificate names: the CA signs none of them for a node. */
+  coordinatorNames: readonly string[];
+  /** Marks a signed request's nonce used; false when it was. */
+  claimNonce: (nonce: string) => Promise<boolean>;
+  /** MODFLEET_ALLOW_HTTP_NODES: nodes may register a plain http:// addr. */
+  allowHttpNodes: boolean;
   maxArtifactBytes: number;
   healthy: () => Promise<boolean>;
   /** Why this service cannot serve although Redis answers (its CCS lost its data), for /healthz. */
@@ -81,6 +88,7 @@ export function createCoordinatorApp(deps: CoordinatorAppDeps): Express {
   app.use(httpMetrics(deps.metrics));
   app.use(requestLogger(deps.logger));
   app.use(healthRoute(deps.healthy, deps.ccsProblem));
+  app.use(refuseCrossOrigin());
   if (deps.databases) app.use(bdbGuardRoutes({ auth: deps.auth, store: deps.databases.store }));
   // Fleet routes first: `/v2/modules/user-defined/artifacts/…` must not reach the CCS `/:uid` routes.
   app.use(fleetRoutes({ ...deps, uploadTempDir: deps.blobs.tempDir }));

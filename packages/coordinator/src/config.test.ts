@@ -28,6 +28,7 @@ describe('loadCoordinatorConfig', () => {
         [10000, 10049],
         [10051, 19999],
       ],
+      allowHttpNodes: false,
       logLevel: 'info',
     });
   });
@@ -58,6 +59,7 @@ describe('loadCoordinatorConfig', () => {
       MODFLEET_TLS_CA_KEY: '/etc/modfleet/ca-key.pem',
       MODFLEET_METRICS_PUBLIC: 'true',
       MODFLEET_DB_PORTS: '21000-21009,21020',
+      MODFLEET_ALLOW_HTTP_NODES: 'true',
       LOG_LEVEL: 'debug',
     };
 
@@ -82,6 +84,7 @@ describe('loadCoordinatorConfig', () => {
         [21000, 21009],
         [21020, 21020],
       ],
+      allowHttpNodes: true,
       logLevel: 'debug',
     });
   });
@@ -94,6 +97,7 @@ describe('loadCoordinatorConfig', () => {
         adminPassword: string | undefined;
         tlsCaKey: string | undefined;
         dbPorts: PortRanges;
+        allowHttpNodes: boolean;
       }>
     >();
   });

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import {
+  claimSignatureNonce,
   connectRedis,
   createAuthenticator,
   createLogger,
@@ -47,7 +48,7 @@ import { warnUnlessNoEviction } from './fleet/redis-policy.js';
 import { createRedisModuleStore } from './modules/module-store.js';
 import { createRedisNodeRegistry } from './nodes/node-registry.js';
 import { createNodeRemoval } from './nodes/node-removal.js';
-import { ensureAdmin } from './users/bootstrap-admin.js';
+import { ensureAdmin, redisBootstrapMarker } from './users/bootstrap-admin.js';
 import { restoreCcs } from './ccs/restore-ccs.js';
 import { createRedisBdbStore } from './bdbs/redis-bdb-store.js';
 import { coordinatorTls } from './tls/coordinator-tls.js';
@@ -79,7 +80,12 @@ export async function startCoordinator(
     await connectRedis(subscriber, target);
     await connectRedis(queueConnection, target);
     const users = createRedisUserStore(redis, keys);
-    await ensureAdmin(users, { email: config.adminEmail, password: config.adminPassword }, logger);
+    await ensureAdmin(
+      users,
+      { email: config.adminEmail, password: config.adminPassword },
+      logger,
+      redisBootstrapMarker(redis, keys),
+    );
     await mkdir(config.dataDir, { recursive: true });
     const clusterSecret = await resolveClusterSecret(redis, keys, config.clusterSecret);
     await ensureCcsMarker(redis, keys);
@@ -102,7 +108,11 @@ export async function startCoordinator(
     const lockout = createRedisLoginLockout(redis, keys);
     const auth = createAuthenticator({
       users,
-      lockout: { store: lockout, policy: () => settings.get(), onLocked: email => logLocked(logger, email) },
+      lockout: {
+        store: lockout,
+        policy: () => settings.get(),
+        onLocked: (email, client) => logLocked(logger, email, client),
+      },
     });
     await watchCcsChanges(subscriber, keys, { users: auth, settings });
     const actions = createRedisActionStore(redis, keys);
@@ -183,6 +193,9 @@ export async function startCoordinator(
       actions,
       clusterSecret,
       signCertificate: tls.sign,
+      coordinatorNames: tls.names,
+      claimNonce: nonce => claimSignatureNonce(redis, keys, nonce),
+      allowHttpNodes: config.allowHttpNodes,
       maxArtifactBytes: config.maxArtifactBytes,
       healthy: async () => (await redis.ping().catch(() => '')) === 'PONG',
       ccsProblem: () => ccs.problem(),

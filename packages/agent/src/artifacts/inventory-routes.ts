@@ -3,6 +3,7 @@ import { Router } from 'express';
 
 import type { ArtifactStore } from './artifact-store.js';
 import { nodeInventory } from './inventory-check.js';
+import { singleFlight } from './single-flight.js';
 
 export interface InventoryRoutesDeps {
   auth: Authenticator;
@@ -13,12 +14,13 @@ export interface InventoryRoutesDeps {
 
 export function inventoryRoutes({ auth, store, nodeUid }: InventoryRoutesDeps): Router {
   const router = Router();
+  const deepInventory = singleFlight(() => nodeInventory(store, nodeUid(), true));
   router.get(routes.localInventory, requirePermission(auth, 'view_cluster_modules'), async (req, res) => {
     const deep = req.query.deep;
     if (deep !== undefined && deep !== 'true' && deep !== 'false') {
       throw new BadRequestError('invalid_parameter', 'deep must be true or false');
     }
-    res.json(await nodeInventory(store, nodeUid(), deep === 'true'));
+    res.json(await (deep === 'true' ? deepInventory() : nodeInventory(store, nodeUid(), false)));
   });
   return router;
 }

@@ -22,3 +22,9 @@ export function advertisedAddr(url: string, ownIp: () => string | undefined = in
   if (isWildcardHost(parsed.hostname)) parsed.hostname = ownIp() ?? hostname();
   return parsed.origin;
 }
+
+/** The host part of the advertised addr for a listen on `host`: the one name the cluster CA signs for this node. */
+export function advertisedHost(host: string, ownIp: () => string | undefined = internalIpv4): string {
+  const inUrl = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return new URL(advertisedAddr(`https://${inUrl}`, ownIp)).hostname.replace(/^\[|\]$/g, '');
+}

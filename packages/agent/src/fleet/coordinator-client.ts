@@ -86,10 +86,11 @@ export function createCoordinatorClient(baseUrl: string, clusterSecret: string, 
   return {
     async register(request) {
       const path = routes.nodeRegister;
+      const body = JSON.stringify(request);
       const res = await postJson(
         url(path),
-        { [SIGNATURE_HEADER]: signRequest(clusterSecret, 'POST', path) },
-        JSON.stringify(request),
+        { [SIGNATURE_HEADER]: signRequest(clusterSecret, 'POST', path, body) },
+        body,
         httpsAgent,
       );
       if (res.statusCode !== 200) throw await failure(res.statusCode ?? 0, res, 'node registration');

@@ -8,6 +8,7 @@ import {
   readCertificate,
   selfSignedCertificate,
   tlsDirOf,
+  writeCaCertificate,
   writeCertificate,
   type Logger,
   type RedisKeys,
@@ -15,6 +16,7 @@ import {
 } from '@modfleet/common';
 import type { Redis } from 'ioredis';
 import type { AgentConfig } from '../config.js';
+import { advertisedHost } from '../fleet/advertised-addr.js';
 
 const CA_POLL_MS = 1_000;
 
@@ -62,8 +64,10 @@ export async function agentTls(config: AgentConfig, redis: Redis, keys: RedisKey
   }
   const keyPem = await loadOrCreateKey(tlsDir);
   const kept = await readCertificate(tlsDir);
+  // The cluster CA signs only the host this node advertises to the coordinator.
+  const signedNames = [advertisedHost(config.host)];
   const fits = async (certPem: string | undefined, caPem: string | undefined) =>
-    certPem !== undefined && caPem !== undefined && (await certificateStillFits(certPem, keyPem, caPem, names));
+    certPem !== undefined && caPem !== undefined && (await certificateStillFits(certPem, keyPem, caPem, signedNames));
 
   async function clusterCa(): Promise<string | undefined> {
     if (givenCa) return givenCa;
@@ -84,7 +88,7 @@ export async function agentTls(config: AgentConfig, redis: Redis, keys: RedisKey
     serve: { certPem: kept ?? (await selfSignedCertificate(keyPem, names)), keyPem },
     clusterCa,
     async certificateRequest(caPem) {
-      return (await fits(served, caPem)) ? undefined : createCertificateRequest(keyPem, names);
+      return (await fits(served, caPem)) ? undefined : createCertificateRequest(keyPem, signedNames);
     },
     async accept(certPem, caPem) {
       if (!(await fits(certPem, caPem))) {
@@ -92,6 +96,7 @@ export async function agentTls(config: AgentConfig, redis: Redis, keys: RedisKey
         return undefined;
       }
       await writeCertificate(tlsDir, certPem);
+      if (caPem) await writeCaCertificate(tlsDir, caPem);
       served = certPem;
       logger.info('serving the certificate the cluster CA signed');
       return { certPem, keyPem };

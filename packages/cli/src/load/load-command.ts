@@ -14,6 +14,7 @@ import {
   type Io,
 } from '../client/client-context.js';
 import { colorsFor, toJson } from '../client/output.js';
+import { addAllowHttpNodesOption, refusePlainHttpNode } from '../client/plain-http-nodes.js';
 import { Chaos, CHAOS_TARGETS, type ChaosTarget } from './chaos.js';
 import { renderHtmlReport } from './load-html-report.js';
 import { parseDuration, parseMix, parseSizes, positiveInteger, positiveNumber, type LoadOp } from './load-options.js';
@@ -22,6 +23,7 @@ import { runLoadSession } from './load-session.js';
 import { NotSupervised } from './supervised-pid.js';
 
 interface LoadFlags extends ClientFlags {
+  allowHttpNodes?: boolean;
   duration?: number;
   count?: number;
   rate?: number;
@@ -53,7 +55,7 @@ function seed(value: string): number {
 
 export function registerLoadCommand(program: Command, io: Io): void {
   addClientOptions(
-    clientCommand(program, 'load', io)
+    addAllowHttpNodesOption(clientCommand(program, 'load', io))
       .description(
         'drive a running cluster with a mix of reads, local uploads+deletes and fleet pushes+deletes; report req/s, latency percentiles, errors by error_code and a final verify',
       )
@@ -132,8 +134,20 @@ export function registerLoadCommand(program: Command, io: Io): void {
       const nodes = await client.get<NodeView[]>(routes.nodes);
       if (nodes.length === 0)
         throw new UsageError('no_nodes', 'no node is registered: start the cluster first (modfleet up)');
-      const agentClient = (url: string): ApiClient =>
-        createApiClient({ url, user: flags.user, password: flags.password, insecure: flags.insecure === true, ca });
+      const agentClient = (url: string): ApiClient => {
+        try {
+          refusePlainHttpNode(url, flags.allowHttpNodes === true);
+        } catch (err) {
+          throw new UsageError('plain_http_node', (err as Error).message);
+        }
+        return createApiClient({
+          url,
+          user: flags.user,
+          password: flags.password,
+          insecure: flags.insecure === true,
+          ca,
+        });
+      };
       const agents = new Map(nodes.map(node => [node.uid, agentClient(node.url)]));
       try {
         // --chaos with no value: commander passes `true`.

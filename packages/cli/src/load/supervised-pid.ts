@@ -25,6 +25,11 @@ const isModfleetCli = (args: string[]) =>
  */
 export async function supervisedPid(client: ApiClient, command: 'agent' | 'coordinator'): Promise<number> {
   const { pid } = await client.get<HealthAnswer>(routes.healthz);
+  if (pid === undefined) {
+    throw new NotSupervised(
+      `${client.baseUrl} shows no pid (it does so to callers on its own machine only): --chaos only works on a cluster started by \`modfleet up\` here`,
+    );
+  }
   let own: string[];
   let parent: string[];
   try {

@@ -9,12 +9,14 @@ import {
   type Io,
 } from '../client/client-context.js';
 import { colorsFor, toJson } from '../client/output.js';
+import { addAllowHttpNodesOption, refusePlainHttpNode } from '../client/plain-http-nodes.js';
 import { verifyFleet } from './verify-fleet.js';
 import { renderVerifyReport } from './verify-report.js';
 import { renderDatabasesReport, verifyDatabases } from './verify-databases.js';
 
 interface VerifyFlags extends ClientFlags {
   deep?: boolean;
+  allowHttpNodes?: boolean;
   timeout?: number;
 }
 
@@ -26,7 +28,7 @@ function seconds(value: string): number {
 
 export function registerVerifyCommand(program: Command, io: Io): void {
   addClientOptions(
-    clientCommand(program, 'verify', io)
+    addAllowHttpNodesOption(clientCommand(program, 'verify', io))
       .description(
         'ask every agent what it holds and compare with the fleet view: missing, extra, mismatch, unreachable; exit 0 only when every node matches',
       )
@@ -41,15 +43,17 @@ export function registerVerifyCommand(program: Command, io: Io): void {
       const timeoutMs = (flags.timeout ?? (flags.deep ? 600 : 10)) * 1000;
       const report = await verifyFleet(client, {
         deep: flags.deep === true,
-        agentClient: addr =>
-          createApiClient({
+        agentClient: addr => {
+          refusePlainHttpNode(addr, flags.allowHttpNodes === true);
+          return createApiClient({
             url: addr,
             user: flags.user,
             password: flags.password,
             insecure: flags.insecure === true,
             ca,
             timeoutMs,
-          }),
+          });
+        },
       });
       const databases = await verifyDatabases(client, Math.min(timeoutMs, 10_000));
       io.stdout.write(

@@ -16,8 +16,7 @@ export interface VerifyReport {
 
 export interface VerifyOptions {
   deep: boolean;
-  /** A client for an agent's base URL, with the same credentials as the coordinator's. */
-  /** A client of one node, from its base URL (`url` in GET /v1/nodes). */
+  /** A client of one node, from its base URL (`url` in GET /v1/nodes); throws for a node it must not call. */
   agentClient: (url: string) => ApiClient;
 }
 
@@ -28,7 +27,12 @@ function describeFailure(err: unknown): string {
 }
 
 async function askNode(node: NodeView, view: FleetArtifactView[], options: VerifyOptions): Promise<NodeReport> {
-  const client = options.agentClient(node.url);
+  let client: ApiClient;
+  try {
+    client = options.agentClient(node.url);
+  } catch (err) {
+    return unreachableNode(node, describeFailure(err));
+  }
   try {
     const inventory = await client.get<NodeInventory>(`${routes.localInventory}${options.deep ? '?deep=true' : ''}`);
     if (inventory.node_uid !== null && inventory.node_uid !== node.uid) {

@@ -10,7 +10,7 @@ import {
 } from '../../../../test/helpers/artifact-zip.js';
 import { RAMP_DEPENDENCY_SHA256, rampManifestText } from '../../../../test/helpers/ramp-manifest.js';
 import { makeTmpDir, removeDir } from '../../../../test/helpers/tmp-dir.js';
-import { entryNameProblem, inspectArtifact } from './inspect-artifact.js';
+import { entryNameProblem, inspectArtifact, MAX_ZIP_ENTRIES } from './inspect-artifact.js';
 
 /**
  * yazl refuses to write unsafe entry names, so the zip is built with a placeholder of the same
@@ -285,6 +285,15 @@ describe('inspectArtifact', () => {
 
       await expect(inspecting).rejects.toMatchObject(invalidModuleSaying(/found 0/));
     });
+
+    it('a zip with more entries than any module needs, before reading them', async () => {
+      const extraEntries = Object.fromEntries(Array.from({ length: MAX_ZIP_ENTRIES }, (_u, i) => [`f${i}.txt`, '']));
+      await writeZip({ extraEntries });
+
+      const inspecting = inspectArtifact(zipPath);
+
+      await expect(inspecting).rejects.toMatchObject(invalidModuleSaying(`at most ${MAX_ZIP_ENTRIES}`));
+    }, 30_000);
 
     it('a zip with two .so files', async () => {
       await writeZip({ extraEntries: { 'other.so': randomBytes(64) } });

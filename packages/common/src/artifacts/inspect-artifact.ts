@@ -4,6 +4,8 @@ import { describeZodError, moduleManifestSchema, type ModuleManifest } from './m
 
 export const MANIFEST_NAME = 'module.json';
 const MAX_MANIFEST_BYTES = 1024 * 1024;
+/** A module zip holds a manifest, one .so and maybe a few more files: far more is a zip bomb of names. */
+export const MAX_ZIP_ENTRIES = 1_000;
 
 export interface InspectedArtifact {
   manifest: ModuleManifest;
@@ -26,6 +28,10 @@ export async function inspectArtifact(zipPath: string): Promise<InspectedArtifac
     throw new BadRequestError('bad_artifact', 'The module artifact is not a readable .zip file', { cause });
   }
   try {
+    // The central directory states the count: refused before a single entry is read into memory.
+    if (zip.entryCount > MAX_ZIP_ENTRIES) {
+      throw invalid(`The zip holds ${zip.entryCount} entries; a module artifact may hold at most ${MAX_ZIP_ENTRIES}`);
+    }
     const entries = await readEntries(zip);
     const manifestEntry = entries.get(MANIFEST_NAME);
     if (!manifestEntry) throw invalid('module.json missing: it must sit at the root of the zip');
@@ -63,6 +69,8 @@ function readEntries(zip: ZipFile): Promise<Map<string, Entry>> {
       const problem = entryNameProblem(name);
       if (problem) return fail(invalid(`Refused zip entry "${name}": ${problem}`));
       if (entries.has(name)) return fail(invalid(`The zip holds "${name}" twice`));
+      if (entries.size >= MAX_ZIP_ENTRIES)
+        return fail(invalid(`A module artifact may hold at most ${MAX_ZIP_ENTRIES} entries`));
       entries.set(name, entry);
       zip.readEntry();
     });

@@ -8,7 +8,7 @@ import type { RedisKeys } from '../redis-keys.js';
 export interface LockoutPolicy {
   /** Failed logins that lock the user; 0 turns lockout off. */
   login_lockout_threshold: number;
-  /** How long a locked user stays locked; 0: until an admin resets the password. */
+  /** How long a locked user stays locked; 0: until an admin resets the password (at most LOCK_CAP_MS). */
   login_lockout_duration: number;
   /** Seconds without a failed login after which the count starts again from 0. */
   login_lockout_counter_reset_after: number;
@@ -20,6 +20,9 @@ export const LOCKOUT_DEFAULTS: LockoutPolicy = {
   login_lockout_counter_reset_after: 900,
 };
 
+/** A lock "until reset" still ends: every key an unauthenticated caller makes us write must. */
+export const LOCK_CAP_MS = 30 * 24 * 3600_000;
+
 /** 401 with its own error_code: the credentials may be right, the user is locked out for now. */
 export class UserLockedError extends UnauthorizedError {
   constructor() {
@@ -30,69 +33,94 @@ export class UserLockedError extends UnauthorizedError {
   }
 }
 
-/** Failed-login counts and locks, per lower-cased email, shared by every service through Redis. */
+/**
+ * Failed-login counts and locks of one user's email, per client address, shared by every
+ * service through Redis. Per address: an outsider who keeps failing locks out only their own
+ * address, never the real user elsewhere.
+ */
 export interface LoginLockout {
-  isLocked(email: string): Promise<boolean>;
-  /** Counts a failed login; true when it locked the user. */
-  recordFailure(email: string, policy: LockoutPolicy): Promise<boolean>;
-  /** A good login: the count starts again. */
-  recordSuccess(email: string): Promise<void>;
-  /** An admin reset the password: unlocked, count cleared. */
+  isLocked(email: string, client: string): Promise<boolean>;
+  /** Counts a failed login; true when it locked the email for that client. */
+  recordFailure(email: string, client: string, policy: LockoutPolicy): Promise<boolean>;
+  /** A good login: that client's count starts again. */
+  recordSuccess(email: string, client: string): Promise<void>;
+  /** An admin reset the password: unlocked for every client, counts cleared. */
   unlock(email: string): Promise<void>;
-  /** Which of these emails are locked right now. */
+  /** Which of these emails are locked right now for some client. */
   lockedAmong(emails: string[]): Promise<Set<string>>;
 }
 
 /**
- * KEYS: failures counter, lock. ARGV: threshold, counter reset (ms), lock duration (ms, 0 = until
- * unlocked). The count expires `reset` after the last failure; reaching the threshold swaps it for the lock.
+ * KEYS: failures counter, lock, clients set. ARGV: threshold, counter reset (ms), lock (ms), client.
+ * The count expires `reset` after the last failure; reaching the threshold swaps it for the lock.
  */
 const RECORD_FAILURE = luaScript(`
 local failures = redis.call('INCR', KEYS[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-if failures < tonumber(ARGV[1]) then return 0 end
-redis.call('DEL', KEYS[1])
-if tonumber(ARGV[3]) > 0 then redis.call('SET', KEYS[2], '1', 'PX', ARGV[3]) else redis.call('SET', KEYS[2], '1') end
-return 1`);
+redis.call('SADD', KEYS[3], ARGV[4])
+local ttl = tonumber(ARGV[2])
+local locked = 0
+if failures >= tonumber(ARGV[1]) then
+  redis.call('DEL', KEYS[1])
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
+  ttl = math.max(ttl, tonumber(ARGV[3]))
+  locked = 1
+end
+if redis.call('PTTL', KEYS[3]) < ttl then redis.call('PEXPIRE', KEYS[3], ttl) end
+return locked`);
+
+/** One line per client address, however it was spelled (`::ffff:10.0.0.1` is 10.0.0.1), never long. */
+export const clientKey = (address: string | undefined) => (address ?? 'unknown').replace(/^::ffff:/, '').slice(0, 64);
 
 export function createRedisLoginLockout(redis: Redis, keys: RedisKeys): LoginLockout {
+  const clientsOf = (email: string) => redis.smembers(keys.loginClients(email));
   return {
-    async isLocked(email) {
-      return (await redis.exists(keys.loginLocked(email))) === 1;
+    async isLocked(email, client) {
+      return (await redis.exists(keys.loginLocked(email, client))) === 1;
     },
-    async recordFailure(email, policy) {
+    async recordFailure(email, client, policy) {
       if (policy.login_lockout_threshold <= 0) return false;
+      const lockMs = policy.login_lockout_duration > 0 ? policy.login_lockout_duration * 1000 : LOCK_CAP_MS;
       const locked =
         (await RECORD_FAILURE.run(
           redis,
-          [keys.loginFailures(email), keys.loginLocked(email)],
+          [keys.loginFailures(email, client), keys.loginLocked(email, client), keys.loginClients(email)],
           [
             String(policy.login_lockout_threshold),
             String(Math.max(1, policy.login_lockout_counter_reset_after) * 1000),
-            String(policy.login_lockout_duration * 1000),
+            String(Math.min(lockMs, LOCK_CAP_MS)),
+            client,
           ],
         )) === 1;
-      // Every service drops its verified-login cache, so a locked user's cached login stops working too.
+      // Every service drops its verified-login cache, so a cached login from that client stops working too.
       if (locked) await redis.publish(keys.usersChanged, 'locked');
       return locked;
     },
-    async recordSuccess(email) {
-      await redis.del(keys.loginFailures(email));
+    async recordSuccess(email, client) {
+      await redis.del(keys.loginFailures(email, client));
     },
     async unlock(email) {
-      await redis.del(keys.loginFailures(email), keys.loginLocked(email));
+      const clients = await clientsOf(email);
+      const owned = clients.flatMap(client => [keys.loginFailures(email, client), keys.loginLocked(email, client)]);
+      await redis.del(keys.loginClients(email), ...owned);
     },
     async lockedAmong(emails) {
-      if (emails.length === 0) return new Set();
-      const pipeline = redis.pipeline();
-      for (const email of emails) pipeline.exists(keys.loginLocked(email));
-      const answers = (await pipeline.exec()) ?? [];
-      return new Set(emails.filter((_email, i) => answers[i]?.[1] === 1));
+      const locked = new Set<string>();
+      for (const email of emails) {
+        const clients = await clientsOf(email);
+        if (clients.length === 0) continue;
+        const present = await redis.exists(...clients.map(client => keys.loginLocked(email, client)));
+        if (present > 0) locked.add(email);
+      }
+      return locked;
     },
   };
 }
 
-/** The operator's line when a user gets locked (the email only: never a password). */
-export function logLocked(logger: Pick<Logger, 'warn'>, email: string): void {
-  logger.warn({ email }, 'user locked after too many failed logins (login_lockout_threshold)');
+/** The operator's line when a user gets locked (the email and address only: never a password). */
+export function logLocked(logger: Pick<Logger, 'warn'>, email: string, client?: string): void {
+  logger.warn(
+    { email, client },
+    'user locked for a client address after too many failed logins (login_lockout_threshold)',
+  );
 }

@@ -4,6 +4,7 @@ import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import { roleHasPermission, type Permission } from '../roles.js';
 import type { Authenticator } from './authenticator.js';
 import { parseBasicAuthorization } from './basic-credentials.js';
+import { clientKey } from './login-lockout.js';
 
 export const BASIC_CHALLENGE = 'Basic realm="modfleet", charset="UTF-8"';
 
@@ -13,10 +14,12 @@ export function requirePermission(auth: Authenticator, permission: Permission): 
     const credentials = parseBasicAuthorization(req.headers.authorization);
     const user =
       credentials &&
-      (await auth.verify(credentials.email, credentials.password).catch((err: unknown) => {
-        res.setHeader('WWW-Authenticate', BASIC_CHALLENGE);
-        throw err;
-      }));
+      (await auth
+        .verify(credentials.email, credentials.password, clientKey(req.socket.remoteAddress))
+        .catch((err: unknown) => {
+          res.setHeader('WWW-Authenticate', BASIC_CHALLENGE);
+          throw err;
+        }));
     if (!user) {
       res.setHeader('WWW-Authenticate', BASIC_CHALLENGE);
       throw new UnauthorizedError();

@@ -144,6 +144,12 @@ export const ENV_VARIABLES = {
     arg: 'bool',
     description: 'serve /metrics without auth even when not on loopback',
   },
+  MODFLEET_ALLOW_HTTP_NODES: {
+    services: { coordinator: envSchemas.boolean(false) },
+    arg: 'bool',
+    description:
+      'let nodes register a plain http:// addr (their traffic and the CLI credentials sent to them unencrypted)',
+  },
   MODFLEET_REDIS_SERVER: {
     services: { agent: envSchemas.path('redis-server') },
     arg: 'path',

@@ -9,10 +9,13 @@ export interface RsErrorBody {
   description: string;
 }
 
-/** GET /healthz: the pid lets a supervisor (modfleet up) tell its own child from another program on the port. */
+/**
+ * GET /healthz: the pid lets a supervisor (modfleet up) tell its own child from another program
+ * on the port; it is shown to callers on this machine (loopback) only.
+ */
 export interface HealthAnswer {
   status: 'ok' | 'redis_unavailable' | 'ccs_lost';
-  pid: number;
+  pid?: number;
   /** Why the service is not healthy, for people (absent when healthy). */
   reason?: string;
 }

@@ -1,4 +1,5 @@
-import express, { type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
+import { UnsupportedMediaTypeError } from '../errors.js';
 
 /**
  * Sends `100 Continue` to a client that waits for it (curl does for bodies over 1 MiB).
@@ -11,6 +12,26 @@ export function acceptBody(): RequestHandler {
   };
 }
 
+const hasBody = (req: Request) =>
+  req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+
+/**
+ * A body on a JSON route must say it is JSON: a browser sends `text/plain` or a form to another
+ * site without asking it first (no CORS preflight), so accepting those would let any web page
+ * that a signed-in browser visits change the cluster.
+ */
+export function requireJsonContent(): RequestHandler {
+  return (req, _res, next) => {
+    if (hasBody(req) && !req.is('application/json')) {
+      throw new UnsupportedMediaTypeError(
+        'unsupported_media_type',
+        `The request body must be JSON sent as application/json (got ${req.headers['content-type'] ?? 'no content type'})`,
+      );
+    }
+    next();
+  };
+}
+
 export function jsonBody(limit = '1mb'): RequestHandler[] {
-  return [acceptBody(), express.json({ limit, strict: true, type: () => true })];
+  return [requireJsonContent(), acceptBody(), express.json({ limit, strict: true, type: 'application/json' })];
 }

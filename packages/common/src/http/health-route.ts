@@ -2,6 +2,9 @@ import { Router } from 'express';
 import { routes } from '../contract/routes.js';
 import type { HealthAnswer } from '../contract/views.js';
 
+const isLoopbackAddress = (address: string | undefined) =>
+  address !== undefined && (/^(::ffff:)?127\./.test(address) || address === '::1');
+
 const REDIS_DOWN = 'The cluster configuration store (Redis) does not answer';
 
 /**
@@ -13,14 +16,16 @@ export function healthRoute(
   problem: () => string | undefined = () => undefined,
 ): Router {
   const router = Router();
-  router.get(routes.healthz, async (_req, res) => {
+  router.get(routes.healthz, async (req, res) => {
     const ok = await healthy();
     const reason = ok ? problem() : REDIS_DOWN;
+    // Nothing about the process for callers elsewhere: the pid only helps a local supervisor.
+    const pid = isLoopbackAddress(req.socket.remoteAddress) ? { pid: process.pid } : {};
     const answer: HealthAnswer = ok
       ? reason === undefined
-        ? { status: 'ok', pid: process.pid }
-        : { status: 'ccs_lost', pid: process.pid, reason }
-      : { status: 'redis_unavailable', pid: process.pid, reason };
+        ? { status: 'ok', ...pid }
+        : { status: 'ccs_lost', ...pid, reason }
+      : { status: 'redis_unavailable', ...pid, reason };
     res.status(ok && reason === undefined ? 200 : 503).json(answer);
   });
   return router;

@@ -2,6 +2,12 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import {
+  serverTimeouts,
+  cutSlowBodies,
+  DEFAULT_CONNECTION_LIMITS,
+  type ConnectionLimits,
+} from './connection-limits.js';
 
 /** PEM files (MODFLEET_TLS_CERT/KEY), or the PEM text itself (a generated certificate). */
 export type ServerTls = { certFile: string; keyFile: string } | { certPem: string; keyPem: string };
@@ -13,6 +19,8 @@ export interface ListenOptions {
   tls?: ServerTls | undefined;
   /** A second, plain HTTP port beside the HTTPS one (RS's 8080); undefined: none. 0 picks a free one. */
   httpPort?: number | undefined;
+  /** Header timeout and minimum body rate (tests shorten them); default: DEFAULT_CONNECTION_LIMITS. */
+  limits?: ConnectionLimits;
 }
 
 const pemOf = (tls: ServerTls) =>
@@ -34,24 +42,25 @@ export interface RunningServer {
 
 export async function listen(app: RequestListener, options: ListenOptions): Promise<RunningServer> {
   let closing = false;
+  const limits = options.limits ?? DEFAULT_CONNECTION_LIMITS;
   // While closing, a finished response must not leave its keep-alive connection holding the process open.
   const handle: RequestListener = (req, res) => {
     if (closing) res.setHeader('connection', 'close');
+    cutSlowBodies(req, limits);
     res.once('finish', () => {
       if (closing) setImmediate(() => servers.forEach(target => target.closeIdleConnections()));
     });
     app(req, res);
   };
-  const tlsServer = options.tls ? createHttpsServer(pemOf(options.tls), handle) : undefined;
-  const server: Server = tlsServer ?? createHttpServer(handle);
-  const plain = tlsServer && options.httpPort !== undefined ? createHttpServer(handle) : undefined;
+  const timeouts = serverTimeouts(limits);
+  const tlsServer = options.tls ? createHttpsServer({ ...pemOf(options.tls), ...timeouts }, handle) : undefined;
+  const server: Server = tlsServer ?? createHttpServer(timeouts, handle);
+  const plain = tlsServer && options.httpPort !== undefined ? createHttpServer(timeouts, handle) : undefined;
   const servers = plain ? [server, plain] : [server];
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   const listenOn = async (target: Server, port: number) => {
     // Let routes decide when to send `100 Continue` (after auth), instead of Node sending it at once.
     target.on('checkContinue', handle);
-    target.headersTimeout = 60_000;
-    target.requestTimeout = 0; // large uploads may take long; the per-socket idle timeout still applies
     await new Promise<void>((resolve, reject) => {
       target.once('error', reject);
       target.listen(port, options.host, () => {

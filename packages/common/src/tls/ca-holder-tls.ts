@@ -9,8 +9,10 @@ export interface CaHolderTls {
   caFile: string;
   /** true when this start created the CA. */
   createdCa: boolean;
-  /** Signs an agent's certificate request (PEM) with the CA. */
-  sign: (csrPem: string) => Promise<string>;
+  /** Signs an agent's certificate request (PEM) with the CA, for `permitted` names only. */
+  sign: (csrPem: string, permitted: readonly string[]) => Promise<string>;
+  /** The names this service's own certificate is issued for. */
+  names: readonly string[];
 }
 
 /**
@@ -37,6 +39,7 @@ export async function caHolderTls(options: {
     ca,
     caFile: certFile,
     createdCa: created,
-    sign: csrPem => signCertificateRequest(ca, csrPem),
+    sign: (csrPem, permitted) => signCertificateRequest(ca, csrPem, permitted),
+    names,
   };
 }

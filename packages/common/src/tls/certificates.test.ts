@@ -15,7 +15,10 @@ describe('cluster certificates', () => {
     const ca = await createClusterCa();
     const key = await generateKeyPem();
     const cert = new X509Certificate(
-      await signCertificateRequest(ca, await createCertificateRequest(key, ['127.0.0.2', 'node-1'])),
+      await signCertificateRequest(ca, await createCertificateRequest(key, ['127.0.0.2', 'node-1']), [
+        '127.0.0.2',
+        'node-1',
+      ]),
     );
 
     expect(cert.verify(new X509Certificate(ca.certPem).publicKey)).toBe(true);
@@ -31,7 +34,14 @@ describe('cluster certificates', () => {
     der.writeUInt8(der.readUInt8(der.length - 5) ^ 0xff, der.length - 5); // inside the signature
     const tampered = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;
 
-    await expect(signCertificateRequest(ca, tampered)).rejects.toThrow();
+    await expect(signCertificateRequest(ca, tampered, ['127.0.0.2'])).rejects.toThrow();
+  });
+
+  it('refuses a request naming anything beyond the permitted names', async () => {
+    const ca = await createClusterCa();
+    const csr = await createCertificateRequest(await generateKeyPem(), ['10.0.0.7', '127.0.0.1', 'coordinator']);
+
+    await expect(signCertificateRequest(ca, csr, ['10.0.0.7'])).rejects.toThrow(/127\.0\.0\.1, coordinator/);
   });
 
   it('keeps a certificate only while it is the CA’s, for this key, and names every address', async () => {

@@ -108,13 +108,27 @@ export async function createCertificateRequest(keyPem: string, names: readonly s
   return csr.toString('pem') + '\n';
 }
 
-/** Signs a request the requester proved it holds the key of; throws on a request that does not parse or verify. */
-export async function signCertificateRequest(ca: PemPair, csrPem: string): Promise<string> {
+/**
+ * Signs a request the requester proved it holds the key of, for names among `permitted` only;
+ * throws on a request that does not parse or verify, or that names anything else.
+ */
+export async function signCertificateRequest(
+  ca: PemPair,
+  csrPem: string,
+  permitted: readonly string[],
+): Promise<string> {
   const csr = new x509.Pkcs10CertificateRequest(csrPem);
   if (!(await csr.verify())) throw new Error('the certificate request is not signed by its own key');
   const san = csr.extensions.find(extension => extension instanceof x509.SubjectAlternativeNameExtension);
   const names = san?.names.items.map(name => name.value) ?? [];
   if (names.length === 0) throw new Error('the certificate request names no host');
+  const allowed = new Set(permitted.map(name => name.toLowerCase()));
+  const foreign = names.filter(name => !allowed.has(name.toLowerCase()));
+  if (foreign.length > 0) {
+    throw new Error(
+      `the certificate request names ${foreign.join(', ')}: this node may only name ${permitted.join(', ')}`,
+    );
+  }
   return issue(ca, csr.publicKey, names);
 }
 

@@ -21,8 +21,8 @@ async function readIfThere(path: string): Promise<string | undefined> {
 /** Whole or not at all: a crash never leaves half a key. Private files are readable by their owner only. */
 async function replaceFile(path: string, pem: string, mode = 0o644): Promise<void> {
   const temp = `${path}.${randomUUID()}.tmp`;
-  await writeFileDurable(temp, pem);
-  await chmod(temp, mode);
+  await writeFileDurable(temp, pem, mode);
+  await chmod(temp, mode); // the umask may have taken bits off a public file's mode
   await renameDurable(temp, path);
 }
 
@@ -54,6 +54,9 @@ export async function loadOrCreateKey(dir: string): Promise<string> {
 export const readCertificate = (dir: string) => readIfThere(join(dir, TLS_FILES.cert));
 
 export const writeCertificate = (dir: string, certPem: string) => replaceFile(join(dir, TLS_FILES.cert), certPem);
+
+/** The CA certificate that signed this service's certificate, beside it (a local healthcheck verifies with it). */
+export const writeCaCertificate = (dir: string, caPem: string) => replaceFile(join(dir, TLS_FILES.ca), caPem);
 
 /** A CA given as files (MODFLEET_TLS_CA and MODFLEET_TLS_CA_KEY, or `modfleet up`'s). */
 export async function readCaFiles(certFile: string, keyFile: string): Promise<PemPair> {

@@ -1,6 +1,6 @@
 import { ensureCcsMarker, type Logger, type RedisKeys, type UserStore } from '@modfleet/common';
 import type { Redis } from 'ioredis';
-import { ensureAdmin, NoAdminError } from '../users/bootstrap-admin.js';
+import { ensureAdmin, NoAdminError, redisBootstrapMarker } from '../users/bootstrap-admin.js';
 
 export interface CcsRestoreDeps {
   redis: Redis;
@@ -21,7 +21,7 @@ export interface CcsRestoreDeps {
 export async function restoreCcs(deps: CcsRestoreDeps): Promise<void> {
   const { redis, keys, logger } = deps;
   try {
-    await ensureAdmin(deps.users, deps.admin, logger);
+    await ensureAdmin(deps.users, deps.admin, logger, redisBootstrapMarker(redis, keys));
   } catch (err) {
     if (!(err instanceof NoAdminError)) throw err;
     logger.error(`CCS LOST: ${err.message}; until then nobody can log in`);

@@ -1,13 +1,11 @@
 import {
   BadRequestError,
-  jsonBody,
+  NotAcceptableError,
   NotFoundError,
   requirePermission,
   routes,
-  SIGNATURE_HEADER,
-  UnauthorizedError,
+  signedJsonBody,
   validateBody,
-  verifyRequestSignature,
   type Authenticator,
   type NodeRegistrationAnswer,
   type NodeRegistrationRequest,
@@ -15,6 +13,7 @@ import {
 import { Router } from 'express';
 import { z } from 'zod';
 import type { NodeQueues } from '../fleet/node-queues.js';
+import { permittedCertificateNames } from './certificate-policy.js';
 import { hostFactsSchema } from './host-facts-schema.js';
 import type { NodeRegistry } from './node-registry.js';
 import type { NodeRemoval } from './node-removal.js';
@@ -33,8 +32,13 @@ export interface NodeRoutesDeps {
   removal: NodeRemoval;
   queues: Pick<NodeQueues, 'node'>;
   clusterSecret: string;
-  /** Signs an agent's certificate request with the cluster CA; throws on a request that does not verify. */
-  signCertificate?: ((csrPem: string) => Promise<string>) | undefined;
+  /** Signs an agent's certificate request with the cluster CA for the permitted names; throws on any other request. */
+  signCertificate?: ((csrPem: string, permitted: readonly string[]) => Promise<string>) | undefined;
+  /** The coordinator's own certificate names: never signed for a node. */
+  coordinatorNames: readonly string[];
+  claimNonce: (nonce: string) => Promise<boolean>;
+  /** Nodes may register a plain http:// addr (MODFLEET_ALLOW_HTTP_NODES). */
+  allowHttpNodes: boolean;
   /** Called for a node that was not a member: it gets the fleet's artifacts. */
   onJoin: (nodeUid: number) => Promise<string | undefined>;
 }
@@ -44,10 +48,18 @@ function parseUid(raw: string): number {
   return Number(raw);
 }
 
-async function sign(csr: string, signCertificate: NodeRoutesDeps['signCertificate']): Promise<string | undefined> {
+/** A registration body is small (a CSR of at most 16 KiB and the host's facts): nothing bigger is read. */
+const REGISTRATION_BODY_LIMIT = '64kb';
+
+async function sign(
+  csr: string,
+  permitted: () => Promise<string[]>,
+  signCertificate: NodeRoutesDeps['signCertificate'],
+): Promise<string | undefined> {
   if (!signCertificate) return undefined; // a coordinator serving a configured certificate holds no CA key
+  const names = await permitted();
   try {
-    return await signCertificate(csr);
+    return await signCertificate(csr, names);
   } catch (err) {
     throw new BadRequestError('invalid_csr', `The certificate request was refused: ${(err as Error).message}`);
   }
@@ -60,6 +72,9 @@ export function nodeRoutes({
   queues,
   clusterSecret,
   signCertificate,
+  coordinatorNames,
+  claimNonce,
+  allowHttpNodes,
   onJoin,
 }: NodeRoutesDeps): Router {
   const router = Router();
@@ -83,19 +98,28 @@ export function nodeRoutes({
     res.json({});
   });
 
-  router.post(routes.nodeRegister, ...jsonBody(), async (req, res) => {
-    if (
-      !verifyRequestSignature(
-        clusterSecret,
-        'POST',
-        routes.nodeRegister,
-        req.headers[SIGNATURE_HEADER] as string | undefined,
-      )
-    ) {
-      throw new UnauthorizedError('Node registration needs a request signed with the cluster secret');
-    }
+  const signedBody = signedJsonBody({
+    clusterSecret,
+    path: routes.nodeRegister,
+    claimNonce,
+    limit: REGISTRATION_BODY_LIMIT,
+  });
+  router.post(routes.nodeRegister, ...signedBody, async (req, res) => {
     const { csr, ...registration } = validateBody(registrationSchema, req.body, 'invalid_schema');
-    const certificate = csr === undefined ? undefined : await sign(csr, signCertificate);
+    if (!allowHttpNodes && !registration.addr.startsWith('https:')) {
+      throw new NotAcceptableError(
+        'invalid_schema',
+        'addr: a node must serve HTTPS (a plain http:// addr needs MODFLEET_ALLOW_HTTP_NODES on the coordinator)',
+      );
+    }
+    const permitted = async () =>
+      permittedCertificateNames({
+        uid: registration.uid ?? 0,
+        addr: registration.addr,
+        coordinatorNames,
+        nodes: await nodes.list(),
+      });
+    const certificate = csr === undefined ? undefined : await sign(csr, permitted, signCertificate);
     const { node, joined } = await nodes.register(registration);
     queues.node(node.uid); // caps the node queue's event stream before its first job
     const welcome_action_uid = joined ? await onJoin(node.uid) : undefined;

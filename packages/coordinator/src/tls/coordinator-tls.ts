@@ -18,7 +18,9 @@ import type { CoordinatorConfig } from '../config.js';
 export interface CoordinatorTls {
   serve: ServerTls;
   /** Signs agents' certificate requests; absent when the coordinator serves a configured certificate without the CA key. */
-  sign: ((csrPem: string) => Promise<string>) | undefined;
+  sign: ((csrPem: string, permitted: readonly string[]) => Promise<string>) | undefined;
+  /** The names the coordinator's certificate carries (empty for a configured one): never signed for a node. */
+  names: readonly string[];
   /** The cluster CA certificate (PEM), trusted for calls to peer coordinators; absent when none is configured. */
   caPem: string | undefined;
 }
@@ -41,7 +43,7 @@ export async function coordinatorTls(
     const caPem = config.tlsCa ? await readFile(config.tlsCa, 'utf8') : undefined;
     if (caPem) await publishCa(redis, keys, caPem, logger);
     const holder = caFiles && (await caHolderTls({ tlsDir: tlsDirOf(config.dataDir), names: [], caFiles }));
-    return { serve: config.tls, sign: holder?.sign, caPem };
+    return { serve: config.tls, sign: holder?.sign, caPem, names: certificateNames(config.host) };
   }
   if (config.tlsCa && !config.tlsCaKey) {
     throw new Error(
@@ -61,7 +63,7 @@ export async function coordinatorTls(
   }
   if (holder.createdCa) logger.info({ ca_file: holder.caFile }, 'created the cluster CA');
   await publishCa(redis, keys, holder.ca.certPem, logger);
-  return { serve: holder.cert, sign: holder.sign, caPem: holder.ca.certPem };
+  return { serve: holder.cert, sign: holder.sign, caPem: holder.ca.certPem, names: holder.names };
 }
 
 async function publishCa(redis: Redis, keys: RedisKeys, caPem: string, logger: Logger): Promise<void> {

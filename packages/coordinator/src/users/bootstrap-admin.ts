@@ -1,4 +1,5 @@
-import type { Logger, UserStore } from '@modfleet/common';
+import type { Logger, RedisKeys, UserStore } from '@modfleet/common';
+import type { Redis } from 'ioredis';
 
 export class NoAdminError extends Error {
   constructor() {
@@ -9,20 +10,40 @@ export class NoAdminError extends Error {
   }
 }
 
+/** Where the CCS records that the cluster was set up (the bootstrap admin made). */
+export interface BootstrapMarker {
+  isSet(): Promise<boolean>;
+  set(): Promise<void>;
+}
+
+export function redisBootstrapMarker(redis: Pick<Redis, 'get' | 'set'>, keys: RedisKeys): BootstrapMarker {
+  return {
+    isSet: async () => (await redis.get(keys.adminBootstrapped)) !== null,
+    set: async () => {
+      await redis.set(keys.adminBootstrapped, new Date().toISOString(), 'NX');
+    },
+  };
+}
+
 /**
- * First start creates the admin from the configured credentials; later starts leave users
- * alone (the password may have been changed through the API since).
+ * The cluster's first start creates the admin from the configured credentials and marks the
+ * CCS as set up; every later start leaves users alone, so an admin deleted (or renamed) through
+ * the API stays so, whatever MODFLEET_ADMIN_PASSWORD still says. A CCS that was lost comes back
+ * without the marker and gets its admin again.
  */
 export async function ensureAdmin(
   users: UserStore,
   admin: { email: string; password: string | undefined },
   logger: Logger,
+  marker: BootstrapMarker,
 ): Promise<void> {
-  if (await users.findByEmail(admin.email)) return;
-  if (!admin.password) {
-    if ((await users.count()) === 0) throw new NoAdminError();
+  if (await marker.isSet()) return;
+  if ((await users.count()) > 0) {
+    // A cluster set up before the marker existed: it has its users already.
+    await marker.set();
     return;
   }
+  if (!admin.password) throw new NoAdminError();
   try {
     const created = await users.create({
       email: admin.email,
@@ -35,4 +56,5 @@ export async function ensureAdmin(
     // Another coordinator created it between our check and our create.
     if ((err as { code?: string }).code !== 'email_already_exists') throw err;
   }
+  await marker.set();
 }

@@ -1,0 +1,66 @@
+import { connect, type Socket } from 'node:net';
+import { listen, type RunningServer } from '@modfleet/common';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const LIMITS = { headersTimeoutMs: 1_000, bodyWindowMs: 500, bodyMinBytes: 1_024 };
+
+/** Opens a raw connection and resolves when the server closes it, with what it answered. */
+function held(url: string, send: (socket: Socket) => void): Promise<{ answer: string; closedAfterMs: number }> {
+  const { hostname, port } = new URL(url);
+  const started = Date.now();
+  return new Promise(resolve => {
+    let answer = '';
+    const socket = connect(Number(port), hostname, () => send(socket));
+    socket.on('data', chunk => (answer += chunk.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve({ answer, closedAfterMs: Date.now() - started }));
+  });
+}
+
+describe('every server cuts connections that hold it without sending', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    const app = express();
+    app.post('/upload', (req, res) => {
+      req.resume();
+      req.on('end', () => res.json({ ok: true }));
+    });
+    server = await listen(app, { host: '127.0.0.1', port: 0, limits: LIMITS });
+  });
+  afterAll(() => server?.close(1_000));
+
+  it('closes a connection whose headers never end (slowloris) with 408', async () => {
+    const { answer, closedAfterMs } = await held(server.url, socket => {
+      socket.write('POST /upload HTTP/1.1\r\nhost: x\r\n');
+      const drip = setInterval(() => socket.writable && socket.write('x-drip: 1\r\n'), 200);
+      socket.once('close', () => clearInterval(drip));
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(closedAfterMs).toBeLessThan(4_000);
+  });
+
+  it('cuts a body that trickles in below the minimum rate', async () => {
+    const { answer, closedAfterMs } = await held(server.url, socket => {
+      socket.write('POST /upload HTTP/1.1\r\nhost: x\r\ncontent-length: 100000\r\n\r\n');
+      const drip = setInterval(() => socket.writable && socket.write('x'), 100);
+      socket.once('close', () => clearInterval(drip));
+    });
+    expect(answer).toBe('');
+    expect(closedAfterMs).toBeLessThan(3_000);
+  });
+
+  it('lets a body that keeps coming finish, however long it takes overall', async () => {
+    const total = 40 * 1024;
+    const { answer } = await held(server.url, socket => {
+      socket.write(`POST /upload HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: ${total}\r\n\r\n`);
+      let sent = 0;
+      const pump = setInterval(() => {
+        socket.write(Buffer.alloc(2_048, 1));
+        sent += 2_048;
+        if (sent >= total) clearInterval(pump);
+      }, 50); // 40 KiB/s over about a second: several windows, each well above the minimum
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 200/);
+  });
+});
