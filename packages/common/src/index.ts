@@ -61,6 +61,7 @@ export {
   ENV_VARIABLES,
   flagOf,
   flagSpecOf,
+  isInternalVariable,
   serviceSchemaOf,
   serviceVariables,
   type EnvName,
@@ -269,3 +270,10 @@ export {
   type LoadCheck,
   type LoadCheckMode,
 } from './modules/load-check-types.js';
+export {
+  DEFAULT_TIMINGS,
+  resolveTimings,
+  timingOverridesSchema,
+  type ServiceTimings,
+  type TimingOverrides,
+} from './timings/service-timings.js';

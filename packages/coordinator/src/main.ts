@@ -19,6 +19,7 @@ import {
   redisKeys,
   redisTargetOf,
   resolveClusterSecret,
+  resolveTimings,
   watchCcsChanges,
   watchCcsMarker,
   ensureCcsMarker,
@@ -65,6 +66,7 @@ export async function startCoordinator(
 ): Promise<RunningCoordinator> {
   const keys = redisKeys(config.prefix);
   const target = redisTargetOf(config);
+  const timings = resolveTimings(config.testTimings);
   const redis = createRedis(target, 'http', logger);
   const subscriber = createRedis(target, 'subscriber', logger);
   const queueConnection = createRedis(target, 'worker', logger);
@@ -82,17 +84,23 @@ export async function startCoordinator(
     await mkdir(config.dataDir, { recursive: true });
     const clusterSecret = await resolveClusterSecret(redis, keys, config.clusterSecret);
     await ensureCcsMarker(redis, keys);
-    const ccs = watchCcsMarker(redis, keys, logger, {
-      onLost: () =>
-        restoreCcs({
-          redis,
-          keys,
-          users,
-          admin: { email: config.adminEmail, password: config.adminPassword },
-          clusterSecret: { value: clusterSecret, configured: Boolean(config.clusterSecret) },
-          logger,
-        }).catch((err: unknown) => logger.error({ err }, 'could not re-create the lost CCS')),
-    });
+    const ccs = watchCcsMarker(
+      redis,
+      keys,
+      logger,
+      {
+        onLost: () =>
+          restoreCcs({
+            redis,
+            keys,
+            users,
+            admin: { email: config.adminEmail, password: config.adminPassword },
+            clusterSecret: { value: clusterSecret, configured: Boolean(config.clusterSecret) },
+            logger,
+          }).catch((err: unknown) => logger.error({ err }, 'could not re-create the lost CCS')),
+      },
+      timings.ccsMarkerCheckMs,
+    );
     closers.push(() => Promise.resolve(ccs.stop()));
     await ccs.check();
     const tls = await coordinatorTls(config, redis, keys, logger, clusterSecret);
@@ -106,7 +114,7 @@ export async function startCoordinator(
     await watchCcsChanges(subscriber, keys, { users: auth, settings });
     const actions = createRedisActionStore(redis, keys);
     const listening: { port?: number } = {};
-    const nodes = createRedisNodeRegistry(redis, keys, Date.now, () => listening.port);
+    const nodes = createRedisNodeRegistry(redis, keys, Date.now, () => listening.port, timings.nodeDownAfterMs);
     const localBlobs = await openDiskBlobStore(config.dataDir);
     // Set once listening: until then there is no push to copy and no peer to ask.
     const found: { presence?: PresenceHandle | undefined } = {};
@@ -158,7 +166,7 @@ export async function startCoordinator(
       tasks: [
         {
           name: 'orphan-sweep',
-          everyMs: 60_000,
+          everyMs: timings.orphanSweepMs,
           run: () => closeOrphanedActions({ actions, actionsQueue: queues.actions, logger }),
         },
         { name: 'eviction-policy-check', everyMs: 3_600_000, run: () => warnUnlessNoEviction(redis, logger) },
@@ -201,7 +209,7 @@ export async function startCoordinator(
       'coordinator listening',
     );
     // Advisory only: a Redis hiccup here must not take down a coordinator that is already serving.
-    const presence = await announceCoordinator(redis, keys, server.url, logger).catch((err: unknown) => {
+    const presence = await announceCoordinator(redis, keys, server.url, logger, timings).catch((err: unknown) => {
       logger.warn({ err }, 'could not announce this coordinator under its prefix');
       return undefined;
     });
