@@ -5,11 +5,18 @@ import {
   createRedisNodeInventoryStore,
   createRedisUserStore,
   redisKeys,
+  sendHeartbeat,
 } from '@modfleet/common';
-import { createRedisFleetArtifacts, createRedisInflightStore } from '@modfleet/coordinator';
+import {
+  createRedisFleetArtifacts,
+  createRedisInflightStore,
+  createRedisModuleStore,
+  createRedisNodeRegistry,
+} from '@modfleet/coordinator';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach } from 'vitest';
 import { actionStoreContract } from '../contracts/action-store-contract.js';
+import { moduleStoreContract, nodeRegistryContract } from '../contracts/coordinator-store-contracts.js';
 import {
   clusterSettingsStoreContract,
   fleetArtifactsContract,
@@ -38,3 +45,11 @@ clusterSettingsStoreContract('redis', () => createRedisClusterSettingsStore(redi
 nodeInventoryStoreContract('redis', () => createRedisNodeInventoryStore(redis, keys()));
 fleetArtifactsContract('redis', () => createRedisFleetArtifacts(redis, keys()));
 inflightStoreContract('redis', () => createRedisInflightStore(redis, keys()));
+moduleStoreContract('redis', () => createRedisModuleStore(redis, keys()));
+nodeRegistryContract('redis', now => {
+  const registryKeys = keys();
+  return {
+    registry: createRedisNodeRegistry(redis, registryKeys, now),
+    heartbeat: uid => sendHeartbeat(redis, registryKeys, uid, now()),
+  };
+});

@@ -9,8 +9,14 @@ import {
   createFakeNodeInventoryStore,
   createFakeUserStore,
 } from '@modfleet/common';
-import { createFakeFleetArtifacts, createFakeInflightStore } from '@modfleet/coordinator';
+import {
+  createFakeFleetArtifacts,
+  createFakeInflightStore,
+  createFakeModuleStore,
+  createFakeNodeRegistry,
+} from '@modfleet/coordinator';
 import { actionStoreContract } from '../contracts/action-store-contract.js';
+import { moduleStoreContract, nodeRegistryContract } from '../contracts/coordinator-store-contracts.js';
 import {
   clusterSettingsStoreContract,
   fleetArtifactsContract,
@@ -25,3 +31,8 @@ clusterSettingsStoreContract('fake', () => createFakeClusterSettingsStore());
 nodeInventoryStoreContract('fake', () => createFakeNodeInventoryStore());
 fleetArtifactsContract('fake', () => createFakeFleetArtifacts());
 inflightStoreContract('fake', () => createFakeInflightStore());
+moduleStoreContract('fake', () => createFakeModuleStore());
+nodeRegistryContract('fake', now => {
+  const registry = createFakeNodeRegistry(now);
+  return { registry, heartbeat: uid => Promise.resolve(registry.heartbeat(uid)) };
+});

@@ -10,3 +10,6 @@ export { startActionFinalizer } from './actions/action-finalizer.js';
 export { createFakeInflightStore } from './actions/fake-inflight-store.js';
 export { createRedisFleetArtifacts, type FleetArtifact, type FleetArtifacts } from './fleet/fleet-artifacts.js';
 export { createFakeFleetArtifacts } from './fleet/fake-fleet-artifacts.js';
+export { createFakeModuleStore } from './modules/fake-module-store.js';
+export { createRedisNodeRegistry, type NodeRegistry } from './nodes/node-registry.js';
+export { createFakeNodeRegistry, type FakeNodeRegistry } from './nodes/fake-node-registry.js';
