@@ -5,21 +5,14 @@ import {
   createLogger,
   createRedis,
   describeRedisTarget,
-  createRedisActionStore,
-  createRedisNodeInventoryStore,
-  cacheClusterSettings,
-  createRedisClusterSettingsStore,
   createMetrics,
   createClusterHttpsAgent,
-  createRedisLoginLockout,
   logLocked,
-  createRedisUserStore,
   isLoopback,
   listen,
   redisKeys,
   redisTargetOf,
   resolveClusterSecret,
-  resolveTimings,
   watchCcsChanges,
   watchCcsMarker,
   ensureCcsMarker,
@@ -27,9 +20,9 @@ import {
 } from '@modfleet/common';
 import { FlowProducer } from 'bullmq';
 import { startActionFinalizer } from './actions/action-finalizer.js';
-import { createRedisInflightStore } from './actions/inflight-store.js';
 import { closeOrphanedActions } from './actions/orphan-sweep.js';
 import { createCoordinatorApp } from './app.js';
+import { createCoordinatorServices } from './services.js';
 import { startMaintenance } from './maintenance/maintenance-jobs.js';
 import { announceCoordinator, type PresenceHandle } from './presence/coordinator-presence.js';
 import type { CoordinatorConfig } from './config.js';
@@ -39,14 +32,11 @@ import { replicatedBlobStore } from './fleet/replicated-blob-store.js';
 import { createDispatcher } from './fleet/dispatcher.js';
 import { createDistributionPlanner } from './fleet/distribution-planner.js';
 import { createDiskPieceIndexStore } from './fleet/piece-index-store.js';
-import { createRedisFleetArtifacts } from './fleet/fleet-artifacts.js';
 import { createFleetService } from './fleet/fleet-service.js';
 import { createReplicaAck } from './fleet/replica-ack.js';
 import { createNodeQueues } from './fleet/node-queues.js';
 import { registerFleetGauges } from './metrics/fleet-gauges.js';
 import { warnUnlessNoEviction } from './fleet/redis-policy.js';
-import { createRedisModuleStore } from './modules/module-store.js';
-import { createRedisNodeRegistry } from './nodes/node-registry.js';
 import { createNodeRemoval } from './nodes/node-removal.js';
 import { ensureAdmin } from './users/bootstrap-admin.js';
 import { restoreCcs } from './ccs/restore-ccs.js';
@@ -66,7 +56,6 @@ export async function startCoordinator(
 ): Promise<RunningCoordinator> {
   const keys = redisKeys(config.prefix);
   const target = redisTargetOf(config);
-  const timings = resolveTimings(config.testTimings);
   const redis = createRedis(target, 'http', logger);
   const subscriber = createRedis(target, 'subscriber', logger);
   const queueConnection = createRedis(target, 'worker', logger);
@@ -79,7 +68,9 @@ export async function startCoordinator(
     await connectRedis(redis, target);
     await connectRedis(subscriber, target);
     await connectRedis(queueConnection, target);
-    const users = createRedisUserStore(redis, keys);
+    const listening: { port?: number } = {};
+    const services = createCoordinatorServices(config, redis, () => listening.port);
+    const { timings, users, settings, actions, nodes, inventory, fleetArtifacts, inflight } = services;
     await ensureAdmin(users, { email: config.adminEmail, password: config.adminPassword }, logger);
     await mkdir(config.dataDir, { recursive: true });
     const clusterSecret = await resolveClusterSecret(redis, keys, config.clusterSecret);
@@ -105,16 +96,12 @@ export async function startCoordinator(
     await ccs.check();
     const tls = await coordinatorTls(config, redis, keys, logger, clusterSecret);
 
-    const settings = cacheClusterSettings(createRedisClusterSettingsStore(redis, keys));
-    const lockout = createRedisLoginLockout(redis, keys);
+    const lockout = services.lockout;
     const auth = createAuthenticator({
       users,
-      lockout: { store: lockout, policy: () => settings.get(), onLocked: email => logLocked(logger, email) },
+      lockout: lockout && { store: lockout, policy: () => settings.get(), onLocked: email => logLocked(logger, email) },
     });
     await watchCcsChanges(subscriber, keys, { users: auth, settings });
-    const actions = createRedisActionStore(redis, keys);
-    const listening: { port?: number } = {};
-    const nodes = createRedisNodeRegistry(redis, keys, Date.now, () => listening.port, timings.nodeDownAfterMs);
     const localBlobs = await openDiskBlobStore(config.dataDir);
     // Set once listening: until then there is no push to copy and no peer to ask.
     const found: { presence?: PresenceHandle | undefined } = {};
@@ -125,8 +112,6 @@ export async function startCoordinator(
       logger,
     });
     const pieces = createDiskPieceIndexStore(config.dataDir, blobs);
-    const inflight = createRedisInflightStore(redis, keys);
-    const inventory = createRedisNodeInventoryStore(redis, keys);
     const flows = new FlowProducer({ connection: queueConnection, prefix: keys.queuePrefix });
     flows.on('error', err => logger.error({ err }, 'flow producer error'));
     closers.push(() => flows.close());
@@ -135,7 +120,6 @@ export async function startCoordinator(
     const metrics = createMetrics('coordinator');
     registerFleetGauges(metrics, nodes, queues);
     for (const uid of await nodes.uids()) queues.node(uid);
-    const fleetArtifacts = createRedisFleetArtifacts(redis, keys);
     const fleet = createFleetService({
       inventory,
       nodes,
@@ -175,13 +159,9 @@ export async function startCoordinator(
     closers.push(() => maintenance.close());
 
     const app = createCoordinatorApp({
+      ...services,
       logger,
       auth,
-      users,
-      lockout,
-      settings,
-      modules: createRedisModuleStore(redis, keys),
-      nodes,
       removal: createNodeRemoval({ queues, nodes, actions, logger }),
       fleet,
       blobs,
