@@ -1,19 +1,19 @@
-import type { ServiceTimings } from '@modfleet/common';
+import { DEFAULT_TIMINGS, type ServiceTimings } from '@modfleet/common';
 
 /**
  * Service timings for tests: 100 ms heartbeats instead of 1 s, with margins that hold on a loaded
  * 2-core machine (a node is down after 15 missed heartbeats, not 5: a starved event loop must not
- * flap a live node). Production's are DEFAULT_TIMINGS in @modfleet/common.
+ * flap a live node). The node worker's lock and the orphan sweep keep production's values: a
+ * shorter lock lets a long download on a starved machine stall and fail, and a frequent sweep
+ * races the dispatcher. Production's are DEFAULT_TIMINGS in @modfleet/common.
  */
 export const FAST_TIMINGS: ServiceTimings = {
+  ...DEFAULT_TIMINGS,
   heartbeatIntervalMs: 100,
   nodeDownAfterMs: 1_500,
   presenceTtlMs: 3_000,
   presenceRefreshMs: 500,
-  workerLockMs: 4_000,
-  workerStalledMs: 2_000,
   caPollMs: 100,
-  orphanSweepMs: 5_000,
   ccsMarkerCheckMs: 500,
 };
 
