@@ -45,7 +45,7 @@ export function moduleStoreContract(name: string, makeStore: () => ModuleStore) 
 export interface RegistryUnderTest {
   registry: NodeRegistry;
   /** An agent's heartbeat at the clock's time: false for a node that is not a member. */
-  heartbeat(uid: number): Promise<boolean>;
+  heartbeat: (uid: number) => Promise<boolean>;
 }
 
 const DOWN_AFTER_MS = 5_000;
