@@ -170,7 +170,7 @@ describe('two coordinators on one Redis prefix (real processes)', () => {
 
   it('completes a push on every node when the coordinator that accepted it is SIGKILLed right after its 202', async () => {
     // A must already know B as a peer (presence refreshes every 0.5 s here).
-    await a.waitForOutput(/together with/, 5_000);
+    await a.waitForOutput(/together with/, 15_000);
     const zip = await buildArtifactZip({
       manifest: { module_name: 'Survivor', version: 1 },
       so: Buffer.alloc(512 * 1024, 7),
