@@ -4,9 +4,12 @@ import { defineConfig } from 'vitest/config';
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
 
 /**
- * Three projects: `unit` (packages' own tests: no Redis, no processes, fakes where a store is
- * needed), `integration` (one service in process against the real Redis), `e2e` (real processes,
- * a browser). `npm test` runs all three; `npm run test:unit` alone runs in seconds.
+ * Two tiers. `npm test` (what a contributor runs, about 5 minutes on 2 cores): `unit` (packages'
+ * own tests and test/unit: no Redis, no processes), `routes` (each service's real HTTP app in
+ * process over the fake stores), `integration` (one service in process against the real Redis) and
+ * `e2e` (a thin smoke of real processes). `npm run test:soak`: `soak`, the heavy real-process work
+ * (large pushes, memory ceilings, Sentinel/Cluster failovers, chaos load, simulate, the README).
+ * docs/testing.md says where a new test goes.
  */
 export default defineConfig({
   resolve: {
@@ -31,6 +34,13 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'routes',
+          include: ['test/routes/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 60_000,
@@ -44,6 +54,15 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'soak',
+          include: ['test/soak/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
     ],

@@ -1,4 +1,4 @@
-import { ConfigError, type LogLevel } from '@modfleet/common';
+import { ConfigError, type LogLevel, type TimingOverrides } from '@modfleet/common';
 
 export type Env = Record<string, string | undefined>;
 
@@ -45,4 +45,5 @@ type SharedConfigFields = {
   logLevel: LogLevel;
   tls: { certFile: string; keyFile: string } | undefined;
   tlsCa: string | undefined;
+  testTimings: TimingOverrides | undefined;
 };

@@ -5,12 +5,20 @@ import {
   createRedisNodeInventoryStore,
   createRedisUserStore,
   redisKeys,
+  sendHeartbeat,
 } from '@modfleet/common';
-import { createRedisBdbStore, createRedisFleetArtifacts, createRedisInflightStore } from '@modfleet/coordinator';
+import {
+  createRedisBdbStore,
+  createRedisFleetArtifacts,
+  createRedisInflightStore,
+  createRedisModuleStore,
+  createRedisNodeRegistry,
+} from '@modfleet/coordinator';
 import { bdbStoreContract } from '../contracts/bdb-store-contract.js';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach } from 'vitest';
 import { actionStoreContract } from '../contracts/action-store-contract.js';
+import { moduleStoreContract, nodeRegistryContract } from '../contracts/coordinator-store-contracts.js';
 import {
   clusterSettingsStoreContract,
   fleetArtifactsContract,
@@ -47,5 +55,13 @@ bdbStoreContract('redis', () => {
       if (report) await redis.hset(bdbKeys.shardReports, String(shardUid), JSON.stringify(report));
       else await redis.hdel(bdbKeys.shardReports, String(shardUid));
     },
+  };
+});
+moduleStoreContract('redis', () => createRedisModuleStore(redis, keys()));
+nodeRegistryContract('redis', now => {
+  const registryKeys = keys();
+  return {
+    registry: createRedisNodeRegistry(redis, registryKeys, now),
+    heartbeat: uid => sendHeartbeat(redis, registryKeys, uid, now()),
   };
 });

@@ -9,9 +9,16 @@ import {
   createFakeNodeInventoryStore,
   createFakeUserStore,
 } from '@modfleet/common';
-import { createFakeBdbStore, createFakeFleetArtifacts, createFakeInflightStore } from '@modfleet/coordinator';
+import {
+  createFakeBdbStore,
+  createFakeFleetArtifacts,
+  createFakeInflightStore,
+  createFakeModuleStore,
+  createFakeNodeRegistry,
+} from '@modfleet/coordinator';
 import { bdbStoreContract } from '../contracts/bdb-store-contract.js';
 import { actionStoreContract } from '../contracts/action-store-contract.js';
+import { moduleStoreContract, nodeRegistryContract } from '../contracts/coordinator-store-contracts.js';
 import {
   clusterSettingsStoreContract,
   fleetArtifactsContract,
@@ -29,4 +36,9 @@ inflightStoreContract('fake', () => createFakeInflightStore());
 bdbStoreContract('fake', () => {
   const store = createFakeBdbStore();
   return { store, report: (shardUid, report) => Promise.resolve(store.report(shardUid, report)) };
+});
+moduleStoreContract('fake', () => createFakeModuleStore());
+nodeRegistryContract('fake', now => {
+  const registry = createFakeNodeRegistry(now);
+  return { registry, heartbeat: uid => Promise.resolve(registry.heartbeat(uid)) };
 });

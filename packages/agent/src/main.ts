@@ -18,6 +18,7 @@ import {
   redisKeys,
   redisTargetOf,
   resolveClusterSecret,
+  resolveTimings,
   watchCcsChanges,
   watchCcsMarker,
   type Logger,
@@ -68,6 +69,7 @@ export async function startAgent(
 ): Promise<RunningAgent> {
   const keys = redisKeys(config.prefix);
   const target = redisTargetOf(config);
+  const timings = resolveTimings(config.testTimings);
   const redis = shared?.redis ?? createRedis(target, 'http', logger);
   const subscriber = shared?.subscriber ?? createRedis(target, 'subscriber', logger);
   const workerConnection = shared?.workerConnection ?? createRedis(target, 'worker', logger);
@@ -91,7 +93,13 @@ export async function startAgent(
     });
     await watchCcsChanges(subscriber, keys, { users: auth, settings });
     let membership: Membership | undefined;
-    const ccs = watchCcsMarker(redis, keys, logger, { onRecreated: () => void membership?.rejoin() });
+    const ccs = watchCcsMarker(
+      redis,
+      keys,
+      logger,
+      { onRecreated: () => void membership?.rejoin() },
+      timings.ccsMarkerCheckMs,
+    );
     await ccs.check();
     const metrics = createMetrics('agent');
     let nodeUid: number | undefined;
@@ -135,7 +143,7 @@ export async function startAgent(
           ? []
           : Object.values(await redis.hgetall(keys.nodeShards(nodeUid))).map(json => JSON.parse(json) as ShardPlan),
     });
-    const tls = await agentTls(config, redis, keys, logger);
+    const tls = await agentTls(config, redis, keys, logger, timings.caPollMs);
     const server = await listen(app, {
       host: config.host,
       port: config.port,
@@ -183,6 +191,7 @@ export async function startAgent(
           logger,
           metrics,
           ccs,
+          timings,
           certificateRequest: () => csr,
           onCertificate: async certPem => {
             const accepted = await tls.accept(certPem, caPem);

@@ -49,6 +49,15 @@ describe('service options', () => {
     expect(() => flagsOf('coordinator', ['--node-id', '3'])).toThrow(/unknown option '--node-id'/);
   });
 
+  it('offers no flag for the test-only timings variable, which still passes through the environment', () => {
+    expect(() => flagsOf('agent', ['--test-timings', '{}'])).toThrow(/unknown option '--test-timings'/);
+    expect(addServiceOptions(new Command('agent'), 'agent').helpInformation()).not.toContain('TEST_TIMINGS');
+
+    const { env } = envWithFlags(flagsOf('agent', []), { MODFLEET_TEST_TIMINGS: '{"heartbeatIntervalMs":100}' });
+
+    expect(loadAgentConfig(env).testTimings).toEqual({ heartbeatIntervalMs: 100 });
+  });
+
   it("shows each service's own default in its help", () => {
     const help = (service: ServiceName) =>
       addServiceOptions(new Command(service), service).helpInformation().replace(/\s+/g, ' ');

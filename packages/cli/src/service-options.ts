@@ -3,6 +3,7 @@ import {
   ENV_VARIABLES,
   flagOf,
   flagSpecOf,
+  isInternalVariable,
   serviceVariables,
   type EnvName,
   type ServiceName,
@@ -14,6 +15,7 @@ const NAMES = Object.keys(ENV_VARIABLES) as EnvName[];
 /** One flag per variable `service` reads, named and described by the env registry. */
 export function addServiceOptions(command: Command, service: ServiceName): Command {
   for (const name of serviceVariables(service)) {
+    if (isInternalVariable(name)) continue;
     const fallback = defaultOf(name, service);
     const help = `${ENV_VARIABLES[name].description}${fallback === undefined ? '' : ` (default ${fallback})`}`;
     command.addOption(new Option(flagSpecOf(name), `${help} [$${name}]`));
@@ -35,6 +37,7 @@ export function envWithFlags(
   const merged: Record<string, string | undefined> = { ...env };
   const fromFlags = new Set<string>();
   for (const name of NAMES) {
+    if (isInternalVariable(name)) continue;
     const value = flags[attributeOf(name)];
     if (typeof value !== 'string' && typeof value !== 'number') continue;
     merged[name] = String(value);

@@ -63,6 +63,7 @@ export {
   ENV_VARIABLES,
   flagOf,
   flagSpecOf,
+  isInternalVariable,
   serviceSchemaOf,
   serviceVariables,
   type EnvName,
@@ -316,3 +317,10 @@ export {
   type V1TaskObject,
 } from './contract/bdb-object.js';
 export { inPortRanges, parsePortRanges, portsOf, RS_DB_PORT_RANGES, type PortRanges } from './config/port-ranges.js';
+export {
+  DEFAULT_TIMINGS,
+  resolveTimings,
+  timingOverridesSchema,
+  type ServiceTimings,
+  type TimingOverrides,
+} from './timings/service-timings.js';

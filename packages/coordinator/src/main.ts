@@ -6,15 +6,9 @@ import {
   createLogger,
   createRedis,
   describeRedisTarget,
-  createRedisActionStore,
-  createRedisNodeInventoryStore,
-  cacheClusterSettings,
-  createRedisClusterSettingsStore,
   createMetrics,
   createClusterHttpsAgent,
-  createRedisLoginLockout,
   logLocked,
-  createRedisUserStore,
   isLoopback,
   listen,
   redisKeys,
@@ -27,9 +21,9 @@ import {
 } from '@modfleet/common';
 import { FlowProducer } from 'bullmq';
 import { startActionFinalizer } from './actions/action-finalizer.js';
-import { createRedisInflightStore } from './actions/inflight-store.js';
 import { closeOrphanedActions } from './actions/orphan-sweep.js';
 import { createCoordinatorApp } from './app.js';
+import { createCoordinatorServices } from './services.js';
 import { startMaintenance } from './maintenance/maintenance-jobs.js';
 import { announceCoordinator, type PresenceHandle } from './presence/coordinator-presence.js';
 import type { CoordinatorConfig } from './config.js';
@@ -39,14 +33,11 @@ import { replicatedBlobStore } from './fleet/replicated-blob-store.js';
 import { createDispatcher } from './fleet/dispatcher.js';
 import { createDistributionPlanner } from './fleet/distribution-planner.js';
 import { createDiskPieceIndexStore } from './fleet/piece-index-store.js';
-import { createRedisFleetArtifacts } from './fleet/fleet-artifacts.js';
 import { createFleetService } from './fleet/fleet-service.js';
 import { createReplicaAck } from './fleet/replica-ack.js';
 import { createNodeQueues } from './fleet/node-queues.js';
 import { registerFleetGauges } from './metrics/fleet-gauges.js';
 import { warnUnlessNoEviction } from './fleet/redis-policy.js';
-import { createRedisModuleStore } from './modules/module-store.js';
-import { createRedisNodeRegistry } from './nodes/node-registry.js';
 import { createNodeRemoval } from './nodes/node-removal.js';
 import { ensureAdmin, redisBootstrapMarker } from './users/bootstrap-admin.js';
 import { restoreCcs } from './ccs/restore-ccs.js';
@@ -79,7 +70,9 @@ export async function startCoordinator(
     await connectRedis(redis, target);
     await connectRedis(subscriber, target);
     await connectRedis(queueConnection, target);
-    const users = createRedisUserStore(redis, keys);
+    const listening: { port?: number } = {};
+    const services = createCoordinatorServices(config, redis, () => listening.port);
+    const { timings, users, settings, actions, nodes, inventory, fleetArtifacts, inflight } = services;
     await ensureAdmin(
       users,
       { email: config.adminEmail, password: config.adminPassword },
@@ -89,35 +82,37 @@ export async function startCoordinator(
     await mkdir(config.dataDir, { recursive: true });
     const clusterSecret = await resolveClusterSecret(redis, keys, config.clusterSecret);
     await ensureCcsMarker(redis, keys);
-    const ccs = watchCcsMarker(redis, keys, logger, {
-      onLost: () =>
-        restoreCcs({
-          redis,
-          keys,
-          users,
-          admin: { email: config.adminEmail, password: config.adminPassword },
-          clusterSecret: { value: clusterSecret, configured: Boolean(config.clusterSecret) },
-          logger,
-        }).catch((err: unknown) => logger.error({ err }, 'could not re-create the lost CCS')),
-    });
+    const ccs = watchCcsMarker(
+      redis,
+      keys,
+      logger,
+      {
+        onLost: () =>
+          restoreCcs({
+            redis,
+            keys,
+            users,
+            admin: { email: config.adminEmail, password: config.adminPassword },
+            clusterSecret: { value: clusterSecret, configured: Boolean(config.clusterSecret) },
+            logger,
+          }).catch((err: unknown) => logger.error({ err }, 'could not re-create the lost CCS')),
+      },
+      timings.ccsMarkerCheckMs,
+    );
     closers.push(() => Promise.resolve(ccs.stop()));
     await ccs.check();
     const tls = await coordinatorTls(config, redis, keys, logger, clusterSecret);
 
-    const settings = cacheClusterSettings(createRedisClusterSettingsStore(redis, keys));
-    const lockout = createRedisLoginLockout(redis, keys);
+    const lockout = services.lockout;
     const auth = createAuthenticator({
       users,
-      lockout: {
+      lockout: lockout && {
         store: lockout,
         policy: () => settings.get(),
         onLocked: (email, client) => logLocked(logger, email, client),
       },
     });
     await watchCcsChanges(subscriber, keys, { users: auth, settings });
-    const actions = createRedisActionStore(redis, keys);
-    const listening: { port?: number } = {};
-    const nodes = createRedisNodeRegistry(redis, keys, Date.now, () => listening.port);
     const localBlobs = await openDiskBlobStore(config.dataDir);
     // Set once listening: until then there is no push to copy and no peer to ask.
     const found: { presence?: PresenceHandle | undefined } = {};
@@ -128,8 +123,6 @@ export async function startCoordinator(
       logger,
     });
     const pieces = createDiskPieceIndexStore(config.dataDir, blobs);
-    const inflight = createRedisInflightStore(redis, keys);
-    const inventory = createRedisNodeInventoryStore(redis, keys);
     const flows = new FlowProducer({ connection: queueConnection, prefix: keys.queuePrefix });
     flows.on('error', err => logger.error({ err }, 'flow producer error'));
     closers.push(() => flows.close());
@@ -138,7 +131,6 @@ export async function startCoordinator(
     const metrics = createMetrics('coordinator');
     registerFleetGauges(metrics, nodes, queues);
     for (const uid of await nodes.uids()) queues.node(uid);
-    const fleetArtifacts = createRedisFleetArtifacts(redis, keys);
     const fleet = createFleetService({
       inventory,
       nodes,
@@ -169,7 +161,7 @@ export async function startCoordinator(
       tasks: [
         {
           name: 'orphan-sweep',
-          everyMs: 60_000,
+          everyMs: timings.orphanSweepMs,
           run: () => closeOrphanedActions({ actions, actionsQueue: queues.actions, logger }),
         },
         { name: 'eviction-policy-check', everyMs: 3_600_000, run: () => warnUnlessNoEviction(redis, logger) },
@@ -178,13 +170,9 @@ export async function startCoordinator(
     closers.push(() => maintenance.close());
 
     const app = createCoordinatorApp({
+      ...services,
       logger,
       auth,
-      users,
-      lockout,
-      settings,
-      modules: createRedisModuleStore(redis, keys),
-      nodes,
       removal: createNodeRemoval({ queues, nodes, actions, logger }),
       fleet,
       blobs,
@@ -216,7 +204,7 @@ export async function startCoordinator(
       'coordinator listening',
     );
     // Advisory only: a Redis hiccup here must not take down a coordinator that is already serving.
-    const presence = await announceCoordinator(redis, keys, server.url, logger).catch((err: unknown) => {
+    const presence = await announceCoordinator(redis, keys, server.url, logger, timings).catch((err: unknown) => {
       logger.warn({ err }, 'could not announce this coordinator under its prefix');
       return undefined;
     });

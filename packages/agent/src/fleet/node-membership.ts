@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   createRedisNodeInventoryStore,
+  DEFAULT_TIMINGS,
   sendHeartbeat,
   type ActionStore,
   type CcsWatch,
@@ -8,6 +9,7 @@ import {
   type Metrics,
   type NodeHostFacts,
   type RedisKeys,
+  type ServiceTimings,
 } from '@modfleet/common';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -17,8 +19,6 @@ import type { LoadChecker } from '../load-check/load-checker.js';
 import { PermanentCoordinatorError, type CoordinatorClient } from './coordinator-client.js';
 import { readNodeUid, writeNodeUid } from './node-identity.js';
 import { startNodeWorker } from './node-worker.js';
-
-export const HEARTBEAT_INTERVAL_MS = 1_000;
 
 export interface MembershipDeps {
   redis: Redis;
@@ -45,6 +45,8 @@ export interface MembershipDeps {
   certificateRequest?: () => string | undefined;
   /** Receives the certificate the coordinator signed (PEM). */
   onCertificate?: (certPem: string) => Promise<void>;
+  /** Heartbeat interval and the worker's lock (absent: production's). */
+  timings?: ServiceTimings;
 }
 
 export interface Membership {
@@ -136,20 +138,23 @@ export function joinCluster(deps: MembershipDeps): Membership {
       connection: deps.workerConnection,
       queuePrefix: keys.queuePrefix,
     });
-    heartbeat = setInterval(() => {
-      sendHeartbeat(redis, keys, uid).then(
-        async member => {
-          if (member || stopped || !(await removed())) return;
-          logger.error(
-            { node_uid: uid },
-            'this node was removed from the cluster: fleet ops stop; restart the agent to rejoin',
-          );
-          clearInterval(heartbeat);
-          void worker?.close();
-        },
-        (err: unknown) => logger.warn({ err }, 'heartbeat failed'),
-      );
-    }, HEARTBEAT_INTERVAL_MS);
+    heartbeat = setInterval(
+      () => {
+        sendHeartbeat(redis, keys, uid).then(
+          async member => {
+            if (member || stopped || !(await removed())) return;
+            logger.error(
+              { node_uid: uid },
+              'this node was removed from the cluster: fleet ops stop; restart the agent to rejoin',
+            );
+            clearInterval(heartbeat);
+            void worker?.close();
+          },
+          (err: unknown) => logger.warn({ err }, 'heartbeat failed'),
+        );
+      },
+      (deps.timings ?? DEFAULT_TIMINGS).heartbeatIntervalMs,
+    );
     return uid;
   });
 

@@ -1,4 +1,10 @@
-import { artifactJobSchema, nodeQueueName, type ActionStore } from '@modfleet/common';
+import {
+  artifactJobSchema,
+  DEFAULT_TIMINGS,
+  nodeQueueName,
+  type ActionStore,
+  type ServiceTimings,
+} from '@modfleet/common';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createArtifactJobProcessor, type ProcessorDeps } from './artifact-job-processor.js';
@@ -10,15 +16,22 @@ import { recordOp } from './op-recorder.js';
  * A short lock means a job held by a killed agent is retried within seconds of its restart.
  */
 export function startNodeWorker(
-  deps: ProcessorDeps & { nodeUid: number; connection: Redis; queuePrefix: string; actions: ActionStore },
+  deps: ProcessorDeps & {
+    nodeUid: number;
+    connection: Redis;
+    queuePrefix: string;
+    actions: ActionStore;
+    timings?: Pick<ServiceTimings, 'workerLockMs' | 'workerStalledMs'>;
+  },
 ): Worker {
   const { nodeUid, connection, queuePrefix, actions, logger } = deps;
+  const timings = deps.timings ?? DEFAULT_TIMINGS;
   const worker = new Worker(nodeQueueName(nodeUid), createArtifactJobProcessor(deps), {
     connection,
     prefix: queuePrefix,
     concurrency: 1,
-    lockDuration: 10_000,
-    stalledInterval: 5_000,
+    lockDuration: timings.workerLockMs,
+    stalledInterval: timings.workerStalledMs,
     maxStalledCount: 3,
   });
   worker.on('error', err => logger.error({ err }, 'node worker error'));

@@ -4,6 +4,7 @@ import {
   certificateNames,
   certificateStillFits,
   createCertificateRequest,
+  DEFAULT_TIMINGS,
   loadOrCreateKey,
   readCertificate,
   selfSignedCertificate,
@@ -17,8 +18,6 @@ import {
 import type { Redis } from 'ioredis';
 import type { AgentConfig } from '../config.js';
 import { advertisedHost } from '../fleet/advertised-addr.js';
-
-const CA_POLL_MS = 1_000;
 
 export interface AgentTls {
   /** What the agent serves from its start on. */
@@ -42,7 +41,13 @@ export interface AgentTls {
  * on restart. Until the coordinator has signed one, it serves a self-signed certificate for that
  * key and sends a certificate request with its registration.
  */
-export async function agentTls(config: AgentConfig, redis: Redis, keys: RedisKeys, logger: Logger): Promise<AgentTls> {
+export async function agentTls(
+  config: AgentConfig,
+  redis: Redis,
+  keys: RedisKeys,
+  logger: Logger,
+  caPollMs = DEFAULT_TIMINGS.caPollMs,
+): Promise<AgentTls> {
   const names = certificateNames(config.host);
   const tlsDir = tlsDirOf(config.dataDir);
   const givenCa = config.tlsCa ? await readFile(config.tlsCa, 'utf8') : undefined;
@@ -77,7 +82,7 @@ export async function agentTls(config: AgentConfig, redis: Redis, keys: RedisKey
       if (attempt === 0) logger.info('waiting for the coordinator to publish the cluster CA in Redis');
       await new Promise<void>(resolve => {
         wake = resolve;
-        setTimeout(resolve, CA_POLL_MS).unref();
+        setTimeout(resolve, caPollMs).unref();
       });
     }
     return undefined;

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { RedisKeys } from '../redis-keys.js';
+import { DEFAULT_TIMINGS } from '../timings/service-timings.js';
 
 /** How often a service checks that the CCS it joined is still there (and on every reconnect). */
-export const CCS_MARKER_CHECK_MS = 2_000;
+export const CCS_MARKER_CHECK_MS = DEFAULT_TIMINGS.ccsMarkerCheckMs;
 
 export const CCS_LOST_REASON =
   'The cluster configuration store (Redis) lost its data (its marker key is gone): users, nodes and the fleet state must be re-created';
@@ -39,7 +40,13 @@ export interface CcsWatchHooks {
  * login failing as a wrong password. A Redis that is merely down changes nothing here: the
  * health route already says so, and the marker is read again once it answers.
  */
-export function watchCcsMarker(redis: Redis, keys: RedisKeys, logger: Logger, hooks: CcsWatchHooks = {}): CcsWatch {
+export function watchCcsMarker(
+  redis: Redis,
+  keys: RedisKeys,
+  logger: Logger,
+  hooks: CcsWatchHooks = {},
+  checkEveryMs = CCS_MARKER_CHECK_MS,
+): CcsWatch {
   let known: string | undefined;
   let lost = false;
   // Reads run one after another, each a fresh GET: a caller never gets an answer older than its call.
@@ -88,7 +95,7 @@ export function watchCcsMarker(redis: Redis, keys: RedisKeys, logger: Logger, ho
   };
   const onReady = () => void watch.check();
   redis.on('ready', onReady);
-  const timer = setInterval(onReady, CCS_MARKER_CHECK_MS);
+  const timer = setInterval(onReady, checkEveryMs);
   timer.unref();
   return watch;
 }

@@ -1,4 +1,4 @@
-import { defaultOf, ENV_VARIABLES, flagSpecOf, servicesOf, type EnvName } from './env-registry.js';
+import { defaultOf, ENV_VARIABLES, flagSpecOf, isInternalVariable, servicesOf, type EnvName } from './env-registry.js';
 
 export const ENV_TABLE_HEADER = ['Variable', 'Flag', 'Default', 'Services', 'Description'];
 
@@ -15,7 +15,8 @@ function defaultCell(name: EnvName): string {
 
 /** The variable table of docs/services.md as rows of cells, straight from the env registry. */
 export function envTableRows(): string[][] {
-  return (Object.keys(ENV_VARIABLES) as EnvName[]).map(name => [
+  const documented = (Object.keys(ENV_VARIABLES) as EnvName[]).filter(name => !isInternalVariable(name));
+  return documented.map(name => [
     code(name),
     code(flagSpecOf(name)),
     defaultCell(name),

@@ -17,6 +17,8 @@ export interface EnvVariable {
   readonly secret?: true;
   /** The default as people read it, where the parsed value is not (`1073741824`). */
   readonly defaultText?: string;
+  /** For the test suite only: no flag, no `--help` line, no README row; the services still read it. */
+  readonly internal?: true;
 }
 
 const both = <Schema extends z.ZodType>(schema: Schema) => ({ coordinator: schema, agent: schema });
@@ -166,6 +168,12 @@ export const ENV_VARIABLES = {
     arg: 'level',
     description: `pino log level: ${LOG_LEVELS.join(', ')}`,
   },
+  MODFLEET_TEST_TIMINGS: {
+    services: both(envSchemas.timingOverrides),
+    arg: 'json',
+    description: 'service timings (heartbeat, node down after, presence, worker lock, ...) in ms as JSON, for tests',
+    internal: true,
+  },
 } as const satisfies Record<string, EnvVariable>;
 
 type Registry = typeof ENV_VARIABLES;
@@ -186,6 +194,9 @@ export const envVariable = (name: string): EnvVariable | undefined =>
 
 export const servicesOf = (name: EnvName): ServiceName[] =>
   SERVICES.filter(service => service in registry[name].services);
+
+/** Whether users see the variable (flag, `--help`, README), or only the test suite sets it. */
+export const isInternalVariable = (name: string): boolean => envVariable(name)?.internal === true;
 
 /** The names `service` reads, in registry order. */
 export const serviceVariables = (service: ServiceName): EnvName[] =>

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LOG_LEVELS } from '../logger.js';
 import { parseRedisNodes } from '../redis-target.js';
 import { parsePortRanges, type PortRanges } from './port-ranges.js';
+import { timingOverridesSchema } from '../timings/service-timings.js';
 
 /**
  * Text to a whole number in plain decimal digits, without JavaScript's surprises (`Number('  ') === 0`,
@@ -116,5 +117,18 @@ export const envSchemas = {
         .array(z.url({ error: 'must be an http:// or https:// URL', protocol: /^https?$/ }))
         .min(1, { error: 'must name at least one URL' }),
     )
+    .optional(),
+  /** `{"heartbeatIntervalMs":100}`: some of the service timings as JSON; unset: the defaults. */
+  timingOverrides: z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of timings in ms' });
+        return z.NEVER;
+      }
+    })
+    .pipe(timingOverridesSchema)
     .optional(),
 };

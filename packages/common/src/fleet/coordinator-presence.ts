@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis-keys.js';
+import { DEFAULT_TIMINGS } from '../timings/service-timings.js';
 
 /** A coordinator's entry counts as live this long after its last refresh. */
-export const PRESENCE_TTL_MS = 15_000;
+export const PRESENCE_TTL_MS = DEFAULT_TIMINGS.presenceTtlMs;
 
 /** Who a coordinator is, as the others on its prefix see it. */
 export interface CoordinatorPresence {
@@ -26,9 +27,10 @@ export async function liveCoordinators(
   redis: Redis,
   keys: RedisKeys,
   now = Date.now(),
+  ttlMs = PRESENCE_TTL_MS,
 ): Promise<CoordinatorPresence[]> {
-  await redis.zremrangebyscore(keys.coordinators, '-inf', `(${now - PRESENCE_TTL_MS}`);
-  const members = await redis.zrangebyscore(keys.coordinators, now - PRESENCE_TTL_MS, '+inf');
+  await redis.zremrangebyscore(keys.coordinators, '-inf', `(${now - ttlMs}`);
+  const members = await redis.zrangebyscore(keys.coordinators, now - ttlMs, '+inf');
   return members.map(parse).filter(entry => entry !== undefined);
 }
 

@@ -1,7 +1,7 @@
-import { nodeAddr, type NodeHostFacts, type NodeView } from '@modfleet/common';
+import { DEFAULT_TIMINGS, nodeAddr, type NodeHostFacts, type NodeView } from '@modfleet/common';
 
-/** A node is `down` once it has missed heartbeats for this long. */
-export const NODE_DOWN_AFTER_MS = 5_000;
+/** A node is `down` once it has missed heartbeats for this long (production's; tests shrink it). */
+export const NODE_DOWN_AFTER_MS = DEFAULT_TIMINGS.nodeDownAfterMs;
 
 /** What the registry keeps per node. */
 export interface NodeRecord {
@@ -42,6 +42,7 @@ export function toNodeObject(
   lastHeartbeat: number | null,
   now: number,
   apiPort?: number,
+  downAfterMs = NODE_DOWN_AFTER_MS,
 ): NodeView {
   const { boot_time, ...host } = { ...UNKNOWN_HOST, ...record.host };
   const booted = Date.parse(boot_time);
@@ -49,7 +50,7 @@ export function toNodeObject(
     uid: record.uid,
     addr: nodeAddr(record.addr, apiPort),
     url: record.addr,
-    status: lastHeartbeat !== null && now - lastHeartbeat <= NODE_DOWN_AFTER_MS ? 'active' : 'down',
+    status: lastHeartbeat !== null && now - lastHeartbeat <= downAfterMs ? 'active' : 'down',
     accept_servers: true,
     ...host,
     bigredis_storage_path: '',

@@ -34,9 +34,10 @@ export function createRedisNodeRegistry(
   keys: RedisKeys,
   now: () => number = Date.now,
   apiPort: () => number | undefined = () => undefined,
+  downAfterMs = NODE_DOWN_AFTER_MS,
 ): NodeRegistry {
   const view = (record: NodeRecord, heartbeat: string | null): NodeView =>
-    toNodeObject(record, heartbeat === null ? null : Number(heartbeat), now(), apiPort());
+    toNodeObject(record, heartbeat === null ? null : Number(heartbeat), now(), apiPort(), downAfterMs);
 
   const registry: NodeRegistry = {
     async register({ uid: claimed, addr, instance_id, host }) {
@@ -52,7 +53,7 @@ export function createRedisNodeRegistry(
         existing &&
         existing.instance_id !== instance_id &&
         heartbeat !== null &&
-        now() - Number(heartbeat) <= NODE_DOWN_AFTER_MS
+        now() - Number(heartbeat) <= downAfterMs
       ) {
         throw new ConflictError(
           'node_uid_in_use',

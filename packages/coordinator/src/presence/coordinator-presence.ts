@@ -2,16 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   describeCoordinator,
+  DEFAULT_TIMINGS,
   isWildcardHost,
   liveCoordinators,
-  PRESENCE_TTL_MS,
   type CoordinatorPresence,
   type Logger,
   type RedisKeys,
+  type ServiceTimings,
 } from '@modfleet/common';
 import type { Redis } from 'ioredis';
-
-const REFRESH_MS = 5_000;
 
 export interface PresenceHandle {
   /** The other live coordinators found at start. */
@@ -41,6 +40,7 @@ export async function announceCoordinator(
   keys: RedisKeys,
   url: string,
   logger: Logger,
+  timings: Pick<ServiceTimings, 'presenceTtlMs' | 'presenceRefreshMs'> = DEFAULT_TIMINGS,
 ): Promise<PresenceHandle> {
   const self: CoordinatorPresence = {
     id: randomUUID(),
@@ -52,7 +52,7 @@ export async function announceCoordinator(
   const member = JSON.stringify(self);
   const seen = new Set<string>();
   const others = async (): Promise<CoordinatorPresence[]> =>
-    (await liveCoordinators(redis, keys)).filter(
+    (await liveCoordinators(redis, keys, Date.now(), timings.presenceTtlMs)).filter(
       entry => entry.id !== self.id && !(entry.host === self.host && entry.url === self.url),
     );
   const check = async (): Promise<CoordinatorPresence[]> => {
@@ -69,7 +69,7 @@ export async function announceCoordinator(
   };
   const refresh = async () => {
     await redis.zadd(keys.coordinators, Date.now(), member);
-    await redis.pexpire(keys.coordinators, PRESENCE_TTL_MS * 4);
+    await redis.pexpire(keys.coordinators, timings.presenceTtlMs * 4);
   };
   const found = await check();
   await refresh();
@@ -77,7 +77,7 @@ export async function announceCoordinator(
     refresh()
       .then(check)
       .catch((err: unknown) => logger.debug({ err }, 'coordinator presence refresh failed'));
-  }, REFRESH_MS);
+  }, timings.presenceRefreshMs);
   timer.unref();
   return {
     others: found,

@@ -1,8 +1,8 @@
 import { pathTo, routes, type Role } from '@modfleet/common';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
-import { clusterPerTest } from '../helpers/cluster-per-test.js';
+import { ADMIN } from '../helpers/in-process-cluster.js';
+import { fakeCoordinatorPerTest, startFakeCoordinator, type FakeCoordinator } from '../helpers/fake-coordinator.js';
 import { createRoleUsers, NON_ADMIN_ROLES, VIEWER_ROLES } from '../helpers/role-users.js';
 import { api, basicAuth, type Credentials } from '../helpers/http.js';
 import { expectRsError } from '../helpers/rs-error.js';
@@ -72,7 +72,7 @@ function moduleDefinition(overrides: Record<string, unknown> = {}): Record<strin
 }
 
 describe('CCS module objects (POST/DELETE /v2/modules/user-defined, GET /v1/modules)', () => {
-  let cluster: TestCluster;
+  let cluster: FakeCoordinator;
   let base: string;
   const users = {} as Record<Role, Credentials>;
 
@@ -80,8 +80,8 @@ describe('CCS module objects (POST/DELETE /v2/modules/user-defined, GET /v1/modu
     api<ModuleObject>(`${base}${routes.userDefinedModules}`, { method: 'POST', credentials, json: definition });
 
   beforeAll(async () => {
-    cluster = await startTestCluster({ nodes: 0 });
-    base = cluster.coordinator.url;
+    cluster = await startFakeCoordinator();
+    base = cluster.url;
     Object.assign(users, await createRoleUsers(base));
   });
 
@@ -252,11 +252,11 @@ describe('CCS module objects (POST/DELETE /v2/modules/user-defined, GET /v1/modu
   });
 
   describe('with allow_modules_upload switched off', () => {
-    const own = clusterPerTest({ nodes: 0 });
+    const own = fakeCoordinatorPerTest();
 
     it('refuses an admin with 403 modules_upload_disabled, and accepts again once switched back on', async () => {
-      const url = `${own().coordinator.url}${routes.userDefinedModules}`;
-      const cluster = `${own().coordinator.url}${routes.cluster}`;
+      const url = `${own().url}${routes.userDefinedModules}`;
+      const cluster = `${own().url}${routes.cluster}`;
       const definition = moduleDefinition();
 
       const off = await api(cluster, { method: 'PUT', credentials: ADMIN, json: { allow_modules_upload: false } });
@@ -272,25 +272,22 @@ describe('CCS module objects (POST/DELETE /v2/modules/user-defined, GET /v1/modu
     });
 
     it('still lists and deletes module objects while uploads are off', async () => {
-      const created = await api<ModuleObject>(`${own().coordinator.url}${routes.userDefinedModules}`, {
+      const created = await api<ModuleObject>(`${own().url}${routes.userDefinedModules}`, {
         method: 'POST',
         credentials: ADMIN,
         json: moduleDefinition(),
       });
-      await api(`${own().coordinator.url}${routes.cluster}`, {
+      await api(`${own().url}${routes.cluster}`, {
         method: 'PUT',
         credentials: ADMIN,
         json: { allow_modules_upload: false },
       });
 
-      const list = await api<ModuleObject[]>(`${own().coordinator.url}${routes.modules}`, { credentials: ADMIN });
-      const deleted = await api(
-        `${own().coordinator.url}${pathTo(routes.userDefinedModule, { uid: created.body.uid })}`,
-        {
-          method: 'DELETE',
-          credentials: ADMIN,
-        },
-      );
+      const list = await api<ModuleObject[]>(`${own().url}${routes.modules}`, { credentials: ADMIN });
+      const deleted = await api(`${own().url}${pathTo(routes.userDefinedModule, { uid: created.body.uid })}`, {
+        method: 'DELETE',
+        credentials: ADMIN,
+      });
 
       expect(list.status).toBe(200);
       expect(list.body.map(module => module.uid)).toContain(created.body.uid);

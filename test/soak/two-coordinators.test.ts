@@ -23,6 +23,7 @@ import { api, artifactForm, type Credentials } from '../helpers/http.js';
 import { pollFor } from '../helpers/poll.js';
 import { freePort, killAllProcesses, runToExit, startService, type Service } from '../helpers/processes.js';
 import { deletePrefix, REDIS_URL, uniquePrefix, withRedis } from '../helpers/redis.js';
+import { FAST_TIMINGS } from '../helpers/timings.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 
 const ADMIN: Credentials = { email: 'admin@ha.local', password: 'ha-admin-password-1' };
@@ -47,6 +48,11 @@ describe('two coordinators on one Redis prefix (real processes)', () => {
       MODFLEET_DATA_DIR: join(dir, name),
       MODFLEET_ADMIN_EMAIL: ADMIN.email,
       MODFLEET_ADMIN_PASSWORD: ADMIN.password,
+      // Presence refreshed every 0.5 s instead of 5: each finds the other as a peer at once.
+      MODFLEET_TEST_TIMINGS: JSON.stringify({
+        presenceRefreshMs: FAST_TIMINGS.presenceRefreshMs,
+        presenceTtlMs: FAST_TIMINGS.presenceTtlMs,
+      }),
     });
   const action = async (base: string, uid: string) =>
     (await api<ActionObject>(`${base}${pathTo(routes.action, { uid })}`, { credentials: ADMIN })).body;
@@ -163,7 +169,7 @@ describe('two coordinators on one Redis prefix (real processes)', () => {
   });
 
   it('completes a push on every node when the coordinator that accepted it is SIGKILLed right after its 202', async () => {
-    // A must already know B as a peer (presence refreshes every few seconds).
+    // A must already know B as a peer (presence refreshes every 0.5 s here).
     await a.waitForOutput(/together with/, 15_000);
     const zip = await buildArtifactZip({
       manifest: { module_name: 'Survivor', version: 1 },

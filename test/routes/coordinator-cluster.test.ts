@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, LOCKOUT_DEFAULTS, routes, type Role } from '@modfleet/common';
-import { startCoordinator } from '@modfleet/coordinator';
-import { ADMIN, coordinatorConfig, startTestCluster, type TestCluster } from '../helpers/in-process-cluster.js';
-import { clusterPerTest } from '../helpers/cluster-per-test.js';
+import { LOCKOUT_DEFAULTS, routes, type Role } from '@modfleet/common';
+import { ADMIN } from '../helpers/in-process-cluster.js';
+import { fakeCoordinatorPerTest, startFakeCoordinator, type FakeCoordinator } from '../helpers/fake-coordinator.js';
 import { createRoleUsers, NON_ADMIN_ROLES, VIEWER_ROLES } from '../helpers/role-users.js';
 import { api, basicAuth, type ApiResponse, type Credentials } from '../helpers/http.js';
 import { expectRsError } from '../helpers/rs-error.js';
@@ -22,13 +21,13 @@ async function rawRequest(url: string, init: RequestInit): Promise<ApiResponse> 
 }
 
 describe('cluster settings (/v1/cluster) and error bodies', () => {
-  let cluster: TestCluster;
+  let cluster: FakeCoordinator;
   let base: string;
   const users = {} as Record<Role, Credentials>;
 
   beforeAll(async () => {
-    cluster = await startTestCluster({ nodes: 0 });
-    base = cluster.coordinator.url;
+    cluster = await startFakeCoordinator();
+    base = cluster.url;
     Object.assign(users, await createRoleUsers(base));
   });
 
@@ -97,10 +96,10 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
     });
 
     describe('by an admin', () => {
-      const own = clusterPerTest({ nodes: 0 });
+      const own = fakeCoordinatorPerTest();
 
       it('switches module uploads off, answers the new settings, and GET shows them', async () => {
-        const url = `${own().coordinator.url}${routes.cluster}`;
+        const url = `${own().url}${routes.cluster}`;
 
         const res = await api<ClusterSettings>(url, {
           method: 'PUT',
@@ -115,7 +114,7 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
       });
 
       it('changes only the fields it is given', async () => {
-        const url = `${own().coordinator.url}${routes.cluster}`;
+        const url = `${own().url}${routes.cluster}`;
         await api(url, { method: 'PUT', credentials: ADMIN, json: { allow_modules_upload: false } });
 
         const res = await api<ClusterSettings>(url, { method: 'PUT', credentials: ADMIN, json: { name: 'renamed' } });
@@ -141,34 +140,13 @@ describe('cluster settings (/v1/cluster) and error bodies', () => {
       });
 
       it('accepts an empty object and changes nothing', async () => {
-        const url = `${own().coordinator.url}${routes.cluster}`;
+        const url = `${own().url}${routes.cluster}`;
         const before = await api<ClusterSettings>(url, { credentials: ADMIN });
 
         const res = await api<ClusterSettings>(url, { method: 'PUT', credentials: ADMIN, json: {} });
 
         expect(res.status).toBe(200);
         expect(res.body).toEqual(before.body);
-      });
-
-      it('keeps the setting for a coordinator started later on the same Redis', async () => {
-        await api(`${own().coordinator.url}${routes.cluster}`, {
-          method: 'PUT',
-          credentials: ADMIN,
-          json: { allow_modules_upload: false },
-        });
-        await own().coordinator.stop(1_000);
-        const restarted = await startCoordinator(
-          coordinatorConfig(own().prefix, own().dataDir),
-          createLogger({ name: 'coordinator', level: 'silent' }),
-        );
-
-        try {
-          const res = await api<ClusterSettings>(`${restarted.httpUrl!}${routes.cluster}`, { credentials: ADMIN });
-
-          expect(res.body.allow_modules_upload).toBe(false);
-        } finally {
-          await restarted.stop(1_000);
-        }
       });
     });
   });

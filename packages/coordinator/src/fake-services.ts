@@ -1,0 +1,40 @@
+import {
+  cacheClusterSettings,
+  createFakeActionStore,
+  createFakeClusterSettingsStore,
+  createFakeNodeInventoryStore,
+  createFakeUserStore,
+  resolveTimings,
+  type NodeInventoryStore,
+} from '@modfleet/common';
+import { createFakeInflightStore } from './actions/fake-inflight-store.js';
+import type { CoordinatorConfig } from './config.js';
+import { createFakeFleetArtifacts } from './fleet/fake-fleet-artifacts.js';
+import { createFakeModuleStore } from './modules/fake-module-store.js';
+import { createFakeNodeRegistry, type FakeNodeRegistry } from './nodes/fake-node-registry.js';
+import type { CoordinatorServices } from './services.js';
+
+/** The coordinator's services in memory: what a test reaches into besides the routes. */
+export interface FakeCoordinatorServices extends CoordinatorServices {
+  nodes: FakeNodeRegistry;
+  inventory: NodeInventoryStore & { held: Map<number, Map<string, string>> };
+}
+
+/** `createCoordinatorServices`' twin: every store in memory, with the same rules (see test/contracts). */
+export function createFakeCoordinatorServices(
+  config: Partial<Pick<CoordinatorConfig, 'testTimings'>> = {},
+  now: () => number = Date.now,
+): FakeCoordinatorServices {
+  const timings = resolveTimings(config.testTimings);
+  return {
+    timings,
+    users: createFakeUserStore(),
+    settings: cacheClusterSettings(createFakeClusterSettingsStore()),
+    modules: createFakeModuleStore(),
+    nodes: createFakeNodeRegistry(now, timings.nodeDownAfterMs),
+    actions: createFakeActionStore(now),
+    inventory: createFakeNodeInventoryStore(),
+    fleetArtifacts: createFakeFleetArtifacts(),
+    inflight: createFakeInflightStore(),
+  };
+}
