@@ -61,8 +61,8 @@ describe('the env registry', () => {
       'MODFLEET_ADMIN_EMAIL',
       'MODFLEET_ADMIN_PASSWORD',
       'MODFLEET_TLS_CA_KEY',
-      'MODFLEET_DB_PORTS',
       'MODFLEET_ALLOW_HTTP_NODES',
+      'MODFLEET_DB_PORTS',
     ]);
     expect(agentOnly).toEqual(['MODFLEET_COORDINATOR_URL', 'MODFLEET_NODE_ID', 'MODFLEET_REDIS_SERVER']);
   });

@@ -92,14 +92,22 @@ describe('errorMiddleware', () => {
   });
 
   it('answers a body that is not JSON with 400 invalid_json', async () => {
-    const answer = await call('/echo', { method: 'POST', body: '{"a": ', headers: { 'content-type': 'text/plain' } });
+    const answer = await call('/echo', {
+      method: 'POST',
+      body: '{"a": ',
+      headers: { 'content-type': 'application/json' },
+    });
 
     expect(answer.status).toBe(400);
     expect(answer.body).toEqual({ error_code: 'invalid_json', description: expect.any(String) as string });
   });
 
   it('answers a body over the limit with 413', async () => {
-    const answer = await call('/echo', { method: 'POST', body: JSON.stringify({ a: 'x'.repeat(4096) }) });
+    const answer = await call('/echo', {
+      method: 'POST',
+      body: JSON.stringify({ a: 'x'.repeat(4096) }),
+      headers: { 'content-type': 'application/json' },
+    });
 
     expect(answer.status).toBe(413);
     expect(Object.keys(answer.body).sort()).toEqual(['description', 'error_code']);
