@@ -7,9 +7,11 @@ import {
   routes,
   type ActionAccepted,
   type InspectedArtifact,
+  type NodeView,
 } from '@modfleet/common';
 import { Argument, InvalidArgumentError, Option, type Command } from 'commander';
 import { waitForAction } from './action-wait.js';
+import { ApiError } from './api-client.js';
 import {
   addClientOptions,
   clientCommand,
@@ -92,6 +94,17 @@ export async function checkArtifactFile(path: string): Promise<{ size: number; i
   }
 }
 
+/** `No such node(s): 7` becomes `No such node(s): 7; valid node uids: 1, 2, 3`. */
+export async function withValidNodes(ctx: ClientContext, err: unknown): Promise<never> {
+  if (!(err instanceof ApiError) || err.code !== 'invalid_nodes') throw err;
+  const uids = await ctx.client.get<NodeView[]>(routes.nodes).then(
+    nodes => nodes.map(node => node.uid).sort((a, b) => a - b),
+    () => undefined,
+  );
+  if (uids === undefined) throw err;
+  throw new ApiError(err.status, err.code, `${err.message}; valid node uids: ${uids.join(', ') || 'none registered'}`);
+}
+
 type PushFlags = ClientFlags & WaitFlags & { nodes?: string };
 
 export function registerPushCommand(program: Command, io: Io): void {
@@ -113,11 +126,13 @@ export function registerPushCommand(program: Command, io: Io): void {
       io.stderr.write(
         `Pushing ${module_name}@${version} (${formatBytes(size)}) to ${flags.nodes ? `nodes ${flags.nodes}` : 'every node'} via ${ctx.client.baseUrl}\n`,
       );
-      const { action_uid } = await ctx.client.upload<ActionAccepted>(
-        routes.fleetArtifacts,
-        { path: file, field: 'module' },
-        flags.nodes ? { nodes: flags.nodes } : {},
-      );
+      const { action_uid } = await ctx.client
+        .upload<ActionAccepted>(
+          routes.fleetArtifacts,
+          { path: file, field: 'module' },
+          flags.nodes ? { nodes: flags.nodes } : {},
+        )
+        .catch((err: unknown) => withValidNodes(ctx, err));
       return followAction(ctx, action_uid, flags);
     });
   });

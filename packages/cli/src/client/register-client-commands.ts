@@ -9,12 +9,15 @@ import { registerPackCommand } from './pack-command.js';
 import { registerPushCommand } from './push-command.js';
 import { registerVerifyCommand } from '../verify/verify-command.js';
 import { registerLoadCommand } from '../load/load-command.js';
+import { addProgramClientOptions } from './global-options.js';
+import { registerContextCommands, registerContextListCommands } from './context-commands.js';
 
 /** The commands people run against a coordinator: nodes, modules, push, rm, artifacts, sync, actions, pack, inspect. */
 export function registerClientCommands(program: Command, io: Io = processIo()): Command {
   // `pack --version 3` is the module's version, not `modfleet --version`: the program's own
   // options count only before the command name.
   program.enablePositionalOptions();
+  addProgramClientOptions(program, io);
   const before = new Set(program.commands);
   registerNodesCommand(program, io);
   registerModulesCommand(program, io);
@@ -25,6 +28,8 @@ export function registerClientCommands(program: Command, io: Io = processIo()): 
   registerActionsCommand(program, io);
   registerPackCommand(program, io);
   registerInspectCommand(program, io);
+  registerContextCommands(program, io);
+  registerContextListCommands(program, io);
   for (const command of program.commands) {
     if (!before.has(command)) command.helpGroup('Client commands (talk to a coordinator; --help on each):');
   }

@@ -3,6 +3,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { exitWithError } from '../fail.js';
 import { startLocalCluster, type LocalCluster } from './local-cluster.js';
 import { superviseServices } from './supervisor.js';
+import { saveUpContext } from './up-context.js';
 
 function positiveInteger(value: string): number {
   const parsed = Number(value);
@@ -129,6 +130,7 @@ export function registerUpCommand(program: Command): void {
         exitWithError(err);
       }
       say(summary(cluster));
+      await saveUpContext(cluster, say);
       const supervisor = superviseServices(cluster.services, line => process.stderr.write(`${line}\n`));
       let stopping = false;
       const shutdown = async (code: number) => {

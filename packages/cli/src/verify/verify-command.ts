@@ -3,6 +3,7 @@ import { createApiClient } from '../client/api-client.js';
 import {
   addClientOptions,
   clientCommand,
+  EXIT_DRIFT,
   EXIT_FAILED,
   runClientCommand,
   type ClientFlags,
@@ -27,7 +28,7 @@ export function registerVerifyCommand(program: Command, io: Io): void {
   addClientOptions(
     clientCommand(program, 'verify', io)
       .description(
-        'ask every agent what it holds and compare with the fleet view: missing, extra, mismatch, unreachable; exit 0 only when every node matches',
+        'ask every agent what it holds and compare with the fleet view: missing, extra, mismatch, unreachable; exit 0 when every node matches, 3 on drift, 1 when a node cannot be asked',
       )
       .option('--deep', 'make every agent re-hash each artifact on its disk (finds bit rot and tampering)')
       .option(
@@ -51,7 +52,9 @@ export function registerVerifyCommand(program: Command, io: Io): void {
           }),
       });
       io.stdout.write(output === 'json' ? toJson(report) : renderVerifyReport(report, colorsFor(io.stdout, io.env)));
-      return report.clean ? 0 : EXIT_FAILED;
+      if (report.clean) return 0;
+      // an unreachable node is a failed request; a node that answered with other bytes is drift
+      return report.totals.unreachable > 0 ? EXIT_FAILED : EXIT_DRIFT;
     });
   });
 }
