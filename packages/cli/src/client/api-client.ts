@@ -135,6 +135,7 @@ export interface ApiClient {
   readonly baseUrl: string;
   get<T>(path: string): Promise<T>;
   post<T>(path: string, json?: unknown): Promise<T>;
+  put<T>(path: string, json: unknown): Promise<T>;
   delete<T>(path: string): Promise<T>;
   /** multipart/form-data: text fields, then the file streamed from disk (never read into memory). */
   upload<T>(path: string, file: UploadFile, fields?: Record<string, string>): Promise<T>;
@@ -248,6 +249,7 @@ export function createApiClient(config: ClientConfig): ApiClient {
     baseUrl,
     get: path => send('GET', path),
     post: (path, json) => send('POST', path, { json }),
+    put: (path, json) => send('PUT', path, { json }),
     delete: path => send('DELETE', path),
     async upload(path, file, fields) {
       return send('POST', path, { multipart: await multipartBody(file, fields) });

@@ -12,6 +12,8 @@ import {
 import { Argument, InvalidArgumentError, Option, type Command } from 'commander';
 import { waitForAction } from './action-wait.js';
 import { ApiError } from './api-client.js';
+import { pushToNode, removeFromNode } from './local-artifact-commands.js';
+import { parseNodeUid } from './node-client.js';
 import {
   addClientOptions,
   clientCommand,
@@ -105,7 +107,10 @@ export async function withValidNodes(ctx: ClientContext, err: unknown): Promise<
   throw new ApiError(err.status, err.code, `${err.message}; valid node uids: ${uids.join(', ') || 'none registered'}`);
 }
 
-type PushFlags = ClientFlags & WaitFlags & { nodes?: string };
+type PushFlags = ClientFlags & WaitFlags & { nodes?: string; node?: number };
+
+const nodeOption = (what: string) =>
+  new Option('--node <uid>', what).argParser(parseNodeUid).conflicts(['nodes', 'wait', 'timeout']);
 
 export function registerPushCommand(program: Command, io: Io): void {
   addWaitOptions(
@@ -117,11 +122,13 @@ export function registerPushCommand(program: Command, io: Io): void {
         )
         .addOption(
           new Option('--nodes <uids>', 'only these nodes, e.g. 1,3 (default: every node)').argParser(parseNodeList),
-        ),
+        )
+        .addOption(nodeOption('upload to this node only, through its own local route (RS: one node)')),
     ),
   ).action(async (file: string, flags: PushFlags) => {
     await runClientCommand(io, flags, async ctx => {
       const { size, inspected } = await checkArtifactFile(file);
+      if (flags.node !== undefined) return pushToNode(ctx, file, flags.node);
       const { module_name, version } = inspected.manifest;
       io.stderr.write(
         `Pushing ${module_name}@${version} (${formatBytes(size)}) to ${flags.nodes ? `nodes ${flags.nodes}` : 'every node'} via ${ctx.client.baseUrl}\n`,
@@ -142,10 +149,12 @@ export function registerPushCommand(program: Command, io: Io): void {
       clientCommand(program, 'rm', io)
         .addArgument(new Argument('<name>', 'module_name').argParser(parseModuleName))
         .addArgument(new Argument('<version>', 'integer version').argParser(parseVersion))
-        .description('delete an artifact from every node, with live progress per node'),
+        .description('delete an artifact from every node, with live progress per node')
+        .addOption(nodeOption('delete from this node only, through its own local route (RS: one node)')),
     ),
-  ).action(async (name: string, version: number, flags: ClientFlags & WaitFlags) => {
+  ).action(async (name: string, version: number, flags: ClientFlags & WaitFlags & { node?: number }) => {
     await runClientCommand(io, flags, async ctx => {
+      if (flags.node !== undefined) return removeFromNode(ctx, name, version, flags.node);
       const { action_uid } = await ctx.client.delete<ActionAccepted>(
         pathTo(routes.fleetArtifact, { moduleName: name, version }),
       );

@@ -11,6 +11,8 @@ import { registerVerifyCommand } from '../verify/verify-command.js';
 import { registerLoadCommand } from '../load/load-command.js';
 import { addProgramClientOptions } from './global-options.js';
 import { registerContextCommands, registerContextListCommands } from './context-commands.js';
+import { registerClusterCommand } from './cluster-command.js';
+import { registerUsersCommand } from './users-command.js';
 
 /** The commands people run against a coordinator: nodes, modules, push, rm, artifacts, sync, actions, pack, inspect. */
 export function registerClientCommands(program: Command, io: Io = processIo()): Command {
@@ -30,6 +32,8 @@ export function registerClientCommands(program: Command, io: Io = processIo()): 
   registerInspectCommand(program, io);
   registerContextCommands(program, io);
   registerContextListCommands(program, io);
+  registerClusterCommand(program, io);
+  registerUsersCommand(program, io);
   for (const command of program.commands) {
     if (!before.has(command)) command.helpGroup('Client commands (talk to a coordinator; --help on each):');
   }
