@@ -13,6 +13,7 @@ import { addProgramClientOptions } from './global-options.js';
 import { registerContextCommands, registerContextListCommands } from './context-commands.js';
 import { registerClusterCommand } from './cluster-command.js';
 import { registerUsersCommand } from './users-command.js';
+import { registerCompletionCommand } from './completion-command.js';
 
 /** The commands people run against a coordinator: nodes, modules, push, rm, artifacts, sync, actions, pack, inspect. */
 export function registerClientCommands(program: Command, io: Io = processIo()): Command {
@@ -34,6 +35,7 @@ export function registerClientCommands(program: Command, io: Io = processIo()): 
   registerContextListCommands(program, io);
   registerClusterCommand(program, io);
   registerUsersCommand(program, io);
+  registerCompletionCommand(program, io);
   for (const command of program.commands) {
     if (!before.has(command)) command.helpGroup('Client commands (talk to a coordinator; --help on each):');
   }
