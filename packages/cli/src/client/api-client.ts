@@ -129,6 +129,8 @@ export interface UploadFile {
   /** Multipart field name (RS: `module`). */
   field: string;
   contentType?: string;
+  /** Called as the body is handed to the socket: bytes so far and the whole body's length. */
+  onProgress?: (sent: number, total: number) => void;
 }
 
 export interface ApiClient {
@@ -189,15 +191,24 @@ export async function multipartBody(file: UploadFile, fields: Record<string, str
     ].join(''),
   );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const length = head.length + size + tail.length;
   return {
     contentType: `multipart/form-data; boundary=${boundary}`,
-    length: head.length + size + tail.length,
+    length,
     stream: () =>
       Readable.from(
         (async function* () {
-          yield head;
-          yield* createReadStream(file.path, { highWaterMark: 256 * 1024 });
-          yield tail;
+          let sent = 0;
+          const counted = (chunk: Buffer) => {
+            sent += chunk.length;
+            file.onProgress?.(sent, length);
+            return chunk;
+          };
+          yield counted(head);
+          for await (const chunk of createReadStream(file.path, { highWaterMark: 256 * 1024 })) {
+            yield counted(chunk as Buffer);
+          }
+          yield counted(tail);
         })(),
         { objectMode: false },
       ),

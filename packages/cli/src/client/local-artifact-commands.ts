@@ -2,12 +2,16 @@ import { pathTo, routes, type UploadedArtifact } from '@modfleet/common';
 import type { ClientContext } from './client-context.js';
 import { openNodeClient } from './node-client.js';
 import { toJson } from './output.js';
+import { uploadProgress } from './upload-progress.js';
 
 /** `push FILE --node N`: RS's local upload, to that node only; the fleet does not learn of it. */
 export async function pushToNode(ctx: ClientContext, file: string, uid: number): Promise<number> {
   const { node, client } = await openNodeClient(ctx, uid);
   try {
-    const uploaded = await client.upload<UploadedArtifact>(routes.localArtifacts, { path: file, field: 'module' });
+    const bar = uploadProgress(ctx.io, `upload to node ${uid}`);
+    const uploaded = await client
+      .upload<UploadedArtifact>(routes.localArtifacts, { path: file, field: 'module', onProgress: bar.onProgress })
+      .finally(() => bar.stop());
     if (ctx.output === 'json') {
       ctx.io.stdout.write(toJson(uploaded));
       return 0;

@@ -14,6 +14,7 @@ import { waitForAction } from './action-wait.js';
 import { ApiError } from './api-client.js';
 import { pushToNode, removeFromNode } from './local-artifact-commands.js';
 import { parseNodeUid } from './node-client.js';
+import { uploadProgress } from './upload-progress.js';
 import {
   addClientOptions,
   clientCommand,
@@ -133,13 +134,15 @@ export function registerPushCommand(program: Command, io: Io): void {
       io.stderr.write(
         `Pushing ${module_name}@${version} (${formatBytes(size)}) to ${flags.nodes ? `nodes ${flags.nodes}` : 'every node'} via ${ctx.client.baseUrl}\n`,
       );
+      const bar = uploadProgress(io, 'upload');
       const { action_uid } = await ctx.client
         .upload<ActionAccepted>(
           routes.fleetArtifacts,
-          { path: file, field: 'module' },
+          { path: file, field: 'module', onProgress: bar.onProgress },
           flags.nodes ? { nodes: flags.nodes } : {},
         )
-        .catch((err: unknown) => withValidNodes(ctx, err));
+        .catch((err: unknown) => withValidNodes(ctx, err))
+        .finally(() => bar.stop());
       return followAction(ctx, action_uid, flags);
     });
   });
