@@ -20,7 +20,7 @@ export async function pushToNode(ctx: ClientContext, file: string, uid: number):
       ? `; load check ${uploaded.load_check.status}${uploaded.load_check.status === 'passed' ? '' : `: ${uploaded.load_check.reason}`}`
       : '';
     ctx.io.stdout.write(
-      `${uploaded.module_name}@${uploaded.version} installed on node ${uid} (${node.addr}), sha256 ${uploaded.sha256.slice(0, 12)}${check}\n` +
+      `${uploaded.module_name}@${uploaded.version} installed on node ${uid} (${node.url}), sha256 ${uploaded.sha256.slice(0, 12)}${check}\n` +
         'Only this node holds it: `modfleet verify` lists it as extra until you push it to the fleet.\n',
     );
     return 0;
@@ -37,7 +37,7 @@ export async function removeFromNode(ctx: ClientContext, name: string, version: 
     ctx.io.stdout.write(
       ctx.output === 'json'
         ? toJson({ node_uid: uid, module_name: name, version, deleted: true })
-        : `${name}@${version} deleted from node ${uid} (${node.addr})\n`,
+        : `${name}@${version} deleted from node ${uid} (${node.url})\n`,
     );
     return 0;
   } finally {

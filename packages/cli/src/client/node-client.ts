@@ -38,7 +38,7 @@ export async function findNode(ctx: ClientContext, uid: number): Promise<NodeVie
 export async function openNodeClient(ctx: ClientContext, uid: number): Promise<{ node: NodeView; client: ApiClient }> {
   const node = await findNode(ctx, uid);
   const client = createApiClient({
-    url: node.addr,
+    url: node.url,
     user: ctx.flags.user,
     password: ctx.flags.password,
     insecure: ctx.flags.insecure === true,

@@ -32,7 +32,7 @@ export function registerNodesCommand(program: Command, io: Io): void {
       io.stdout.write(
         ctx.output === 'json'
           ? toJson({ uid, removed: true })
-          : `Node ${uid} (${node.addr}) removed from the cluster\n`,
+          : `Node ${uid} (${node.url}) removed from the cluster\n`,
       );
     });
   });
