@@ -30,9 +30,7 @@ export function registerNodesCommand(program: Command, io: Io): void {
       const node = await findNode(ctx, uid);
       await ctx.client.delete(pathTo(routes.node, { uid }));
       io.stdout.write(
-        ctx.output === 'json'
-          ? toJson({ uid, removed: true })
-          : `Node ${uid} (${node.url}) removed from the cluster\n`,
+        ctx.output === 'json' ? toJson({ uid, removed: true }) : `Node ${uid} (${node.url}) removed from the cluster\n`,
       );
     });
   });
