@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -21,6 +23,8 @@ export default defineConfig({
   },
   test: {
     globals: false,
+    // `modfleet login` and `up` save contexts: never in the developer's own ~/.config
+    env: { XDG_CONFIG_HOME: join(tmpdir(), `modfleet-test-config-${process.pid}`) },
     projects: [
       {
         extends: true,

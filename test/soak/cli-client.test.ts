@@ -160,7 +160,7 @@ describe('modfleet client commands against a coordinator and two agents (real pr
 
     await fleetViewUntil(v => states(v, 'Drifty@7')['1'] === 'mismatch');
     const check = await run(['artifacts', '--check']);
-    expect(check.code, show(check)).toBe(1);
+    expect(check.code, show(check)).toBe(3);
     expect(check.stdout).toMatch(/^Drifty@7\s+[0-9a-f]{12}\s+mismatch\s+installed$/m);
     expect(check.stdout).toMatch(/^ {2}Drifty@7 on node 1: mismatch/m);
     expect(check.stdout).toContain('modfleet sync');

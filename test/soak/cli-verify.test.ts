@@ -127,7 +127,7 @@ describe('modfleet verify against a coordinator and three agents (real processes
     ).toBe(200);
 
     const { code, report } = await verifyJson();
-    expect(code).toBe(1);
+    expect(code).toBe(3);
     expect(report.clean).toBe(false);
     expect(node(report, 1)).toMatchObject({
       verdict: 'drift',
@@ -147,7 +147,7 @@ describe('modfleet verify against a coordinator and three agents (real processes
       mismatch: [],
     });
     const table = await verify();
-    expect(table.code).toBe(1);
+    expect(table.code).toBe(3);
     expect(table.stdout).toContain('node 2: missing   VerifyMod@1');
     expect(table.stdout).toContain('node 3: extra     LocalOnly@7');
     expect(table.stdout).toMatch(/node 1: mismatch {2}VerifyMod@1: holds \w{12}, fleet has \w{12}/);
@@ -178,7 +178,7 @@ describe('modfleet verify against a coordinator and three agents (real processes
       expect(shallow.report.clean).toBe(true);
 
       const deep = await verifyJson('--deep');
-      expect(deep.code).toBe(1);
+      expect(deep.code).toBe(3);
       expect(deep.report.deep).toBe(true);
       expect(node(deep.report, 2)).toMatchObject({
         verdict: 'drift',

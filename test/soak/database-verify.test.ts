@@ -70,7 +70,7 @@ describe('modfleet verify asks each database shard what it runs (real processes)
       step('hand-started server up');
       const caught = await runCli(['verify'], { env });
       step('verify caught it');
-      expect(caught.code, showCli(caught)).toBe(1);
+      expect(caught.code, showCli(caught)).toBe(3);
       expect(caught.stdout).toContain(
         `bdb ${bdb.uid} shard ${shard!.uid} (master, node ${agent.uid}, 127.0.0.1:${shard!.port}): module_mismatch: runs [], the database says [ft@10200]`,
       );

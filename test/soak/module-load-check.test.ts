@@ -142,7 +142,7 @@ describe('real modules: RAMP-like packing and a load check on every node (real p
     }
     const listed = await run(['artifacts']);
     expect(listed.stdout).toMatch(/fake@1 on node 1: failed: does not load on this node/);
-    expect((await run(['artifacts', '--check'])).code).toBe(1);
+    expect((await run(['artifacts', '--check'])).code).toBe(3);
 
     expect((await cluster.api('/v1/cluster', { method: 'PUT', json: { module_load_check: 'enforce' } })).status).toBe(
       200,

@@ -150,6 +150,21 @@ describe('api client', () => {
     );
   });
 
+  it('reports upload progress up to the whole body length, never going back', async () => {
+    const file = join(dir, 'big-module.zip');
+    await writeFile(file, Buffer.alloc(1024 * 1024, 7));
+    handler = (req, res) => void readBody(req).then(() => json(res, 202, { action_uid: 'a-2' }));
+    const seen: [number, number][] = [];
+    const client = createApiClient({ url });
+    await client.upload('/up', { path: file, field: 'module', onProgress: (sent, total) => seen.push([sent, total]) });
+    await client.close();
+    expect(seen.length).toBeGreaterThan(3);
+    const total = seen[0]![1];
+    expect(total).toBeGreaterThan(1024 * 1024);
+    expect(seen.at(-1)).toEqual([total, total]);
+    expect(seen.every(([sent], i) => i === 0 || sent > seen[i - 1]![0])).toBe(true);
+  });
+
   it('gets the answer when the server refuses an upload before reading it', async () => {
     const file = join(dir, 'big-refused.zip');
     await writeFile(file, '');

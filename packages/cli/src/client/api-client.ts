@@ -129,12 +129,15 @@ export interface UploadFile {
   /** Multipart field name (RS: `module`). */
   field: string;
   contentType?: string;
+  /** Called as the body is handed to the socket: bytes so far and the whole body's length. */
+  onProgress?: (sent: number, total: number) => void;
 }
 
 export interface ApiClient {
   readonly baseUrl: string;
   get<T>(path: string): Promise<T>;
   post<T>(path: string, json?: unknown): Promise<T>;
+  put<T>(path: string, json: unknown): Promise<T>;
   delete<T>(path: string): Promise<T>;
   /** multipart/form-data: text fields, then the file streamed from disk (never read into memory). */
   upload<T>(path: string, file: UploadFile, fields?: Record<string, string>): Promise<T>;
@@ -188,15 +191,24 @@ export async function multipartBody(file: UploadFile, fields: Record<string, str
     ].join(''),
   );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const length = head.length + size + tail.length;
   return {
     contentType: `multipart/form-data; boundary=${boundary}`,
-    length: head.length + size + tail.length,
+    length,
     stream: () =>
       Readable.from(
         (async function* () {
-          yield head;
-          yield* createReadStream(file.path, { highWaterMark: 256 * 1024 });
-          yield tail;
+          let sent = 0;
+          const counted = (chunk: Buffer) => {
+            sent += chunk.length;
+            file.onProgress?.(sent, length);
+            return chunk;
+          };
+          yield counted(head);
+          for await (const chunk of createReadStream(file.path, { highWaterMark: 256 * 1024 })) {
+            yield counted(chunk as Buffer);
+          }
+          yield counted(tail);
         })(),
         { objectMode: false },
       ),
@@ -248,6 +260,7 @@ export function createApiClient(config: ClientConfig): ApiClient {
     baseUrl,
     get: path => send('GET', path),
     post: (path, json) => send('POST', path, { json }),
+    put: (path, json) => send('PUT', path, { json }),
     delete: path => send('DELETE', path),
     async upload(path, file, fields) {
       return send('POST', path, { multipart: await multipartBody(file, fields) });

@@ -1,6 +1,13 @@
 import { routes, type ActionAccepted, type FleetArtifactView } from '@modfleet/common';
 import type { Command } from 'commander';
-import { addClientOptions, clientCommand, runClientCommand, type ClientFlags, type Io } from './client-context.js';
+import {
+  addClientOptions,
+  clientCommand,
+  EXIT_DRIFT,
+  runClientCommand,
+  type ClientFlags,
+  type Io,
+} from './client-context.js';
 import { colorsFor, plainColors, renderTable, toJson, type Colors } from './output.js';
 import { addWaitOptions, followAction, type WaitFlags } from './push-command.js';
 
@@ -106,13 +113,13 @@ export function registerArtifactsCommands(program: Command, io: Io): void {
   addClientOptions(
     clientCommand(program, 'artifacts', io)
       .description('the fleet view: every artifact against every node, drift highlighted')
-      .option('--check', 'exit 1 when any node drifts (mismatch, failed or missing) or a load check failed'),
+      .option('--check', 'exit 3 when any node drifts (mismatch, failed or missing) or a load check failed'),
   ).action(async (flags: ClientFlags & { check?: boolean }) => {
     await runClientCommand(io, flags, async ({ client, output }) => {
       const view = await client.get<FleetArtifactView[]>(routes.fleetArtifacts);
       io.stdout.write(output === 'json' ? toJson(view) : renderFleetMatrix(view, colorsFor(io.stdout, io.env)));
       const failedChecks = loadCheckNotes(view).filter(n => n.status === 'failed');
-      return flags.check && (findDrift(view).length > 0 || failedChecks.length > 0) ? 1 : 0;
+      return flags.check && (findDrift(view).length > 0 || failedChecks.length > 0) ? EXIT_DRIFT : 0;
     });
   });
 

@@ -1,11 +1,13 @@
 import { InvalidArgumentError, Option, type Command, type CommanderError } from 'commander';
 import { ApiError, ConnectionError, createApiClient, DEFAULT_URL, DEFAULT_USER, type ApiClient } from './api-client.js';
 import { LOCAL_CA_FILE, trustedCa } from './trusted-ca.js';
-import { OUTPUT_FORMATS, type OutputFormat, type OutStream } from './output.js';
+import { OUTPUT_FORMATS, toJson, type OutputFormat, type OutStream } from './output.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
+/** The cluster answered, but does not hold what the fleet says (verify, artifacts --check). */
+export const EXIT_DRIFT = 3;
 
 /** Where a client command writes and how it ends: the process's own, or a test's capture. */
 export interface Io {
@@ -63,6 +65,8 @@ export interface ClientFlags extends OutputFlags {
   password?: string;
   insecure?: boolean;
   cacert?: string;
+  /** A saved context (`modfleet login`); applied before the action by the program's hook. */
+  context?: string;
 }
 
 export interface ClientContext {
@@ -74,7 +78,7 @@ export interface ClientContext {
   ca: string | undefined;
 }
 
-function baseUrl(value: string): string {
+export function parseBaseUrl(value: string): string {
   let url: URL;
   try {
     url = new URL(value);
@@ -100,7 +104,7 @@ export function addClientOptions(command: Command): Command {
       new Option('--url <url>', "the coordinator's base URL")
         .env('MODFLEET_URL')
         .default(DEFAULT_URL)
-        .argParser(baseUrl),
+        .argParser(parseBaseUrl),
     )
     .addOption(
       new Option('--user <email>', 'user email for HTTP Basic auth').env('MODFLEET_USER').default(DEFAULT_USER),
@@ -116,7 +120,12 @@ export function addClientOptions(command: Command): Command {
         `CA certificate to trust (PEM); default: the one \`modfleet up\` keeps in ${LOCAL_CA_FILE}, when there`,
       ).env('MODFLEET_CA'),
     )
-    .addOption(new Option('-k, --insecure', 'accept any TLS certificate, unverified (https URLs)'));
+    .addOption(new Option('-k, --insecure', 'accept any TLS certificate, unverified (https URLs)'))
+    .addOption(
+      new Option('--context <name>', 'a context saved by `modfleet login` (default: the current one)').env(
+        'MODFLEET_CONTEXT',
+      ),
+    );
   return addOutputOption(command);
 }
 
@@ -132,19 +141,50 @@ export function clientCommand(parent: Command, nameAndArgs: string, io: Io): Com
       writeErr: text => void io.stderr.write(text),
       outputError: (text, write) => write(text),
     })
-    .exitOverride((err: CommanderError) => io.exit(err.exitCode === 0 ? EXIT_OK : EXIT_USAGE))
-    .showHelpAfterError('(run with --help for usage)');
+    .exitOverride((err: CommanderError) => usageExit(io, err, rawArgsOf(parent)))
+    .showHelpAfterError(`(run with --help for usage)`);
 }
 
-function reportError(io: Io, err: unknown, flags: Partial<ClientFlags>): number {
+/** The whole command line as the program got it (commander keeps it, untyped, on the root). */
+export function rawArgsOf(command: Command): readonly string[] {
+  let root = command;
+  while (root.parent) root = root.parent;
+  return (root as unknown as { rawArgs?: string[] }).rawArgs ?? [];
+}
+
+/** `-o json` (or `--output json`) anywhere on the command line, even after what commander refused. */
+export function jsonRequested(args: readonly string[]): boolean {
+  return args.some(
+    (arg, i) =>
+      arg === '-ojson' || arg === '--output=json' || ((arg === '-o' || arg === '--output') && args[i + 1] === 'json'),
+  );
+}
+
+/** Commander's own usage errors and --help end here: status 2 (0 for help), a JSON body under -o json. */
+export function usageExit(io: Io, err: CommanderError, args: readonly string[]): never {
+  if (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version') {
+    return io.exit(EXIT_OK);
+  }
+  if (jsonRequested(args) && err.code !== 'commander.help') {
+    const code = err.code.replace(/^commander\./, '').replace(/[A-Z]/g, c => `_${c.toLowerCase()}`);
+    io.stdout.write(toJson({ error_code: code, description: err.message.replace(/^error: /, '') }));
+  }
+  return io.exit(EXIT_USAGE);
+}
+
+/** One error: a `modfleet: <code>: <description>` line, or under -o json the RS body on stdout. */
+export function reportError(io: Io, err: unknown, flags: Partial<ClientFlags>): number {
+  const json = flags.output === 'json';
   const say = (line: string) => io.stderr.write(`modfleet: ${line}\n`);
+  const fail = (code: string, description: string) =>
+    json ? io.stdout.write(toJson({ error_code: code, description })) : say(`${code}: ${description}`);
   if (err instanceof QuietFailure) return err.exitCode;
   if (err instanceof UsageError) {
-    say(`${err.code}: ${err.message}`);
+    fail(err.code, err.message);
     return EXIT_USAGE;
   }
   if (err instanceof ApiError) {
-    say(`${err.code}: ${err.message}`);
+    fail(err.code, err.message);
     if (err.status === 401) {
       say(
         flags.password === undefined
@@ -157,11 +197,12 @@ function reportError(io: Io, err: unknown, flags: Partial<ClientFlags>): number 
     return EXIT_FAILED;
   }
   if (err instanceof ConnectionError) {
-    say(err.message);
+    if (json) fail(err.reason, err.message);
+    else say(err.message);
     if (err.hint) say(`hint: ${err.hint}`);
     return EXIT_FAILED;
   }
-  say(`error: ${err instanceof Error ? err.message : String(err)}`);
+  fail('error', err instanceof Error ? err.message : String(err));
   return EXIT_FAILED;
 }
 
@@ -187,20 +228,26 @@ export async function runClientCommand(
   body: (ctx: ClientContext) => Promise<number | void>,
 ): Promise<void> {
   await runCommand(io, flags, async () => {
-    const ca = await trustedCa(flags.cacert).catch((err: Error) => {
-      throw new UsageError('invalid_cacert', err.message);
-    });
-    const client = createApiClient({
-      url: flags.url,
-      user: flags.user,
-      password: flags.password,
-      insecure: flags.insecure === true,
-      ca,
-    });
+    const { client, ca } = await openClient(flags);
     try {
       return await body({ io, client, flags, output: flags.output, ca });
     } finally {
       await client.close();
     }
   });
+}
+
+/** An API client for the flags, and the CA it trusts; the caller closes it. */
+export async function openClient(flags: ClientFlags): Promise<{ client: ApiClient; ca: string | undefined }> {
+  const ca = await trustedCa(flags.cacert).catch((err: Error) => {
+    throw new UsageError('invalid_cacert', err.message);
+  });
+  const client = createApiClient({
+    url: flags.url,
+    user: flags.user,
+    password: flags.password,
+    insecure: flags.insecure === true,
+    ca,
+  });
+  return { client, ca };
 }

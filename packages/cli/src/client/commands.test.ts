@@ -416,7 +416,7 @@ describe('modfleet artifacts', () => {
     expect(result.out).toContain('modfleet sync');
     // no colour on a pipe
     expect(result.out).not.toContain('\x1b[');
-    expect((await run(['artifacts', '--check'])).code).toBe(1);
+    expect((await run(['artifacts', '--check'])).code).toBe(3);
     expect(JSON.parse((await run(['artifacts', '-o', 'json'])).out)).toEqual(view);
   });
 });

@@ -1,5 +1,6 @@
-import { routes, type NodeView } from '@modfleet/common';
-import type { Command } from 'commander';
+import { pathTo, routes, type NodeView } from '@modfleet/common';
+import { Argument, type Command } from 'commander';
+import { findNode, parseNodeUid } from './node-client.js';
 import { addClientOptions, clientCommand, runClientCommand, type ClientFlags, type Io } from './client-context.js';
 import { ago, colorsFor, plainColors, renderTable, toJson, type Colors } from './output.js';
 
@@ -17,9 +18,23 @@ export function renderNodes(nodes: NodeView[], c: Colors = plainColors, now: num
 }
 
 export function registerNodesCommand(program: Command, io: Io): void {
+  const nodes = clientCommand(program, 'nodes', io).description(
+    'list the nodes (agents) registered with the coordinator; `nodes rm N` removes one',
+  );
   addClientOptions(
-    clientCommand(program, 'nodes', io).description('list the nodes (agents) registered with the coordinator'),
-  ).action(async (flags: ClientFlags) => {
+    clientCommand(nodes, 'rm', io)
+      .description('remove a node from the cluster (its pending ops are cancelled)')
+      .addArgument(new Argument('<uid>', 'node uid').argParser(parseNodeUid)),
+  ).action(async (uid: number, flags: ClientFlags) => {
+    await runClientCommand(io, flags, async ctx => {
+      const node = await findNode(ctx, uid);
+      await ctx.client.delete(pathTo(routes.node, { uid }));
+      io.stdout.write(
+        ctx.output === 'json' ? toJson({ uid, removed: true }) : `Node ${uid} (${node.url}) removed from the cluster\n`,
+      );
+    });
+  });
+  addClientOptions(nodes).action(async (flags: ClientFlags) => {
     await runClientCommand(io, flags, async ({ client, output }) => {
       const nodes = await client.get<NodeView[]>(routes.nodes);
       io.stdout.write(output === 'json' ? toJson(nodes) : renderNodes(nodes, colorsFor(io.stdout, io.env)));

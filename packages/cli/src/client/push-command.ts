@@ -7,9 +7,14 @@ import {
   routes,
   type ActionAccepted,
   type InspectedArtifact,
+  type NodeView,
 } from '@modfleet/common';
 import { Argument, InvalidArgumentError, Option, type Command } from 'commander';
 import { waitForAction } from './action-wait.js';
+import { ApiError } from './api-client.js';
+import { pushToNode, removeFromNode } from './local-artifact-commands.js';
+import { parseNodeUid } from './node-client.js';
+import { uploadProgress } from './upload-progress.js';
 import {
   addClientOptions,
   clientCommand,
@@ -92,7 +97,21 @@ export async function checkArtifactFile(path: string): Promise<{ size: number; i
   }
 }
 
-type PushFlags = ClientFlags & WaitFlags & { nodes?: string };
+/** `No such node(s): 7` becomes `No such node(s): 7; valid node uids: 1, 2, 3`. */
+export async function withValidNodes(ctx: ClientContext, err: unknown): Promise<never> {
+  if (!(err instanceof ApiError) || err.code !== 'invalid_nodes') throw err;
+  const uids = await ctx.client.get<NodeView[]>(routes.nodes).then(
+    nodes => nodes.map(node => node.uid).sort((a, b) => a - b),
+    () => undefined,
+  );
+  if (uids === undefined) throw err;
+  throw new ApiError(err.status, err.code, `${err.message}; valid node uids: ${uids.join(', ') || 'none registered'}`);
+}
+
+type PushFlags = ClientFlags & WaitFlags & { nodes?: string; node?: number };
+
+const nodeOption = (what: string) =>
+  new Option('--node <uid>', what).argParser(parseNodeUid).conflicts(['nodes', 'wait', 'timeout']);
 
 export function registerPushCommand(program: Command, io: Io): void {
   addWaitOptions(
@@ -104,20 +123,26 @@ export function registerPushCommand(program: Command, io: Io): void {
         )
         .addOption(
           new Option('--nodes <uids>', 'only these nodes, e.g. 1,3 (default: every node)').argParser(parseNodeList),
-        ),
+        )
+        .addOption(nodeOption('upload to this node only, through its own local route (RS: one node)')),
     ),
   ).action(async (file: string, flags: PushFlags) => {
     await runClientCommand(io, flags, async ctx => {
       const { size, inspected } = await checkArtifactFile(file);
+      if (flags.node !== undefined) return pushToNode(ctx, file, flags.node);
       const { module_name, version } = inspected.manifest;
       io.stderr.write(
         `Pushing ${module_name}@${version} (${formatBytes(size)}) to ${flags.nodes ? `nodes ${flags.nodes}` : 'every node'} via ${ctx.client.baseUrl}\n`,
       );
-      const { action_uid } = await ctx.client.upload<ActionAccepted>(
-        routes.fleetArtifacts,
-        { path: file, field: 'module' },
-        flags.nodes ? { nodes: flags.nodes } : {},
-      );
+      const bar = uploadProgress(io, 'upload');
+      const { action_uid } = await ctx.client
+        .upload<ActionAccepted>(
+          routes.fleetArtifacts,
+          { path: file, field: 'module', onProgress: bar.onProgress },
+          flags.nodes ? { nodes: flags.nodes } : {},
+        )
+        .catch((err: unknown) => withValidNodes(ctx, err))
+        .finally(() => bar.stop());
       return followAction(ctx, action_uid, flags);
     });
   });
@@ -127,10 +152,12 @@ export function registerPushCommand(program: Command, io: Io): void {
       clientCommand(program, 'rm', io)
         .addArgument(new Argument('<name>', 'module_name').argParser(parseModuleName))
         .addArgument(new Argument('<version>', 'integer version').argParser(parseVersion))
-        .description('delete an artifact from every node, with live progress per node'),
+        .description('delete an artifact from every node, with live progress per node')
+        .addOption(nodeOption('delete from this node only, through its own local route (RS: one node)')),
     ),
-  ).action(async (name: string, version: number, flags: ClientFlags & WaitFlags) => {
+  ).action(async (name: string, version: number, flags: ClientFlags & WaitFlags & { node?: number }) => {
     await runClientCommand(io, flags, async ctx => {
+      if (flags.node !== undefined) return removeFromNode(ctx, name, version, flags.node);
       const { action_uid } = await ctx.client.delete<ActionAccepted>(
         pathTo(routes.fleetArtifact, { moduleName: name, version }),
       );

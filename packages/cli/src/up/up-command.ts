@@ -4,6 +4,7 @@ import { exitWithError } from '../fail.js';
 import { startLocalCluster, type LocalCluster } from './local-cluster.js';
 import { superviseServices } from './supervisor.js';
 import { passedThrough, upOptions } from './up-options.js';
+import { saveUpContext } from './up-context.js';
 
 /** The variables `up` reads itself (the rest go to every service as given). */
 const READ_BY_UP = [
@@ -96,6 +97,7 @@ export function registerUpCommand(program: Command): void {
       exitWithError(err);
     }
     say(summary(cluster));
+    await saveUpContext(cluster, say);
     const supervisor = superviseServices(cluster.services, line => process.stderr.write(`${line}\n`));
     let stopping = false;
     const shutdown = async (code: number) => {

@@ -3,6 +3,7 @@ import { createApiClient } from '../client/api-client.js';
 import {
   addClientOptions,
   clientCommand,
+  EXIT_DRIFT,
   EXIT_FAILED,
   runClientCommand,
   type ClientFlags,
@@ -30,7 +31,7 @@ export function registerVerifyCommand(program: Command, io: Io): void {
   addClientOptions(
     addAllowHttpNodesOption(clientCommand(program, 'verify', io))
       .description(
-        'ask every agent what it holds and compare with the fleet view: missing, extra, mismatch, unreachable; exit 0 only when every node matches',
+        'ask every agent what it holds and compare with the fleet view: missing, extra, mismatch, unreachable; exit 0 when every node matches, 3 on drift, 1 when a node cannot be asked',
       )
       .option('--deep', 'make every agent re-hash each artifact on its disk (finds bit rot and tampering)')
       .option(
@@ -56,12 +57,15 @@ export function registerVerifyCommand(program: Command, io: Io): void {
         },
       });
       const databases = await verifyDatabases(client, Math.min(timeoutMs, 10_000));
+      const clean = report.clean && databases.problems.length === 0;
       io.stdout.write(
         output === 'json'
-          ? toJson({ ...report, clean: report.clean && databases.problems.length === 0, databases })
+          ? toJson({ ...report, clean, databases })
           : renderVerifyReport(report, colorsFor(io.stdout, io.env)) + renderDatabasesReport(databases),
       );
-      return report.clean && databases.problems.length === 0 ? 0 : EXIT_FAILED;
+      if (clean) return 0;
+      // an unreachable node is a failed request; a node or a shard that answered with something else is drift
+      return report.totals.unreachable > 0 ? EXIT_FAILED : EXIT_DRIFT;
     });
   });
 }

@@ -74,10 +74,11 @@ export function renderVerifyReport(report: VerifyReport, c: Colors = plainColors
   const { missing, mismatch, corrupt, extra, unreachable } = report.totals;
   if (missing + mismatch > 0) text += 'Run `modfleet sync` to install what is missing and replace what differs.\n';
   if (corrupt > 0)
-    text += 'Delete a corrupt artifact on its node (the local DELETE route), then `modfleet sync` installs it again.\n';
+    text +=
+      'Delete a corrupt artifact on its node (`modfleet rm NAME VERSION --node N`), then `modfleet sync` installs it again.\n';
   if (extra > 0)
     text +=
-      'Extra artifacts were put on a node outside the fleet (a local upload); delete them locally or push them.\n';
+      'Extra artifacts were put on a node outside the fleet (a local upload); delete them with `modfleet rm NAME VERSION --node N` or push them.\n';
   if (unreachable > 0)
     text += 'Unreachable nodes could not be asked: check that their agent runs and answers at its addr.\n';
   return text;
