@@ -164,6 +164,8 @@ export async function fetchPieces(request: FetchRequest, deps: FetchDeps): Promi
     const digest = whole.digest('hex');
     if (digest !== sha256)
       throw new Error(`sha256 mismatch: assembled bytes have sha256 ${digest}, expected ${sha256}`);
+    // On disk before the store renames it into place, as an upload or a download is.
+    await file.sync();
     await file.close();
     handle.complete();
   } catch (err) {
