@@ -60,7 +60,7 @@ describe.skipIf(!STRACE)('durable writes: a relayed artifact is fsynced before i
     const action = await fleet.waitForAction(pushed.body.action_uid!, { timeoutMs: 60_000 });
     expect(action.status).toBe('completed');
     // Pulled piece by piece (the relay path), not downloaded whole.
-    expect(action.additional_info.pending_ops['1']?.sources).toEqual([{ source: 'origin', bytes: zip.length }]);
+    expect(action.additional_info.pending_ops['1']?.sources).toMatchObject([{ source: 'origin', bytes: zip.length }]);
 
     const calls = parseTrace(await readFile(traceFile, 'utf8'));
     const relayed = (path: string) => path.startsWith(join(dataDir, 'tmp', 'upload-relay-'));
