@@ -23,8 +23,9 @@ const PASSED: LoadCheck = { status: 'passed', reason: 'loaded', checked_at: '202
 
 /** A load checker whose checks end only when the test says so. */
 function heldChecker(mode: LoadCheckMode) {
-  const held: (() => void)[] = [];
-  const run = () => new Promise<LoadCheck>(resolve => held.push(() => resolve(PASSED)));
+  const held: ((error?: Error) => void)[] = [];
+  const run = () =>
+    new Promise<LoadCheck>((resolve, reject) => held.push(error => (error ? reject(error) : resolve(PASSED))));
   const checker: LoadChecker = {
     mode: () => Promise.resolve(mode),
     check: run,
@@ -92,6 +93,19 @@ describe('fleet install under module_load_check', () => {
     await pollFor(op, o => o?.load_check?.status === 'passed', 'the check result on the op');
     expect(await op()).toMatchObject({ status: 'completed', load_check: PASSED });
     expect(store.get('Later', 1)?.load_check).toEqual(PASSED);
+  });
+
+  it('warn: an artifact deleted before its check ran leaves the op with a skipped check, not pending', async () => {
+    const { run, held, store, op } = await setup('warn');
+    await run;
+
+    await store.remove('Later', 1);
+    held[0]!(new Error('ENOENT: module.zip'));
+    await pollFor(op, o => o?.load_check?.status !== 'pending', 'the op no longer pending');
+    expect(await op()).toMatchObject({
+      status: 'completed',
+      load_check: { status: 'skipped', reason: expect.stringContaining('could not run') as string },
+    });
   });
 
   it('enforce: nothing is installed before the check ends', async () => {

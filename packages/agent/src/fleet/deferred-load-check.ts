@@ -8,9 +8,11 @@ export function pendingLoadCheck(): LoadCheck {
   return {
     status: 'pending',
     reason: 'runs after the install (module_load_check is warn)',
-    checked_at: new Date().toISOString(),
+    checked_at: now(),
   };
 }
+
+const now = () => new Date().toISOString();
 
 export interface DeferredCheckDeps {
   store: ArtifactStore;
@@ -31,10 +33,19 @@ export async function finishDeferredCheck(
   op: { attempts: number; sources?: SourceUse[] | undefined },
 ): Promise<void> {
   const { module_name, version, sha256 } = job;
+  let check: LoadCheck;
   try {
-    const check = await loadChecker.check(store.zipPath(module_name, version), inspected, 'warn');
-    // Deleted or replaced meanwhile: the check no longer describes what the node holds.
-    if (!sha256 || !(await store.setLoadCheck(module_name, version, sha256, check))) return;
+    check = await loadChecker.check(store.zipPath(module_name, version), inspected, 'warn');
+  } catch (err) {
+    // Deleted before its check ran, most likely: the op must not stay pending for ever.
+    check = { status: 'skipped', reason: `the check could not run: ${(err as Error).message}`, checked_at: now() };
+  }
+  try {
+    // Kept only while the node holds those bytes; the op gets the result either way.
+    if (sha256)
+      await store
+        .setLoadCheck(module_name, version, sha256, check)
+        .catch((err: unknown) => logger.warn({ err }, 'could not keep the load check in artifact.json'));
     await recordOp(actions, job, {
       status: 'completed',
       progress: 100,
