@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
@@ -10,36 +10,11 @@ import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { api, artifactForm, type Credentials } from '../helpers/http.js';
 import { freePort, MODFLEET_BIN, REPO_ROOT, waitUntil } from '../helpers/processes.js';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { find, fsyncOf, fsyncRenameTraceArgs, parseTrace, STRACE } from '../helpers/strace-calls.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 
-const STRACE = spawnSync('strace', ['-V'], { stdio: 'ignore' }).status === 0;
 const ADMIN: Credentials = { email: 'admin@durable.local', password: 'durable-admin-password' };
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-/** One traced call: `fsync <path>` or `rename <from> -> <to>`. */
-type Call = { kind: 'fsync'; path: string } | { kind: 'rename'; from: string; to: string };
-
-/** fsync (fd shown as its path by -y) and rename calls from every thread, in the order they happened. */
-function parseTrace(text: string): Call[] {
-  const calls: Call[] = [];
-  for (const line of text.split('\n')) {
-    const fsync = /\b(?:fsync|fdatasync)\(\d+<([^>]+)>\) = 0/.exec(line);
-    if (fsync) calls.push({ kind: 'fsync', path: fsync[1]! });
-    const rename = /\brename(?:at2?)?\((?:AT_FDCWD(?:<[^>]*>)?, )?"([^"]+)", (?:AT_FDCWD(?:<[^>]*>)?, )?"([^"]+)"/.exec(
-      line,
-    );
-    if (rename && / = 0$/.test(line)) calls.push({ kind: 'rename', from: rename[1]!, to: rename[2]! });
-  }
-  return calls;
-}
-
-/** Index of the first call matching, after `from`; fails the test with the trace when missing. */
-function find(calls: Call[], from: number, what: string, match: (call: Call) => boolean): number {
-  const at = calls.findIndex((call, index) => index > from && match(call));
-  if (at === -1) throw new Error(`no ${what} after call #${from} in:\n${calls.map(c => JSON.stringify(c)).join('\n')}`);
-  return at;
-}
-const fsyncOf = (test: (path: string) => boolean) => (call: Call) => call.kind === 'fsync' && test(call.path);
 
 describe.skipIf(!STRACE)(
   'durable writes: fsync before the rename that installs, and of the folder after (strace)',
@@ -69,36 +44,20 @@ describe.skipIf(!STRACE)(
       const port = await freePort();
       const httpsPort = await freePort();
       const traceFile = join(dir, `${command}.trace`);
-      child = spawn(
-        'strace',
-        [
-          '-f',
-          '-qq',
-          '-y',
-          '--seccomp-bpf',
-          '-e',
-          'trace=fsync,fdatasync,rename,renameat,renameat2',
-          '-o',
-          traceFile,
-          process.execPath,
-          MODFLEET_BIN,
-          command,
-        ],
-        {
-          cwd: REPO_ROOT,
-          stdio: 'ignore',
-          detached: true,
-          env: {
-            PATH: process.env.PATH,
-            REDIS_URL,
-            MODFLEET_PREFIX: prefix,
-            MODFLEET_HTTP_PORT: String(port),
-            MODFLEET_PORT: String(httpsPort),
-            LOG_LEVEL: 'warn',
-            ...env,
-          },
+      child = spawn('strace', [...fsyncRenameTraceArgs(traceFile), process.execPath, MODFLEET_BIN, command], {
+        cwd: REPO_ROOT,
+        stdio: 'ignore',
+        detached: true,
+        env: {
+          PATH: process.env.PATH,
+          REDIS_URL,
+          MODFLEET_PREFIX: prefix,
+          MODFLEET_HTTP_PORT: String(port),
+          MODFLEET_PORT: String(httpsPort),
+          LOG_LEVEL: 'warn',
+          ...env,
         },
-      );
+      });
       const url = `http://127.0.0.1:${port}`;
       await waitUntil(
         async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok === true,

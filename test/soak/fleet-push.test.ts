@@ -75,7 +75,14 @@ describe('fleet distribution: pushes and deletes across real processes', () => {
         progress: 100,
         attempts: expect.any(Number) as number,
         error: null,
-        sources: [{ source: expect.stringMatching(/^(origin|node:\d+)$/) as string, bytes: zip.length }],
+        sources: [
+          {
+            source: expect.stringMatching(/^(origin|node:\d+)$/) as string,
+            bytes: zip.length,
+            first_byte_at: expect.any(String) as string,
+            last_byte_at: expect.any(String) as string,
+          },
+        ],
         // Random bytes are no module: each node's load check fails, and under warn (the default) installs.
         load_check: expect.objectContaining({ status: 'failed' }) as unknown,
       });

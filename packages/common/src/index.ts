@@ -242,6 +242,7 @@ export {
   hashPieces,
   MAX_INLINE_PIECES,
   PIECE_SIZE,
+  pieceSizeFor,
   pieceCount,
   pieceRange,
   sha256Hex,

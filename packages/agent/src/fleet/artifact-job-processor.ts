@@ -61,7 +61,12 @@ export function createArtifactJobProcessor({
     const report = throttle(progress => {
       recordOp(actions, job, { status: 'running', progress, attempts }).catch(() => undefined);
     });
-    const onBytes = (bytes: number) => report(size ? Math.min(99, (bytes / size) * 100) : 0);
+    const arrived: { first?: string; last?: string } = {};
+    const onBytes = (bytes: number) => {
+      arrived.last = new Date().toISOString();
+      arrived.first ??= arrived.last;
+      report(size ? Math.min(99, (bytes / size) * 100) : 0);
+    };
     let upload;
     let relayed;
     try {
@@ -77,7 +82,9 @@ export function createArtifactJobProcessor({
       }
       throw err;
     }
-    out.sources = relayed?.sources ?? [{ source: ORIGIN_SOURCE, bytes: upload.size }];
+    out.sources = relayed?.sources ?? [
+      { source: ORIGIN_SOURCE, bytes: upload.size, first_byte_at: arrived.first, last_byte_at: arrived.last },
+    ];
     // Counted by where the bytes came from: the coordinator (download) or a peer (relay).
     for (const use of out.sources) {
       metrics.artifactBytesReceived.inc({ source: use.source === ORIGIN_SOURCE ? 'download' : 'relay' }, use.bytes);

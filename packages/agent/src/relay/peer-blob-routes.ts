@@ -18,6 +18,12 @@ import type { Transfer, TransferRegistry } from './transfer-registry.js';
 
 /** An idle node asked for a blob it is not receiving yet waits this long for its own job to start. */
 export const START_WAIT_MS = 3_000;
+/**
+ * A node busy receiving another blob (concurrent pushes) waits longer: its job for this one starts
+ * once the current one is installed. Below the downstream's 5 s stall timeout, so the downstream
+ * gets a clean 404 and moves on rather than timing out.
+ */
+export const BUSY_START_WAIT_MS = 4_500;
 /** A piece not yet arrived is waited for this long (longer than a downstream's stall timeout, so the downstream decides). */
 export const PIECE_WAIT_MS = 30_000;
 
@@ -66,7 +72,8 @@ export function peerBlobRoutes({ clusterSecret, blobs, transfers, logger, metric
     if (held)
       return { path: held.path, size: held.index.size, pieceSize: held.index.piece_size, hashes: held.index.pieces };
     const transfer =
-      transfers.get(sha256) ?? (transfers.busy() ? undefined : await transfers.waitForStart(sha256, START_WAIT_MS));
+      transfers.get(sha256) ??
+      (await transfers.waitForStart(sha256, transfers.busy() ? BUSY_START_WAIT_MS : START_WAIT_MS));
     if (!transfer || transfer.state === 'failed') return undefined;
     return {
       path: transfer.path,

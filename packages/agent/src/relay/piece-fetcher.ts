@@ -110,6 +110,7 @@ export async function fetchPieces(request: FetchRequest, deps: FetchDeps): Promi
     let filled = 0;
     try {
       for await (const chunk of res) {
+        use.first_byte_at ??= new Date().toISOString();
         let data = chunk as Buffer;
         while (data.length > 0 && next < hashes.length) {
           const take = Math.min(piece.length - filled, data.length);
@@ -123,6 +124,7 @@ export async function fetchPieces(request: FetchRequest, deps: FetchDeps): Promi
           await writeAt(file, piece, at.start);
           whole.update(piece);
           use.bytes += piece.length;
+          use.last_byte_at = new Date().toISOString();
           next += 1;
           handle.advance(next);
           deps.onBytes?.(at.end);
@@ -164,6 +166,8 @@ export async function fetchPieces(request: FetchRequest, deps: FetchDeps): Promi
     const digest = whole.digest('hex');
     if (digest !== sha256)
       throw new Error(`sha256 mismatch: assembled bytes have sha256 ${digest}, expected ${sha256}`);
+    // On disk before the store renames it into place, as an upload or a download is.
+    await file.sync();
     await file.close();
     handle.complete();
   } catch (err) {

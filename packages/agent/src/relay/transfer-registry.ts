@@ -19,6 +19,9 @@ export interface TransferHandle {
   release(): void;
 }
 
+/** Peer requests for a blob not started yet held open at once; more are answered 404 at once. */
+export const MAX_WAITING_STARTS = 16;
+
 /**
  * The transfers in progress on this node, so the peer route can serve pieces while they are
  * still arriving, and a reader can wait (bounded) for the next piece.
@@ -26,6 +29,9 @@ export interface TransferHandle {
 export class TransferRegistry {
   private readonly transfers = new Map<string, Transfer & { verified: number; state: Transfer['state'] }>();
   private readonly events = new EventEmitter().setMaxListeners(0);
+  private waitingStarts = 0;
+
+  constructor(private readonly maxWaitingStarts = MAX_WAITING_STARTS) {}
 
   get(sha256: string): Transfer | undefined {
     return this.transfers.get(sha256);
@@ -58,11 +64,19 @@ export class TransferRegistry {
     };
   }
 
-  /** Waits up to `timeoutMs` for a transfer of `sha256` to start. */
+  /**
+   * Waits up to `timeoutMs` for a transfer of `sha256` to start. At most `maxWaitingStarts`
+   * requests wait at once (each holds a peer's connection); past that the answer is at once.
+   */
   async waitForStart(sha256: string, timeoutMs: number): Promise<Transfer | undefined> {
     const existing = this.transfers.get(sha256);
-    if (existing) return existing;
-    await this.once(`start:${sha256}`, timeoutMs, () => this.transfers.has(sha256));
+    if (existing || this.waitingStarts >= this.maxWaitingStarts) return existing;
+    this.waitingStarts += 1;
+    try {
+      await this.once(`start:${sha256}`, timeoutMs, () => this.transfers.has(sha256));
+    } finally {
+      this.waitingStarts -= 1;
+    }
     return this.transfers.get(sha256);
   }
 

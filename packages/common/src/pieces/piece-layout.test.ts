@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { hashPieces, pieceCount, pieceRange } from './piece-layout.js';
+import { hashPieces, MAX_INLINE_PIECES, pieceCount, pieceRange, pieceSizeFor } from './piece-layout.js';
 
 const hex = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
@@ -46,5 +46,18 @@ describe('piece layout', () => {
   it('clips the last piece range to the blob size', () => {
     expect(pieceRange(0, 2500, 1024)).toEqual({ start: 0, end: 1024 });
     expect(pieceRange(2, 2500, 1024)).toEqual({ start: 2048, end: 2500 });
+  });
+
+  it('sizes pieces from the artifact: 64 KiB up to 16 MiB, doubling to 4 MiB, the list inline up to 1 GiB', () => {
+    const KiB = 1024;
+    const MiB = 1024 * KiB;
+    expect(pieceSizeFor(0)).toBe(64 * KiB);
+    expect(pieceSizeFor(16 * MiB)).toBe(64 * KiB);
+    expect(pieceSizeFor(16 * MiB + 1)).toBe(128 * KiB);
+    expect(pieceSizeFor(1024 * MiB)).toBe(4 * MiB);
+    expect(pieceSizeFor(64 * 1024 * MiB)).toBe(4 * MiB);
+    for (const size of [1, 16 * MiB + 1, 300 * MiB, 1024 * MiB])
+      expect(pieceCount(size, pieceSizeFor(size)), `${size} bytes`).toBeLessThanOrEqual(MAX_INLINE_PIECES);
+    expect(pieceCount(1024 * MiB + 1, pieceSizeFor(1024 * MiB + 1))).toBeGreaterThan(MAX_INLINE_PIECES);
   });
 });

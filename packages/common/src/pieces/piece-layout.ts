@@ -1,15 +1,28 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 
-/**
- * Fixed piece size for relayed artifacts. 256 KiB keeps the extra delay each relay hop adds
- * (one piece must arrive whole and be verified before it is served onward) at about 21 ms on a
- * 100 Mbit/s link, and the per-piece cost (one sha256 digest, one bookkeeping step) negligible.
- */
+/** Piece size of a node's own stored copies (re-hashed after a restart; any size serves any range). */
 export const PIECE_SIZE = 256 * 1024;
 
-/** Piece hashes ride in the job payload up to this many (16 MiB at 256 KiB pieces, about 4.3 KiB of JSON); larger artifacts name a URL instead. */
-export const MAX_INLINE_PIECES = 64;
+export const MIN_PIECE_SIZE = 64 * 1024;
+export const MAX_PIECE_SIZE = 4 * 1024 * 1024;
+/** Pieces aimed at per artifact: each relay hop then adds at most 1/256 of one transfer time. */
+export const TARGET_PIECES = 256;
+
+/**
+ * Piece size for relaying an artifact of `size` bytes (docs/fleet.md says why): the smallest
+ * power of two that cuts it into at most TARGET_PIECES, within [64 KiB, 4 MiB]. Every hop of a
+ * chain adds one piece time, so small pieces for small artifacts; the count stays bounded so the
+ * list fits in the job for artifacts up to 1 GiB.
+ */
+export function pieceSizeFor(size: number): number {
+  let pieceSize = MIN_PIECE_SIZE;
+  while (pieceSize < MAX_PIECE_SIZE && size > pieceSize * TARGET_PIECES) pieceSize *= 2;
+  return pieceSize;
+}
+
+/** Piece hashes ride in the job payload up to this many (every artifact up to 1 GiB, about 17 KiB of JSON); larger ones name a URL instead. */
+export const MAX_INLINE_PIECES = TARGET_PIECES;
 
 export function pieceCount(size: number, pieceSize: number): number {
   return Math.max(1, Math.ceil(size / pieceSize));

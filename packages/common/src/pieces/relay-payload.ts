@@ -30,8 +30,11 @@ export type PiecePlan = z.infer<typeof piecePlanSchema>;
 export const blobSourceSchema = z.object({ id: z.string().min(1).max(64), url: z.string().min(1).max(2048) });
 export type BlobSource = z.infer<typeof blobSourceSchema>;
 
-/** What a node's op reports about where its bytes came from. */
+/** What a node's op reports about where its bytes came from, in the order used. */
 export interface SourceUse {
   source: string;
   bytes: number;
+  /** When the first and the last byte counted in `bytes` arrived from this source (ISO 8601): a slow hop shows. */
+  first_byte_at?: string | undefined;
+  last_byte_at?: string | undefined;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hashPieces, PIECE_SIZE, type PieceIndex } from '@modfleet/common';
+import { hashPieces, pieceSizeFor, type PieceIndex } from '@modfleet/common';
 import type { BlobStore } from './blob-store.js';
 
 export interface PieceIndexStore {
@@ -11,8 +11,8 @@ export interface PieceIndexStore {
 
 const CACHE_ENTRIES = 64;
 
-/** `<dataDir>/blobs/<sha256>.pieces.json`, content-addressed like the blob it describes. */
-export function createDiskPieceIndexStore(dataDir: string, blobs: BlobStore, pieceSize = PIECE_SIZE): PieceIndexStore {
+/** `<dataDir>/blobs/<sha256>.pieces.json`, content-addressed like the blob it describes; pieces sized by `pieceSizeFor`. */
+export function createDiskPieceIndexStore(dataDir: string, blobs: BlobStore): PieceIndexStore {
   const file = (sha256: string) => join(dataDir, 'blobs', `${sha256}.pieces.json`);
   const cache = new Map<string, PieceIndex>();
   const computing = new Map<string, Promise<PieceIndex | undefined>>();
@@ -20,13 +20,14 @@ export function createDiskPieceIndexStore(dataDir: string, blobs: BlobStore, pie
   async function load(sha256: string): Promise<PieceIndex | undefined> {
     try {
       const index = JSON.parse(await readFile(file(sha256), 'utf8')) as PieceIndex;
-      if (index.sha256 === sha256 && index.piece_size === pieceSize) return index;
+      // A list cut with an older piece size is computed again.
+      if (index.sha256 === sha256 && index.piece_size === pieceSizeFor(index.size)) return index;
     } catch {
       // not computed yet
     }
     const blob = await blobs.open(sha256);
     if (!blob) return undefined;
-    const index = await hashPieces(blob.stream, pieceSize);
+    const index = await hashPieces(blob.stream, pieceSizeFor(blob.size));
     if (index.sha256 !== sha256) throw new Error(`blob ${sha256} on disk hashes to ${index.sha256}`);
     const temp = `${file(sha256)}.${randomUUID()}.tmp`;
     await writeFile(temp, JSON.stringify(index));
