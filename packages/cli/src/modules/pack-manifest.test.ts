@@ -38,7 +38,7 @@ describe('pack: module.json from discovery, a RAMP manifest and flags', () => {
       module_file: 'redisearch.so',
       command_line_args: '',
       min_redis_version: '7.0',
-      compatible_redis_version: '7.4',
+      compatible_redis_version: '7.0',
       crdb: {},
     });
   });
@@ -98,6 +98,14 @@ describe('pack: module.json from discovery, a RAMP manifest and flags', () => {
     expect(byName.dependencies).toEqual(['gears']);
     expect(byName).not.toHaveProperty('run_command_line_args');
     expect(listed.dependencies).toEqual(['ReJSON']);
+  });
+
+  it('keeps RAMP’s compatible_redis_version default only when nothing was loaded, and a manifest file wins', () => {
+    const undiscovered = buildManifest({ flags: { name: 'm', version: '1' }, file: {}, binary: {} });
+    const fromFile = buildManifest({ flags: {}, file: { compatible_redis_version: '7.2' }, discovered, binary: {} });
+
+    expect(undiscovered.compatible_redis_version).toBe('7.4');
+    expect(fromFile.compatible_redis_version).toBe('7.2');
   });
 
   it('needs --name and --version when nothing was discovered', () => {

@@ -102,8 +102,11 @@ export function buildManifest({ flags, file, discovered, binary }: ManifestSourc
     run_command_line_args: _r,
     ...fileFields
   } = file;
+  const loadedInto = /^\d+\.\d+/.exec(discovered?.redis_version ?? '')?.[0];
   const candidate: Record<string, unknown> = {
     ...RAMP_DEFAULTS,
+    // RS picks a database's module version by this field: the Redis the module was loaded into.
+    ...(loadedInto !== undefined && { compatible_redis_version: loadedInto }),
     display_name: moduleName,
     ...binary,
     ...fileFields,
