@@ -163,6 +163,31 @@ describe.skipIf(!HAS_CHROMIUM)('status page databases panel', () => {
     expect(box!.x + box!.width).toBeLessThanOrEqual(420);
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(420);
 
+    // A shard that does not start: the card says why, in the redis-server's words.
+    const failing = await api<BdbObject>(`${coordinator.url}${routes.bdbs}`, {
+      method: 'POST',
+      credentials: ADMIN,
+      json: { name: 'broken-db', memory_size: 0, module_list: [{ module_name: 'ft', module_args: '' }] },
+    });
+    expect(failing.status).toBe(200);
+    const [failingShard] = (
+      await api<ShardObject[]>(`${coordinator.url}${pathTo(routes.bdbShards, { uid: failing.body.uid })}`, {
+        credentials: ADMIN,
+      })
+    ).body;
+    store.report(Number(failingShard!.uid), {
+      node_uid: Number(failingShard!.node_uid),
+      state: 'failed',
+      error: 'Module /x/ft.so failed to load',
+      updated_at: new Date().toISOString(),
+    });
+    const failedCard = page.locator(`#databases-list .db[data-uid="${failing.body.uid}"]`);
+    await failedCard.locator('.db-head .badge:text-is("creation-failed")').waitFor();
+    expect(await failedCard.locator('.db-reason').textContent()).toContain('Module /x/ft.so failed to load');
+    expect(await failedCard.locator('.db-module-args').isVisible()).toBe(false);
+    expect(await card.locator('.db-reason').isVisible()).toBe(false);
+    expect(await page.locator('#databases-summary').textContent()).toBe('1 of 2 active');
+
     const deleted = await api(`${coordinator.url}${pathTo(routes.bdb, { uid })}`, {
       method: 'DELETE',
       credentials: ADMIN,
