@@ -3,6 +3,8 @@
 import { ACTIONS_SHOWN, clearActions, renderActions } from './actions-panel.js';
 import { ApiError, apiGet, AuthError } from './api.js';
 import { routes } from './contract/routes.js';
+import { clearDatabases, renderDatabases } from './databases-panel.js';
+import { fetchDatabases } from './databases-fetch.js';
 import { clearFleet, renderFleet } from './fleet-panel.js';
 import { asArray, clock } from './format.js';
 import { clearHeader, markStale, setBanner, setLive, showClusterName } from './header.js';
@@ -69,6 +71,7 @@ export function endPolling() {
   clearNodes();
   clearFleet();
   clearActions();
+  clearDatabases();
   clearHeader();
   poller.lastSuccess = 0;
   poller.clusterFetchedAt = 0;
@@ -97,11 +100,12 @@ async function tick() {
   poller.inFlight = generation;
   try {
     const wantCluster = Date.now() - poller.clusterFetchedAt > CLUSTER_REFRESH_MS;
-    const [nodes, fleet, actions, cluster] = await Promise.all([
+    const [nodes, fleet, actions, cluster, databases] = await Promise.all([
       apiGet(routes.nodes, session.authorization),
       apiGet(routes.fleetArtifacts, session.authorization),
       apiGet(`${routes.actions}?limit=${ACTIONS_SHOWN}`, session.authorization),
       wantCluster ? apiGet(routes.cluster, session.authorization) : undefined,
+      fetchDatabases(session.authorization),
     ]);
     if (generation !== poller.generation) return;
     if (cluster) showCluster(/** @type {Partial<ClusterSettingsView>} */ (cluster));
@@ -110,6 +114,7 @@ async function tick() {
     renderNodes(nodeList);
     renderFleet(nodeList, asArray(fleet));
     renderActions(asArray(actions));
+    renderDatabases(databases);
     poller.failures = 0;
     poller.lastSuccess = Date.now();
     markStale(false);
