@@ -16,6 +16,7 @@ import {
 import { colorsFor, toJson } from '../client/output.js';
 import { addAllowHttpNodesOption, refusePlainHttpNode } from '../client/plain-http-nodes.js';
 import { Chaos, CHAOS_TARGETS, type ChaosTarget } from './chaos.js';
+import { shardVictims } from './shard-victim.js';
 import { renderHtmlReport } from './load-html-report.js';
 import { resolveLoadDatabases } from './db-ops.js';
 import {
@@ -210,6 +211,7 @@ export function registerLoadCommand(program: Command, io: Io): void {
               { targets, intervalMs: flags.chaosInterval, seed: chaosSeed, backWithinMs: flags.settleTimeout },
               client,
               [...agents].map(([uid, agent]) => ({ uid, client: agent })),
+              () => shardVictims(client, agents, databases),
             );
           } catch (err) {
             if (err instanceof NotSupervised) throw new UsageError('chaos_refused', err.message);

@@ -75,16 +75,17 @@ export function renderLoadReport(report: LoadReport, c: Colors = plainColors): s
     text += `\n${report.skipped} rate ticks skipped: the cluster could not keep up with --rate.\n`;
   if (report.chaos) {
     const { kills, seed } = report.chaos;
-    text += `\nChaos (--seed ${seed}): ${kills.length} service${kills.length === 1 ? '' : 's'} killed with SIGKILL, for modfleet up to restart\n`;
+    text += `\nChaos (--seed ${seed}): ${kills.length} service${kills.length === 1 ? '' : 's'} killed with SIGKILL, for modfleet up (a shard: its agent) to restart\n`;
     if (kills.length > 0) {
       text += renderTable(
-        ['at s', 'service', 'pid', 'back after s', 'new pid'],
+        ['at s', 'service', 'pid', 'back after s', 'new pid', 'data'],
         kills.map(k => [
           k.at_s.toFixed(2),
           k.service,
           String(k.pid),
           k.back_after_s === null ? c.red('not back') : k.back_after_s.toFixed(2),
           k.new_pid === null ? '-' : String(k.new_pid),
+          k.data_kept === undefined ? '-' : k.data_kept ? 'kept' : c.red('LOST'),
         ]),
       );
     }

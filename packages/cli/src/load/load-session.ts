@@ -115,7 +115,7 @@ export async function runLoadSession(
         stats.dbReplyErrors === 0 &&
         // Refused and reset connections are what a kill causes; without --chaos they are a fault.
         (chaos !== undefined || stats.connectionErrors === 0) &&
-        (chaos === undefined || chaos.kills.every(kill => kill.back_after_s !== null)) &&
+        (chaos === undefined || chaos.kills.every(kill => kill.back_after_s !== null && kill.data_kept !== false)) &&
         settle.settled &&
         cleanup.left.length === 0 &&
         verify.clean,
