@@ -62,4 +62,23 @@ describe('the db operation in the load report', () => {
     expect(() => effectiveMix(parseMix('db=1'), true, undefined)).toThrow(UsageError);
     expect(() => effectiveMix(mix, true, ['search'])).toThrow(/gives it no weight/);
   });
+
+  it('says for each killed shard whether the key written before the kill came back', () => {
+    const report: LoadReport = {
+      ...reportOf(new LoadStats()),
+      chaos: {
+        seed: 3,
+        targets: ['shards'],
+        kills: [
+          { at_s: 1, service: 'shard of db search', pid: 10, back_after_s: 0.4, new_pid: 11, data_kept: true },
+          { at_s: 3, service: 'shard of db search', pid: 11, back_after_s: 0.5, new_pid: 12, data_kept: false },
+          { at_s: 5, service: 'agent 1', pid: 20, back_after_s: 1.2, new_pid: 21 },
+        ],
+      },
+    };
+    const text = renderLoadReport(report);
+    expect(text).toMatch(/^1\.00 +shard of db search +10 +0\.40 +11 +kept$/m);
+    expect(text).toMatch(/^3\.00 +shard of db search +11 +0\.50 +12 +LOST$/m);
+    expect(text).toMatch(/^5\.00 +agent 1 +20 +1\.20 +21 +-$/m);
+  });
 });
