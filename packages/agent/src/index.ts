@@ -10,3 +10,4 @@ export { createCoordinatorPool, type CoordinatorPool } from './fleet/coordinator
 export { keepAliveTransport, type CoordinatorTransport } from './forward/coordinator-transport.js';
 export { type SharedAgentRedis } from './main.js';
 export { startSimulatedFleet, type SimulatedFleet } from './sim/simulated-fleet.js';
+export { shardDirOf } from './shards/shard-files.js';

@@ -5,7 +5,7 @@ import { mersenne } from 'pure-rand/generator/mersenne';
 import type { ApiClient } from '../client/api-client.js';
 import { supervisedPid } from './supervised-pid.js';
 
-export const CHAOS_TARGETS = ['agents', 'coordinator'] as const;
+export const CHAOS_TARGETS = ['agents', 'coordinator', 'shards'] as const;
 export type ChaosTarget = (typeof CHAOS_TARGETS)[number];
 
 export interface ChaosPlan {
@@ -26,12 +26,32 @@ export interface ChaosKill {
   /** When its successor answered /healthz, seconds after the kill; null if it did not within the bound. */
   back_after_s: number | null;
   new_pid: number | null;
+  /** A shard: whether the key written just before the kill read back (false: its data was lost). */
+  data_kept?: boolean;
 }
 
-interface Victim {
+/** Something --chaos may kill, and how to tell that it is back. */
+export interface ChaosVictim {
   service: string;
-  command: 'agent' | 'coordinator';
-  client: ApiClient;
+  /** The pid to kill now, shown to be one a supervisor restarts (else it throws). */
+  pid(): Promise<number>;
+  /** Just before the kill (a shard: writes the key that must come back). */
+  beforeKill?(): Promise<void>;
+  /** One look: the successor's pid once it answers (a shard: and whether its data came back). */
+  back(killedPid: number): Promise<{ pid: number; dataKept?: boolean } | undefined>;
+  close?(): void;
+}
+
+/** The coordinator or an agent: back once its /healthz answers ok with a new pid. */
+function serviceVictim(service: string, command: 'agent' | 'coordinator', client: ApiClient): ChaosVictim {
+  return {
+    service,
+    pid: () => supervisedPid(client, command),
+    async back(killedPid) {
+      const now = await healthyPid(client);
+      return now !== undefined && now !== killedPid ? { pid: now } : undefined;
+    },
+  };
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -61,7 +81,7 @@ export class Chaos {
 
   private constructor(
     private readonly plan: ChaosPlan,
-    private readonly victims: Victim[],
+    private readonly victims: ChaosVictim[],
   ) {}
 
   /** Refuses (NotSupervised) unless every target is a child of `modfleet up` on this machine. */
@@ -69,15 +89,15 @@ export class Chaos {
     plan: ChaosPlan,
     coordinator: ApiClient,
     agents: { uid: number; client: ApiClient }[],
+    shards: () => ChaosVictim[] = () => [],
   ): Promise<Chaos> {
-    const victims: Victim[] = [];
+    const victims: ChaosVictim[] = [];
     if (plan.targets.includes('agents')) {
-      for (const agent of agents)
-        victims.push({ service: `agent ${agent.uid}`, command: 'agent', client: agent.client });
+      for (const agent of agents) victims.push(serviceVictim(`agent ${agent.uid}`, 'agent', agent.client));
     }
-    if (plan.targets.includes('coordinator'))
-      victims.push({ service: 'coordinator', command: 'coordinator', client: coordinator });
-    for (const victim of victims) await supervisedPid(victim.client, victim.command);
+    if (plan.targets.includes('coordinator')) victims.push(serviceVictim('coordinator', 'coordinator', coordinator));
+    if (plan.targets.includes('shards')) victims.push(...shards());
+    for (const victim of victims) await victim.pid();
     return new Chaos(plan, victims);
   }
 
@@ -93,11 +113,12 @@ export class Chaos {
     })();
   }
 
-  private async kill(victim: Victim, runStarted: number): Promise<void> {
+  private async kill(victim: ChaosVictim, runStarted: number): Promise<void> {
     let pid: number;
     try {
       // Asked again each time: the supervisor gave the last victim a new pid.
-      pid = await supervisedPid(victim.client, victim.command);
+      pid = await victim.pid();
+      await victim.beforeKill?.();
     } catch {
       return; // not answering right now: no kill this round
     }
@@ -118,13 +139,14 @@ export class Chaos {
     // Waited for even after stop(): the run's final verify needs every service back.
     const deadline = killedAt + this.plan.backWithinMs;
     while (performance.now() < deadline) {
-      const now = await healthyPid(victim.client);
-      if (now !== undefined && now !== pid) {
+      const back = await victim.back(pid).catch(() => undefined);
+      if (back) {
         kill.back_after_s = round((performance.now() - killedAt) / 1000);
-        kill.new_pid = now;
+        kill.new_pid = back.pid;
+        if (back.dataKept !== undefined) kill.data_kept = back.dataKept;
         return;
       }
-      await new Promise(resolve => setTimeout(resolve, 200));
+      await new Promise(resolve => setTimeout(resolve, 100));
     }
   }
 
@@ -137,6 +159,7 @@ export class Chaos {
   async stop(): Promise<void> {
     this.halt();
     await this.loop;
+    for (const victim of this.victims) victim.close?.();
   }
 }
 

@@ -16,8 +16,18 @@ import {
 import { colorsFor, toJson } from '../client/output.js';
 import { addAllowHttpNodesOption, refusePlainHttpNode } from '../client/plain-http-nodes.js';
 import { Chaos, CHAOS_TARGETS, type ChaosTarget } from './chaos.js';
+import { shardVictims } from './shard-victim.js';
 import { renderHtmlReport } from './load-html-report.js';
-import { parseDuration, parseMix, parseSizes, positiveInteger, positiveNumber, type LoadOp } from './load-options.js';
+import { resolveLoadDatabases } from './db-ops.js';
+import {
+  parseDbCommand,
+  parseDuration,
+  parseMix,
+  parseSizes,
+  positiveInteger,
+  positiveNumber,
+  type LoadOp,
+} from './load-options.js';
 import { renderLoadReport } from './load-report.js';
 import { runLoadSession } from './load-session.js';
 import { NotSupervised } from './supervised-pid.js';
@@ -36,6 +46,31 @@ interface LoadFlags extends ClientFlags {
   seed?: number;
   settleTimeout: number;
   actionTimeout: number;
+  db?: string[];
+  dbCommand?: string[][];
+}
+
+const collect =
+  <T>(parse: (value: string) => T) =>
+  (value: string, previous: T[] | undefined) => [...(previous ?? []), parse(value)];
+
+/**
+ * The mix as run: `--db` without `--mix` runs the db operation alone; a db weight needs `--db`,
+ * and `--db` a db weight.
+ */
+export function effectiveMix(
+  mix: Record<LoadOp, number>,
+  mixGiven: boolean,
+  databases: string[] | undefined,
+): Record<LoadOp, number> {
+  if (databases === undefined) {
+    if (mix.db > 0) throw new UsageError('db_needs_db', 'the db operation needs --db <uid|name>');
+    return mix;
+  }
+  if (!mixGiven) return { read: 0, local: 0, push: 0, db: 1 };
+  if (mix.db === 0)
+    throw new UsageError('db_not_in_mix', '--db names databases for the db operation, but --mix gives it no weight');
+  return mix;
 }
 
 function chaosTargets(value: string): ChaosTarget[] {
@@ -74,9 +109,21 @@ export function registerLoadCommand(program: Command, io: Io): void {
           .default(4),
       )
       .addOption(
-        new Option('--mix <weights>', 'read=N,local=N,push=N')
+        new Option('--mix <weights>', 'read=N,local=N,push=N,db=N (with --db and no --mix: db alone)')
           .argParser(parseMix)
           .default(parseMix('read=70,local=20,push=10'), 'read=70,local=20,push=10'),
+      )
+      .addOption(
+        new Option(
+          '--db <uid|name>',
+          'a database the db operation sends commands to, at its endpoint (repeat for more, taken in turn)',
+        ).argParser(collect(String)),
+      )
+      .addOption(
+        new Option(
+          '--db-command <command>',
+          'a command the db operation sends, e.g. "FT.SEARCH idx hello" (repeat for more, taken in turn; default: PING, SET, GET of its own keys)',
+        ).argParser(collect(parseDbCommand)),
       )
       .addOption(
         new Option('--size <bytes>', 'size of the .so in each artifact, or sizes taken in turn (64KiB, 4KiB,1MiB)')
@@ -92,7 +139,7 @@ export function registerLoadCommand(program: Command, io: Io): void {
       .addOption(
         new Option(
           '--chaos [targets]',
-          'SIGKILL services at random moments (modfleet up restarts them): agents (default), coordinator, or agents,coordinator; only for a cluster started by `modfleet up` on this machine',
+          "SIGKILL services at random moments (modfleet up restarts them): agents (default), coordinator, shards (the --db databases' masters, which their agent restarts; AOF databases only), or a list such as agents,coordinator; only for a cluster started by `modfleet up` on this machine",
         ).argParser(chaosTargets),
       )
       .addOption(
@@ -119,8 +166,10 @@ export function registerLoadCommand(program: Command, io: Io): void {
           .argParser(parseDuration)
           .default(120_000, '120s'),
       ),
-  ).action(async (flags: LoadFlags) => {
+  ).action(async (flags: LoadFlags, command: Command) => {
     await runClientCommand(io, flags, async ({ client, output, ca }) => {
+      const mix = effectiveMix(flags.mix, command.getOptionValueSource('mix') !== 'default', flags.db);
+      if (flags.dbCommand && !flags.db) throw new UsageError('db_needs_db', '--db-command needs --db <uid|name>');
       // Found out before the run, not after minutes of load.
       if (flags.report) {
         const folder = dirname(resolve(flags.report));
@@ -148,6 +197,7 @@ export function registerLoadCommand(program: Command, io: Io): void {
           ca,
         });
       };
+      const databases = flags.db ? await resolveLoadDatabases(client, flags.db) : [];
       const agents = new Map(nodes.map(node => [node.uid, agentClient(node.url)]));
       try {
         // --chaos with no value: commander passes `true`.
@@ -161,6 +211,7 @@ export function registerLoadCommand(program: Command, io: Io): void {
               { targets, intervalMs: flags.chaosInterval, seed: chaosSeed, backWithinMs: flags.settleTimeout },
               client,
               [...agents].map(([uid, agent]) => ({ uid, client: agent })),
+              () => shardVictims(client, agents, databases),
             );
           } catch (err) {
             if (err instanceof NotSupervised) throw new UsageError('chaos_refused', err.message);
@@ -179,7 +230,9 @@ export function registerLoadCommand(program: Command, io: Io): void {
             concurrency: flags.concurrency,
             maxInFlight: flags.rate === undefined ? flags.concurrency : Math.max(flags.concurrency, 64),
           },
-          mix: flags.mix,
+          mix,
+          databases,
+          dbCommands: flags.dbCommand,
           soSizes: flags.size,
           chaos: chaos && { chaos, seed: chaosSeed, targets: targets ?? [] },
           settleTimeoutMs: flags.settleTimeout,

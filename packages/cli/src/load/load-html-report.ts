@@ -104,13 +104,14 @@ export function renderHtmlReport(report: LoadReport, bins: Record<string, Latenc
     sections.push(
       `<h2>Chaos (seed ${report.chaos.seed})</h2>`,
       table(
-        ['at s', 'service', 'pid', 'back after s', 'new pid'],
+        ['at s', 'service', 'pid', 'back after s', 'new pid', 'data'],
         report.chaos.kills.map(k => [
           k.at_s.toFixed(2),
           k.service,
           String(k.pid),
           k.back_after_s === null ? 'not back' : k.back_after_s.toFixed(2),
           k.new_pid === null ? '-' : String(k.new_pid),
+          k.data_kept === undefined ? '-' : k.data_kept ? 'kept' : 'LOST',
         ]),
       ),
     );

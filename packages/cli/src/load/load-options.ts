@@ -1,11 +1,11 @@
 import { InvalidArgumentError } from 'commander';
 
-export const LOAD_OPS = ['read', 'local', 'push'] as const;
+export const LOAD_OPS = ['read', 'local', 'push', 'db'] as const;
 export type LoadOp = (typeof LOAD_OPS)[number];
 
 /** `read=70,local=20,push=10` → weights; every name must be an operation, every weight a whole number. */
 export function parseMix(value: string): Record<LoadOp, number> {
-  const mix: Record<LoadOp, number> = { read: 0, local: 0, push: 0 };
+  const mix: Record<LoadOp, number> = { read: 0, local: 0, push: 0, db: 0 };
   for (const part of value.split(',')) {
     const [name, weight] = part.split('=');
     if (!LOAD_OPS.includes(name as LoadOp) || !/^\d+$/.test(weight ?? '')) {
@@ -86,4 +86,14 @@ export function picker(mix: Record<LoadOp, number>): () => LoadOp {
     best.current -= total;
     return best.op;
   };
+}
+
+/**
+ * `FT.SEARCH idx "hello world"` → its words, as redis-cli splits a line: on whitespace, with a
+ * single- or double-quoted part kept as one argument.
+ */
+export function parseDbCommand(value: string): string[] {
+  const words = [...value.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map(m => m[1] ?? m[2] ?? m[3]!);
+  if (words.length === 0) throw new InvalidArgumentError('a Redis command such as "FT.SEARCH idx hello"');
+  return words;
 }

@@ -1,13 +1,14 @@
 import { plainColors, renderTable, type Colors } from '../client/output.js';
 import type { VerifyReport } from '../verify/verify-fleet.js';
 import type { ChaosKill } from './chaos.js';
+import type { DatabaseSummary } from './db-ops.js';
 import type { CleanupResult } from './load-cleanup.js';
 import type { LatencySummary } from './load-stats.js';
 import type { SettleResult } from './settle.js';
 
 export interface LoadReport {
   /**
-   * true when no request met a 5xx, no action failed or timed out, the final verify was clean and
+   * true when no request met a 5xx, no database command got an error reply, no action failed or timed out, the final verify was clean and
    * (without --chaos, whose kills cause them) no request went unanswered.
    */
   ok: boolean;
@@ -25,6 +26,8 @@ export interface LoadReport {
   errors_by_code: Record<string, number>;
   /** per request kind; the `… action` rows are action completion times (accepted → terminal) */
   operations: Record<string, LatencySummary>;
+  /** The `db` operation's databases, each with all its commands added up (the rows `db <name> <COMMAND>` above). */
+  databases?: DatabaseSummary[];
   /** Under --chaos: the seed (to replay the same kill times and victims) and every kill. */
   chaos?: { seed: number; targets: string[]; kills: ChaosKill[] };
   /** Artifacts of this run that an op cut short left behind, deleted before the verify. */
@@ -52,6 +55,18 @@ export function renderLoadReport(report: LoadReport, c: Colors = plainColors): s
     .map(([op, s]) => [op, ...latencyCells(s), s.errors === 0 ? c.dim('0') : c.red(String(s.errors))]);
   let text = `${report.requests} requests in ${report.elapsed_s.toFixed(1)} s against ${report.coordinator} and ${report.nodes} node${report.nodes === 1 ? '' : 's'}: ${report.requests_per_second.toFixed(1)} req/s, ${report.errors} error${report.errors === 1 ? '' : 's'} (${report.server_errors} 5xx, ${report.connection_errors} without an answer)\n\n`;
   text += renderTable(['operation', 'count', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors'], rows);
+  if (report.databases) {
+    text += `\nDatabases:\n${renderTable(
+      ['database', 'endpoint', 'requests', 'req/s', 'errors'],
+      report.databases.map(db => [
+        `${db.uid} ${db.name}`,
+        db.endpoint,
+        String(db.requests),
+        db.per_second.toFixed(1),
+        db.errors === 0 ? c.dim('0') : c.red(String(db.errors)),
+      ]),
+    )}`;
+  }
   const codes = Object.entries(report.errors_by_code);
   if (codes.length > 0) {
     text += `\nErrors by error_code:\n${codes.map(([code, n]) => `  ${code}  ${n}`).join('\n')}\n`;
@@ -60,16 +75,17 @@ export function renderLoadReport(report: LoadReport, c: Colors = plainColors): s
     text += `\n${report.skipped} rate ticks skipped: the cluster could not keep up with --rate.\n`;
   if (report.chaos) {
     const { kills, seed } = report.chaos;
-    text += `\nChaos (--seed ${seed}): ${kills.length} service${kills.length === 1 ? '' : 's'} killed with SIGKILL, for modfleet up to restart\n`;
+    text += `\nChaos (--seed ${seed}): ${kills.length} service${kills.length === 1 ? '' : 's'} killed with SIGKILL, for modfleet up (a shard: its agent) to restart\n`;
     if (kills.length > 0) {
       text += renderTable(
-        ['at s', 'service', 'pid', 'back after s', 'new pid'],
+        ['at s', 'service', 'pid', 'back after s', 'new pid', 'data'],
         kills.map(k => [
           k.at_s.toFixed(2),
           k.service,
           String(k.pid),
           k.back_after_s === null ? c.red('not back') : k.back_after_s.toFixed(2),
           k.new_pid === null ? '-' : String(k.new_pid),
+          k.data_kept === undefined ? '-' : k.data_kept ? 'kept' : c.red('LOST'),
         ]),
       );
     }

@@ -7,6 +7,7 @@ import { ConnectionError, type ApiClient } from '../client/api-client.js';
 import type { OutStream } from '../client/output.js';
 import { verifyFleet } from '../verify/verify-fleet.js';
 import type { Chaos } from './chaos.js';
+import { openDbLoad, summarizeDatabases, type LoadDatabase } from './db-ops.js';
 import { removeLeftovers } from './load-cleanup.js';
 import { picker, type LoadOp } from './load-options.js';
 import { createOps, type Leftovers } from './load-ops.js';
@@ -23,6 +24,9 @@ export interface LoadSession {
   plan: RunPlan;
   mix: Record<LoadOp, number>;
   soSizes: number[];
+  /** The `db` operation's databases and commands (undefined: PING, SET, GET in turn). */
+  databases: LoadDatabase[];
+  dbCommands: string[][] | undefined;
   chaos: { chaos: Chaos; seed: number; targets: string[] } | undefined;
   settleTimeoutMs: number;
   actionTimeoutMs: number;
@@ -54,17 +58,26 @@ export async function runLoadSession(
   return withWorkDir(async workDir => {
     const stats = new LoadStats();
     const leftovers: Leftovers = { fleet: new Set(), local: new Set() };
-    const ops = createOps({
-      coordinator: client,
-      nodes: session.nodes,
-      agents,
-      workDir,
-      soSizes: session.soSizes,
-      runId: randomBytes(3).toString('hex'),
-      stats,
-      leftovers,
-      actionTimeoutMs: session.actionTimeoutMs,
-    });
+    const runId = randomBytes(3).toString('hex');
+    const db =
+      session.databases.length > 0 ? await openDbLoad(session.databases, session.dbCommands, stats, runId) : undefined;
+    const ops = {
+      ...createOps({
+        coordinator: client,
+        nodes: session.nodes,
+        agents,
+        workDir,
+        soSizes: session.soSizes,
+        runId,
+        stats,
+        leftovers,
+        actionTimeoutMs: session.actionTimeoutMs,
+      }),
+      db: async () => {
+        if (!db) throw new Error('the db operation needs --db');
+        await db.run();
+      },
+    };
     const started = performance.now();
     chaos?.start(started);
     let elapsedMs: number;
@@ -87,19 +100,22 @@ export async function runLoadSession(
     } finally {
       // Waits for the last victim to answer again.
       await chaos?.stop();
+      await db?.close();
     }
     const settle = await waitForSettle(client, session.settleTimeoutMs);
     const cleanup = await removeLeftovers(leftovers, client, agents, session.settleTimeoutMs);
     const verify = await verifyFleet(client, { deep: false, agentClient: session.agentClient });
     const failedActions =
       (stats.errorsByCode.get('action_failed') ?? 0) + (stats.errorsByCode.get('action_timeout') ?? 0);
+    const operations = stats.summary(elapsedMs);
     const report: LoadReport = {
       ok:
         stats.serverErrors === 0 &&
         failedActions === 0 &&
+        stats.dbReplyErrors === 0 &&
         // Refused and reset connections are what a kill causes; without --chaos they are a fault.
         (chaos !== undefined || stats.connectionErrors === 0) &&
-        (chaos === undefined || chaos.kills.every(kill => kill.back_after_s !== null)) &&
+        (chaos === undefined || chaos.kills.every(kill => kill.back_after_s !== null && kill.data_kept !== false)) &&
         settle.settled &&
         cleanup.left.length === 0 &&
         verify.clean,
@@ -113,7 +129,8 @@ export async function runLoadSession(
       connection_errors: stats.connectionErrors,
       skipped: stats.skipped,
       errors_by_code: Object.fromEntries(stats.errorsByCode),
-      operations: stats.summary(elapsedMs),
+      operations,
+      ...(session.databases.length > 0 && { databases: summarizeDatabases(session.databases, operations) }),
       ...(session.chaos && {
         chaos: { seed: session.chaos.seed, targets: session.chaos.targets, kills: session.chaos.chaos.kills },
       }),

@@ -30,6 +30,8 @@ export class LoadStats {
   serverErrors = 0;
   /** Requests that got no HTTP answer at all (refused, reset, timed out): what a killed service causes. */
   connectionErrors = 0;
+  /** Error replies of database commands (`ERR unknown command`): the commands did not work. */
+  dbReplyErrors = 0;
   /** Rate ticks not started because `maxInFlight` operations were still running. */
   skipped = 0;
 
@@ -48,6 +50,7 @@ export class LoadStats {
     this.errorsByCode.set(code, (this.errorsByCode.get(code) ?? 0) + 1);
     if (err instanceof ApiError && err.status >= 500) this.serverErrors += 1;
     if (err instanceof ConnectionError) this.connectionErrors += 1;
+    if (err instanceof DbReplyError) this.dbReplyErrors += 1;
   }
 
   /** Every operation's latencies in log-spaced bins (ten per decade), for the HTML report's charts. */
@@ -117,6 +120,7 @@ export function errorCode(err: unknown): string {
   if (err instanceof ConnectionError) return err.reason;
   if (err instanceof ActionFailed) return 'action_failed';
   if (err instanceof ActionTimedOut) return 'action_timeout';
+  if (err instanceof DbReplyError) return `redis ${err.code}`;
   return 'client_error';
 }
 
@@ -138,5 +142,16 @@ export class ActionTimedOut extends Error {
   ) {
     super(`action ${actionUid} did not end within ${timeoutMs / 1000} s`);
     this.name = 'ActionTimedOut';
+  }
+}
+
+/** A Redis error reply (`ERR unknown command`, `WRONGTYPE …`): counted by its first word. */
+export class DbReplyError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DbReplyError';
   }
 }
