@@ -19,6 +19,7 @@ api "$COORDINATOR/v1/nodes" | jq -c '.[] | {uid, addr, status}'
 packed=$(npx modfleet pack /usr/lib/redis/modules/redisearch.so --out "$WORK/redisearch.zip" -o json)
 module_name=$(jq -r .manifest.module_name <<<"$packed")
 module_version=$(jq -r .manifest.version <<<"$packed")
+jq .manifest <<<"$packed" >"$WORK/redisearch-manifest.json" # for db-check.sh
 zip_sha256=$(sha256sum "$WORK/redisearch.zip" | cut -d' ' -f1)
 echo "ci: pushing $module_name $module_version ($zip_sha256) to the fleet"
 action_uid=$(push "$COORDINATOR" "$WORK/redisearch.zip")
