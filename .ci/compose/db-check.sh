@@ -21,8 +21,8 @@ created=$(api -w '\n%{http_code}' -H 'Content-Type: application/json' "$COORDINA
 
 node_addr=$(api "$COORDINATOR/v1/nodes" | jq -r '.[] | select(.uid == 1) | .addr')
 via="$SCHEME://$node_addr:9443"
-body=$(jq -cn --arg module "$module_name" \
-  '{name: "search-db", memory_size: 104857600, module_list: [{module_name: $module, module_args: ""}]}')
+body=$(jq -cn --arg name "$module_name" \
+  '{name: "search-db", memory_size: 104857600, module_list: [{module_name: $name, module_args: ""}]}')
 started=$SECONDS
 created=$(api -w '\n%{http_code}' -H 'Content-Type: application/json' "$via/v1/bdbs" -d "$body")
 [ "$(tail -n1 <<<"$created")" = 200 ] || fail "POST /v1/bdbs through $via answered: $created"
