@@ -25,6 +25,13 @@ ENV NODE_ENV=production \
     MODFLEET_DATA_DIR=/data
 WORKDIR /app
 
+# redis-server (Debian's, with redis-cli): an agent runs each database shard as one and load-checks
+# modules with it (docs/databases.md). policy-rc.d: the package must not start a service in the build.
+RUN printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d \
+ && apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server \
+ && rm -rf /var/lib/apt/lists/* /usr/sbin/policy-rc.d
+
 COPY package.json package-lock.json ./
 COPY packages/common/package.json packages/common/
 COPY packages/coordinator/package.json packages/coordinator/

@@ -19,6 +19,9 @@ api "$COORDINATOR/v1/nodes" | jq -c '.[] | {uid, addr, status}'
 packed=$(npx modfleet pack /usr/lib/redis/modules/redisearch.so --out "$WORK/redisearch.zip" -o json)
 module_name=$(jq -r .manifest.module_name <<<"$packed")
 module_version=$(jq -r .manifest.version <<<"$packed")
+# For db-check.sh's module object. Without compatible_redis_version: pack sets RAMP's default
+# (7.4), which no database on the nodes' redis-server 7.0 would accept (406 missing_module).
+jq '.manifest | del(.compatible_redis_version)' <<<"$packed" >"$WORK/redisearch-manifest.json"
 zip_sha256=$(sha256sum "$WORK/redisearch.zip" | cut -d' ' -f1)
 echo "ci: pushing $module_name $module_version ($zip_sha256) to the fleet"
 action_uid=$(push "$COORDINATOR" "$WORK/redisearch.zip")

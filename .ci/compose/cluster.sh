@@ -76,6 +76,8 @@ phase "docker-compose up: redis, coordinator, agent-1..3 healthy"
 admin="$(sed -n 's/^MODFLEET_ADMIN_EMAIL=//p' "$WORK/ci.env"):$(sed -n 's/^MODFLEET_ADMIN_PASSWORD=//p' "$WORK/ci.env")"
 .ci/compose/check.sh "$admin" "$WORK"
 phase "checks"
+.ci/compose/db-check.sh "$admin" "$WORK"
+phase "database checks (RediSearch, FT.SEARCH from the redis container)"
 
 # ---- the ha profile, as docs/docker.md tells a user to switch it on: the HA lines set in .env, then
 # `--profile ha up -d` on the running cluster (same images, same volumes). Compose recreates the

@@ -568,6 +568,11 @@ describe('Dockerfile', () => {
     }
   });
 
+  it("installs redis-server in the runtime stage: an agent's database shards run on it", () => {
+    const installs = runtime.filter(i => i.op === 'RUN' && /\bapt-get install\b/.test(i.args));
+    expect(installs.some(i => /\sredis-server\b/.test(i.args))).toBe(true);
+  });
+
   it('runs as a non-root user', () => {
     const user = runtime.filter(i => i.op === 'USER').at(-1)?.args;
     expect(user).toBeDefined();
