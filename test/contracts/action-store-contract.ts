@@ -51,6 +51,23 @@ export function actionStoreContract(name: string, makeStore: () => ActionStore) 
       expect(stored?.meta.finished_at).toBe(1234);
     });
 
+    it('keeps a cancelled op cancelled and leaves a closed action as it was closed', async () => {
+      const store = makeStore();
+      await store.create(meta('a'), [op('1-0', 1), op('2-1', 2)]);
+      await store.recordOp('a', op('1-0', 1, { status: 'cancelled', error: 'superseded' }));
+      // A node's late report of the failure the finalizer already turned into a cancel changes nothing.
+      await store.recordOp('a', op('1-0', 1, { status: 'failed', error: 'gone' }));
+      await store.recordOp('a', op('2-1', 2, { status: 'completed', progress: 100 }));
+      await store.markFinished('a', 1_700_000_000_000);
+      await store.recordOp('a', op('2-1', 2, { status: 'failed', error: 'late' }));
+
+      const ops = (await store.get('a'))?.ops;
+      expect(ops?.map(o => [o.status, o.error])).toEqual([
+        ['cancelled', 'superseded'],
+        ['completed', null],
+      ]);
+    });
+
     it('trims by count (oldest first) and by age, and never brings a trimmed action back', async () => {
       const store = makeStore();
       for (const uid of ['a', 'b', 'c']) {

@@ -19,7 +19,8 @@ export function createFakeActionStore(now: () => number = Date.now): ActionStore
     },
     recordOp(actionUid, op) {
       const entry = actions.get(actionUid);
-      if (entry) {
+      const current = entry?.action.ops.find(other => other.key === op.key);
+      if (entry && entry.action.meta.finished_at === undefined && current?.status !== 'cancelled') {
         entry.action.ops = [...entry.action.ops.filter(other => other.key !== op.key), structuredClone(op)];
         summarize(actionUid, op);
       }

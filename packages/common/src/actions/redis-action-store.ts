@@ -4,8 +4,17 @@ import { nodeOpKey, nodeOpsOfNode, type RedisKeys } from '../redis-keys.js';
 import type { ActionMeta, OpRecord } from '../fleet/action-types.js';
 import { byNodeThenKey, opSummary, type ActionStore, type NodeOpSummary, type StoredAction } from './action-store.js';
 
+// An op once cancelled stays so (a node's late failure report must not undo the finalizer's
+// "superseded"), and a closed action keeps the outcome it was closed with.
 const RECORD_OP = luaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local meta = redis.call('HGET', KEYS[1], 'meta')
+if meta then
+  local finished = cjson.decode(meta).finished_at
+  if finished and finished ~= cjson.null then return 0 end
+end
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if current and cjson.decode(current).status == 'cancelled' then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
 return 1`);
