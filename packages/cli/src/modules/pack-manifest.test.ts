@@ -38,7 +38,7 @@ describe('pack: module.json from discovery, a RAMP manifest and flags', () => {
       module_file: 'redisearch.so',
       command_line_args: '',
       min_redis_version: '7.0',
-      compatible_redis_version: '7.4',
+      compatible_redis_version: '7.0',
       crdb: {},
     });
   });
