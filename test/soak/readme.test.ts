@@ -114,6 +114,7 @@ describe('the README, tried as a new user would', () => {
       'docs/docker.md docker',
       'docs/docker.md docker',
       'docs/docker.md docker',
+      'docs/testing.md stress',
     ]);
     for (const block of skipped.filter(candidate => candidate.text.includes('docker'))) {
       expect(block.reason).toMatch(/Docker engine/);
@@ -129,6 +130,7 @@ describe('the README, tried as a new user would', () => {
       'action=$(curl',
       'MODFLEET_PASSWORD=',
       'redisearch.so',
+      'modfleet db create',
       'npm link',
     ];
     const alone = ['COORDINATOR_PORT='];
@@ -194,6 +196,23 @@ describe('the README, tried as a new user would', () => {
       expect(existsSync(join(REPO_ROOT, 'ft-10200.zip'))).toBe(true);
       expect(out).toMatch(/ft@10200/);
       expect(out).toMatch(/completed/);
+    },
+    BLOCK_TIMEOUT_MS,
+  );
+
+  it(
+    'databases: one that loads RediSearch, FT.SEARCH at its endpoint with redis-cli, then removed',
+    async () => {
+      // Runs after the RediSearch push above, as the README's text asks.
+      const out = await runToEnd(find('modfleet db create'), { ...env, MODFLEET_PASSWORD: LOCAL_ADMIN.password });
+      console.log(`the database step printed:\n${out}`);
+      expect(out).toMatch(/\n1\ndoc1\ntitle\nhello world\n/);
+      expect(out).toMatch(/deleted database \d+/);
+      const bdbs = await httpsGet<unknown[]>(`${env.MODFLEET_URL}/v1/bdbs`, {
+        ca: await readFile(caFile(), 'utf8'),
+        credentials: LOCAL_ADMIN,
+      });
+      expect(bdbs.body).toEqual([]);
     },
     BLOCK_TIMEOUT_MS,
   );
