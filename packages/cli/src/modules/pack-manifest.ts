@@ -109,8 +109,6 @@ export function buildManifest({ flags, file, discovered, binary }: ManifestSourc
     ...(loadedInto !== undefined && { compatible_redis_version: loadedInto }),
     display_name: moduleName,
     ...binary,
-    // The Redis the module was loaded into is one it is known to work with (databases pick by it).
-    ...(discovered && { compatible_redis_version: discovered.redis_version.split('.').slice(0, 2).join('.') }),
     ...fileFields,
     module_name: moduleName,
     version,
