@@ -28,7 +28,7 @@ import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 
 const ADMIN: Credentials = { email: 'admin@ha.local', password: 'ha-admin-password-1' };
 const SECRET = 'ha-e2e-cluster-secret-0123456789';
-const ORPHAN_SWEPT = 'closed actions that were never queued';
+const ORPHAN_SWEPT = 'closed an action nothing else would close';
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 describe('two coordinators on one Redis prefix (real processes)', () => {
