@@ -121,9 +121,12 @@ describe('modfleet load against a coordinator and two agents (real processes)', 
       { ...env(), MODFLEET_PASSWORD: 'not-the-password' },
       60_000,
     );
-    // /v1/nodes is refused first: the run cannot start, with the RS error on stderr.
+    // /v1/nodes is refused first: the run cannot start; under -o json the RS error body is on stdout.
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/unauthorized|401|authentication/i);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      error_code: expect.stringMatching(/unauthorized|authentication/i),
+    });
+    expect(result.stderr).toMatch(/hint: check --user and --password/);
   });
 
   it('--report writes a self-contained HTML page with the summary and a histogram for every operation', async () => {
