@@ -24,9 +24,9 @@ export async function loadChecksOff(cluster: FleetCluster): Promise<void> {
   expect(res.status, JSON.stringify(res.body)).toBe(200);
 }
 
-/** `modfleet verify -o json` against the cluster: what a user runs to ask whether every node holds what it should. */
+/** `modfleet verify -o json` against the cluster (its nodes serve plain HTTP here): what a user runs to ask whether every node holds what it should. */
 export async function expectCleanVerify(cluster: FleetCluster): Promise<void> {
-  const result = await runCli(['verify', '-o', 'json'], {
+  const result = await runCli(['verify', '--allow-http-nodes', '-o', 'json'], {
     env: {
       MODFLEET_URL: cluster.coordinator.url,
       MODFLEET_USER: FLEET_ADMIN.email,

@@ -73,7 +73,10 @@ export async function sampleRoutes(
       const body = probe.body?.();
       const headers: Record<string, string> = { authorization: basicAuth(options.credentials) };
       if (typeof body === 'string') headers['content-type'] = 'application/json';
-      if (probe.signed) headers[SIGNATURE_HEADER] = signRequest(options.clusterSecret, probe.method, probe.path);
+      if (probe.signed) {
+        const signedBody = typeof body === 'string' ? body : '';
+        headers[SIGNATURE_HEADER] = signRequest(options.clusterSecret, probe.method, probe.path, signedBody);
+      }
       try {
         const res = await fetch(`${base}${probe.path}`, {
           method: probe.method,

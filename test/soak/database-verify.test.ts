@@ -41,7 +41,7 @@ describe('modfleet verify asks each database shard what it runs (real processes)
       MODFLEET_USER: admin.email,
       MODFLEET_PASSWORD: admin.password,
     };
-    const clean = await runCli(['verify'], { env });
+    const clean = await runCli(['verify', '--allow-http-nodes'], { env });
     expect(clean.code, showCli(clean)).toBe(0);
     expect(clean.stdout).toMatch(/Databases: \d+ active, \d+ shard\(s\), each running the modules its database says/);
 
@@ -68,7 +68,7 @@ describe('modfleet verify asks each database shard what it runs (real processes)
         'the hand-started server up',
       );
       step('hand-started server up');
-      const caught = await runCli(['verify'], { env });
+      const caught = await runCli(['verify', '--allow-http-nodes'], { env });
       step('verify caught it');
       expect(caught.code, showCli(caught)).toBe(3);
       expect(caught.stdout).toContain(
@@ -89,6 +89,6 @@ describe('modfleet verify asks each database shard what it runs (real processes)
       ([s]) => s?.status === 'active',
       'the shard started again',
     );
-    expect((await runCli(['verify'], { env })).code).toBe(0);
+    expect((await runCli(['verify', '--allow-http-nodes'], { env })).code).toBe(0);
   }, 120_000);
 });
