@@ -132,6 +132,42 @@ describe('createFleetService', () => {
     expect(await artifacts.list()).toEqual([]);
   });
 
+  it('remove that dies before its deletes are queued keeps the artifact, so the same DELETE again completes it', async () => {
+    const { actions, artifacts, blobs, inventory, opsOf } = fleet([1, 2]);
+    const dispatcher = createDispatcher({
+      inflight: createFakeInflightStore(),
+      actions,
+      flows: createFakeFlowProducer(),
+    });
+    let crashes = 1;
+    const service = createFleetService({
+      inventory,
+      nodes: { uids: () => Promise.resolve([1, 2]) },
+      artifacts,
+      blobs,
+      actions,
+      dispatcher: {
+        dispatch: request =>
+          request.name === 'delete_module_artifact' && crashes-- > 0
+            ? Promise.reject(new Error('coordinator killed'))
+            : dispatcher.dispatch(request),
+      },
+    });
+    const bytes = await upload('kept');
+    await service.push(bytes, inspected('Mod', 1), undefined);
+
+    await expect(service.remove('Mod', 1)).rejects.toThrow('coordinator killed');
+    expect((await artifacts.list()).map(a => a.module_name)).toEqual(['Mod']);
+    const retried = await service.remove('Mod', 1);
+
+    expect(await opsOf(retried)).toEqual([
+      [1, 'delete', 'Mod@1'],
+      [2, 'delete', 'Mod@1'],
+    ]);
+    expect(await artifacts.list()).toEqual([]);
+    expect(blobs.held.has(bytes.sha256)).toBe(false);
+  });
+
   it('remove of an artifact the fleet does not have: module_artifact_not_found', async () => {
     const { service } = fleet();
     await expect(service.remove('Nope', 4)).rejects.toMatchObject({

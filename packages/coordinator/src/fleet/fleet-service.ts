@@ -103,14 +103,15 @@ export function createFleetService({
     },
 
     async remove(moduleName, version) {
-      const removed = await artifacts.remove(moduleName, version);
-      if (!removed)
+      if (!(await artifacts.get(moduleName, version)))
         throw new NotFoundError(
           'module_artifact_not_found',
           `The fleet has no artifact ${moduleName} version ${version}`,
         );
-      if (!(await artifacts.list()).some(other => other.sha256 === removed.sha256)) await blobs.remove(removed.sha256);
       const name = artifactKey(moduleName, version);
+      // The deletes are queued before the artifact leaves the desired state: a coordinator that dies
+      // in between leaves it listed, and the same DELETE sent again finishes the job. The other
+      // order lost the delete and left the bytes on every node, with a 404 for the retry.
       const { action_uid } = await dispatcher.dispatch({
         name: 'delete_module_artifact',
         description: `Delete ${name} from every node`,
@@ -119,6 +120,10 @@ export function createFleetService({
         dedupeKey: `delete|${name}`,
         ops: (await nodes.uids()).map(node_uid => ({ node_uid, op: 'delete', module_name: moduleName, version })),
       });
+      const removed = await artifacts.remove(moduleName, version);
+      if (removed && !(await artifacts.list()).some(other => other.sha256 === removed.sha256)) {
+        await blobs.remove(removed.sha256);
+      }
       return action_uid;
     },
 
