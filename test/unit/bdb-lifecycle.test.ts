@@ -1,28 +1,14 @@
-import { routes, pathTo, type BdbObject, type V1ActionList } from '@modfleet/common';
+import { routes, pathTo, type V1ActionList } from '@modfleet/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import { api } from '../helpers/http.js';
 import { expectRsError } from '../helpers/rs-error.js';
-import { as, moduleVersion, startBdbRoutes, type BdbHarness } from './bdb-routes-harness.js';
+import { as, bdbCalls, running, startBdbRoutes, twoNodeSetup, type BdbHarness } from './bdb-routes-harness.js';
 
 const admin = as('admin');
-const running = (node: number) => ({ node_uid: node, state: 'running' as const, updated_at: new Date().toISOString() });
 let harness: BdbHarness;
 afterEach(() => harness.close());
-
-async function twoNodes(artifacts = ['ft@10200']) {
-  harness = await startBdbRoutes({
-    nodes: [
-      { uid: 1, host: '127.0.0.2', artifacts },
-      { uid: 2, host: '127.0.0.3', artifacts },
-    ],
-    modules: [moduleVersion('ft', 10200)],
-  });
-  return harness;
-}
-
-const create = (json: unknown, credentials = admin) =>
-  api<BdbObject>(`${harness.url}${routes.bdbs}`, { method: 'POST', credentials, json });
-const get = (uid: number) => api<BdbObject>(`${harness.url}${pathTo(routes.bdb, { uid })}`, { credentials: admin });
+const twoNodes = async (artifacts?: string[]) => (harness = await startBdbRoutes(twoNodeSetup(artifacts)));
+const { create, get } = bdbCalls(() => harness);
 
 describe('a database that cannot start, and DELETE', () => {
   it('is creation-failed with the agent’s words, its shards withdrawn, its create action failed', async () => {

@@ -6,15 +6,18 @@ import {
   errorMiddleware,
   notFoundHandler,
   requestLogger,
+  pathTo,
   routes,
   toModuleObject,
   type ActionStore,
   type Authenticator,
+  type BdbObject,
   type ModuleObject,
   type NodeView,
   type PublicUser,
   type Role,
 } from '@modfleet/common';
+import { api } from '../helpers/http.js';
 import {
   bdbGuardRoutes,
   bdbRoutes,
@@ -136,5 +139,31 @@ export async function startBdbRoutes(setup: {
     nodes: setup.nodes,
     modules: setup.modules,
     close: () => new Promise(resolve => server.close(() => resolve())),
+  };
+}
+
+/** A shard report saying the node runs it. */
+export const running = (node: number) => ({
+  node_uid: node,
+  state: 'running' as const,
+  updated_at: new Date().toISOString(),
+});
+
+/** Two active nodes that hold `artifacts` (ft@10200 by default), with that ft version registered. */
+export const twoNodeSetup = (artifacts = ['ft@10200']) => ({
+  nodes: [
+    { uid: 1, host: '127.0.0.2', artifacts },
+    { uid: 2, host: '127.0.0.3', artifacts },
+  ],
+  modules: [moduleVersion('ft', 10200)],
+});
+
+/** POST /v1/bdbs and GET /v1/bdbs/<uid> against the harness the tests have started. */
+export function bdbCalls(current: () => BdbHarness) {
+  const admin = as('admin');
+  return {
+    create: (json: unknown, credentials = admin) =>
+      api<BdbObject>(`${current().url}${routes.bdbs}`, { method: 'POST', credentials, json }),
+    get: (uid: number) => api<BdbObject>(`${current().url}${pathTo(routes.bdb, { uid })}`, { credentials: admin }),
   };
 }
