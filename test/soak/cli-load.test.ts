@@ -124,7 +124,7 @@ describe('modfleet load against a coordinator and two agents (real processes)', 
     // /v1/nodes is refused first: the run cannot start; under -o json the RS error body is on stdout.
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stdout)).toMatchObject({
-      error_code: expect.stringMatching(/unauthorized|authentication/i),
+      error_code: expect.stringMatching(/unauthorized|authentication/i) as string,
     });
     expect(result.stderr).toMatch(/hint: check --user and --password/);
   });
