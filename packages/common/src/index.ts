@@ -317,6 +317,21 @@ export {
   type V1ActionList,
   type V1TaskObject,
 } from './contract/bdb-object.js';
+export {
+  fitsRedis,
+  moduleStatusTables,
+  type BdbUpgradeRequest,
+  type ClusterModuleRow,
+  type DatabaseModuleRow,
+  type InstalledModule,
+  type LastUpgrade,
+  type ModuleStatusTables,
+  type RollbackVerdict,
+  type ShardPreflight,
+  type UpgradeDryRunAnswer,
+  type UpgradeModuleChange,
+  type UpgradePreflight,
+} from './contract/bdb-upgrade.js';
 export { inPortRanges, parsePortRanges, portsOf, RS_DB_PORT_RANGES, type PortRanges } from './config/port-ranges.js';
 export {
   DEFAULT_TIMINGS,

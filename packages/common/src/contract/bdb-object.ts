@@ -1,7 +1,16 @@
 // RS databases (bdbs) as clients read them, and the shard plans and reports the services exchange
 // through Redis. This file runs in the browser too (the status page), so it imports nothing.
 
-export const BDB_STATUSES = ['pending', 'active', 'creation-failed', 'delete-pending'] as const;
+import type { LastUpgrade, UpgradeModuleChange, UpgradePreflight } from './bdb-upgrade.js';
+
+/** `active-change-pending`: an upgrade is running (RS's status while a state machine changes an active database). */
+export const BDB_STATUSES = [
+  'pending',
+  'active',
+  'active-change-pending',
+  'creation-failed',
+  'delete-pending',
+] as const;
 export type BdbStatus = (typeof BDB_STATUSES)[number];
 
 export const DATA_PERSISTENCE = ['disabled', 'aof', 'snapshot'] as const;
@@ -51,6 +60,8 @@ export interface BdbObject {
   action_uid?: string;
   /** Why the database is `creation-failed` (modfleet's own field). */
   status_reason?: string;
+  /** The last finished module upgrade: what it moved from and to, and its rollback verdict (modfleet's own). */
+  last_upgrade?: LastUpgrade;
 }
 
 /** One shard as `GET /v1/bdbs/<uid>/shards` shows it. */
@@ -106,7 +117,7 @@ export interface ShardReport {
 /** An RS state machine (`GET /v1/actions` "state-machines"). */
 export interface StateMachineObject {
   action_uid: string;
-  name: 'SMCreateBDB' | 'SMDeleteBDB';
+  name: 'SMCreateBDB' | 'SMDeleteBDB' | 'SMUpgradeBDB';
   object_name: string;
   status: 'active' | 'completed' | 'failed';
   progress: number;
@@ -115,6 +126,13 @@ export interface StateMachineObject {
   /** Unix seconds. */
   creation_time: number;
   error?: string;
+  /** The state it is in (SMUpgradeBDB: rladmin's names, e.g. `restart`, `failover`, `completed`). */
+  state?: string;
+  /** Every state it has passed, in order, with Unix seconds (the CLI prints them as rladmin does). */
+  states?: { state: string; at: number; detail?: string }[];
+  /** SMUpgradeBDB: the modules it moves and each hosting node's pre-flight (modfleet's own). */
+  modules?: UpgradeModuleChange[];
+  preflight?: UpgradePreflight;
 }
 
 /** A v1 task (`GET /v1/actions` "actions"). */

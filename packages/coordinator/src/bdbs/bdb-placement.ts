@@ -1,4 +1,4 @@
-import { artifactKey, NotAcceptableError, type ModuleObject } from '@modfleet/common';
+import { artifactKey, fitsRedis, NotAcceptableError, type ModuleObject } from '@modfleet/common';
 import type { RequestedModule } from './bdb-request.js';
 
 /** A node as placement sees it. */
@@ -23,22 +23,6 @@ export interface Placement {
   /** master first, then the replica's node */
   nodes: number[];
   modules: ChosenModule[];
-}
-
-const majorMinor = (version: string) => version.split('.').slice(0, 2).map(Number);
-
-function atMost(version: string, limit: string): boolean {
-  const [major = 0, minor = 0] = majorMinor(version);
-  const [limitMajor = 0, limitMinor = 0] = majorMinor(limit);
-  return major < limitMajor || (major === limitMajor && minor <= limitMinor);
-}
-
-/** RS: `compatible_redis_version` must match the database's; without one, `min_redis_version` must not exceed it. */
-export function fitsRedis(module: ModuleObject, redisVersion: string): boolean {
-  if (module.compatible_redis_version) {
-    return majorMinor(module.compatible_redis_version).join('.') === majorMinor(redisVersion).join('.');
-  }
-  return atMost(module.min_redis_version || '0.0', redisVersion);
 }
 
 const missing = (description: string) => new NotAcceptableError('missing_module', description);
