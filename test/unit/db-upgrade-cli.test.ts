@@ -136,7 +136,7 @@ describe('modfleet db upgrade', () => {
       [
         'Monitoring a1b2c3',
         'Module changes:',
-        '  mfver 1.0.0 -> 1.1.0, args no args -> "VERBOSE 1"',
+        '  mfver 1.0.0 -> 1.1.0, args (none) -> "VERBOSE 1"',
         'active - SMUpgradeBDB prepare',
         'active - SMUpgradeBDB preflight: mfver 1.1.0 loaded with the data of 2 shards on 2 nodes',
         'Pre-flight per node and shard:',
@@ -317,7 +317,7 @@ describe('modfleet db rollback', () => {
     const refusal = { status: 406, json: { error_code: 'rollback_impossible', description: 'Rollback is impossible' } };
     server = await startFakeUpgradeServer({ bdbs: [upgraded], answer: upgradeRoute(UPGRADE_STATES, () => refusal) });
     const result = await run(['db', 'rollback', '1']);
-    expect(result.code).toBe(1);
+    expect(result).toMatchObject({ code: 1, out: '' });
     expect(result.err).toBe(
       'modfleet: rollback_impossible: Rollback is impossible\n' +
         "modfleet: hint: the rehearsal before upgrade a0 found the old version cannot read the new one's data " +

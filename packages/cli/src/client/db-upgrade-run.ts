@@ -140,16 +140,6 @@ export async function runRollback(
   const { io, client, output } = ctx;
   const bdb = await client.get<BdbObject>(pathTo(routes.bdb, { uid: await resolveUid(client, ref) }));
   const progress = output === 'json' ? io.stderr : io.stdout;
-  const last = bdb.last_upgrade;
-  if (last) {
-    const moves = last.to.map(to => {
-      const from = last.from.find(m => m.module_name === to.module_name);
-      return `${to.module_name} ${to.semantic_version} -> ${from?.semantic_version ?? '?'}`;
-    });
-    progress.write(
-      `Rolling back ${dbLabel(bdb)}: ${moves.join(', ')} (rehearsal: ${last.rollback.replace('_', ' ')})\n`,
-    );
-  }
   io.stderr.write(downtimeWarning(bdb));
   let started: { action_uid: string };
   try {
@@ -159,6 +149,16 @@ export async function runRollback(
     const code = reportError(io, err, flags);
     io.stderr.write(`modfleet: hint: ${rollbackHint(bdb)}\n`);
     return code;
+  }
+  const last = bdb.last_upgrade;
+  if (last) {
+    const moves = last.to.map(to => {
+      const from = last.from.find(m => m.module_name === to.module_name);
+      return `${to.module_name} ${to.semantic_version} -> ${from?.semantic_version ?? '?'}`;
+    });
+    progress.write(
+      `Rolling back ${dbLabel(bdb)}: ${moves.join(', ')} (rehearsal: ${last.rollback.replace('_', ' ')})\n`,
+    );
   }
   return follow(ctx, bdb, started.action_uid, Number(flags.timeout));
 }

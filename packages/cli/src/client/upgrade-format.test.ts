@@ -35,7 +35,7 @@ describe('upgrade output', () => {
   it('says which args change and what the rehearsal found', () => {
     expect(
       renderModuleChanges([{ module_name: 'mfver', from: entry('1.0.0', 'A 1'), to: entry('1.1.0', 'A 1') }]),
-    ).toBe('  mfver 1.0.0 -> 1.1.0, args kept ("A 1")\n');
+    ).toBe('  mfver 1.0.0 -> 1.1.0, args kept: "A 1"\n');
     expect(rollbackVerdictLine({ rollback: 'impossible', rollback_reason: 'encoding 2' })).toBe(
       'Rollback: impossible (the current version cannot read what the new one writes: encoding 2)',
     );

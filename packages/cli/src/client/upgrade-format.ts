@@ -23,16 +23,16 @@ export function newStateLines(machine: StateMachineObject, shown: number): strin
   return (machine.states ?? []).slice(shown).map(entry => stateLine(machine, entry));
 }
 
-const quoted = (args: string) => (args ? `"${args}"` : 'no args');
+const quoted = (args: string) => (args ? `"${args}"` : '(none)');
 
-/** `  mfver 1.0.0 -> 1.1.0, args kept ("X")` or `..., args "X" -> "Y"`. */
+/** `  mfver 1.0.0 -> 1.1.0, args kept: "X"` or `..., args "X" -> "Y"` (`(none)`: no args). */
 export function renderModuleChanges(changes: readonly UpgradeModuleChange[]): string {
   if (changes.length === 0) return '  no module changes\n';
   return changes
     .map(({ module_name, from, to }) => {
       const args =
         from.module_args === to.module_args
-          ? `args kept (${quoted(to.module_args)})`
+          ? `args kept: ${quoted(to.module_args)}`
           : `args ${quoted(from.module_args)} -> ${quoted(to.module_args)}`;
       return `  ${module_name} ${from.semantic_version} -> ${to.semantic_version}, ${args}\n`;
     })
