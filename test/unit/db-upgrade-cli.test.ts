@@ -1,8 +1,6 @@
 import type { BdbObject, UpgradeDryRunAnswer, UpgradePreflight } from '@modfleet/common';
-import { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Io } from '../../packages/cli/src/client/client-context.js';
-import { registerClientCommands } from '../../packages/cli/src/client/register-client-commands.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { moduleVersion } from './bdb-routes-harness.js';
 import {
   advancingMachine,
@@ -18,39 +16,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-class Exited extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
-
-/** `modfleet <args>` in process against the fake server. */
-async function run(args: string[]) {
-  let out = '';
-  let err = '';
-  let code = 0;
-  const io: Io = {
-    stdout: { write: (text: string) => (out += text) },
-    stderr: { write: (text: string) => (err += text) },
-    env: {},
-    setExitCode: value => (code = value),
-    exit: value => {
-      throw new Exited(value);
-    },
-    pollIntervalMs: 2,
-  };
-  const program = new Command('modfleet').exitOverride();
-  registerClientCommands(program, io);
-  try {
-    await program.parseAsync([...args, '--url', server!.url, '--user', 'admin@test', '--password', 'pw'], {
-      from: 'user',
-    });
-  } catch (e) {
-    if (e instanceof Exited) return { code: e.code, out, err };
-    throw e;
-  }
-  return { code, out, err };
-}
+const run = (args: string[]) => runCliInProcess(server!.url, args);
 
 const entry = (version: string, args = '') => ({
   module_name: 'mfver',
