@@ -76,11 +76,17 @@ const upgradePath = (uid: number) => `${pathTo(routes.bdb, { uid })}/upgrade`;
 async function follow(ctx: ClientContext, bdb: BdbObject, actionUid: string, timeoutSeconds: number): Promise<number> {
   const { io, output } = ctx;
   const progress = output === 'json' ? io.stderr : io.stdout;
+  // Ctrl-C stops the following, not the upgrade: the state machine goes on in the cluster.
+  const onInterrupt = () => {
+    io.stderr.write(`\nmodfleet: interrupted: stopped following; ${actionUid} goes on: modfleet db get ${bdb.uid}\n`);
+    io.exit(130);
+  };
+  process.once('SIGINT', onInterrupt);
   const { machine, ended } = await monitorStateMachine(ctx.client, actionUid, {
     intervalMs: io.pollIntervalMs,
     timeoutMs: timeoutSeconds * 1000,
     say: text => void progress.write(text),
-  });
+  }).finally(() => process.off('SIGINT', onInterrupt));
   if (output === 'json') io.stdout.write(toJson(machine));
   if (!ended) {
     io.stderr.write(
