@@ -7,7 +7,6 @@ import {
   clientCommand,
   EXIT_FAILED,
   runClientCommand,
-  UsageError,
   type ClientFlags,
   type Io,
 } from './client-context.js';
@@ -20,6 +19,8 @@ import {
   renderShards,
   type ModuleSpec,
 } from './db-format.js';
+import { resolveUid } from './db-resolve.js';
+import { registerDbUpgradeCommands } from './db-upgrade-command.js';
 import { colorsFor, toJson } from './output.js';
 
 interface CreateFlags extends ClientFlags {
@@ -30,17 +31,6 @@ interface CreateFlags extends ClientFlags {
   persistence: string;
   wait: boolean;
   timeout: string;
-}
-
-/** A uid, or a name that exactly one database has. */
-async function resolveUid(client: ApiClient, ref: string): Promise<number> {
-  if (/^\d+$/.test(ref)) return Number(ref);
-  const named = (await client.get<BdbObject[]>(routes.bdbs)).filter(bdb => bdb.name === ref);
-  if (named.length === 1) return named[0]!.uid;
-  throw new UsageError(
-    named.length === 0 ? 'db_not_exist' : 'ambiguous_name',
-    named.length === 0 ? `No database is named ${ref}` : `${named.length} databases are named ${ref}: give the uid`,
-  );
 }
 
 /** Polls the database until `done` says so, one progress line on stderr per status change. */
@@ -138,4 +128,6 @@ export function registerDbCommand(program: Command, io: Io): void {
         io.stdout.write(output === 'json' ? toJson({ uid, ...accepted, deleted: true }) : `deleted database ${uid}\n`);
       });
     });
+
+  registerDbUpgradeCommands(db, io);
 }

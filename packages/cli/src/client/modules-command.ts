@@ -9,6 +9,7 @@ import {
   type ClientFlags,
   type Io,
 } from './client-context.js';
+import { registerModulesStatusCommand } from './modules-status-command.js';
 import { renderTable, toJson } from './output.js';
 
 export function renderModules(modules: ModuleObject[]): string {
@@ -102,4 +103,6 @@ export function registerModulesCommand(program: Command, io: Io): void {
       io.stdout.write(output === 'json' ? toJson(answer ?? {}) : `Deleted module object ${uid}\n`);
     });
   });
+
+  registerModulesStatusCommand(modules, io);
 }
