@@ -11,3 +11,10 @@ export { keepAliveTransport, type CoordinatorTransport } from './forward/coordin
 export { type SharedAgentRedis } from './main.js';
 export { startSimulatedFleet, type SimulatedFleet } from './sim/simulated-fleet.js';
 export { shardDirOf } from './shards/shard-files.js';
+export {
+  startPreflightResponder,
+  type PreflightResponder,
+  type PreflightResponderDeps,
+} from './preflight/preflight-responder.js';
+export { runShardPreflight, type ShardPreflightDeps } from './preflight/shard-preflight.js';
+export { shardArgs } from './shards/shard-args.js';

@@ -39,6 +39,8 @@ import { TransferRegistry } from './relay/transfer-registry.js';
 import { agentTls } from './tls/agent-tls.js';
 import { keepAliveTransport } from './forward/coordinator-transport.js';
 import { startShardSupervisor, type ShardSupervisor } from './shards/shard-supervisor.js';
+import { probeHostOf } from './shards/shard-process.js';
+import { startPreflightResponder, type PreflightResponder } from './preflight/preflight-responder.js';
 
 export interface RunningAgent {
   url: string;
@@ -163,6 +165,7 @@ export async function startAgent(
 
     let stopping = false;
     let shards: ShardSupervisor | undefined;
+    let preflight: PreflightResponder | undefined;
     let registered: Promise<number | undefined> = Promise.resolve(undefined);
     if (coordinators && clusterSecret && peer) {
       // The agent names the scheme it reaches the coordinator with: an all-HTTP cluster stays HTTP.
@@ -217,6 +220,22 @@ export async function startAgent(
             return undefined;
           });
           if (stopping) await shards?.stop();
+          preflight = await startPreflightResponder({
+            redis,
+            subscriber,
+            keys,
+            nodeUid: uid,
+            dataDir: config.dataDir,
+            redisServer: await findRedisServer(config.redisServer),
+            artifacts: store,
+            maxModuleBytes: config.maxArtifactBytes,
+            probeHost: probeHostOf(config.host),
+            logger: logger.child({ component: 'preflight' }),
+          }).catch((err: unknown) => {
+            logger.error({ err }, 'could not start the pre-flight responder: upgrades of this node cannot be checked');
+            return undefined;
+          });
+          if (stopping) await preflight?.stop();
         }
         return uid;
       });
@@ -233,7 +252,7 @@ export async function startAgent(
         logger.info({ deadlineMs }, 'agent stopping');
         stopping = true;
         tls.stop();
-        await Promise.all([server.close(deadlineMs), membership?.stop(deadlineMs), shards?.stop()]);
+        await Promise.all([server.close(deadlineMs), membership?.stop(deadlineMs), shards?.stop(), preflight?.stop()]);
         ccs.stop();
         await closeRedis();
         logger.info('agent stopped');

@@ -293,6 +293,12 @@ export {
 export { checkArtifactAgainstModule, MAX_MODULE_BYTES, type ArtifactModuleCheck } from './modules/check-artifact.js';
 export { extractZipEntry } from './modules/extract-module.js';
 export {
+  parsePreflightAnswer,
+  parsePreflightRequest,
+  type PreflightAnswer,
+  type PreflightRequest,
+} from './preflight/preflight-messages.js';
+export {
   LOAD_CHECK_MODES,
   loadCheckModeSchema,
   type LoadCheck,

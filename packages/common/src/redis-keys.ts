@@ -97,6 +97,12 @@ export function redisKeys(prefix: string) {
     nodeShardsChanged: (nodeUid: number) => `${prefix}:node:${nodeUid}:shards:changed`,
     /** hash: shard uid → the hosting agent's last report JSON */
     shardReports: `${prefix}:shards:reports`,
+    /** list: pre-flight requests JSON for that node's agent (expires; trimmed) */
+    preflightRequests: (nodeUid: number) => `${prefix}:node:${nodeUid}:preflight:requests`,
+    /** pub/sub channel: a pre-flight request waits for that node */
+    preflightNudge: (nodeUid: number) => `${prefix}:node:${nodeUid}:preflight:nudge`,
+    /** hash: node uid → that node's pre-flight answer JSON, for one request (expires) */
+    preflightAnswers: (requestId: string) => `${prefix}:preflight:${requestId}:answers`,
     /** string: a signed request's nonce, once used (expires with the signature's window): a replay is refused */
     signatureNonce: (nonce: string) => `${prefix}:signature-nonce:${nonce}`,
     /** BullMQ `prefix` option */

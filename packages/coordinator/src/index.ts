@@ -28,3 +28,9 @@ export { createFleetService } from './fleet/fleet-service.js';
 export { createFakeBlobStore } from './fleet/fake-blob-store.js';
 export { createFakeFlowProducer } from './fleet/fake-flow-producer.js';
 export { createFakeNodeQueues } from './fleet/fake-node-queues.js';
+export {
+  createPreflightRunner,
+  DEFAULT_PREFLIGHT_TIMEOUT_MS,
+  type PreflightRunnerDeps,
+} from './bdbs/upgrade/redis-preflight-runner.js';
+export { preflightVerdict } from './bdbs/upgrade/preflight-verdict.js';

@@ -56,4 +56,10 @@ describe('a shard’s redis-server command line', () => {
     expect(after(snapshot, '--save')[0]).toBe('60 1');
     expect(snapshot).not.toContain('--maxmemory');
   });
+
+  it('starts a full sync at once instead of waiting 5 s for more replicas (a replica, a pre-flight copy)', () => {
+    expect(
+      after(shardArgs(plan(), { bind: '127.0.0.1', dir: '/d', modules: [] }), '--repl-diskless-sync-delay')[0],
+    ).toBe('0');
+  });
 });

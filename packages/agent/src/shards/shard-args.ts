@@ -30,6 +30,10 @@ export function shardArgs(plan: ShardPlan, options: { bind: string; dir: string;
     `${options.dir}/redis.pid`,
     '--logfile',
     `${options.dir}/redis.log`,
+    // A shard has one replica at most: waiting 5 s for more to share a full sync only delays it
+    // (the replica's, and the pre-flight's copy of the data).
+    '--repl-diskless-sync-delay',
+    '0',
   ];
   if (plan.memory_size > 0) args.push('--maxmemory', String(plan.memory_size));
   if (plan.data_persistence === 'aof') args.push('--appendonly', 'yes', '--appendfsync', 'always', '--save', '');

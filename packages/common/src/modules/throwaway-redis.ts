@@ -13,6 +13,8 @@ export interface ThrowawayRedisOptions {
   timeoutMs?: number | undefined;
   /** Address-space limit of the server process (ulimit -v), so a module cannot eat the node's memory. */
   memoryBytes?: number | undefined;
+  /** More redis-server options after the defaults (e.g. `--enable-debug-command local`). */
+  extraArgs?: string[] | undefined;
 }
 
 export interface ThrowawayRedis {
@@ -49,6 +51,7 @@ export async function withThrowawayRedis<T>(
   const args = [
     ...['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--dir', dir, '--logfile', logFile],
     ...['--save', '', '--appendonly', 'no', '--enable-module-command', 'yes', '--daemonize', 'no'],
+    ...(options.extraArgs ?? []),
   ];
   // sh applies the limit, then becomes redis-server (exec): one process, one pid to kill.
   const child = spawn('/bin/sh', ['-c', `ulimit -v ${memoryKb} && exec "$0" "$@"`, options.redisServer, ...args], {
