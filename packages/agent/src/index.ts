@@ -11,3 +11,4 @@ export { keepAliveTransport, type CoordinatorTransport } from './forward/coordin
 export { type SharedAgentRedis } from './main.js';
 export { startSimulatedFleet, type SimulatedFleet } from './sim/simulated-fleet.js';
 export { shardDirOf } from './shards/shard-files.js';
+export { startShardSupervisor, type ShardSupervisorDeps } from './shards/shard-supervisor.js';
