@@ -101,6 +101,17 @@ describe('concurrent POST /v1/bdbs without a port', () => {
     }
   });
 
+  it('spreads 20 databases created together evenly over the nodes', async () => {
+    const { url, store } = await startRoutes([[12000, 12099]]);
+    const answers = await createAll(
+      url,
+      Array.from({ length: 20 }, (_, i) => ({ name: `db-${i}`, memory_size: 1024 })),
+    );
+
+    expect(answers.map(a => a.status)).toEqual(answers.map(() => 200));
+    expect([(await store.plans(1)).size, (await store.plans(2)).size]).toEqual([10, 10]);
+  });
+
   it('refuses those the range has no ports left for, holding nothing for them', async () => {
     const { url, store } = await startRoutes([[12000, 12009]]);
     const answers = await createAll(

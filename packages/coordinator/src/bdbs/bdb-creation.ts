@@ -67,8 +67,25 @@ function moduleEntries(placement: Placement): BdbModuleEntry[] {
   }));
 }
 
-/** Checks and places a new database, then stores it: the nodes start its shards from there. */
-export async function createBdb(deps: BdbCreationDeps, request: BdbRequest): Promise<BdbRecord> {
+/** The create each store is running: the next one waits for it. */
+const creating = new WeakMap<BdbStore, Promise<unknown>>();
+
+/**
+ * Checks and places a new database, then stores it: the nodes start its shards from there.
+ * Creates are placed one after the other (per coordinator): each must see the shards the one
+ * before placed, or creates sent together would all pick the same least-loaded node.
+ */
+export function createBdb(deps: BdbCreationDeps, request: BdbRequest): Promise<BdbRecord> {
+  const previous = creating.get(deps.store) ?? Promise.resolve();
+  const created = previous.then(() => placeAndStore(deps, request));
+  creating.set(
+    deps.store,
+    created.catch(() => undefined),
+  );
+  return created;
+}
+
+async function placeAndStore(deps: BdbCreationDeps, request: BdbRequest): Promise<BdbRecord> {
   const now = deps.now ?? Date.now;
   const nodes = await deps.nodes.list();
   const redis = nodesRedis(nodes.filter(n => n.status === 'active'));
