@@ -4,7 +4,7 @@
  * same run), and each agent's RSS (its own process: the shards are separate redis-servers) against
  * its RSS before the first create. Targets: p99 ≤ 50 ms; every agent's RSS ≤ +16 MiB.
  *
- *   npx tsx bench/db-scale-bench.ts [--databases 50] [--gets 200]
+ *   npx tsx bench/db-scale-bench.ts [--databases 50] [--gets 200] [--in-flight 50]
  *
  * Real processes: `modfleet coordinator` + 3 agents (the built CLI: run `npx tsc -b` first). The
  * databases load no module and have a small memory_size; every one is deleted at the end, and any
@@ -22,14 +22,18 @@ import { percentile } from './lib/fleet-http.js';
 import { checkBuild, fixed, machineLine, MIB, runBench, verdict, writeResult } from './lib/util.js';
 
 const { values: flags } = parseArgs({
-  options: { databases: { type: 'string', default: '50' }, gets: { type: 'string', default: '200' } },
+  options: {
+    databases: { type: 'string', default: '50' },
+    gets: { type: 'string', default: '200' },
+    'in-flight': { type: 'string' },
+  },
 });
 const databases = Number(flags.databases);
 const gets = Number(flags.gets);
 const P99_LIMIT_MS = 50;
 const RSS_GROWTH_LIMIT = 16 * MIB;
 const DB_MEMORY_SIZE = 16 * MIB;
-const IN_FLIGHT = 5;
+const IN_FLIGHT = Number(flags['in-flight'] ?? databases);
 
 /** `gets` sequential `GET /v1/bdbs`, each timed from request to parsed body; returns the latencies. */
 async function timeListing(cluster: FleetCluster, expected: number): Promise<number[]> {
@@ -66,15 +70,14 @@ async function activeBdb(cluster: FleetCluster, uid: number): Promise<BdbObject>
 }
 
 /**
- * Creates every database: POSTs one after the other, `IN_FLIGHT` pending at a time, as a deploy
- * script would; on a loaded 2-core machine fifty redis-servers starting at once outlast the shard
- * start timeout.
+ * Creates every database: `IN_FLIGHT` POSTs sent together (all of them by default, as a deploy
+ * script that fires every create at once), each batch waited on until active.
  */
 async function createAll(cluster: FleetCluster): Promise<BdbObject[]> {
   const bdbs: BdbObject[] = [];
   for (let first = 0; first < databases; first += IN_FLIGHT) {
-    const uids: number[] = [];
-    for (let i = first; i < Math.min(first + IN_FLIGHT, databases); i++) uids.push(await post(cluster, `scale-${i}`));
+    const batch = Array.from({ length: Math.min(IN_FLIGHT, databases - first) }, (_, i) => `scale-${first + i}`);
+    const uids = await Promise.all(batch.map(name => post(cluster, name)));
     bdbs.push(...(await Promise.all(uids.map(uid => activeBdb(cluster, uid)))));
   }
   return bdbs;
@@ -128,7 +131,7 @@ async function main(): Promise<number> {
     console.log(machineLine());
     console.log(`load average (1 min) before / after create / after: ${load.map(l => fixed(l)).join(' / ')}`);
     console.log(
-      `${databases} databases active in ${fixed(createAllMs / 1000, 1)} s; shards per node uid: ${JSON.stringify(perNode)}`,
+      `${databases} databases (${IN_FLIGHT} POSTed at once) active in ${fixed(createAllMs / 1000, 1)} s; shards per node uid: ${JSON.stringify(perNode)}`,
     );
     console.log(
       `GET /v1/bdbs p99: ${fixed(fullMs)} ms with ${databases}, ${fixed(emptyMs)} ms with 0; ratio ${fixed(fullMs / emptyMs)}; target ≤ ${P99_LIMIT_MS} ms: ${verdict(p99Pass)}`,
@@ -142,6 +145,7 @@ async function main(): Promise<number> {
     writeResult('db-scale-bench', {
       databases,
       gets,
+      inFlight: IN_FLIGHT,
       createAllMs,
       p99EmptyMs: emptyMs,
       p99FullMs: fullMs,

@@ -1,5 +1,5 @@
 import type { ShardReport, StateMachineObject } from '@modfleet/common';
-import type { BdbRecord, BdbStore } from '@modfleet/coordinator';
+import { pickedPort, type BdbRecord, type BdbStore } from '@modfleet/coordinator';
 import { describe, expect, it } from 'vitest';
 
 /** A store and a way to play the agents' part: write (or clear) one shard's report. */
@@ -49,6 +49,23 @@ export function bdbRecord(uid: number, port: number, shardUids: number[], nodes:
         memory_size: 1024,
         data_persistence: 'disabled',
         modules: [],
+      },
+    })),
+  };
+}
+
+/** A bdb whose ports the store picks: the master's (the endpoint's, the replica's master) and the replica's. */
+export function pickedPortsRecord(uid: number, shardUids: number[], nodes: number[]): BdbRecord {
+  const record = bdbRecord(uid, 0, shardUids, nodes);
+  return {
+    ...record,
+    endpoints: record.endpoints.map(e => ({ ...e, port: pickedPort(1) })),
+    placement: record.placement.map(({ node_uid, plan }, i) => ({
+      node_uid,
+      plan: {
+        ...plan,
+        port: pickedPort(i + 1),
+        ...(i > 0 && { replica_of: { host: '127.0.0.1', port: pickedPort(1) } }),
       },
     })),
   };
@@ -115,6 +132,40 @@ export function bdbStoreContract(name: string, make: () => BdbStoreUnderTest) {
       expect((await store.plans(2)).size).toBe(0);
       expect((await store.plans(3)).size).toBe(0);
       expect(await store.stateMachine('create-2')).toBeUndefined();
+    });
+
+    it('picks the first free ports of the range for the ports left to it, in the create itself', async () => {
+      const { store } = make();
+      const first = bdbRecord(1, 12001, [1], [1]);
+      await store.create(first, machineOf(first));
+      const picked = pickedPortsRecord(2, [2, 3], [1, 2]);
+      const stored = await store.create(picked, machineOf(picked), [[12000, 12009]]);
+
+      expect(stored.endpoints[0]!.port).toBe(12000);
+      expect(stored.placement.map(s => s.plan.port)).toEqual([12000, 12002]);
+      expect(stored.placement[1]!.plan.replica_of).toEqual({ host: '127.0.0.1', port: 12000 });
+      expect(await store.get(2)).toEqual(stored);
+      expect([...(await store.plans(2)).values()]).toEqual([stored.placement[1]!.plan]);
+      expect(await store.usedPorts()).toEqual(new Set([12000, 12001, 12002]));
+    });
+
+    it('gives concurrent creates distinct ports, and refuses those the range cannot hold', async () => {
+      const { store } = make();
+      const records = Array.from({ length: 8 }, (_, i) => pickedPortsRecord(i + 1, [2 * i + 1, 2 * i + 2], [1, 2]));
+      const outcomes = await Promise.allSettled(records.map(r => store.create(r, machineOf(r), [[12000, 12009]])));
+
+      const stored = outcomes.flatMap(o => (o.status === 'fulfilled' ? [o.value] : []));
+      const refused = outcomes.flatMap(o =>
+        o.status === 'rejected' ? [o.reason as { status: number; code: string }] : [],
+      );
+      expect(stored).toHaveLength(5);
+      expect(refused.map(({ status, code }) => [status, code])).toEqual(
+        refused.map(() => [406, 'insufficient_resources']),
+      );
+      const ports = stored.flatMap(r => r.placement.map(s => s.plan.port)).sort((a, b) => a - b);
+      expect(ports).toEqual([12000, 12001, 12002, 12003, 12004, 12005, 12006, 12007, 12008, 12009]);
+      expect((await store.list()).map(r => r.uid)).toEqual(stored.map(r => r.uid).sort((a, b) => a - b));
+      expect(await store.usedPorts()).toEqual(new Set(ports));
     });
 
     it('saves only a bdb that still exists', async () => {

@@ -18,3 +18,4 @@ export {
 } from './preflight/preflight-responder.js';
 export { runShardPreflight, type ShardPreflightDeps } from './preflight/shard-preflight.js';
 export { shardArgs } from './shards/shard-args.js';
+export { startShardSupervisor, type ShardSupervisorDeps } from './shards/shard-supervisor.js';

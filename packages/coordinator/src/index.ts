@@ -13,7 +13,7 @@ export { createRedisFleetArtifacts, type FleetArtifact, type FleetArtifacts } fr
 export { createFakeFleetArtifacts } from './fleet/fake-fleet-artifacts.js';
 export { createRedisBdbStore } from './bdbs/redis-bdb-store.js';
 export { createFakeBdbStore, type FakeBdbStore } from './bdbs/fake-bdb-store.js';
-export { toBdbObject, type BdbRecord, type BdbStore, type ShardPlacement } from './bdbs/bdb-store.js';
+export { pickedPort, toBdbObject, type BdbRecord, type BdbStore, type ShardPlacement } from './bdbs/bdb-store.js';
 export { bdbRoutes, type BdbRoutesDeps } from './bdbs/bdb-routes.js';
 export { v1ActionRoutes } from './bdbs/v1-action-routes.js';
 export { v1ModuleUploadGoneRoutes } from './modules/v1-module-upload-gone.js';

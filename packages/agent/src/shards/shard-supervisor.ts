@@ -12,6 +12,7 @@ import {
   shardFolders,
   writeShardPlan,
 } from './shard-files.js';
+import { startConcurrently } from './shard-starts.js';
 import { isRedisServerProcess, pingShard, probeHostOf, startShardProcess, stopShardProcess } from './shard-process.js';
 
 export interface ShardSupervisorDeps {
@@ -136,6 +137,7 @@ export async function startShardSupervisor(deps: ShardSupervisorDeps): Promise<S
       await redis.hdel(keys.shardReports, String(uid));
       logger.info({ shard: uid, bdb: shard.plan.bdb_uid }, 'shard withdrawn: stopped, data removed');
     }
+    const starts: [ShardPlan, TrackedShard | undefined][] = [];
     for (const [uid, plan] of planned) {
       if (stopped) return;
       let shard = tracked.get(uid);
@@ -144,8 +146,9 @@ export async function startShardSupervisor(deps: ShardSupervisorDeps): Promise<S
         shard = undefined;
       }
       if (shard && (alive(shard) || shard.gaveUp || Date.now() < shard.nextAttempt)) continue;
-      await start(plan, shard);
+      starts.push([plan, shard]);
     }
+    await startConcurrently(starts, ([plan, previous]) => (stopped ? Promise.resolve() : start(plan, previous)));
   }
 
   /** A restarted agent: shards still running are taken over; folders nothing plans are cleared away. */

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import {
   artifactKey,
   ConflictError,
-  isAppError,
   NotAcceptableError,
   portsOf as portsOfRanges,
   type BdbModuleEntry,
@@ -14,7 +13,7 @@ import {
 } from '@modfleet/common';
 import { placeBdb, type Placement, type PlacementNode } from './bdb-placement.js';
 import type { BdbRequest } from './bdb-request.js';
-import type { BdbRecord, BdbStore, ShardPlacement } from './bdb-store.js';
+import { pickedPort, portsExhausted, type BdbRecord, type BdbStore, type ShardPlacement } from './bdb-store.js';
 
 export interface BdbCreationDeps {
   store: BdbStore;
@@ -49,16 +48,12 @@ async function placementNodes(deps: BdbCreationDeps, nodes: readonly NodeView[])
   );
 }
 
-function freePorts(ranges: PortRanges, used: ReadonlySet<number>, count: number, given?: number): number[] {
-  const ports = given === undefined ? [] : [given];
-  for (const port of portsOfRanges(ranges)) {
-    if (ports.length === count) break;
-    if (!used.has(port) && port !== given) ports.push(port);
-  }
-  if (ports.length < count) {
-    throw new NotAcceptableError('insufficient_resources', 'Every port of the database port range is in use');
-  }
-  return ports;
+/** Refuses early, before a uid is taken, when the range cannot hold the shards (the store checks again atomically). */
+function ensurePortsLeft(ranges: PortRanges, used: ReadonlySet<number>, count: number): void {
+  let free = 0;
+  if (count === 0) return;
+  for (const port of portsOfRanges(ranges)) if (!used.has(port) && ++free === count) return;
+  throw portsExhausted();
 }
 
 const hostOf = (node: NodeView) => new URL(node.url).hostname.replace(/^\[|\]$/g, '');
@@ -72,8 +67,25 @@ function moduleEntries(placement: Placement): BdbModuleEntry[] {
   }));
 }
 
-/** Checks and places a new database, then stores it: the nodes start its shards from there. */
-export async function createBdb(deps: BdbCreationDeps, request: BdbRequest): Promise<BdbRecord> {
+/** The create each store is running: the next one waits for it. */
+const creating = new WeakMap<BdbStore, Promise<unknown>>();
+
+/**
+ * Checks and places a new database, then stores it: the nodes start its shards from there.
+ * Creates are placed one after the other (per coordinator): each must see the shards the one
+ * before placed, or creates sent together would all pick the same least-loaded node.
+ */
+export function createBdb(deps: BdbCreationDeps, request: BdbRequest): Promise<BdbRecord> {
+  const previous = creating.get(deps.store) ?? Promise.resolve();
+  const created = previous.then(() => placeAndStore(deps, request));
+  creating.set(
+    deps.store,
+    created.catch(() => undefined),
+  );
+  return created;
+}
+
+async function placeAndStore(deps: BdbCreationDeps, request: BdbRequest): Promise<BdbRecord> {
   const now = deps.now ?? Date.now;
   const nodes = await deps.nodes.list();
   const redis = nodesRedis(nodes.filter(n => n.status === 'active'));
@@ -96,23 +108,18 @@ export async function createBdb(deps: BdbCreationDeps, request: BdbRequest): Pro
   if (request.port !== undefined && used.has(request.port)) {
     throw new NotAcceptableError('port_unavailable', `Port ${request.port} is already used by another database`);
   }
+  const picked = placement.nodes.length - (request.port === undefined ? 0 : 1);
+  ensurePortsLeft(deps.dbPorts, used, picked);
   if (request.uid !== undefined && (await deps.store.get(request.uid))) {
     throw new ConflictError('uid_exists', `Database uid ${request.uid} already exists`);
   }
-  const byUid = new Map(nodes.map(n => [n.uid, n]));
-  for (let attempt = 1; ; attempt++) {
-    const ports = freePorts(deps.dbPorts, await deps.store.usedPorts(), placement.nodes.length, request.port);
-    const record = await buildRecord(deps, request, placement, byUid, ports, redis, now());
-    try {
-      if (request.uid !== undefined) await deps.store.claimUid(request.uid);
-      await deps.store.create(record, createMachine(record, now()));
-      return record;
-    } catch (err) {
-      // Two creates may pick the same free port at once: the one that lost picks again.
-      const raced = isAppError(err) && err.code === 'port_unavailable' && request.port === undefined;
-      if (!raced || attempt === 3) throw err;
-    }
-  }
+  // The store picks the free ports inside its atomic create: concurrent creates never race for one.
+  const ports = placement.nodes.map((_, i) =>
+    request.port === undefined ? pickedPort(i + 1) : i === 0 ? request.port : pickedPort(i),
+  );
+  const record = await buildRecord(deps, request, placement, new Map(nodes.map(n => [n.uid, n])), ports, redis, now());
+  if (request.uid !== undefined) await deps.store.claimUid(request.uid);
+  return deps.store.create(record, createMachine(record, now()), deps.dbPorts);
 }
 
 async function buildRecord(

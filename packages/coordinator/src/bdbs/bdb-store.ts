@@ -1,4 +1,11 @@
-import type { BdbObject, ShardPlan, ShardReport, StateMachineObject } from '@modfleet/common';
+import {
+  NotAcceptableError,
+  type BdbObject,
+  type PortRanges,
+  type ShardPlan,
+  type ShardReport,
+  type StateMachineObject,
+} from '@modfleet/common';
 
 /** One shard of a bdb: where it runs and what that node is asked to run. */
 export interface ShardPlacement {
@@ -23,10 +30,14 @@ export interface BdbStore {
   claimUid(uid: number): Promise<void>;
   nextShardUids(count: number): Promise<number[]>;
   /**
-   * Stores the bdb, holds its port and hands each node its shard plan, all or nothing. Throws
-   * 409 uid_exists or 406 port_unavailable and then writes nothing.
+   * Stores the bdb, holds its ports and hands each node its shard plan, all or nothing, and
+   * returns the record as stored. Every port written `pickedPort(n)` (endpoint, plan, replica_of)
+   * becomes the n-th of the first free ports of `freePorts`, picked in the same atomic step, so
+   * concurrent creates never race for a port. Throws 409 uid_exists, 406 port_unavailable (a
+   * given port is held) or 406 insufficient_resources (the range has too few free ports) and
+   * then writes nothing.
    */
-  create(record: BdbRecord, machine: StateMachineObject): Promise<void>;
+  create(record: BdbRecord, machine: StateMachineObject, freePorts?: PortRanges): Promise<BdbRecord>;
   list(): Promise<BdbRecord[]>;
   get(uid: number): Promise<BdbRecord | undefined>;
   /** Replaces a bdb's record (its status); nothing when it is gone. */
@@ -52,3 +63,30 @@ export function toBdbObject({ placement: _placement, ...bdb }: BdbRecord): BdbOb
 
 /** Every port the database's shards listen on (the endpoint's, the replica's). */
 export const portsOf = (record: BdbRecord): number[] => [...new Set(record.placement.map(s => s.plan.port))];
+
+/** A port for `BdbStore.create` to pick: the n-th (from 1) free port of the range it is given. */
+export const pickedPort = (n: number): number => -n;
+
+/** How many ports the record leaves for the store to pick. */
+export const pickedPortCount = (record: BdbRecord): number =>
+  Math.max(0, ...record.placement.map(s => -s.plan.port), ...record.endpoints.map(e => -e.port));
+
+/** The record with each `pickedPort(n)` replaced by `picked[n - 1]`. */
+export function withPickedPorts(record: BdbRecord, picked: readonly number[]): BdbRecord {
+  const real = (port: number) => (port < 0 ? picked[-port - 1]! : port);
+  return {
+    ...record,
+    endpoints: record.endpoints.map(e => ({ ...e, port: real(e.port) })),
+    placement: record.placement.map(({ node_uid, plan }) => ({
+      node_uid,
+      plan: {
+        ...plan,
+        port: real(plan.port),
+        ...(plan.replica_of && { replica_of: { ...plan.replica_of, port: real(plan.replica_of.port) } }),
+      },
+    })),
+  };
+}
+
+export const portsExhausted = () =>
+  new NotAcceptableError('insufficient_resources', 'Every port of the database port range is in use');

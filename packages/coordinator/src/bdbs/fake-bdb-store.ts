@@ -1,11 +1,19 @@
 import {
   ConflictError,
   NotAcceptableError,
+  portsOf as portsOfRanges,
   type ShardPlan,
   type ShardReport,
   type StateMachineObject,
 } from '@modfleet/common';
-import { portsOf, type BdbRecord, type BdbStore } from './bdb-store.js';
+import {
+  pickedPortCount,
+  portsExhausted,
+  portsOf,
+  withPickedPorts,
+  type BdbRecord,
+  type BdbStore,
+} from './bdb-store.js';
 
 /** The in-memory BdbStore unit tests stand on; `report` plays the agents' part. */
 export interface FakeBdbStore extends BdbStore {
@@ -49,16 +57,26 @@ export function createFakeBdbStore(): FakeBdbStore {
       shardSeq += count;
       return Array.from({ length: count }, (_, i) => shardSeq - count + 1 + i);
     },
-    create(record, machine) {
-      if (bdbs.has(record.uid)) throw new ConflictError('uid_exists', `Database uid ${record.uid} already exists`);
-      const taken = portsOf(record).find(port => ports.has(port));
+    create(given, machine, freePorts = []) {
+      if (bdbs.has(given.uid)) throw new ConflictError('uid_exists', `Database uid ${given.uid} already exists`);
+      const wanted = portsOf(given).filter(port => port > 0);
+      const taken = wanted.find(port => ports.has(port));
       if (taken !== undefined) {
         throw new NotAcceptableError('port_unavailable', `Port ${taken} is already used by another database`);
       }
+      const picked: number[] = [];
+      const count = pickedPortCount(given);
+      for (const port of count > 0 ? portsOfRanges(freePorts) : []) {
+        if (!ports.has(port) && !wanted.includes(port)) picked.push(port);
+        if (picked.length === count) break;
+      }
+      if (picked.length < count) throw portsExhausted();
+      const record = withPickedPorts(given, picked);
       bdbs.set(record.uid, copy(record));
       for (const port of portsOf(record)) ports.set(port, record.uid);
       machines.set(machine.action_uid, copy(machine));
       for (const { node_uid, plan } of record.placement) plansOf(node_uid).set(plan.shard_uid, copy(plan));
+      return copy(record);
     },
     list() {
       return [...bdbs.values()].map(copy).sort((a, b) => a.uid - b.uid);

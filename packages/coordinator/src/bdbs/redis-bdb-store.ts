@@ -8,25 +8,57 @@ import {
   type StateMachineObject,
 } from '@modfleet/common';
 import type { Redis } from 'ioredis';
-import { portsOf, type BdbRecord, type BdbStore } from './bdb-store.js';
+import {
+  pickedPortCount,
+  portsExhausted,
+  portsOf,
+  withPickedPorts,
+  type BdbRecord,
+  type BdbStore,
+} from './bdb-store.js';
 
 /**
  * KEYS: bdbs, ports, machines, then each shard's node plan hash. ARGV: uid, record, action uid,
- * machine, then per shard: shard uid, plan, port.
+ * machine, the free port ranges (`low-high low-high`), how many ports to pick, then per shard:
+ * shard uid, plan, port (-n: the n-th picked). Picking inside the script is what lets concurrent
+ * creates each get their own first free ports; `"port":-n` in the JSON becomes the picked port.
  */
 const CREATE_BDB = luaScript(`
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 'uid_exists' end
 local shards = #KEYS - 3
+local wanted = {}
 for i = 1, shards do
-  if redis.call('HEXISTS', KEYS[2], ARGV[4 + 3 * i]) == 1 then return 'port_unavailable:' .. ARGV[4 + 3 * i] end
+  local port = tonumber(ARGV[6 + 3 * i])
+  if port > 0 then
+    if redis.call('HEXISTS', KEYS[2], port) == 1 then return 'port_unavailable:' .. port end
+    wanted[port] = true
+  end
+end
+local picked = {}
+local count = tonumber(ARGV[6])
+if count > 0 then
+  local held = {}
+  for _, port in ipairs(redis.call('HKEYS', KEYS[2])) do held[tonumber(port)] = true end
+  for low, high in string.gmatch(ARGV[5], '(%d+)-(%d+)') do
+    for port = tonumber(low), tonumber(high) do
+      if #picked == count then break end
+      if not held[port] and not wanted[port] then picked[#picked + 1] = port end
+    end
+  end
+  if #picked < count then return 'ports_exhausted' end
+end
+local function real(json)
+  return (string.gsub(json, '"port":%-(%d+)', function(n) return '"port":' .. picked[tonumber(n)] end))
 end
 for i = 1, shards do
-  redis.call('HSET', KEYS[2], ARGV[4 + 3 * i], ARGV[1])
-  redis.call('HSET', KEYS[3 + i], ARGV[2 + 3 * i], ARGV[3 + 3 * i])
+  local port = tonumber(ARGV[6 + 3 * i])
+  if port < 0 then port = picked[-port] end
+  redis.call('HSET', KEYS[2], port, ARGV[1])
+  redis.call('HSET', KEYS[3 + i], ARGV[4 + 3 * i], real(ARGV[5 + 3 * i]))
 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[1], ARGV[1], real(ARGV[2]))
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
-return 'ok'`);
+return 'ok:' .. table.concat(picked, ',')`);
 
 const CLAIM_UID = luaScript(`
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -59,7 +91,7 @@ export function createRedisBdbStore(redis: Redis, keys: RedisKeys): BdbStore {
       const last = await redis.incrby(keys.shardUidSeq, count);
       return Array.from({ length: count }, (_, i) => last - count + 1 + i);
     },
-    async create(record, machine) {
+    async create(record, machine, freePorts = []) {
       const outcome = String(
         await CREATE_BDB.run(
           redis,
@@ -69,11 +101,14 @@ export function createRedisBdbStore(redis: Redis, keys: RedisKeys): BdbStore {
             JSON.stringify(record),
             machine.action_uid,
             JSON.stringify(machine),
+            freePorts.map(([low, high]) => `${low}-${high}`).join(' '),
+            String(pickedPortCount(record)),
             ...record.placement.flatMap(s => [String(s.plan.shard_uid), JSON.stringify(s.plan), String(s.plan.port)]),
           ],
         ),
       );
       if (outcome === 'uid_exists') throw new ConflictError('uid_exists', `Database uid ${record.uid} already exists`);
+      if (outcome === 'ports_exhausted') throw portsExhausted();
       if (outcome.startsWith('port_unavailable:')) {
         throw new NotAcceptableError(
           'port_unavailable',
@@ -81,6 +116,8 @@ export function createRedisBdbStore(redis: Redis, keys: RedisKeys): BdbStore {
         );
       }
       await nudge(record.placement.map(s => s.node_uid));
+      const picked = outcome.slice(3).split(',').filter(Boolean).map(Number);
+      return withPickedPorts(record, picked);
     },
     async list() {
       return (await redis.hvals(keys.bdbs)).map(json => parse<BdbRecord>(json)).sort((a, b) => a.uid - b.uid);

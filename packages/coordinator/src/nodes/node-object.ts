@@ -34,8 +34,9 @@ const UNKNOWN_HOST: NodeHostFacts = {
 
 /**
  * The RS node object. Host facts come from the agent's registration; what modfleet has no
- * counterpart for (shards, flash, racks, listeners) shows RS's defaults: a node with no shards
- * that accepts them, no flash storage, no rack, and the cluster-wide limits (-1) for forks and syncs.
+ * counterpart for (flash, racks, listeners) shows RS's defaults: no flash storage, no rack, and the
+ * cluster-wide limits (-1) for forks and syncs. `shard_count`/`shard_list` start empty; the node
+ * routes fill them from the databases' shard placements (node-shards.ts).
  */
 export function toNodeObject(
   record: NodeRecord,

@@ -12,11 +12,13 @@ import {
 } from '@modfleet/common';
 import { Router } from 'express';
 import { z } from 'zod';
+import type { BdbStore } from '../bdbs/bdb-store.js';
 import type { NodeQueues } from '../fleet/node-queues.js';
 import { permittedCertificateNames } from './certificate-policy.js';
 import { hostFactsSchema } from './host-facts-schema.js';
 import type { NodeRegistry } from './node-registry.js';
 import type { NodeRemoval } from './node-removal.js';
+import { withShards } from './node-shards.js';
 
 const registrationSchema = z.strictObject({
   uid: z.number().int().positive().optional(),
@@ -41,6 +43,8 @@ export interface NodeRoutesDeps {
   allowHttpNodes: boolean;
   /** Called for a node that was not a member: it gets the fleet's artifacts. */
   onJoin: (nodeUid: number) => Promise<string | undefined>;
+  /** The databases whose shard placements fill each node's shard_count and shard_list. */
+  databases?: { store: Pick<BdbStore, 'list'> } | undefined;
 }
 
 function parseUid(raw: string): number {
@@ -76,19 +80,20 @@ export function nodeRoutes({
   claimNonce,
   allowHttpNodes,
   onJoin,
+  databases,
 }: NodeRoutesDeps): Router {
   const router = Router();
   const canView = requirePermission(auth, 'view_cluster_modules');
 
   router.get(routes.nodes, canView, async (_req, res) => {
-    res.json(await nodes.list());
+    res.json(await withShards(await nodes.list(), databases?.store));
   });
 
   router.get(routes.node, canView, async (req, res) => {
     const uid = parseUid(req.params.uid as string);
     const node = await nodes.get(uid);
     if (!node) throw new NotFoundError('node_not_exist', `Node ${uid} does not exist`);
-    res.json(node);
+    res.json((await withShards([node], databases?.store))[0]);
   });
 
   router.delete(routes.node, requirePermission(auth, 'update_node'), async (req, res) => {
