@@ -85,7 +85,7 @@ describe('fleet distribution: crashes, outages and late joiners', () => {
     expect(['queued', 'running']).toContain(whileDown.additional_info.pending_ops['1']?.status);
 
     await fleet.startAgent(victim);
-    const action = await fleet.waitForAction(actionUid, { timeoutMs: 90_000 });
+    const action = await fleet.waitForAction(actionUid, { timeoutMs: 200_000 });
 
     expect(action.status).toBe('completed');
     expect(action.additional_info.pending_ops['1']).toMatchObject({ status: 'completed', progress: 100, error: null });
@@ -110,7 +110,7 @@ describe('fleet distribution: crashes, outages and late joiners', () => {
       'the large artifact installed on both nodes',
     );
     expect(view[0]).toMatchObject({ sha256: large.sha256, nodes: { '1': { sha256: large.sha256 } } });
-  }, 120_000);
+  }, 240_000);
 
   it('finishes an action after the coordinator is SIGKILLed right after answering 202 and restarted', async () => {
     const fleet = await start({ nodes: 3 });
