@@ -6,6 +6,7 @@ import {
   isAppError,
   type ActionStore,
   type ArtifactJob,
+  type InspectedArtifact,
   type LoadCheck,
   type Logger,
   type Metrics,
@@ -18,6 +19,7 @@ import type { LoadChecker } from '../load-check/load-checker.js';
 import { loadCheckOf } from '../load-check/load-check-rejected.js';
 import { PermanentCoordinatorError, type CoordinatorClient } from './coordinator-client.js';
 import { recordOp, throttle } from './op-recorder.js';
+import { finishDeferredCheck, pendingLoadCheck } from './deferred-load-check.js';
 
 export type OpResult = 'installed' | 'unchanged' | 'replaced' | 'deleted' | 'absent';
 
@@ -25,7 +27,7 @@ export interface ProcessorDeps {
   store: ArtifactStore;
   loadChecker: LoadChecker;
   coordinator: CoordinatorClient;
-  actions: Pick<ActionStore, 'recordOp'>;
+  actions: Pick<ActionStore, 'recordOp' | 'attachLoadCheck'>;
   logger: Logger;
   metrics: Metrics;
   /** Pull relayed jobs from peers (absent: every install downloads from the coordinator). */
@@ -47,7 +49,11 @@ export function createArtifactJobProcessor({
 }: ProcessorDeps) {
   let lastCheck: LoadCheck | undefined;
   /** `out.sources` says where the bytes came from, for the op's entry in the action. */
-  async function install(job: ArtifactJob, attempts: number, out: { sources?: SourceUse[] }): Promise<OpResult> {
+  async function install(
+    job: ArtifactJob,
+    attempts: number,
+    out: { sources?: SourceUse[]; checkLater?: InspectedArtifact },
+  ): Promise<OpResult> {
     const { module_name, version, sha256, url, size } = job;
     if (!sha256 || !url) throw new UnrecoverableError('install job without sha256 or url');
     const existing = store.get(module_name, version);
@@ -100,9 +106,12 @@ export function createArtifactJobProcessor({
           `the artifact's module.json says ${inspected.manifest.module_name}@${inspected.manifest.version}, not ${module_name}@${version}`,
         );
       }
-      lastCheck = await loadChecker.beforeInstall(upload.path, inspected);
+      const deferCheck = (await loadChecker.mode()) === 'warn';
+      lastCheck = deferCheck ? pendingLoadCheck() : await loadChecker.beforeInstall(upload.path, inspected);
       if (existing) await store.remove(module_name, version);
-      const { created } = await store.install(upload, inspected, lastCheck);
+      const { created, artifact } = await store.install(upload, inspected, lastCheck);
+      if (deferCheck && created) out.checkLater = inspected;
+      else if (deferCheck) lastCheck = artifact.load_check;
       if (relayed && relay) await relay.blobs.remember(relayed.index).catch(() => undefined);
       return existing ? 'replaced' : created ? 'installed' : 'unchanged';
     } catch (err) {
@@ -141,7 +150,7 @@ export function createArtifactJobProcessor({
     });
     await recordOp(actions, data, { status: 'running', progress: 0, attempts });
     lastCheck = undefined;
-    const out: { sources?: SourceUse[] } = {};
+    const out: { sources?: SourceUse[]; checkLater?: InspectedArtifact } = {};
     let result: OpResult;
     try {
       result = data.op === 'install' ? await install(data, attempts, out) : await remove(data);
@@ -168,6 +177,7 @@ export function createArtifactJobProcessor({
       ...(sources && { sources }),
     });
     log.info({ result, attempts, ...(sources && { sources }) }, 'fleet op done');
+    if (out.checkLater) void finishDeferredCheck({ store, loadChecker, actions, logger: log }, data, out.checkLater);
     return { result };
   };
 }
