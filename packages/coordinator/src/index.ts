@@ -28,3 +28,8 @@ export { createFleetService } from './fleet/fleet-service.js';
 export { createFakeBlobStore } from './fleet/fake-blob-store.js';
 export { createFakeFlowProducer } from './fleet/fake-flow-producer.js';
 export { createFakeNodeQueues } from './fleet/fake-node-queues.js';
+export { upgradeRoutes, type UpgradeRoutesDeps } from './bdbs/upgrade/upgrade-routes.js';
+export { runUpgrade, type UpgradeRunnerDeps } from './bdbs/upgrade/upgrade-runner.js';
+export type { UpgradeJobData, UpgradeQueue } from './bdbs/upgrade/upgrade-job.js';
+export type { PreflightRunner } from './bdbs/upgrade/preflight-runner.js';
+export type { ShardControl, ReplicationInfo, ShardAddress } from './bdbs/upgrade/shard-control.js';
