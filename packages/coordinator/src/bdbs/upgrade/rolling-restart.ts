@@ -71,6 +71,10 @@ export function shardOps(deps: ShardOpsDeps) {
     });
   }
 
+  /** The replica was promoted already (a failover a dead coordinator began). */
+  const promoted = async (replica: ShardPlacement) =>
+    (await deps.shards.replication(await addressOf(replica)).catch(() => undefined))?.role === 'master';
+
   /** Writes the record and the plans: nodes restart a shard whose modules changed, and apply a role-only change live. */
   const replan = (record: BdbRecord) => deps.store.replan(record);
 
@@ -130,7 +134,7 @@ export function shardOps(deps: ShardOpsDeps) {
     return next;
   }
 
-  return { running, caughtUp, replan, withModules, failover };
+  return { running, caughtUp, promoted, replan, withModules, failover };
 }
 
 export class StartFailed extends Error {}

@@ -43,7 +43,7 @@ export async function runUpgrade(deps: UpgradeRunnerDeps, job: UpgradeJobData): 
           await ops.replan(record);
         }
         await ops.running(replicaOf(record)!);
-        await ops.caughtUp(replicaOf(record)!, master);
+        if (!(await ops.promoted(replica))) await ops.caughtUp(replicaOf(record)!, master);
         await machine!.enter('failover', 50, `${describeShard(replica)} becomes the master; the endpoint moves to it`);
         await ops.failover(record, job.to);
         continue;
