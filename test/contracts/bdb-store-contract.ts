@@ -178,6 +178,26 @@ export function bdbStoreContract(name: string, make: () => BdbStoreUnderTest) {
       expect((await store.get(1))?.status).toBe('active');
     });
 
+    it('begins a change of an active bdb only, with its state machine, and replans its nodes together', async () => {
+      const { store } = make();
+      const record = bdbRecord(1, 12000, [1, 2], [1, 2]);
+      await store.create(record, machineOf(record));
+      const upgrade = { ...record, status: 'active-change-pending' as const, action_uid: 'up-1' };
+      expect(await store.beginChange(upgrade, machineOf(upgrade, 'SMUpgradeBDB'))).toBe(false);
+      expect(await store.stateMachine('up-1')).toBeUndefined();
+      await store.save({ ...record, status: 'active' });
+      expect(await store.beginChange(upgrade, machineOf(upgrade, 'SMUpgradeBDB'))).toBe(true);
+      expect((await store.get(1))?.status).toBe('active-change-pending');
+      expect((await store.stateMachine('up-1'))?.name).toBe('SMUpgradeBDB');
+      expect(await store.beginChange(upgrade, machineOf(upgrade, 'SMUpgradeBDB'))).toBe(false);
+
+      const modules = [{ module_name: 'mfver', version: 10100, module_args: '' }];
+      const replanned = { ...upgrade, placement: upgrade.placement.map(s => ({ ...s, plan: { ...s.plan, modules } })) };
+      await store.replan(replanned);
+      expect((await store.get(1))?.placement[1]?.plan.modules).toEqual(modules);
+      expect((await store.plans(2)).get(2)?.modules).toEqual(modules);
+    });
+
     it('reads the agents’ reports, withdraws the shards, then forgets the bdb, its ports, reports and delete action', async () => {
       const tested = make();
       const { store } = tested;

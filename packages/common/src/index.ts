@@ -346,3 +346,4 @@ export {
   type ServiceTimings,
   type TimingOverrides,
 } from './timings/service-timings.js';
+export { sameBesidesRole, shardPlanDigest } from './shards/plan-digest.js';

@@ -39,6 +39,10 @@ import { bdbGuardRoutes } from './bdbs/bdb-guards.js';
 import { bdbRoutes } from './bdbs/bdb-routes.js';
 import type { BdbStore } from './bdbs/bdb-store.js';
 import { v1ActionRoutes } from './bdbs/v1-action-routes.js';
+import { skippedPreflight } from './bdbs/upgrade/default-preflight.js';
+import type { PreflightRunner } from './bdbs/upgrade/preflight-runner.js';
+import type { UpgradeQueue } from './bdbs/upgrade/upgrade-job.js';
+import { upgradeRoutes } from './bdbs/upgrade/upgrade-routes.js';
 import { v1ModuleUploadGoneRoutes } from './modules/v1-module-upload-gone.js';
 
 export interface CoordinatorAppDeps {
@@ -77,7 +81,15 @@ export interface CoordinatorAppDeps {
   /** Serve /metrics without credentials (loopback-only listener, or MODFLEET_METRICS_PUBLIC). */
   metricsOpen: boolean;
   /** RS databases (absent: no bdb routes). */
-  databases?: { store: BdbStore; inventory: Pick<NodeInventoryStore, 'read'>; dbPorts: PortRanges };
+  databases?: {
+    store: BdbStore;
+    inventory: Pick<NodeInventoryStore, 'read'>;
+    dbPorts: PortRanges;
+    /** Where upgrades run (absent: no upgrade routes). */
+    upgrades?: UpgradeQueue;
+    /** The pre-flight on the hosting nodes (absent: skipped, rollback `not_rehearsed`). */
+    preflight?: PreflightRunner;
+  };
 }
 
 /** Builds the coordinator's HTTP app (CCS routes, nodes, fleet, actions); it never listens. */
@@ -105,7 +117,10 @@ export function createCoordinatorApp(deps: CoordinatorAppDeps): Express {
   app.use(clusterRoutes(deps));
   app.use(v1ModuleUploadGoneRoutes());
   if (deps.databases) {
-    const { store, inventory, dbPorts } = deps.databases;
+    const { store, inventory, dbPorts, upgrades, preflight = skippedPreflight } = deps.databases;
+    if (upgrades) {
+      app.use(upgradeRoutes({ auth: deps.auth, store, modules: deps.modules, inventory, preflight, upgrades }));
+    }
     app.use(bdbRoutes({ auth: deps.auth, store, modules: deps.modules, nodes: deps.nodes, inventory, dbPorts }));
     app.use(v1ActionRoutes({ auth: deps.auth, actions: deps.actions, bdbs: store }));
   }

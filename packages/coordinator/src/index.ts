@@ -34,3 +34,8 @@ export {
   type PreflightRunnerDeps,
 } from './bdbs/upgrade/redis-preflight-runner.js';
 export { preflightVerdict } from './bdbs/upgrade/preflight-verdict.js';
+export { upgradeRoutes, type UpgradeRoutesDeps } from './bdbs/upgrade/upgrade-routes.js';
+export { runUpgrade, type UpgradeRunnerDeps } from './bdbs/upgrade/upgrade-runner.js';
+export type { UpgradeJobData, UpgradeQueue } from './bdbs/upgrade/upgrade-job.js';
+export type { PreflightRunner } from './bdbs/upgrade/preflight-runner.js';
+export type { ShardControl, ReplicationInfo, ShardAddress } from './bdbs/upgrade/shard-control.js';

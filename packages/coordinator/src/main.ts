@@ -42,6 +42,9 @@ import { createNodeRemoval } from './nodes/node-removal.js';
 import { ensureAdmin, redisBootstrapMarker } from './users/bootstrap-admin.js';
 import { restoreCcs } from './ccs/restore-ccs.js';
 import { createRedisBdbStore } from './bdbs/redis-bdb-store.js';
+import { redisShardControl } from './bdbs/upgrade/shard-control.js';
+import { startUpgradeWorker } from './bdbs/upgrade/upgrade-worker.js';
+import { createPreflightRunner } from './bdbs/upgrade/redis-preflight-runner.js';
 import { coordinatorTls } from './tls/coordinator-tls.js';
 
 export interface RunningCoordinator {
@@ -168,6 +171,14 @@ export async function startCoordinator(
       ],
     });
     closers.push(() => maintenance.close());
+    const bdbStore = createRedisBdbStore(redis, keys);
+    const upgrades = startUpgradeWorker({
+      connection: queueConnection,
+      queuePrefix: keys.queuePrefix,
+      runner: { store: bdbStore, shards: redisShardControl, nodes, logger },
+      logger,
+    });
+    closers.push(() => upgrades.close());
 
     const app = createCoordinatorApp({
       ...services,
@@ -190,7 +201,13 @@ export async function startCoordinator(
       queues,
       metrics,
       metricsOpen: config.metricsPublic || isLoopback(config.host),
-      databases: { store: createRedisBdbStore(redis, keys), inventory, dbPorts: config.dbPorts },
+      databases: {
+        store: bdbStore,
+        inventory,
+        dbPorts: config.dbPorts,
+        upgrades,
+        preflight: createPreflightRunner({ redis, keys }),
+      },
     });
     const server = await listen(app, {
       host: config.host,

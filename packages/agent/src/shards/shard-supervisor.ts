@@ -1,6 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import type { ChildProcess } from 'node:child_process';
-import type { Logger, RedisKeys, ShardPlan, ShardReport, ShardState } from '@modfleet/common';
+import {
+  sameBesidesRole,
+  shardPlanDigest,
+  type Logger,
+  type RedisKeys,
+  type ShardPlan,
+  type ShardReport,
+  type ShardState,
+} from '@modfleet/common';
 import type { Redis } from 'ioredis';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { shardArgs } from './shard-args.js';
@@ -13,6 +21,7 @@ import {
   writeShardPlan,
 } from './shard-files.js';
 import { startConcurrently } from './shard-starts.js';
+import { applyShardRole } from './shard-role.js';
 import { isRedisServerProcess, pingShard, probeHostOf, startShardProcess, stopShardProcess } from './shard-process.js';
 
 export interface ShardSupervisorDeps {
@@ -67,9 +76,15 @@ export async function startShardSupervisor(deps: ShardSupervisorDeps): Promise<S
   const probeHost = probeHostOf(deps.bind);
   let stopped = false;
 
-  const report = (shardUid: number, state: ShardState, extra: Partial<ShardReport> = {}) => {
-    const body: ShardReport = { node_uid: deps.nodeUid, state, updated_at: new Date().toISOString(), ...extra };
-    return redis.hset(keys.shardReports, String(shardUid), JSON.stringify(body));
+  const report = (plan: ShardPlan, state: ShardState, extra: Partial<ShardReport> = {}) => {
+    const body: ShardReport = {
+      node_uid: deps.nodeUid,
+      state,
+      plan_digest: shardPlanDigest(plan),
+      updated_at: new Date().toISOString(),
+      ...extra,
+    };
+    return redis.hset(keys.shardReports, String(plan.shard_uid), JSON.stringify(body));
   };
   const alive = (shard: TrackedShard) =>
     shard.child ? !shard.childExited : shard.pid !== undefined && isRedisServerProcess(shard.pid);
@@ -90,7 +105,7 @@ export async function startShardSupervisor(deps: ShardSupervisorDeps): Promise<S
     };
     tracked.set(plan.shard_uid, shard);
     const dir = shardDirOf(deps.dataDir, plan.bdb_uid);
-    await report(plan.shard_uid, 'starting');
+    await report(plan, 'starting');
     try {
       if (!deps.redisServer) throw new Error('this node has no redis-server (MODFLEET_REDIS_SERVER)');
       await mkdir(dir, { recursive: true });
@@ -112,15 +127,30 @@ export async function startShardSupervisor(deps: ShardSupervisorDeps): Promise<S
           supervisor.kick();
         }
       });
-      await report(plan.shard_uid, 'running', { pid: started.pid });
+      await report(plan, 'running', { pid: started.pid });
       logger.info({ shard: plan.shard_uid, bdb: plan.bdb_uid, port: plan.port, pid: started.pid }, 'shard running');
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       shard.gaveUp = !shard.ran;
       shard.nextAttempt = Date.now() + shard.backoffMs;
       shard.backoffMs = Math.min(shard.backoffMs * 2, MAX_BACKOFF_MS);
-      await report(plan.shard_uid, 'failed', { error });
+      await report(plan, 'failed', { error });
       logger.warn({ shard: plan.shard_uid, bdb: plan.bdb_uid, error }, 'shard could not start');
+    }
+  }
+
+  /** A role-only change (a failover): applied live, the process and its data kept; false: restart it. */
+  async function changeRole(shard: TrackedShard, plan: ShardPlan): Promise<boolean> {
+    try {
+      await applyShardRole(probeHost, plan);
+      await writeShardPlan(shardDirOf(deps.dataDir, plan.bdb_uid), plan);
+      Object.assign(shard, { plan, planJson: JSON.stringify(plan) });
+      await report(plan, 'running', { ...(shard.pid !== undefined && { pid: shard.pid }) });
+      logger.info({ shard: plan.shard_uid, bdb: plan.bdb_uid, role: plan.role }, 'shard role changed live');
+      return true;
+    } catch (err) {
+      logger.warn({ err, shard: plan.shard_uid }, 'could not change the shard role live: restarting it');
+      return false;
     }
   }
 
@@ -141,6 +171,9 @@ export async function startShardSupervisor(deps: ShardSupervisorDeps): Promise<S
     for (const [uid, plan] of planned) {
       if (stopped) return;
       let shard = tracked.get(uid);
+      if (shard && shard.planJson !== JSON.stringify(plan) && alive(shard) && sameBesidesRole(shard.plan, plan)) {
+        if (await changeRole(shard, plan)) continue;
+      }
       if (shard && shard.planJson !== JSON.stringify(plan)) {
         await stopShard(uid, shard, false);
         shard = undefined;
@@ -164,7 +197,7 @@ export async function startShardSupervisor(deps: ShardSupervisorDeps): Promise<S
       const planJson = plannedByBdb.get(bdbUid);
       if (plan && running && planJson === JSON.stringify(plan)) {
         tracked.set(plan.shard_uid, { plan, planJson, pid, ran: true, nextAttempt: 0, backoffMs: 1000 });
-        await report(plan.shard_uid, 'running', { pid });
+        await report(plan, 'running', { pid });
         logger.info({ shard: plan.shard_uid, bdb: bdbUid, pid }, 'shard found running');
       } else if (!planJson) {
         if (running && pid !== undefined) await stopShardProcess(pid);

@@ -136,7 +136,8 @@ export interface UploadFile {
 export interface ApiClient {
   readonly baseUrl: string;
   get<T>(path: string): Promise<T>;
-  post<T>(path: string, json?: unknown): Promise<T>;
+  /** `timeoutMs`: for a request the server answers only once it has worked (an upgrade's pre-flight). */
+  post<T>(path: string, json?: unknown, options?: { timeoutMs?: number }): Promise<T>;
   put<T>(path: string, json: unknown): Promise<T>;
   delete<T>(path: string): Promise<T>;
   /** multipart/form-data: text fields, then the file streamed from disk (never read into memory). */
@@ -227,6 +228,7 @@ export function createApiClient(config: ClientConfig): ApiClient {
     method: Dispatcher.HttpMethod,
     path: string,
     body: { json?: unknown; multipart?: MultipartBody } = {},
+    requestTimeoutMs = timeoutMs,
   ): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (auth) headers.authorization = auth;
@@ -246,7 +248,7 @@ export function createApiClient(config: ClientConfig): ApiClient {
         body: payload,
         dispatcher,
         // uploads take as long as their bytes take; everything else answers quickly or not at all
-        ...(!body.multipart && { signal: AbortSignal.timeout(timeoutMs) }),
+        ...(!body.multipart && { signal: AbortSignal.timeout(requestTimeoutMs) }),
       });
       const text = await res.body.text();
       return answer<T>(res.statusCode, STATUS_CODES[res.statusCode] ?? '', text);
@@ -259,7 +261,7 @@ export function createApiClient(config: ClientConfig): ApiClient {
   return {
     baseUrl,
     get: path => send('GET', path),
-    post: (path, json) => send('POST', path, { json }),
+    post: (path, json, options) => send('POST', path, { json }, options?.timeoutMs),
     put: (path, json) => send('PUT', path, { json }),
     delete: path => send('DELETE', path),
     async upload(path, file, fields) {

@@ -70,7 +70,9 @@ export function downtimeWarning(bdb: Pick<BdbObject, 'uid' | 'name' | 'replicati
   return `warning: ${dbLabel(bdb)} has no replication: it is unavailable while its shard restarts; ${data}\n`;
 }
 
-const upgradePath = (uid: number) => `${pathTo(routes.bdb, { uid })}/upgrade`;
+const upgradePath = (uid: number) => pathTo(routes.bdbUpgrade, { uid });
+/** The coordinator answers an upgrade once every hosting node's pre-flight has (it gives them 60 s). */
+const PREFLIGHT_ANSWER_MS = 120_000;
 
 /** Prints the states as they pass, then `Done`; the machine's error and 1 when it fails. */
 async function follow(ctx: ClientContext, bdb: BdbObject, actionUid: string, timeoutSeconds: number): Promise<number> {
@@ -109,14 +111,18 @@ export async function runUpgrade(ctx: ClientContext, ref: string, flags: Upgrade
   const body = upgradeBody(bdb, flags);
   io.stderr.write(downtimeWarning(bdb));
   if (flags.dryRun) {
-    const answer = await client.post<UpgradeDryRunAnswer>(`${upgradePath(bdb.uid)}?dry_run=true`, body);
+    const answer = await client.post<UpgradeDryRunAnswer>(`${upgradePath(bdb.uid)}?dry_run=true`, body, {
+      timeoutMs: PREFLIGHT_ANSWER_MS,
+    });
     io.stdout.write(output === 'json' ? toJson(answer) : renderDryRun(answer, bdb));
     const refused =
       !answer.preflight.ok || (flags.requireRollback === true && answer.preflight.rollback !== 'possible');
     return refused ? EXIT_FAILED : EXIT_OK;
   }
   try {
-    const started = await client.post<BdbObject & { action_uid: string }>(upgradePath(bdb.uid), body);
+    const started = await client.post<BdbObject & { action_uid: string }>(upgradePath(bdb.uid), body, {
+      timeoutMs: PREFLIGHT_ANSWER_MS,
+    });
     return await follow(ctx, bdb, started.action_uid, Number(flags.timeout));
   } catch (err) {
     if (!(err instanceof ApiError) || err.code !== 'module_downgrade_unsupported') throw err;
@@ -149,7 +155,11 @@ export async function runRollback(
   io.stderr.write(downtimeWarning(bdb));
   let started: { action_uid: string };
   try {
-    started = await client.post<BdbObject & { action_uid: string }>(upgradePath(bdb.uid), { modfleet_rollback: true });
+    started = await client.post<BdbObject & { action_uid: string }>(
+      upgradePath(bdb.uid),
+      { modfleet_rollback: true },
+      { timeoutMs: PREFLIGHT_ANSWER_MS },
+    );
   } catch (err) {
     if (!(err instanceof ApiError) || err.status >= 500) throw err;
     const code = reportError(io, err, flags);

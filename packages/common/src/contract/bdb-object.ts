@@ -110,6 +110,8 @@ export interface ShardReport {
   /** failed: what redis-server said (the module loader's words, a port in use). */
   error?: string;
   pid?: number;
+  /** shardPlanDigest of the plan the process runs under: the coordinator waits for the one it wrote. */
+  plan_digest?: string;
   /** ISO 8601 */
   updated_at: string;
 }

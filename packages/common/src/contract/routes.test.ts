@@ -32,6 +32,8 @@ describe('the HTTP contract', () => {
       bdbs: '/v1/bdbs',
       bdb: '/v1/bdbs/:uid',
       bdbShards: '/v1/bdbs/:uid/shards',
+      bdbUpgrade: '/v1/bdbs/:uid/upgrade',
+      moduleUpgradeBdb: '/v1/modules/upgrade/bdb/:uid',
       v1Actions: '/v1/actions',
       v1Action: '/v1/actions/:uid',
     });

@@ -47,6 +47,9 @@ export const routes = {
   bdbs: '/v1/bdbs',
   bdb: '/v1/bdbs/:uid',
   bdbShards: '/v1/bdbs/:uid/shards',
+  bdbUpgrade: '/v1/bdbs/:uid/upgrade',
+  // RS's deprecated module upgrade route, mapped onto the bdb upgrade
+  moduleUpgradeBdb: '/v1/modules/upgrade/bdb/:uid',
   v1Actions: '/v1/actions',
   v1Action: '/v1/actions/:uid',
 } as const;

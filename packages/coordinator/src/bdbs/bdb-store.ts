@@ -51,6 +51,13 @@ export interface BdbStore {
   withdraw(record: BdbRecord, machine?: StateMachineObject): Promise<void>;
   /** Forgets the bdb and the state machine of its `action_uid`, frees its ports and drops its shards' reports. */
   remove(record: BdbRecord): Promise<void>;
+  /**
+   * Starts a change of an `active` database (an upgrade): saves the record and its state machine
+   * together, only if the stored record is still `active`; false (nothing written) otherwise.
+   */
+  beginChange(record: BdbRecord, machine: StateMachineObject): Promise<boolean>;
+  /** Saves the record and hands each node its shard's plan from `record.placement`, together. */
+  replan(record: BdbRecord): Promise<void>;
   stateMachines(): Promise<StateMachineObject[]>;
   stateMachine(actionUid: string): Promise<StateMachineObject | undefined>;
   saveStateMachine(machine: StateMachineObject): Promise<void>;

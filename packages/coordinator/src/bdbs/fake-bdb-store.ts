@@ -108,6 +108,16 @@ export function createFakeBdbStore(): FakeBdbStore {
       for (const port of portsOf(record)) if (ports.get(port) === record.uid) ports.delete(port);
       for (const { plan } of record.placement) reports.delete(plan.shard_uid);
     },
+    beginChange(record, machine) {
+      if (bdbs.get(record.uid)?.status !== 'active') return false;
+      bdbs.set(record.uid, copy(record));
+      machines.set(machine.action_uid, copy(machine));
+      return true;
+    },
+    replan(record) {
+      bdbs.set(record.uid, copy(record));
+      for (const { node_uid, plan } of record.placement) plansOf(node_uid).set(plan.shard_uid, copy(plan));
+    },
     stateMachines() {
       return [...machines.values()].map(copy).sort((a, b) => a.creation_time - b.creation_time);
     },

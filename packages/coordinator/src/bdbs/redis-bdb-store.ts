@@ -71,6 +71,14 @@ if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1`);
 
+/** KEYS: bdbs, machines. ARGV: uid, record, action uid, machine. */
+const BEGIN_CHANGE = luaScript(`
+local stored = redis.call('HGET', KEYS[1], ARGV[1])
+if not stored or cjson.decode(stored).status ~= 'active' then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+return 1`);
+
 const parse = <T>(json: string) => JSON.parse(json) as T;
 
 export function createRedisBdbStore(redis: Redis, keys: RedisKeys): BdbStore {
@@ -169,6 +177,23 @@ export function createRedisBdbStore(redis: Redis, keys: RedisKeys): BdbStore {
       if (record.placement.length > 0)
         tx.hdel(keys.shardReports, ...record.placement.map(s => String(s.plan.shard_uid)));
       await tx.exec();
+    },
+    async beginChange(record, machine) {
+      const begun = await BEGIN_CHANGE.run(
+        redis,
+        [keys.bdbs, keys.bdbStateMachines],
+        [String(record.uid), JSON.stringify(record), machine.action_uid, JSON.stringify(machine)],
+      );
+      return Number(begun) === 1;
+    },
+    async replan(record) {
+      const tx = redis.multi();
+      tx.hset(keys.bdbs, String(record.uid), JSON.stringify(record));
+      for (const { node_uid, plan } of record.placement) {
+        tx.hset(keys.nodeShards(node_uid), String(plan.shard_uid), JSON.stringify(plan));
+      }
+      await tx.exec();
+      await nudge(record.placement.map(s => s.node_uid));
     },
     async stateMachines() {
       return (await redis.hvals(keys.bdbStateMachines))

@@ -1,0 +1,150 @@
+import type { Logger } from '@modfleet/common';
+import type { BdbRecord } from '../bdb-store.js';
+import { describeShard, masterOf, replicaOf, sameModules, shardOps, type ShardOpsDeps } from './rolling-restart.js';
+import type { UpgradeJobData } from './upgrade-job.js';
+import { UpgradeMachine } from './upgrade-machine.js';
+
+export interface UpgradeRunnerDeps extends ShardOpsDeps {
+  logger: Logger;
+  now?: () => number;
+}
+
+const versions = (job: UpgradeJobData, pick: 'from' | 'to') =>
+  job.changes.map(c => `${c.module_name} ${c[pick].semantic_version}`).join(', ');
+
+/**
+ * Runs (or resumes) one SMUpgradeBDB: every step reads where the database is from its record and
+ * its shards, so a job a dead coordinator left is taken over by another one and goes on from
+ * there. On a failure the database ends on one version (forward when the master already moved,
+ * back otherwise), `active`, and the machine `failed` with why.
+ */
+export async function runUpgrade(deps: UpgradeRunnerDeps, job: UpgradeJobData): Promise<void> {
+  const now = deps.now ?? Date.now;
+  const machine = await UpgradeMachine.load(deps.store, job.action_uid, now);
+  if (!machine?.active) return;
+  const ops = shardOps(deps);
+  const load = async () => {
+    const record = await deps.store.get(job.bdb_uid);
+    if (!record) throw new Error(`database ${job.bdb_uid} is gone`);
+    return record;
+  };
+
+  async function replicated() {
+    await machine!.enter('check_slaves', 10);
+    await ops.running(replicaOf(await load())!);
+    for (;;) {
+      let record = await load();
+      const master = masterOf(record);
+      const replica = replicaOf(record)!;
+      if (!sameModules(master.plan.modules, job.to)) {
+        if (!sameModules(replica.plan.modules, job.to)) {
+          await machine!.enter('restart', 30, `${describeShard(replica)} (replica) on ${versions(job, 'to')}`);
+          record = ops.withModules(record, replica.plan.shard_uid, job.to);
+          await ops.replan(record);
+        }
+        await ops.running(replicaOf(record)!);
+        if (!(await ops.promoted(replica))) await ops.caughtUp(replicaOf(record)!, master);
+        await machine!.enter('failover', 50, `${describeShard(replica)} becomes the master; the endpoint moves to it`);
+        await ops.failover(record, job.to);
+        continue;
+      }
+      const switchedBack = machine!.machine.states?.some(s => s.state === 'second_failover');
+      if (!switchedBack) {
+        await machine!.enter(
+          'restart',
+          70,
+          `${describeShard(replica)} (the old master, now a replica) on ${versions(job, 'to')}`,
+        );
+      }
+      await ops.running(replica);
+      await ops.caughtUp(replica, master);
+      if (job.preserve_roles && master.plan.shard_uid !== job.master_shard) {
+        await machine!.enter(
+          'second_failover',
+          90,
+          `${describeShard(replica)} becomes the master again (preserve_roles)`,
+        );
+        await ops.failover(record, job.to);
+        continue;
+      }
+      return;
+    }
+  }
+
+  async function single() {
+    let record = await load();
+    const shard = masterOf(record);
+    if (!sameModules(shard.plan.modules, job.to)) {
+      await machine!.enter(
+        'restart',
+        40,
+        `${describeShard(shard)} on ${versions(job, 'to')}: the database is down while it restarts and reloads its data (no replication)`,
+      );
+      record = ops.withModules(record, shard.plan.shard_uid, job.to);
+      await ops.replan(record);
+    }
+    await ops.running(masterOf(record));
+  }
+
+  async function finish(record: BdbRecord) {
+    const { action_uid: _done, ...rest } = record;
+    await deps.store.save({
+      ...rest,
+      status: 'active',
+      module_list: job.changes.map(c => c.to),
+      last_changed_time: new Date(now()).toISOString(),
+      last_upgrade: {
+        action_uid: job.action_uid,
+        from: job.changes.map(c => c.from),
+        to: job.changes.map(c => c.to),
+        rollback: job.rollback,
+        ...(job.rollback_reason && { rollback_reason: job.rollback_reason }),
+        finished_at: new Date(now()).toISOString(),
+      },
+    });
+    await machine!.end('completed', `every shard runs ${versions(job, 'to')}`);
+  }
+
+  /** One consistent version again: forward when the master already runs the new one, else back. */
+  async function recover(error: string) {
+    const record = await load();
+    const forward = sameModules(masterOf(record).plan.modules, job.to);
+    const modules = forward ? job.to : job.from;
+    let settled = record;
+    for (const shard of record.placement) settled = ops.withModules(settled, shard.plan.shard_uid, modules);
+    await ops.replan(settled);
+    const waited = await Promise.all(
+      settled.placement.map(s =>
+        ops.running(s).then(
+          () => '',
+          (e: Error) => e.message,
+        ),
+      ),
+    );
+    const { action_uid: _done, ...rest } = settled;
+    await deps.store.save({
+      ...rest,
+      status: 'active',
+      module_list: job.changes.map(c => (forward ? c.to : c.from)),
+      last_changed_time: new Date(now()).toISOString(),
+    });
+    const where = forward
+      ? `rolled forward: every shard on ${versions(job, 'to')}`
+      : `rolled back: every shard on ${versions(job, 'from')}`;
+    const still = waited.filter(Boolean);
+    await machine!.end('failed', still.length ? `${where}; not running yet: ${still.join('; ')}` : where, error);
+  }
+
+  try {
+    const record = await load();
+    await machine.enter('prepare', 5);
+    if (record.replication && replicaOf(record)) await replicated();
+    else await single();
+    await finish(await load());
+    deps.logger.info({ action_uid: job.action_uid, bdb: job.bdb_uid }, 'database upgrade completed');
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    deps.logger.warn({ action_uid: job.action_uid, bdb: job.bdb_uid, error }, 'database upgrade failed');
+    await recover(error);
+  }
+}
