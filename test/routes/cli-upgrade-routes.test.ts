@@ -66,6 +66,7 @@ async function storeDatabase(module: ModuleObject): Promise<void> {
     ],
     last_changed_time: new Date().toISOString(),
     placement: [],
+    endpoints: [],
   } as unknown as BdbRecord;
   await store.create(bdb, { ...machine(['completed'], 'completed'), action_uid: 'create-1', name: 'SMCreateBDB' });
 }
