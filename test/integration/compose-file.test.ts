@@ -190,9 +190,15 @@ function variablesRead(load: (env: Env) => unknown): Set<string> {
   return names;
 }
 
+/** Each help text is spawned once per file: a CLI start takes seconds on a loaded machine. */
+const helpTexts = new Map<string, string>();
+
 function cliHelp(...args: string[]): string {
+  const known = helpTexts.get(args.join(' '));
+  if (known !== undefined) return known;
   const run = spawnSync(process.execPath, [BIN, ...args, '--help'], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`modfleet ${args.join(' ')} --help failed (is it built?): ${run.stderr}`);
+  helpTexts.set(args.join(' '), run.stdout);
   return run.stdout;
 }
 
