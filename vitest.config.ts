@@ -25,6 +25,10 @@ export default defineConfig({
     globals: false,
     // `modfleet login` and `up` save contexts: never in the developer's own ~/.config
     env: { XDG_CONFIG_HOME: join(tmpdir(), `modfleet-test-config-${process.pid}`) },
+    // Vitest's default is one worker fewer than the cores: one on a 2-core machine, every file in
+    // turn. unit, routes and integration mostly wait on Redis, HTTP and timers, so two files at once
+    // nearly halve their time there. Real processes (e2e, soak) keep one file at a time, after them.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,
@@ -56,6 +60,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -65,6 +71,8 @@ export default defineConfig({
         test: {
           name: 'soak',
           include: ['test/soak/**/*.test.ts'],
+          maxWorkers: 1,
+          sequence: { groupOrder: 2 },
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

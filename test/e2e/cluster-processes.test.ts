@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathTo, routes } from '@modfleet/common';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { api, artifactForm, type Credentials } from '../helpers/http.js';
 import {
@@ -33,12 +33,14 @@ describe('coordinator and two agents as real processes', () => {
   let coordinator: FleetCoordinator;
   let agents: FleetAgent[];
 
-  beforeEach(async () => {
+  // One fleet for the three tests: each leaves the agents' stores and the users as it found them
+  // (the first ends with every artifact and the CCS object deleted), and starting processes is slow.
+  beforeAll(async () => {
     cluster = await startFleetCluster({ nodes: 2 });
     ({ coordinator, agents } = cluster);
   });
 
-  afterEach(async () => {
+  afterAll(async () => {
     await cluster?.stop();
   });
 

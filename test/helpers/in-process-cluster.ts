@@ -75,7 +75,7 @@ export function agentConfig(
 
 /**
  * The service as the suite calls it: over its plain HTTP port (the services serve HTTPS too, with
- * generated certificates; test/integration/tls.test.ts covers that side).
+ * generated certificates; test/e2e/tls.test.ts and test/soak/tls-lifecycle.test.ts cover that side).
  */
 function overHttp<Service extends { url: string; httpUrl: string | undefined }>(service: Service): Service {
   if (!service.httpUrl) throw new Error('the service under test serves no plain HTTP: give it httpPort');

@@ -199,7 +199,7 @@ export interface Service extends ModfleetProcess {
 
 /**
  * The variables that put a service's plain HTTP on `port`, the port the suite calls it on, and its
- * HTTPS (the default, generated certificates) on a free port beside it: test/e2e/tls.test.ts covers that side.
+ * HTTPS (the default, generated certificates) on a free port beside it: test/e2e/tls.test.ts and test/soak/tls-lifecycle.test.ts cover that side.
  */
 export async function servicePorts(port: number): Promise<Env> {
   return { MODFLEET_HTTP_PORT: String(port), MODFLEET_PORT: String(await freePort()) };

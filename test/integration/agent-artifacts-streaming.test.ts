@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { api, artifactForm, basicAuth, type Credentials } from '../helpers/http.js';
 import { ADMIN } from '../helpers/in-process-cluster.js';
-import { oneAgentPerTest } from '../helpers/cluster-per-test.js';
+import { oneAgentPerFile } from '../helpers/cluster-per-test.js';
 import { expectRsError } from '../helpers/rs-error.js';
 
 const MAX_ARTIFACT_BYTES = 64 * 1024;
@@ -78,64 +78,65 @@ async function rawPost(
 }
 
 describe('agent artifact uploads over the wire', () => {
+  // One agent with the default limits for every describe below but the first, emptied before each test.
+  const agent = oneAgentPerFile();
+
   describe(`413 above maxArtifactBytes (${MAX_ARTIFACT_BYTES} bytes)`, () => {
-    const agent = oneAgentPerTest({ agent: { maxArtifactBytes: MAX_ARTIFACT_BYTES } });
+    const limited = oneAgentPerFile({ agent: { maxArtifactBytes: MAX_ARTIFACT_BYTES } });
     const oversize = () => buildArtifactZip({ so: randomBytes(200 * 1024) });
 
     it('refuses an artifact whose Content-Length declares ~200 KiB', async () => {
       const zip = await oversize();
 
-      const res = await rawUpload(agent.artifactsUrl(), zip, 'content-length');
+      const res = await rawUpload(limited.artifactsUrl(), zip, 'content-length');
 
       expectRsError(res, 413);
-      expect(await agent.tmpEntries()).toEqual([]);
-      expect((await agent.list()).body).toEqual([]);
+      expect(await limited.tmpEntries()).toEqual([]);
+      expect((await limited.list()).body).toEqual([]);
     });
 
     it('refuses a ~200 KiB artifact sent chunked, without a Content-Length', async () => {
       const zip = await oversize();
 
-      const res = await rawUpload(agent.artifactsUrl(), zip, 'chunked');
+      const res = await rawUpload(limited.artifactsUrl(), zip, 'chunked');
 
       expectRsError(res, 413);
-      expect(await agent.tmpEntries()).toEqual([]);
-      expect((await agent.list()).body).toEqual([]);
+      expect(await limited.tmpEntries()).toEqual([]);
+      expect((await limited.list()).body).toEqual([]);
     });
 
     it('refuses an artifact just over the limit whose declared length is within the framing allowance', async () => {
       const zip = await buildArtifactZip({ so: randomBytes(MAX_ARTIFACT_BYTES + 1024) });
 
-      const res = await rawUpload(agent.artifactsUrl(), zip, 'content-length');
+      const res = await rawUpload(limited.artifactsUrl(), zip, 'content-length');
 
       expectRsError(res, 413);
-      expect(await agent.tmpEntries()).toEqual([]);
-      expect((await agent.list()).body).toEqual([]);
+      expect(await limited.tmpEntries()).toEqual([]);
+      expect((await limited.list()).body).toEqual([]);
     });
 
     it('refuses an oversize declared body before sending 100 Continue', async () => {
       const zip = await oversize();
 
-      const res = await rawUpload(agent.artifactsUrl(), zip, 'expect-continue');
+      const res = await rawUpload(limited.artifactsUrl(), zip, 'expect-continue');
 
       expectRsError(res, 413);
       expect(res.continued).toBe(false);
-      expect(await agent.tmpEntries()).toEqual([]);
+      expect(await limited.tmpEntries()).toEqual([]);
     });
 
     it('still accepts an artifact under the limit, sent chunked', async () => {
       const zip = await buildArtifactZip({ so: randomBytes(32 * 1024) });
 
-      const res = await rawUpload(agent.artifactsUrl(), zip, 'chunked');
+      const res = await rawUpload(limited.artifactsUrl(), zip, 'chunked');
 
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ sha256: sha256(zip), size: zip.length });
-      expect((await agent.list()).body).toHaveLength(1);
+      expect((await limited.list()).body).toHaveLength(1);
     });
   });
 
   describe('aborted uploads', () => {
-    const agent = oneAgentPerTest();
-
     it('stores nothing and leaves tmp empty when the client drops the connection mid-body', async () => {
       const { body, contentType } = multipart(await buildArtifactZip({ so: randomBytes(1024 * 1024) }));
       const req = request(agent.artifactsUrl(), {
@@ -158,8 +159,6 @@ describe('agent artifact uploads over the wire', () => {
   });
 
   describe('malformed multipart', () => {
-    const agent = oneAgentPerTest();
-
     it('refuses a multipart body cut short before its closing boundary with 400 and keeps nothing', async () => {
       const { body, contentType } = multipart(await buildArtifactZip());
       const cut = body.subarray(0, body.lastIndexOf('\r\n--'));
@@ -197,8 +196,6 @@ describe('agent artifact uploads over the wire', () => {
   });
 
   describe('Expect: 100-continue', () => {
-    const agent = oneAgentPerTest();
-
     it('sends 100 Continue to an admin and installs the body sent after it', async () => {
       const zip = await buildArtifactZip();
 
@@ -240,7 +237,6 @@ describe('agent artifact uploads over the wire', () => {
   });
 
   describe('concurrent uploads of one name and version', () => {
-    const agent = oneAgentPerTest();
     const post = (zip: Buffer) =>
       api(agent.artifactsUrl(), { method: 'POST', credentials: ADMIN, form: artifactForm(zip) });
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { api, artifactForm, type Credentials } from '../helpers/http.js';
 import { ADMIN } from '../helpers/in-process-cluster.js';
-import { oneAgentPerTest } from '../helpers/cluster-per-test.js';
+import { oneAgentPerFile } from '../helpers/cluster-per-test.js';
 import { expectRsError } from '../helpers/rs-error.js';
 
 const NON_ADMIN_VIEWERS = ['cluster_member', 'cluster_viewer', 'db_member', 'db_viewer', 'user_manager'] as const;
@@ -20,7 +20,7 @@ async function zipWithRawEntry(rawName: string): Promise<Buffer> {
 }
 
 describe('agent local artifacts API', () => {
-  const { cluster, artifactsUrl, list, upload, remove, tmpEntries } = oneAgentPerTest();
+  const { cluster, artifactsUrl, list, upload, remove, tmpEntries } = oneAgentPerFile();
   const setUploadsAllowed = (allowed: boolean) =>
     api(`${cluster().coordinator.url}${routes.cluster}`, {
       method: 'PUT',

@@ -4,7 +4,7 @@
  * PATH it also asks it to validate the file, the `ha` profile included. The default services are
  * also run for real, in CI, by .ci/compose/run.sh, and so is the `ha` profile (with a failover).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { loadAgentConfig } from '@modfleet/agent';
 import { loadCoordinatorConfig } from '@modfleet/coordinator';
 import { ENV_VARIABLES } from '@modfleet/common';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -190,9 +190,29 @@ function variablesRead(load: (env: Env) => unknown): Set<string> {
   return names;
 }
 
+/**
+ * Each help text is spawned once per file, the three the checks read all at once before the first
+ * test: a CLI start takes seconds on a loaded machine, and a synchronous one blocks the test.
+ */
+const helpTexts = new Map<string, string>();
+beforeAll(async () => {
+  const helpOf = (args: string[]) =>
+    new Promise<void>(resolve => {
+      // A failure is left for cliHelp to report, with the CLI's stderr, in the test that needs it.
+      execFile(process.execPath, [BIN, ...args, '--help'], { encoding: 'utf8' }, (err, stdout) => {
+        if (!err) helpTexts.set(args.join(' '), stdout);
+        resolve();
+      });
+    });
+  await Promise.all([[], ['coordinator'], ['agent']].map(helpOf));
+}, 180_000);
+
 function cliHelp(...args: string[]): string {
+  const known = helpTexts.get(args.join(' '));
+  if (known !== undefined) return known;
   const run = spawnSync(process.execPath, [BIN, ...args, '--help'], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`modfleet ${args.join(' ')} --help failed (is it built?): ${run.stderr}`);
+  helpTexts.set(args.join(' '), run.stdout);
   return run.stdout;
 }
 
