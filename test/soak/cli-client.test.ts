@@ -303,7 +303,8 @@ describe('modfleet client commands against a coordinator and two agents (real pr
       coordinator.stderr.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
       try {
         const url = `https://127.0.0.1:${port}`;
-        const deadline = Date.now() + 15_000;
+        // A coordinator's start takes seconds on a loaded CI machine, not the quiet machine's half second.
+        const deadline = Date.now() + 60_000;
         while (!(await healthy(url))) {
           if (Date.now() > deadline || coordinator.exitCode !== null)
             throw new Error(`TLS coordinator did not start:\n${log}`);
