@@ -8,6 +8,7 @@ import { fetchDatabases } from './databases-fetch.js';
 import { clearFleet, renderFleet } from './fleet-panel.js';
 import { asArray, clock } from './format.js';
 import { clearHeader, markStale, setBanner, setLive, showClusterName } from './header.js';
+import { clearModules, renderModules } from './modules-panel.js';
 import { clearNodes, renderNodes } from './nodes-panel.js';
 
 /** @typedef {import('./session.js').Session} Session */
@@ -72,6 +73,7 @@ export function endPolling() {
   clearFleet();
   clearActions();
   clearDatabases();
+  clearModules();
   clearHeader();
   poller.lastSuccess = 0;
   poller.clusterFetchedAt = 0;
@@ -100,12 +102,13 @@ async function tick() {
   poller.inFlight = generation;
   try {
     const wantCluster = Date.now() - poller.clusterFetchedAt > CLUSTER_REFRESH_MS;
-    const [nodes, fleet, actions, cluster, databases] = await Promise.all([
+    const [nodes, fleet, actions, cluster, databases, modules] = await Promise.all([
       apiGet(routes.nodes, session.authorization),
       apiGet(routes.fleetArtifacts, session.authorization),
       apiGet(`${routes.actions}?limit=${ACTIONS_SHOWN}`, session.authorization),
       wantCluster ? apiGet(routes.cluster, session.authorization) : undefined,
       fetchDatabases(session.authorization),
+      apiGet(routes.modules, session.authorization),
     ]);
     if (generation !== poller.generation) return;
     if (cluster) showCluster(/** @type {Partial<ClusterSettingsView>} */ (cluster));
@@ -115,6 +118,10 @@ async function tick() {
     renderFleet(nodeList, asArray(fleet));
     renderActions(asArray(actions));
     renderDatabases(databases);
+    renderModules(
+      asArray(modules),
+      databases.map(row => row.bdb),
+    );
     poller.failures = 0;
     poller.lastSuccess = Date.now();
     markStale(false);
