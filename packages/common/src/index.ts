@@ -340,3 +340,10 @@ export {
   type ServiceTimings,
   type TimingOverrides,
 } from './timings/service-timings.js';
+export {
+  LOG_EVENT_TYPES,
+  type LogEvent,
+  type LogEventType,
+  type LogQuery,
+  type LogSeverity,
+} from './contract/log-event.js';

@@ -28,3 +28,10 @@ export { createFleetService } from './fleet/fleet-service.js';
 export { createFakeBlobStore } from './fleet/fake-blob-store.js';
 export { createFakeFlowProducer } from './fleet/fake-flow-producer.js';
 export { createFakeNodeQueues } from './fleet/fake-node-queues.js';
+export {
+  createFakeEventLog,
+  createRedisEventLog,
+  EVENT_LOG_CAP,
+  selectEvents,
+  type EventLog,
+} from './audit/event-log.js';

@@ -34,6 +34,7 @@ describe('the HTTP contract', () => {
       bdbShards: '/v1/bdbs/:uid/shards',
       v1Actions: '/v1/actions',
       v1Action: '/v1/actions/:uid',
+      logs: '/v1/logs',
     });
   });
 
