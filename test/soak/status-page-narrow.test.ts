@@ -7,6 +7,7 @@ import {
   type ActionObject,
   type BdbObject,
   type FleetArtifactView,
+  type LogEvent,
   type NodeHostFacts,
   type StateMachineObject,
 } from '@modfleet/common';
@@ -197,6 +198,17 @@ describe.skipIf(!HAS_CHROMIUM)('status page at 420 and 1280 px', () => {
     await page.route(`**${routes.bdbs}`, route => route.fulfill(json([upgradingBdb()])));
     await page.route(`**${routes.bdbs}/9/shards`, route => route.fulfill(json([])));
     await page.route(`**${routes.v1Actions}/sm-upgrade-9`, route => route.fulfill(json(upgradeMachine())));
+    const started: LogEvent = {
+      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      type: 'module_artifact_push_started',
+      severity: 'INFO',
+      user: 'ops@fleet.local',
+      client_addr: '10.0.0.7',
+      action_uid: 'a-push',
+      module_name: 'JSONish',
+      version: 1,
+    };
+    await page.route(`**${routes.logs}?*`, route => route.fulfill(json([started])));
   }
 
   async function open(width: number): Promise<{ page: Page; problems: string[] }> {
@@ -284,6 +296,10 @@ describe.skipIf(!HAS_CHROMIUM)('status page at 420 and 1280 px', () => {
     ]);
     expect(fits[0], 'the title is not cut').toBeLessThanOrEqual(fits[1]!);
     await insideWidth(page, '.action[data-action-uid="a-push"] .action-name', 420);
+    // Who started it, from where (the cluster event log).
+    expect(await page.locator('.action[data-action-uid="a-push"] .action-user').innerText()).toBe(
+      'by ops@fleet.local from 10.0.0.7',
+    );
 
     // Every state word shown on the page is explained in the legend.
     const legend = await page.locator('#fleet-legend').innerText();
@@ -303,7 +319,7 @@ describe.skipIf(!HAS_CHROMIUM)('status page at 420 and 1280 px', () => {
 
     await page.locator('#cluster-modules-body tr[data-module="ft"]').waitFor();
     expect(await page.locator('#cluster-modules-body tr').allInnerTexts()).toEqual([
-      expect.stringMatching(/^RediSearch\s+2\.10\.0\s+≥ 6\.0\s+/) as string,
+      expect.stringMatching(/^RediSearch\s+2\.10\.0\s+≥ 6\.0/) as string,
     ]);
     const dbRow = page.locator('#database-modules-body tr[data-db="db:9"][data-module="ft"]');
     expect(await dbRow.locator('td').allInnerTexts()).toEqual([
