@@ -8,13 +8,17 @@ import { FLEET_ADMIN, startFleetCluster, type FleetCluster } from '../helpers/fl
 import { killAllProcesses } from '../helpers/processes.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 
-// Each CLI run is a Node process start; on a busy machine the users round trip alone takes a minute.
-describe('day two on a real cluster: contexts, node-local, cluster and users commands', { timeout: 240_000 }, () => {
+// Each CLI run is a Node process start: about 2 s of CPU before it sends a request, which on a
+// shared 2-core machine under load can take over 30 s of wall time (runCli's default kill), so each
+// run here gets 90 s. On a busy machine the users round trip alone takes a minute.
+const CLI_TIMEOUT_MS = 90_000;
+
+describe('day two on a real cluster: contexts, node-local, cluster and users commands', { timeout: 420_000 }, () => {
   let cluster: FleetCluster;
   let work: string;
   /** Only the config dir: everything else comes from the saved context. */
   const run = (args: string[], env: Record<string, string> = {}) =>
-    runCli(args, { env: { XDG_CONFIG_HOME: join(work, 'config'), ...env } });
+    runCli(args, { env: { XDG_CONFIG_HOME: join(work, 'config'), ...env }, timeoutMs: CLI_TIMEOUT_MS });
 
   beforeAll(async () => {
     cluster = await startFleetCluster({ nodes: 2 });
@@ -26,7 +30,7 @@ describe('day two on a real cluster: contexts, node-local, cluster and users com
     expect(login.code, show(login)).toBe(0);
     // saved without the password: each command gets it from the environment
     expect(login.stderr).toContain('password not saved');
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await cluster?.stop();

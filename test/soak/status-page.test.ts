@@ -202,8 +202,8 @@ describe('status page', () => {
       }
       expect(await row.locator('.artifact-meta').textContent()).toMatch(/sha256 [0-9a-f]{12}/);
       const localRow = page.locator('#fleet-body tr[data-artifact="legacy-module@3"][data-in-fleet="false"]');
-      await localRow.locator('td[data-node="2"][data-state="installed"]').waitFor();
-      expect(await localRow.locator('.tag').allTextContents()).toEqual(['local only']);
+      await localRow.locator('td[data-node="2"][data-state="extra"]').waitFor();
+      expect(await localRow.locator('.tag').allTextContents()).toEqual(['extra']);
       expect(await localRow.locator('td[data-node="1"]').getAttribute('data-state')).toBe('absent');
 
       expect(await pageText(page)).not.toContain(ADMIN.password);

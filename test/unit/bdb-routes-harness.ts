@@ -22,6 +22,7 @@ import {
   bdbGuardRoutes,
   bdbRoutes,
   createFakeBdbStore,
+  createFakeEventLog,
   v1ActionRoutes,
   v1ModuleUploadGoneRoutes,
   type FakeBdbStore,
@@ -117,6 +118,7 @@ export async function startBdbRoutes(setup: {
         ),
     },
     dbPorts: setup.dbPorts ?? [[12000, 12009]],
+    events: createFakeEventLog(),
     ...(setup.now && { now: setup.now }),
   };
   app.use(bdbGuardRoutes({ auth: roleAuth, store }));

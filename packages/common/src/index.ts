@@ -347,3 +347,10 @@ export {
   type TimingOverrides,
 } from './timings/service-timings.js';
 export { sameBesidesRole, shardPlanDigest } from './shards/plan-digest.js';
+export {
+  LOG_EVENT_TYPES,
+  type LogEvent,
+  type LogEventType,
+  type LogQuery,
+  type LogSeverity,
+} from './contract/log-event.js';

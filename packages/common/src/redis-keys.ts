@@ -59,6 +59,8 @@ export function redisKeys(prefix: string) {
     clusterCa: `${ccs}:cluster-ca`,
     /** string: the cluster CA with its key, sealed with the cluster secret: a second coordinator adopts it */
     clusterCaSealed: `${ccs}:cluster-ca-sealed`,
+    /** list: the cluster event log (`GET /v1/logs`), newest first, capped */
+    events: `${ccs}:events`,
     /** hash: node uid → node record JSON */
     nodes: `${prefix}:nodes`,
     /** counter: last node uid handed out */

@@ -30,6 +30,7 @@ export const PERMISSIONS = {
   view_bdb_info: VIEWERS,
   delete_bdb: ['admin', 'cluster_member', 'db_member'],
   update_bdb_with_action: ['admin', 'cluster_member', 'db_member'],
+  view_logged_events: ['admin', 'cluster_member', 'cluster_viewer', 'db_member', 'user_manager'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

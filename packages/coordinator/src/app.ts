@@ -19,6 +19,8 @@ import {
 import express, { type Express } from 'express';
 import { actionRoutes } from './actions/action-routes.js';
 import { queueDashboardRoutes } from './admin/queue-dashboard.js';
+import type { EventLog } from './audit/event-log.js';
+import { logRoutes } from './audit/log-routes.js';
 import { clusterRoutes } from './cluster-settings/cluster-routes.js';
 import { blobCopyRoutes } from './fleet/blob-copy-routes.js';
 import { blobRoutes } from './fleet/blob-routes.js';
@@ -63,6 +65,8 @@ export interface CoordinatorAppDeps {
   /** Piece lists of stored blobs, for relayed installs (absent: no piece-list route). */
   pieces?: PieceIndexStore;
   actions: ActionStore;
+  /** The cluster event log (`GET /v1/logs`). */
+  events: EventLog;
   clusterSecret: string;
   /** Signs agents' certificate requests with the cluster CA (absent: the coordinator holds no CA key). */
   signCertificate?: ((csrPem: string, permitted: readonly string[]) => Promise<string>) | undefined;
@@ -115,13 +119,24 @@ export function createCoordinatorApp(deps: CoordinatorAppDeps): Express {
   app.use(statusPageRoutes());
   app.use(userRoutes(deps));
   app.use(clusterRoutes(deps));
+  app.use(logRoutes(deps));
   app.use(v1ModuleUploadGoneRoutes());
   if (deps.databases) {
     const { store, inventory, dbPorts, upgrades, preflight = skippedPreflight } = deps.databases;
     if (upgrades) {
       app.use(upgradeRoutes({ auth: deps.auth, store, modules: deps.modules, inventory, preflight, upgrades }));
     }
-    app.use(bdbRoutes({ auth: deps.auth, store, modules: deps.modules, nodes: deps.nodes, inventory, dbPorts }));
+    app.use(
+      bdbRoutes({
+        auth: deps.auth,
+        store,
+        modules: deps.modules,
+        nodes: deps.nodes,
+        inventory,
+        dbPorts,
+        events: deps.events,
+      }),
+    );
     app.use(v1ActionRoutes({ auth: deps.auth, actions: deps.actions, bdbs: store }));
   }
   app.use(notFoundHandler());

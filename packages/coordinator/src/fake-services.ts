@@ -8,6 +8,7 @@ import {
   type NodeInventoryStore,
 } from '@modfleet/common';
 import { createFakeInflightStore } from './actions/fake-inflight-store.js';
+import { createFakeEventLog } from './audit/event-log.js';
 import type { CoordinatorConfig } from './config.js';
 import { createFakeFleetArtifacts } from './fleet/fake-fleet-artifacts.js';
 import { createFakeModuleStore } from './modules/fake-module-store.js';
@@ -18,6 +19,7 @@ import type { CoordinatorServices } from './services.js';
 export interface FakeCoordinatorServices extends CoordinatorServices {
   nodes: FakeNodeRegistry;
   inventory: NodeInventoryStore & { held: Map<number, Map<string, string>> };
+  events: ReturnType<typeof createFakeEventLog>;
 }
 
 /** `createCoordinatorServices`' twin: every store in memory, with the same rules (see test/contracts). */
@@ -36,5 +38,6 @@ export function createFakeCoordinatorServices(
     inventory: createFakeNodeInventoryStore(),
     fleetArtifacts: createFakeFleetArtifacts(),
     inflight: createFakeInflightStore(),
+    events: createFakeEventLog(),
   };
 }

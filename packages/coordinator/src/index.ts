@@ -39,3 +39,10 @@ export { runUpgrade, type UpgradeRunnerDeps } from './bdbs/upgrade/upgrade-runne
 export type { UpgradeJobData, UpgradeQueue } from './bdbs/upgrade/upgrade-job.js';
 export type { PreflightRunner } from './bdbs/upgrade/preflight-runner.js';
 export type { ShardControl, ReplicationInfo, ShardAddress } from './bdbs/upgrade/shard-control.js';
+export {
+  createFakeEventLog,
+  createRedisEventLog,
+  EVENT_LOG_CAP,
+  selectEvents,
+  type EventLog,
+} from './audit/event-log.js';

@@ -16,6 +16,7 @@ import {
 } from '@modfleet/common';
 import type { Redis } from 'ioredis';
 import { createRedisInflightStore, type InflightStore } from './actions/inflight-store.js';
+import { createRedisEventLog, type EventLog } from './audit/event-log.js';
 import type { CoordinatorConfig } from './config.js';
 import { createRedisFleetArtifacts, type FleetArtifacts } from './fleet/fleet-artifacts.js';
 import { createRedisModuleStore, type ModuleStore } from './modules/module-store.js';
@@ -39,6 +40,7 @@ export interface CoordinatorServices {
   inventory: NodeInventoryStore;
   fleetArtifacts: FleetArtifacts;
   inflight: InflightStore;
+  events: EventLog;
 }
 
 /** `apiPort`: the port the coordinator listens on, once it does (a node on the same port is shown by its address alone). */
@@ -60,5 +62,6 @@ export function createCoordinatorServices(
     inventory: createRedisNodeInventoryStore(redis, keys),
     fleetArtifacts: createRedisFleetArtifacts(redis, keys),
     inflight: createRedisInflightStore(redis, keys),
+    events: createRedisEventLog(redis, keys),
   };
 }

@@ -14,8 +14,13 @@ const list = byId('actions-list', HTMLOListElement);
 const empty = byId('actions-empty', HTMLElement);
 const summary = byId('actions-summary', HTMLElement);
 
-/** @param {ActionObject[]} actions */
-export function renderActions(actions) {
+/** @typedef {import('./contract/log-event.js').LogEvent} LogEvent */
+
+/**
+ * @param {ActionObject[]} actions
+ * @param {Map<string, LogEvent>} [startedBy] the event log's entry of each action, by action_uid
+ */
+export function renderActions(actions, startedBy = new Map()) {
   const recent = [...actions]
     .sort((a, b) => (Number(b.creation_time) || 0) - (Number(a.creation_time) || 0))
     .slice(0, ACTIONS_SHOWN);
@@ -23,7 +28,27 @@ export function renderActions(actions) {
   const running = actions.filter(action => action.status === 'running' || action.status === 'queued').length;
   const text = running ? `${running} in progress` : '';
   setText(summary, actions.length > ACTIONS_SHOWN ? `${text} · newest ${ACTIONS_SHOWN}` : text);
-  syncChildren(list, recent, action => action.action_uid, createActionCard, updateActionCard);
+  syncChildren(
+    list,
+    recent,
+    action => action.action_uid,
+    createActionCard,
+    (card, action) => {
+      updateActionCard(card, action);
+      updateStartedBy(child(card, 2), startedBy.get(action.action_uid));
+    },
+  );
+}
+
+/**
+ * Who started the action and from where, from the cluster event log (absent for actions the
+ * cluster started itself, or for a role that may not read the log).
+ * @param {HTMLElement} line
+ * @param {LogEvent | undefined} event
+ */
+function updateStartedBy(line, event) {
+  line.hidden = !event;
+  setText(line, event ? `by ${event.user} from ${event.client_addr}` : '');
 }
 
 export function clearActions() {
@@ -62,7 +87,14 @@ function createActionCard() {
   head.append(el('span', 'action-name'), el('span', 'badge'), el('time', 'muted action-time'));
   const overall = el('div', 'overall');
   overall.append(createBar(), el('span', 'pct'));
-  card.append(head, el('div', 'action-object'), el('p', 'action-desc muted'), overall, el('ul', 'ops'));
+  card.append(
+    head,
+    el('div', 'action-object'),
+    el('div', 'action-user'),
+    el('p', 'action-desc muted'),
+    overall,
+    el('ul', 'ops'),
+  );
   return card;
 }
 
@@ -73,9 +105,9 @@ function createActionCard() {
 function updateActionCard(card, action) {
   const head = child(card, 0);
   const object = child(card, 1);
-  const desc = child(card, 2);
-  const overall = child(card, 3);
-  const ops = child(card, 4);
+  const desc = child(card, 3);
+  const overall = child(card, 4);
+  const ops = child(card, 5);
   const name = child(head, 0);
   const badge = child(head, 1);
   const time = child(head, 2);

@@ -6,7 +6,8 @@ import { asArray } from './format.js';
 
 /** @typedef {import('./contract/bdb-object.js').BdbObject} BdbObject */
 /** @typedef {import('./contract/bdb-object.js').ShardObject} ShardObject */
-/** @typedef {{ bdb: BdbObject, shards: ShardObject[] }} DatabaseRow */
+/** @typedef {import('./contract/bdb-object.js').StateMachineObject} StateMachineObject */
+/** @typedef {{ bdb: BdbObject, shards: ShardObject[], upgrade?: StateMachineObject }} DatabaseRow */
 
 /**
  * Every database with its shards. A coordinator run without databases has no bdb routes (404):
@@ -20,11 +21,30 @@ export async function fetchDatabases(authorization) {
   return Promise.all(
     bdbs.map(async bdb => {
       const path = pathTo(routes.bdbShards, { uid: bdb.uid });
+      const [shardsBody, upgrade] = await Promise.all([
+        apiGet(path, authorization).catch(ifNotFound(/** @type {unknown} */ ([]))),
+        fetchUpgrade(bdb, authorization),
+      ]);
       /** @type {ShardObject[]} */
-      const shards = asArray(await apiGet(path, authorization).catch(ifNotFound([])));
-      return { bdb, shards };
+      const shards = asArray(shardsBody);
+      return { bdb, shards, upgrade };
     }),
   );
+}
+
+/**
+ * The SMUpgradeBDB state machine changing this database, while one does (`active-change-pending`).
+ * @param {BdbObject} bdb
+ * @param {string} authorization
+ * @returns {Promise<StateMachineObject | undefined>}
+ */
+async function fetchUpgrade(bdb, authorization) {
+  if (bdb.status !== 'active-change-pending' || !bdb.action_uid) return undefined;
+  const path = pathTo(routes.v1Action, { uid: bdb.action_uid });
+  const machine = /** @type {Partial<StateMachineObject> | undefined} */ (
+    await apiGet(path, authorization).catch(ifNotFound(undefined))
+  );
+  return machine?.name === 'SMUpgradeBDB' ? /** @type {StateMachineObject} */ (machine) : undefined;
 }
 
 /**

@@ -16,6 +16,7 @@ const STATUS_BADGE = /** @type {Record<string, string>} */ ({
   pending: 'running',
   'creation-failed': 'failed',
   'delete-pending': 'queued',
+  'active-change-pending': 'running',
 });
 
 /** @param {DatabaseRow[]} databases */
@@ -41,7 +42,10 @@ function createCard() {
   setAttr(modules, 'aria-label', 'Modules');
   const shards = el('ul', 'db-shards');
   setAttr(shards, 'aria-label', 'Shards');
-  card.append(head, endpoint, reason, modules, shards);
+  const upgrade = el('div', 'db-upgrade');
+  upgrade.setAttribute('role', 'status');
+  upgrade.append(el('span', 'db-upgrade-state'), el('ul', 'db-upgrade-moves'));
+  card.append(head, endpoint, reason, modules, shards, upgrade);
   return card;
 }
 
@@ -49,7 +53,7 @@ function createCard() {
  * @param {HTMLElement} card
  * @param {DatabaseRow} row
  */
-function updateCard(card, { bdb, shards }) {
+function updateCard(card, { bdb, shards, upgrade }) {
   const head = child(card, 0);
   const reason = child(card, 2);
   setAttr(card, 'data-uid', bdb.uid);
@@ -64,6 +68,40 @@ function updateCard(card, { bdb, shards }) {
   const modules = Array.isArray(bdb.module_list) ? bdb.module_list : [];
   syncChildren(child(card, 3), modules, entry => entry.module_name, createModule, updateModule);
   syncChildren(child(card, 4), shards, shard => shard.uid, createShard, updateShard);
+  updateUpgrade(child(card, 5), upgrade);
+}
+
+/**
+ * An upgrade in progress: the state machine's current state (rladmin's names) and each module's move.
+ * @param {HTMLElement} box
+ * @param {import('./contract/bdb-object.js').StateMachineObject | undefined} upgrade
+ */
+function updateUpgrade(box, upgrade) {
+  box.hidden = !upgrade;
+  if (!upgrade) return;
+  setAttr(box, 'data-action-uid', upgrade.action_uid);
+  setAttr(box, 'data-state', upgrade.state);
+  const passed = Array.isArray(upgrade.states) ? upgrade.states.length : 0;
+  const step = passed ? ` (step ${passed})` : '';
+  setText(child(box, 0), `upgrading modules: ${upgrade.state ?? 'starting'}${step}`);
+  setAttr(box, 'title', `SMUpgradeBDB ${upgrade.action_uid}`);
+  const moves = Array.isArray(upgrade.modules) ? upgrade.modules : [];
+  syncChildren(
+    child(box, 1),
+    moves,
+    move => move.module_name,
+    () => el('li', 'db-upgrade-move'),
+    updateMove,
+  );
+}
+
+/**
+ * @param {HTMLElement} item
+ * @param {import('./contract/bdb-upgrade.js').UpgradeModuleChange} move
+ */
+function updateMove(item, move) {
+  setAttr(item, 'data-module', move.module_name);
+  setText(item, `${move.module_name} ${move.from.semantic_version} → ${move.to.semantic_version}`);
 }
 
 /** @param {import('./contract/bdb-object.js').BdbEndpoint[] | undefined} endpoints */

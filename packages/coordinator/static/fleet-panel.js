@@ -68,7 +68,7 @@ export function renderFleet(nodes, fleet) {
   const inFleet = fleet.length - localOnly;
   const parts = [`${inFleet} artifact${inFleet === 1 ? '' : 's'}`];
   if (drifting) parts.push(`${drifting} drifting`);
-  if (localOnly) parts.push(`${localOnly} local only`);
+  if (localOnly) parts.push(`${localOnly} extra`);
   setText(summary, fleet.length ? parts.join(' · ') : '');
 }
 
@@ -99,7 +99,10 @@ function createFleetRow({ columns }) {
   for (const uid of columns) {
     const cell = el('td', 'cell');
     cell.dataset.node = uid;
-    cell.append(el('span', 'state'), el('span', 'load-check'));
+    // The node's name inside the cell: shown where the narrow layout stacks cells without a header row.
+    const details = el('details', 'cell-details');
+    details.append(el('summary', 'load-check'), el('p', 'cell-reason'));
+    cell.append(el('span', 'cell-node', `node ${uid}`), el('span', 'state'), details);
     row.append(cell);
   }
   return row;
@@ -141,18 +144,44 @@ function updateFleetRow(row, { artifact }) {
   for (const cell of row.querySelectorAll('td[data-node]')) {
     const node = /** @type {HTMLElement} */ (cell).dataset.node ?? '';
     const view = cells[node];
-    const word = child(cell, 0);
-    const state = view ? String(view.state) : 'absent';
+    const word = child(cell, 1);
+    const state = view ? shownState(view, artifact) : 'absent';
     setAttr(cell, 'data-state', state);
     setClass(word, `state state-${/^[a-z_]+$/.test(state) ? state : 'unknown'}`);
     setText(word, view ? state : '—');
-    // The node's module load check (passed, failed, skipped), when it made one.
-    const check = view?.load_check?.status;
-    const badge = child(cell, 1);
-    setClass(badge, `load-check load-${check && /^[a-z]+$/.test(check) ? check : 'none'}`);
-    setText(badge, check ? `load ${check}` : '');
     setAttr(cell, 'title', view ? cellHint(node, view, artifact) : `node ${node}: not held`);
+    updateCellDetails(child(cell, 2), view);
   }
+}
+
+/**
+ * The state word of a cell. An artifact outside the fleet is `extra` on every node holding it, the
+ * name `modfleet verify` and `modfleet artifacts` give it too.
+ * @param {NodeArtifactView} view
+ * @param {FleetArtifactView} artifact
+ */
+function shownState(view, artifact) {
+  return !artifact.in_fleet && view.state === 'installed' ? 'extra' : String(view.state);
+}
+
+/**
+ * The load check and the error of a cell, as a disclosure a keyboard reaches (Tab, Enter): the
+ * summary says `load failed`, the body the loader's own words. It keeps its open state across polls.
+ * @param {HTMLElement} details
+ * @param {NodeArtifactView | undefined} view
+ */
+function updateCellDetails(details, view) {
+  const check = view?.load_check;
+  const status = check?.status;
+  const lines = [];
+  if (check?.reason) lines.push(check.reason);
+  if (view?.error) lines.push(`error: ${view.error}`);
+  const summary = child(details, 0);
+  setClass(summary, `load-check load-${status && /^[a-z]+$/.test(status) ? status : 'none'}`);
+  setText(summary, status ? `load ${status}` : view?.error ? 'error' : '');
+  setText(child(details, 1), lines.join('\n'));
+  details.hidden = !status && !view?.error;
+  setAttr(details, 'data-expandable', lines.length ? 'true' : undefined);
 }
 
 /**
@@ -163,7 +192,7 @@ function updateFleetRow(row, { artifact }) {
 function updateTags(tags, artifact, drift) {
   /** @type {[string, string, string][]} */
   const tagList = [];
-  if (!artifact.in_fleet) tagList.push(['local only', 'tag tag-local', 'on nodes, but never pushed through the fleet']);
+  if (!artifact.in_fleet) tagList.push(['extra', 'tag tag-local', 'on nodes, but never pushed through the fleet']);
   else if (Array.isArray(artifact.target_nodes)) {
     tagList.push([`nodes ${artifact.target_nodes.join(', ')}`, 'tag', 'pushed to these nodes only']);
   }

@@ -8,6 +8,7 @@ import { fetchDatabases } from './databases-fetch.js';
 import { clearFleet, renderFleet } from './fleet-panel.js';
 import { asArray, clock } from './format.js';
 import { clearHeader, markStale, setBanner, setLive, showClusterName } from './header.js';
+import { clearModules, renderModules } from './modules-panel.js';
 import { clearNodes, renderNodes } from './nodes-panel.js';
 
 /** @typedef {import('./session.js').Session} Session */
@@ -15,6 +16,7 @@ import { clearNodes, renderNodes } from './nodes-panel.js';
 /** @typedef {import('./contract/views.js').NodeView} NodeView */
 /** @typedef {import('./contract/views.js').FleetArtifactView} FleetArtifactView */
 /** @typedef {import('./contract/action-object.js').ActionObject} ActionObject */
+/** @typedef {import('./contract/log-event.js').LogEvent} LogEvent */
 
 const POLL_MS = 1000;
 const RETRY_MS = 3000;
@@ -72,6 +74,7 @@ export function endPolling() {
   clearFleet();
   clearActions();
   clearDatabases();
+  clearModules();
   clearHeader();
   poller.lastSuccess = 0;
   poller.clusterFetchedAt = 0;
@@ -100,12 +103,14 @@ async function tick() {
   poller.inFlight = generation;
   try {
     const wantCluster = Date.now() - poller.clusterFetchedAt > CLUSTER_REFRESH_MS;
-    const [nodes, fleet, actions, cluster, databases] = await Promise.all([
+    const [nodes, fleet, actions, cluster, databases, modules, events] = await Promise.all([
       apiGet(routes.nodes, session.authorization),
       apiGet(routes.fleetArtifacts, session.authorization),
       apiGet(`${routes.actions}?limit=${ACTIONS_SHOWN}`, session.authorization),
       wantCluster ? apiGet(routes.cluster, session.authorization) : undefined,
       fetchDatabases(session.authorization),
+      apiGet(routes.modules, session.authorization),
+      fetchStartedBy(session.authorization),
     ]);
     if (generation !== poller.generation) return;
     if (cluster) showCluster(/** @type {Partial<ClusterSettingsView>} */ (cluster));
@@ -113,8 +118,12 @@ async function tick() {
     const nodeList = asArray(nodes);
     renderNodes(nodeList);
     renderFleet(nodeList, asArray(fleet));
-    renderActions(asArray(actions));
+    renderActions(asArray(actions), events);
     renderDatabases(databases);
+    renderModules(
+      asArray(modules),
+      databases.map(row => row.bdb),
+    );
     poller.failures = 0;
     poller.lastSuccess = Date.now();
     markStale(false);
@@ -134,6 +143,23 @@ async function tick() {
     if (poller.inFlight === generation) poller.inFlight = undefined;
     if (generation === poller.generation) schedule(poller.failures > 0 ? RETRY_MS : POLL_MS);
   }
+}
+
+/**
+ * The newest events of the cluster event log, by the action each started. A role without
+ * view_logged_events (403), or a coordinator without the log (404), shows no "by" lines.
+ * @param {string} authorization
+ * @returns {Promise<Map<string, LogEvent>>}
+ */
+async function fetchStartedBy(authorization) {
+  /** @type {LogEvent[]} */
+  const events = asArray(
+    await apiGet(`${routes.logs}?order=desc&limit=200`, authorization).catch(err => {
+      if (err instanceof ApiError && (err.status === 403 || err.status === 404)) return [];
+      throw err;
+    }),
+  );
+  return new Map(events.filter(event => event.action_uid).map(event => [String(event.action_uid), event]));
 }
 
 /** @param {unknown} err */

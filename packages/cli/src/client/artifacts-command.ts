@@ -82,12 +82,14 @@ export function renderFleetMatrix(view: FleetArtifactView[], c: Colors = plainCo
     (a, b) => Number(a) - Number(b),
   );
   const rows = view.map(artifact => [
-    `${artifact.module_name}@${artifact.version}${artifact.in_fleet ? '' : ' (not in fleet)'}`,
+    `${artifact.module_name}@${artifact.version}${artifact.in_fleet ? '' : ' (extra)'}`,
     artifact.sha256 ? artifact.sha256.slice(0, 12) : '-',
     ...nodes.map(node => {
       const cell = artifact.nodes[node];
       if (!cell) return c.dim('-');
       if (cell.state === 'not_targeted') return c.dim('-');
+      // One name per state: what the fleet never pushed is `extra`, as verify and the page say.
+      if (!artifact.in_fleet && cell.state === 'installed') return c.dim('extra');
       return paintState(cell.state, c);
     }),
   ]);

@@ -410,7 +410,7 @@ describe('modfleet artifacts', () => {
     expect(lines[0]).toMatch(/^ARTIFACT\s+SHA256\s+NODE 1\s+NODE 2\s+NODE 10$/);
     expect(lines[1]).toMatch(/^TestModule@123\s+abababababab\s+installed\s+mismatch\s+pending$/);
     expect(lines[2]).toMatch(/^Subset@1\s+cdcdcdcdcdcd\s+missing\s+-\s+-$/);
-    expect(lines[3]).toMatch(/^Local@2 \(not in fleet\)\s+-\s+-\s+installed\s+-$/);
+    expect(lines[3]).toMatch(/^Local@2 \(extra\)\s+-\s+-\s+extra\s+-$/);
     expect(result.out).toContain('TestModule@123 on node 2: mismatch (drift: other bytes)');
     expect(result.out).toContain('Subset@1 on node 1: missing');
     expect(result.out).toContain('modfleet sync');

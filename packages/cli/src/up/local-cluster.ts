@@ -4,6 +4,14 @@ import { join, resolve } from 'node:path';
 import { loadOrCreateCa, redactRedisUrl, TLS_FILES } from '@modfleet/common';
 import { httpsUrlOf, httpUrlOf, planAddresses, type ServiceAddress } from './node-addresses.js';
 import { warnIfPrefixInUse } from './prefix-check.js';
+import {
+  describeState,
+  effectivePrefix,
+  readPreviousState,
+  wipePrefix,
+  wipeServiceData,
+  type PreviousState,
+} from './previous-state.js';
 import { redisAnswers, redisServerInstalled, startPrivateRedis, type PrivateRedis } from './private-redis.js';
 import { assertPortsFree } from './port-check.js';
 import { spawnService, stopService, waitHealthy, type ServiceProcess } from './spawn-service.js';
@@ -25,6 +33,8 @@ export interface LocalClusterOptions {
   adminEmail: string | undefined;
   adminPassword: string | undefined;
   logLevel: string | undefined;
+  /** Start from empty state: the prefix's Redis keys and the services' data dirs are removed first. */
+  fresh?: boolean;
   /** More variables for every service, as given to `up` (flag or environment). */
   serviceEnv?: Record<string, string>;
 }
@@ -40,6 +50,10 @@ export interface LocalCluster {
   /** Every process `up` owns, its private redis-server included: what the supervisor restarts. */
   services: Restartable[];
   admin: { email: string; password: string };
+  /** What this run found under its prefix before it started. */
+  previous: PreviousState;
+  /** The banner's line on what was reused, created or removed. */
+  stateLine: string;
   stop(): Promise<void>;
 }
 
@@ -91,11 +105,26 @@ export async function startLocalCluster(options: LocalClusterOptions, say: Say):
   const caKeyFile = join(dataDir, 'tls', TLS_FILES.caKey);
   const redis = await resolveRedis(options.redisUrl, dataDir, say);
   await warnIfPrefixInUse(redis.url, options.prefix, say);
+  const prefix = effectivePrefix(options.prefix);
+  let freshKeys: number | undefined;
+  if (options.fresh) {
+    say(
+      `--fresh: removing every Redis key under prefix "${prefix}" on ${redactRedisUrl(redis.url)} (users, cluster settings, modules, nodes, fleet artifacts, actions, databases, queues) and the coordinator's and nodes' data dirs under ${dataDir}; the cluster CA, the cluster secret and the logs stay.`,
+    );
+    freshKeys = await wipePrefix(redis.url, prefix);
+    await wipeServiceData(dataDir, options.nodes);
+  }
+  const previous = await readPreviousState(redis.url, prefix, caFile);
+  if (previous.otherCa) {
+    say(
+      `The cluster CA in Redis (prefix "${prefix}") is not the one in ${caFile}: the coordinator replaces it with this one; agents holding certificates of the old CA ask for new ones.`,
+    );
+  }
   const admin = {
     email: options.adminEmail ?? LOCAL_ADMIN.email,
     password: options.adminPassword ?? LOCAL_ADMIN.password,
   };
-  if (!options.adminPassword) {
+  if (!options.adminPassword && !previous.bootstrapped) {
     say(
       `warning: using the documented local admin password; set MODFLEET_ADMIN_PASSWORD for anything but a local test cluster.`,
     );
@@ -172,6 +201,8 @@ export async function startLocalCluster(options: LocalClusterOptions, say: Say):
       perNodeAddress: plan.perNodeAddress,
       services,
       admin,
+      previous,
+      stateLine: describeState(previous, freshKeys),
       stop,
     };
   } catch (err) {

@@ -5,6 +5,8 @@ import { startLocalCluster, type LocalCluster } from './local-cluster.js';
 import { superviseServices } from './supervisor.js';
 import { passedThrough, upOptions } from './up-options.js';
 import { saveUpContext } from './up-context.js';
+import { confirmFresh, loginWorks } from './admin-check.js';
+import { effectivePrefix } from './previous-state.js';
 
 /** The variables `up` reads itself (the rest go to every service as given). */
 const READ_BY_UP = [
@@ -33,6 +35,7 @@ interface UpFlags {
   port: number;
   httpPort: number;
   ports?: boolean;
+  fresh?: boolean;
   redisUrl: string;
   prefix?: string;
   adminEmail?: string;
@@ -43,7 +46,18 @@ interface UpFlags {
 const withHttp = (service: { url: string; httpUrl: string | undefined }) =>
   service.httpUrl ? `${service.url}  (plain HTTP: ${service.httpUrl})` : service.url;
 
-function summary(cluster: LocalCluster): string {
+/** The admin line: the login printed is the one the coordinator just accepted, or it says why not. */
+function adminLines(cluster: LocalCluster, accepted: boolean): string[] {
+  const { email, password } = cluster.admin;
+  if (accepted) return [`  admin login  ${email} / ${password}`];
+  return [
+    `  admin login  NOT ${email} / ${password}: the coordinator refused it. This prefix keeps the admin an earlier`,
+    `               run created, with that run's password (MODFLEET_ADMIN_PASSWORD then). Log in with it, or start`,
+    `               empty with modfleet up --fresh.`,
+  ];
+}
+
+function summary(cluster: LocalCluster, accepted: boolean): string {
   const { email, password } = cluster.admin;
   const first = cluster.agents[0]?.url ?? '';
   const curl = `curl --cacert ${cluster.caFile} -u '${email}:${password}'`;
@@ -54,7 +68,8 @@ function summary(cluster: LocalCluster): string {
     ...cluster.agents.map((agent, index) => `  node ${index + 1}       ${withHttp(agent)}`),
     `  cluster CA   ${cluster.caFile}`,
     `  redis        ${redactRedisUrl(cluster.redisUrl)}`,
-    `  admin login  ${email} / ${password}`,
+    ...adminLines(cluster, accepted),
+    `  state        ${cluster.stateLine}`,
     `  logs         ${cluster.coordinator.logFile.replace(/coordinator\.log$/, '')}`,
     `  status page  ${cluster.coordinator.url}/ (log in with the admin login)`,
     '',
@@ -74,17 +89,29 @@ export function registerUpCommand(program: Command): void {
     .command('up')
     .description('run a local cluster: a coordinator and N agents as separate processes (what `npm start` runs)')
     .option('-n, --nodes <count>', 'number of agents', positiveInteger, 3)
-    .option('--ports', 'one address for every service, each on its own ports, instead of one address per node');
+    .option('--ports', 'one address for every service, each on its own ports, instead of one address per node')
+    .option(
+      '--fresh',
+      "start from empty state: remove the Redis prefix's keys and the services' data dirs first (asks on a terminal)",
+    );
   // One flag per service variable of the env registry (environment values go through the same parsers).
   for (const option of upOptions()) command.addOption(option);
   command.action(async (flags: UpFlags & Record<string, unknown>) => {
     const say = (line: string) => process.stdout.write(`${line}\n`);
     let cluster: LocalCluster;
+    if (flags.fresh) {
+      const what = `--fresh removes every Redis key under prefix "${effectivePrefix(flags.prefix)}" (users, nodes, artifacts, actions, databases) and the services' data under ${flags.dataDir}.`;
+      if (!(await confirmFresh(what))) {
+        say('Nothing removed; not started.');
+        process.exit(1);
+      }
+    }
     try {
       cluster = await startLocalCluster(
         {
           ...flags,
           distinctPorts: flags.ports === true,
+          fresh: flags.fresh === true,
           prefix: flags.prefix,
           adminEmail: flags.adminEmail,
           adminPassword: flags.adminPassword,
@@ -96,8 +123,8 @@ export function registerUpCommand(program: Command): void {
     } catch (err) {
       exitWithError(err);
     }
-    say(summary(cluster));
-    await saveUpContext(cluster, say);
+    // Ctrl-C is handled before the banner invites it: a SIGINT between the two would kill `up`
+    // alone and leave its services running.
     const supervisor = superviseServices(cluster.services, line => process.stderr.write(`${line}\n`));
     let stopping = false;
     const shutdown = async (code: number) => {
@@ -110,5 +137,9 @@ export function registerUpCommand(program: Command): void {
     };
     process.on('SIGINT', () => void shutdown(0));
     process.on('SIGTERM', () => void shutdown(0));
+    const accepted = await loginWorks(cluster.coordinator.url, cluster.caFile, cluster.admin).catch(() => false);
+    if (accepted) await saveUpContext(cluster, say);
+    else say('No context saved: the printed login does not work on this cluster.');
+    say(summary(cluster, accepted));
   });
 }

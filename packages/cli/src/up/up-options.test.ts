@@ -23,7 +23,7 @@ describe('modfleet up flags', () => {
     expect(missing).toEqual([]);
   });
 
-  it('has no flag that is not a service variable, apart from its own --nodes and --ports', () => {
+  it('has no flag that is not a service variable, apart from its own --nodes, --ports and --fresh', () => {
     const fromVariables = new Set(serviceVariableNames.map(flagOf));
 
     const strays = upFlags().filter(

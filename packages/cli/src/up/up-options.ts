@@ -1,8 +1,8 @@
 import { ENV_VARIABLES, flagSpecOf, serviceVariables, type EnvName } from '@modfleet/common';
 import { InvalidArgumentError, Option } from 'commander';
 
-/** `up`'s own flags: how many services and how they are addressed; no service reads them. */
-export const UP_ONLY_FLAGS = ['--nodes', '--ports'] as const;
+/** `up`'s own flags: how many services, how they are addressed, whether to start empty; no service reads them. */
+export const UP_ONLY_FLAGS = ['--nodes', '--ports', '--fresh'] as const;
 
 /** Variables `up` sets itself for each service it starts, and why no flag may set them. */
 export const SET_BY_UP: Readonly<Partial<Record<EnvName, string>>> = {

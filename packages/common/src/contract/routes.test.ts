@@ -36,6 +36,7 @@ describe('the HTTP contract', () => {
       moduleUpgradeBdb: '/v1/modules/upgrade/bdb/:uid',
       v1Actions: '/v1/actions',
       v1Action: '/v1/actions/:uid',
+      logs: '/v1/logs',
     });
   });
 

@@ -52,6 +52,9 @@ export const routes = {
   moduleUpgradeBdb: '/v1/modules/upgrade/bdb/:uid',
   v1Actions: '/v1/actions',
   v1Action: '/v1/actions/:uid',
+
+  // RS's cluster event log (coordinator): who changed what, from where
+  logs: '/v1/logs',
 } as const;
 
 export type Routes = typeof routes;

@@ -9,6 +9,8 @@ import {
   type ShardObject,
 } from '@modfleet/common';
 import { Router } from 'express';
+import { recordEvent } from '../audit/audit-event.js';
+import type { EventLog } from '../audit/event-log.js';
 import { createBdb, type BdbCreationDeps } from './bdb-creation.js';
 import { parseBdbRequest } from './bdb-request.js';
 import { settleBdb } from './bdb-status.js';
@@ -16,6 +18,7 @@ import { toBdbObject, type BdbRecord, type BdbStore } from './bdb-store.js';
 
 export interface BdbRoutesDeps extends BdbCreationDeps {
   auth: Authenticator;
+  events: EventLog;
 }
 
 function parseUid(raw: string): number {
@@ -39,7 +42,7 @@ export async function settledBdbs(store: BdbStore, now?: () => number): Promise<
 }
 
 export function bdbRoutes(deps: BdbRoutesDeps): Router {
-  const { auth, store, now } = deps;
+  const { auth, store, now, events } = deps;
   const router = Router();
 
   router.get(routes.bdbs, requirePermission(auth, 'view_all_bdbs_info'), async (_req, res) => {
@@ -49,6 +52,11 @@ export function bdbRoutes(deps: BdbRoutesDeps): Router {
   router.post(routes.bdbs, requirePermission(auth, 'create_bdb'), ...jsonBody(), async (req, res) => {
     const record = await createBdb(deps, parseBdbRequest(req.body));
     req.log.info({ uid: record.uid, name: record.name, placement: record.placement }, 'database created');
+    await recordEvent(events, req, res, 'cluster_bdb_created', {
+      bdb_uid: String(record.uid),
+      bdb_name: record.name,
+      action_uid: record.action_uid,
+    });
     res.json(toBdbObject(record));
   });
 
@@ -99,6 +107,11 @@ export function bdbRoutes(deps: BdbRoutesDeps): Router {
       },
     );
     req.log.info({ uid: record.uid }, 'database delete started');
+    await recordEvent(events, req, res, 'cluster_bdb_deleted', {
+      bdb_uid: String(record.uid),
+      bdb_name: record.name,
+      action_uid: actionUid,
+    });
     res.json({ action_uid: actionUid });
   });
 

@@ -15,6 +15,8 @@ import {
   type Metrics,
 } from '@modfleet/common';
 import { Router, type Request } from 'express';
+import { recordEvent } from '../audit/audit-event.js';
+import type { EventLog } from '../audit/event-log.js';
 import type { FleetService } from './fleet-service.js';
 
 export interface FleetRoutesDeps {
@@ -24,6 +26,7 @@ export interface FleetRoutesDeps {
   uploadTempDir: string;
   maxArtifactBytes: number;
   metrics: Metrics;
+  events: EventLog;
 }
 
 /** `nodes=1,3` as a multipart field or a query parameter; absent means every node. */
@@ -44,6 +47,7 @@ export function fleetRoutes({
   uploadTempDir,
   maxArtifactBytes,
   metrics,
+  events,
 }: FleetRoutesDeps): Router {
   const router = Router();
   const canManage = requirePermission(auth, 'manage_cluster_modules');
@@ -73,6 +77,12 @@ export function fleetRoutes({
           },
           'fleet push accepted',
         );
+        await recordEvent(events, req, res, 'module_artifact_push_started', {
+          action_uid,
+          module_name: inspected.manifest.module_name,
+          version: inspected.manifest.version,
+          ...(nodes && { nodes }),
+        });
         res.status(202).json({ action_uid } satisfies ActionAccepted);
       } finally {
         await rm(upload.path, { force: true });
@@ -83,6 +93,7 @@ export function fleetRoutes({
   router.post(routes.fleetSync, canManage, async (req, res) => {
     const action_uid = await fleet.sync();
     req.log.info({ action_uid }, 'fleet sync started');
+    await recordEvent(events, req, res, 'module_artifacts_sync_started', { action_uid });
     res.status(202).json({ action_uid } satisfies ActionAccepted);
   });
 
@@ -96,6 +107,11 @@ export function fleetRoutes({
     }
     const action_uid = await fleet.remove(moduleName, Number(version));
     req.log.info({ action_uid, module_name: moduleName, version }, 'fleet delete accepted');
+    await recordEvent(events, req, res, 'module_artifact_delete_started', {
+      action_uid,
+      module_name: moduleName,
+      version: Number(version),
+    });
     res.status(202).json({ action_uid } satisfies ActionAccepted);
   });
 
