@@ -12,7 +12,7 @@ import {
   type NodeView,
   type PublicUser,
 } from '@modfleet/common';
-import { bdbRoutes, createRedisBdbStore, type BdbStore } from '@modfleet/coordinator';
+import { bdbRoutes, createFakeEventLog, createRedisBdbStore, type BdbStore } from '@modfleet/coordinator';
 import express from 'express';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -58,6 +58,7 @@ async function startRoutes(dbPorts: [number, number][]): Promise<{ url: string; 
       nodes: { list: () => Promise.resolve([nodeView(1), nodeView(2)]) },
       inventory: { read: () => Promise.resolve(new Map()) },
       dbPorts,
+      events: createFakeEventLog(),
     }),
   );
   app.use(errorMiddleware());

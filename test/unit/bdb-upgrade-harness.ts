@@ -11,6 +11,7 @@ import {
 } from '@modfleet/common';
 import {
   createFakeBdbStore,
+  createFakeEventLog,
   upgradeRoutes,
   type BdbRecord,
   type FakeBdbStore,
@@ -90,6 +91,7 @@ export interface UpgradeHarness {
   store: FakeBdbStore;
   queued: UpgradeJobData[];
   preflightCalls: number;
+  events: ReturnType<typeof createFakeEventLog>;
   close(): Promise<void>;
 }
 
@@ -117,7 +119,7 @@ export async function startUpgradeRoutes(setup: {
   );
   const all = ['mfver@10000', 'mfver@10100', 'mfver@20000'];
   const artifacts = setup.artifacts ?? { 1: all, 2: all };
-  const harness = { queued: [] as UpgradeJobData[], preflightCalls: 0 };
+  const harness = { queued: [] as UpgradeJobData[], preflightCalls: 0, events: createFakeEventLog() };
   const app = express();
   app.use(requestLogger(createLogger({ name: 'test', level: 'silent' })));
   app.use(
@@ -150,6 +152,7 @@ export async function startUpgradeRoutes(setup: {
           return Promise.resolve();
         },
       },
+      events: harness.events,
     }),
   );
   app.use(notFoundHandler());

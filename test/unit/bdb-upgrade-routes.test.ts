@@ -45,6 +45,9 @@ describe('POST /v1/bdbs/<uid>/upgrade', () => {
     expect(machine).toMatchObject({ name: 'SMUpgradeBDB', status: 'active', state: 'preflight' });
     expect(machine?.modules?.[0]?.to).toEqual(entryOf(v110, 'LABEL blue'));
     expect(harness.preflightCalls).toBe(1);
+    expect(harness.events.events).toEqual([
+      expect.objectContaining({ type: 'bdb_upgrade_started', bdb_uid: '1', action_uid: res.body.action_uid }),
+    ]);
   });
 
   it('clears the args with "" and replaces them with new_module_args', async () => {

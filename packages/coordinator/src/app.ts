@@ -124,7 +124,17 @@ export function createCoordinatorApp(deps: CoordinatorAppDeps): Express {
   if (deps.databases) {
     const { store, inventory, dbPorts, upgrades, preflight = skippedPreflight } = deps.databases;
     if (upgrades) {
-      app.use(upgradeRoutes({ auth: deps.auth, store, modules: deps.modules, inventory, preflight, upgrades }));
+      app.use(
+        upgradeRoutes({
+          auth: deps.auth,
+          store,
+          modules: deps.modules,
+          inventory,
+          preflight,
+          upgrades,
+          events: deps.events,
+        }),
+      );
     }
     app.use(
       bdbRoutes({

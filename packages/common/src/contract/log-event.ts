@@ -10,6 +10,7 @@ export const LOG_EVENT_TYPES = [
   'module_artifacts_sync_started',
   'cluster_bdb_created',
   'cluster_bdb_deleted',
+  'bdb_upgrade_started',
 ] as const;
 export type LogEventType = (typeof LOG_EVENT_TYPES)[number];
 

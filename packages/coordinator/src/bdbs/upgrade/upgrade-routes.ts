@@ -19,6 +19,8 @@ import type { PreflightRunner } from './preflight-runner.js';
 import type { UpgradeQueue } from './upgrade-job.js';
 import { parseLegacyUpgradeRequest, parseUpgradeRequest } from './upgrade-request.js';
 import { upgradeTarget, type UpgradeAsk } from './upgrade-target.js';
+import { recordEvent } from '../../audit/audit-event.js';
+import type { EventLog } from '../../audit/event-log.js';
 
 export interface UpgradeRoutesDeps {
   auth: Authenticator;
@@ -27,6 +29,7 @@ export interface UpgradeRoutesDeps {
   inventory: Pick<NodeInventoryStore, 'read'>;
   preflight: PreflightRunner;
   upgrades: UpgradeQueue;
+  events: EventLog;
   now?: () => number;
 }
 
@@ -123,6 +126,11 @@ export function upgradeRoutes(deps: UpgradeRoutesDeps): Router {
       ...(preflight.rollback_reason && { rollback_reason: preflight.rollback_reason }),
     });
     req.log.info({ uid: record.uid, action_uid: actionUid, modules: target.changes }, 'database upgrade started');
+    await recordEvent(deps.events, req, res, 'bdb_upgrade_started', {
+      bdb_uid: String(record.uid),
+      bdb_name: record.name,
+      action_uid: actionUid,
+    });
     const downtime = record.replication
       ? undefined
       : 'The database has no replication: it is down while its shard restarts and reloads its data';
