@@ -34,6 +34,8 @@ const WRITTEN = [
   'ft-10200.zip',
   'ramp',
   'search-10200.zip',
+  'mfver-1.0.0.zip',
+  'mfver-1.1.0.zip',
   '.modfleet/solo',
 ];
 /** Under load a block of CLI commands takes minutes: each `npx modfleet` starts a node process. */
@@ -115,6 +117,7 @@ describe('the README, tried as a new user would', () => {
       'docs/docker.md docker',
       'docs/docker.md docker',
       'docs/docker.md docker',
+      'docs/testing.md npx',
       'docs/testing.md stress',
     ]);
     for (const block of skipped.filter(candidate => candidate.text.includes('docker'))) {
@@ -131,7 +134,8 @@ describe('the README, tried as a new user would', () => {
       'action=$(curl',
       'MODFLEET_PASSWORD=',
       'redisearch.so',
-      'modfleet db create',
+      'modfleet db create search-db',
+      'npm run --silent test-module',
       'npm link',
     ];
     const alone = ['COORDINATOR_PORT='];
@@ -205,7 +209,10 @@ describe('the README, tried as a new user would', () => {
     'databases: one that loads RediSearch, FT.SEARCH at its endpoint with redis-cli, then removed',
     async () => {
       // Runs after the RediSearch push above, as the README's text asks.
-      const out = await runToEnd(find('modfleet db create'), { ...env, MODFLEET_PASSWORD: LOCAL_ADMIN.password });
+      const out = await runToEnd(find('modfleet db create search-db'), {
+        ...env,
+        MODFLEET_PASSWORD: LOCAL_ADMIN.password,
+      });
       console.log(`the database step printed:\n${out}`);
       expect(out).toMatch(/\n1\ndoc1\ntitle\nhello world\n/);
       expect(out).toMatch(/deleted database \d+/);
@@ -214,6 +221,24 @@ describe('the README, tried as a new user would', () => {
         credentials: LOCAL_ADMIN,
       });
       expect(bdbs.body).toEqual([]);
+    },
+    BLOCK_TIMEOUT_MS,
+  );
+
+  it(
+    'upgrades: mfver 1.0.0 to 1.1.0 with the pre-flight, a typo refused, a rehearsed rollback',
+    async () => {
+      const out = await runToEnd(find('npm run --silent test-module'), {
+        ...env,
+        MODFLEET_PASSWORD: LOCAL_ADMIN.password,
+      });
+      console.log(`the upgrade step printed:\n${out}`);
+      expect(out).toMatch(/ orders +mfver test module +1\.0\.0 +LABEL blue +OK, OLD MODULE VERSION\n/);
+      expect(out).toMatch(/Rollback: possible/);
+      expect(out).toMatch(/completed - SMUpgradeBDB: every shard runs mfver 1\.1\.0\nDone\n/);
+      expect(out).toMatch(/refused: exit 1\n/);
+      expect(out).toMatch(/completed - SMUpgradeBDB: every shard runs mfver 1\.0\.0\nDone\n/);
+      expect(out).toMatch(/deleted database \d+/);
     },
     BLOCK_TIMEOUT_MS,
   );

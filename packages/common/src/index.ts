@@ -326,17 +326,19 @@ export {
 export {
   fitsRedis,
   moduleStatusTables,
-  type BdbUpgradeRequest,
   type ClusterModuleRow,
   type DatabaseModuleRow,
   type InstalledModule,
-  type LastUpgrade,
   type ModuleStatusTables,
-  type RollbackVerdict,
-  type ShardPreflight,
-  type UpgradeDryRunAnswer,
-  type UpgradeModuleChange,
-  type UpgradePreflight,
+} from './contract/module-status.js';
+export type {
+  BdbUpgradeRequest,
+  LastUpgrade,
+  RollbackVerdict,
+  ShardPreflight,
+  UpgradeDryRunAnswer,
+  UpgradeModuleChange,
+  UpgradePreflight,
 } from './contract/bdb-upgrade.js';
 export { inPortRanges, parsePortRanges, portsOf, RS_DB_PORT_RANGES, type PortRanges } from './config/port-ranges.js';
 export {

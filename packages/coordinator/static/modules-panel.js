@@ -1,11 +1,11 @@
 // @ts-check
 // Modules panel: rladmin's `status modules` tables, from the same function the CLI uses.
-import { moduleStatusTables } from './contract/bdb-upgrade.js';
+import { moduleStatusTables } from './contract/module-status.js';
 import { byId, child, el, setAttr, setClass, setText, syncChildren } from './dom.js';
 
-/** @typedef {import('./contract/bdb-upgrade.js').InstalledModule} InstalledModule */
-/** @typedef {import('./contract/bdb-upgrade.js').ClusterModuleRow} ClusterModuleRow */
-/** @typedef {import('./contract/bdb-upgrade.js').DatabaseModuleRow} DatabaseModuleRow */
+/** @typedef {import('./contract/module-status.js').InstalledModule} InstalledModule */
+/** @typedef {import('./contract/module-status.js').ClusterModuleRow} ClusterModuleRow */
+/** @typedef {import('./contract/module-status.js').DatabaseModuleRow} DatabaseModuleRow */
 /** @typedef {import('./contract/bdb-object.js').BdbObject} BdbObject */
 
 const clusterBody = byId('cluster-modules-body', HTMLTableSectionElement);

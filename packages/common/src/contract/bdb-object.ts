@@ -1,7 +1,10 @@
 // RS databases (bdbs) as clients read them, and the shard plans and reports the services exchange
 // through Redis. This file runs in the browser too (the status page), so it imports nothing.
 
+import type { BdbModuleEntry } from './bdb-module-entry.js';
 import type { LastUpgrade, UpgradeModuleChange, UpgradePreflight } from './bdb-upgrade.js';
+
+export type { BdbModuleEntry } from './bdb-module-entry.js';
 
 /** `active-change-pending`: an upgrade is running (RS's status while a state machine changes an active database). */
 export const BDB_STATUSES = [
@@ -15,15 +18,6 @@ export type BdbStatus = (typeof BDB_STATUSES)[number];
 
 export const DATA_PERSISTENCE = ['disabled', 'aof', 'snapshot'] as const;
 export type DataPersistence = (typeof DATA_PERSISTENCE)[number];
-
-/** One module_list entry as RS returns it: all four keys, always. */
-export interface BdbModuleEntry {
-  module_name: string;
-  module_args: string;
-  /** The CCS module object's uid. */
-  module_id: string;
-  semantic_version: string;
-}
 
 export interface BdbEndpoint {
   /** `<bdb uid>:1` */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fitsRedis, moduleStatusTables, type InstalledModule } from './bdb-upgrade.js';
-import type { BdbModuleEntry } from './bdb-object.js';
+import { fitsRedis, moduleStatusTables, type InstalledModule } from './module-status.js';
+import type { BdbModuleEntry } from './bdb-module-entry.js';
 
 const mfver = (semver: string, version: number, compatible = '7.0'): InstalledModule => ({
   uid: `id-${semver}`,
