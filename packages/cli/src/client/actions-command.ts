@@ -1,4 +1,5 @@
-import { pathTo, routes, type ActionObject } from '@modfleet/common';
+import { pathTo, routes, type ActionObject, type LogEvent } from '@modfleet/common';
+import type { ApiClient } from './api-client.js';
 import type { Command } from 'commander';
 import { actionExitCode, isTerminal, nodeSummaryTable, pollAction } from './action-wait.js';
 import {
@@ -18,10 +19,26 @@ function paintStatus(status: string, c: Colors): string {
   return c.dim(status);
 }
 
-export function renderActionList(actions: ActionObject[], c: Colors = plainColors): string {
+/** Who started each action (the audit log's events by action_uid). */
+export type StartedBy = ReadonlyMap<string, Pick<LogEvent, 'user' | 'client_addr'>>;
+
+/**
+ * The audit log's word on who started which action; empty when this user may not read it (RS's
+ * view_logged_events) or the cluster keeps none: the actions are shown without it.
+ */
+export async function startedBy(client: ApiClient): Promise<StartedBy> {
+  try {
+    const events = await client.get<LogEvent[]>(`${routes.logs}?order=desc&limit=1000`);
+    return new Map(events.filter(e => e.action_uid).map(e => [e.action_uid!, e]));
+  } catch {
+    return new Map();
+  }
+}
+
+export function renderActionList(actions: ActionObject[], c: Colors = plainColors, by: StartedBy = new Map()): string {
   if (actions.length === 0) return 'No actions yet.\n';
   return renderTable(
-    ['uid', 'name', 'object', 'status', 'progress', 'created'],
+    ['uid', 'name', 'object', 'status', 'progress', 'created', 'by'],
     actions.map(action => [
       action.action_uid,
       action.name,
@@ -29,12 +46,14 @@ export function renderActionList(actions: ActionObject[], c: Colors = plainColor
       paintStatus(action.status, c),
       `${Math.round(action.progress)}%`,
       localTime(action.creation_time),
+      by.get(action.action_uid)?.user ?? '',
     ]),
   );
 }
 
-export function renderAction(action: ActionObject, c: Colors = plainColors): string {
+export function renderAction(action: ActionObject, c: Colors = plainColors, by: StartedBy = new Map()): string {
   const info = action.additional_info;
+  const starter = by.get(action.action_uid);
   const fields: [string, string][] = [
     ['action', action.action_uid],
     ['name', action.name],
@@ -42,6 +61,7 @@ export function renderAction(action: ActionObject, c: Colors = plainColors): str
     ['object', `${info.object_type} ${info.object_uid}`],
     ['status', `${paintStatus(action.status, c)} (${Math.round(action.progress)}%)`],
     ['created', localTime(action.creation_time)],
+    ...(starter ? [['started by', `${starter.user} from ${starter.client_addr}`] as [string, string]] : []),
   ];
   const width = Math.max(...fields.map(([label]) => visibleWidth(label)));
   const head = fields.map(([label, value]) => `${label.padEnd(width)}  ${value}\n`).join('');
@@ -62,14 +82,19 @@ export function registerActionsCommand(program: Command, io: Io): void {
       if (uid === undefined) {
         if (flags.watch) throw new UsageError('usage', '--watch needs an action uid: modfleet actions <uid> --watch');
         const actions = await client.get<ActionObject[]>(routes.actions);
-        io.stdout.write(output === 'json' ? toJson(actions) : renderActionList(actions, colorsFor(io.stdout, io.env)));
+        io.stdout.write(
+          output === 'json'
+            ? toJson(actions)
+            : renderActionList(actions, colorsFor(io.stdout, io.env), await startedBy(client)),
+        );
         return 0;
       }
       const path = pathTo(routes.action, { uid });
       const colors = colorsFor(io.stdout, io.env);
+      const by = output === 'json' ? new Map() : await startedBy(client);
       if (!flags.watch) {
         const action = await client.get<ActionObject>(path);
-        io.stdout.write(output === 'json' ? toJson(action) : renderAction(action, colors));
+        io.stdout.write(output === 'json' ? toJson(action) : renderAction(action, colors, by));
         return 0;
       }
       // --watch: redraw in place on a terminal; elsewhere print each new state once.
@@ -85,7 +110,7 @@ export function registerActionsCommand(program: Command, io: Io): void {
         onUpdate(current) {
           retrying = false;
           if (output === 'json') return;
-          const text = renderAction(current, colors);
+          const text = renderAction(current, colors, by);
           if (text === previous) return;
           previous = text;
           if (io.stdout.isTTY === true) {

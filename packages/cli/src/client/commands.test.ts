@@ -448,12 +448,34 @@ describe('modfleet actions', () => {
     answers.set(`GET ${routes.actions}`, () => ({ status: 200, body: [one] }));
     actionSequence(one);
     const list = await run(['actions']);
-    expect(list.out).toMatch(/^UID\s+NAME\s+OBJECT\s+STATUS\s+PROGRESS\s+CREATED$/m);
-    expect(list.out).toMatch(/^act-1\s+install_module_artifact\s+TestModule@123\s+failed\s+0%\s+\d{4}-/m);
+    expect(list.out).toMatch(/^UID\s+NAME\s+OBJECT\s+STATUS\s+PROGRESS\s+CREATED\s+BY$/m);
+    expect(list.out).toMatch(/^act-1\s+install_module_artifact\s+TestModule@123\s+failed\s+0%\s+\d{4}-\S+ \S+$/m);
     const show = await run(['actions', 'act-1']);
     expect(show.code).toBe(0);
     expect(show.out).toMatch(/^status\s+failed \(0%\)$/m);
     expect(show.out).toMatch(/^1\s+failed\s+0%\s+5\s+boom$/m);
+    expect(show.out).not.toMatch(/started by/);
+  });
+
+  it('says who started an action, from the audit log, where the user may read it', async () => {
+    const one = action('completed', { '1': { status: 'completed', attempts: 1 } });
+    answers.set(`GET ${routes.actions}`, () => ({ status: 200, body: [one] }));
+    answers.set(`GET ${routes.logs}?order=desc&limit=1000`, () => ({
+      status: 200,
+      body: [
+        {
+          time: '2026-12-07T17:00:00Z',
+          type: 'module_artifact_push_started',
+          severity: 'INFO',
+          user: 'ops@example.com',
+          client_addr: '10.0.0.7',
+          action_uid: 'act-1',
+        },
+      ],
+    }));
+    actionSequence(one);
+    expect((await run(['actions'])).out).toMatch(/^act-1\s.*\sops@example\.com$/m);
+    expect((await run(['actions', 'act-1'])).out).toMatch(/^started by\s+ops@example\.com from 10\.0\.0\.7$/m);
   });
 
   it('--watch prints each new state until the action ends; its exit status is the outcome', async () => {
