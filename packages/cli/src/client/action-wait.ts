@@ -1,4 +1,4 @@
-import { pathTo, routes, type ActionObject, type NodeView, type PendingOp } from '@modfleet/common';
+import { pathTo, routes, type ActionObject, type NodeView, type PendingOp } from '@modfleet/common/contract';
 import { MultiBar, type SingleBar } from 'cli-progress';
 import { ApiError, ConnectionError, type ApiClient } from './api-client.js';
 import { EXIT_FAILED, EXIT_OK, QuietFailure, type ClientContext, type Io } from './client-context.js';

@@ -1,4 +1,4 @@
-import { pathTo, routes, type ActionObject, type LogEvent } from '@modfleet/common';
+import { pathTo, routes, type ActionObject, type LogEvent } from '@modfleet/common/contract';
 import type { ApiClient } from './api-client.js';
 import type { Command } from 'commander';
 import { actionExitCode, isTerminal, nodeSummaryTable, pollAction } from './action-wait.js';

@@ -1,4 +1,4 @@
-import { routes, type ActionAccepted, type FleetArtifactView } from '@modfleet/common';
+import { routes, type ActionAccepted, type FleetArtifactView } from '@modfleet/common/contract';
 import type { Command } from 'commander';
 import {
   addClientOptions,

@@ -1,4 +1,4 @@
-import { routes, type ClusterSettingsView } from '@modfleet/common';
+import { routes, type ClusterSettingsView } from '@modfleet/common/contract';
 import { Argument, InvalidArgumentError, type Command } from 'commander';
 import { addClientOptions, clientCommand, runClientCommand, type ClientFlags, type Io } from './client-context.js';
 import { renderTable, toJson } from './output.js';

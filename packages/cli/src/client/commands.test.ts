@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathTo, routes, type ActionObject, type FleetArtifactView } from '@modfleet/common';
+import { pathTo, routes, type ActionObject, type FleetArtifactView } from '@modfleet/common/contract';
 import { Command } from 'commander';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Io } from './client-context.js';

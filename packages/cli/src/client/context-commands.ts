@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { routes } from '@modfleet/common';
+import { routes } from '@modfleet/common/contract';
 import { Argument, type Command } from 'commander';
 import {
   addClientOptions,

@@ -1,4 +1,4 @@
-import type { BdbObject } from '@modfleet/common';
+import type { BdbObject } from '@modfleet/common/contract';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { moduleVersion, startBdbRoutes, type BdbHarness } from '../../../../test/unit/bdb-routes-harness.js';

@@ -1,4 +1,4 @@
-import type { BdbObject, ShardObject } from '@modfleet/common';
+import type { BdbObject, ShardObject } from '@modfleet/common/contract';
 import { UsageError } from './client-context.js';
 import { plainColors, renderTable, type Colors } from './output.js';
 

@@ -1,4 +1,4 @@
-import { routes, type BdbObject } from '@modfleet/common';
+import { routes, type BdbObject } from '@modfleet/common/contract';
 import type { ApiClient } from './api-client.js';
 import { UsageError } from './client-context.js';
 

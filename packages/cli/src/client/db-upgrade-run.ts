@@ -1,4 +1,10 @@
-import { pathTo, routes, type BdbObject, type BdbUpgradeRequest, type UpgradeDryRunAnswer } from '@modfleet/common';
+import {
+  pathTo,
+  routes,
+  type BdbObject,
+  type BdbUpgradeRequest,
+  type UpgradeDryRunAnswer,
+} from '@modfleet/common/contract';
 import { ApiError } from './api-client.js';
 import {
   EXIT_FAILED,

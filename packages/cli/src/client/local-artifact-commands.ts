@@ -1,4 +1,4 @@
-import { pathTo, routes, type UploadedArtifact } from '@modfleet/common';
+import { pathTo, routes, type UploadedArtifact } from '@modfleet/common/contract';
 import type { ClientContext } from './client-context.js';
 import { openNodeClient } from './node-client.js';
 import { toJson } from './output.js';

@@ -1,4 +1,4 @@
-import type { ModuleStatusTables } from '@modfleet/common';
+import type { ModuleStatusTables } from '@modfleet/common/contract';
 
 /** One column of an rladmin table: its header, the width rladmin gives it at least, and the cell. */
 interface Column<Row> {

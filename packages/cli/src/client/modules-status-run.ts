@@ -1,10 +1,5 @@
-import {
-  moduleStatusTables,
-  routes,
-  type BdbObject,
-  type ModuleObject,
-  type ModuleStatusTables,
-} from '@modfleet/common';
+import type { ModuleObject } from '@modfleet/common';
+import { moduleStatusTables, routes, type BdbObject, type ModuleStatusTables } from '@modfleet/common/contract';
 import type { ApiClient } from './api-client.js';
 import { UsageError } from './client-context.js';
 

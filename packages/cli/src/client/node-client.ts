@@ -1,4 +1,4 @@
-import { pathTo, routes, type NodeView } from '@modfleet/common';
+import { pathTo, routes, type NodeView } from '@modfleet/common/contract';
 import { InvalidArgumentError } from 'commander';
 import { ApiError, createApiClient, type ApiClient } from './api-client.js';
 import { UsageError, type ClientContext } from './client-context.js';

@@ -1,4 +1,4 @@
-import { pathTo, routes, type NodeView } from '@modfleet/common';
+import { pathTo, routes, type NodeView } from '@modfleet/common/contract';
 import { Argument, type Command } from 'commander';
 import { findNode, parseNodeUid } from './node-client.js';
 import { addClientOptions, clientCommand, runClientCommand, type ClientFlags, type Io } from './client-context.js';

@@ -4,7 +4,7 @@ import type {
   UpgradeDryRunAnswer,
   UpgradeModuleChange,
   UpgradePreflight,
-} from '@modfleet/common';
+} from '@modfleet/common/contract';
 import { renderTable } from './output.js';
 
 type StateEntry = NonNullable<StateMachineObject['states']>[number];

@@ -1,4 +1,4 @@
-import { pathTo, routes, type StateMachineObject } from '@modfleet/common';
+import { pathTo, routes, type StateMachineObject } from '@modfleet/common/contract';
 import { ApiError, ConnectionError, type ApiClient } from './api-client.js';
 import { newStateLines, renderModuleChanges, renderPreflight } from './upgrade-format.js';
 

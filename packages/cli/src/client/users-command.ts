@@ -1,4 +1,4 @@
-import { pathTo, ROLES, routes, type UserView } from '@modfleet/common';
+import { pathTo, ROLES, routes, type UserView } from '@modfleet/common/contract';
 import { Argument, Option, type Command } from 'commander';
 import type { ApiClient } from './api-client.js';
 import {

@@ -1,4 +1,4 @@
-import { routes, type HealthAnswer } from '@modfleet/common';
+import { routes, type HealthAnswer } from '@modfleet/common/contract';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { mersenne } from 'pure-rand/generator/mersenne';

@@ -1,4 +1,4 @@
-import { routes, type BdbObject, type DataPersistence } from '@modfleet/common';
+import { routes, type BdbObject, type DataPersistence } from '@modfleet/common/contract';
 import { Redis, ReplyError } from 'ioredis';
 import { ConnectionError, type ApiClient } from '../client/api-client.js';
 import { UsageError } from '../client/client-context.js';

@@ -1,4 +1,4 @@
-import { pathTo, routes } from '@modfleet/common';
+import { pathTo, routes } from '@modfleet/common/contract';
 import { ApiError, type ApiClient } from '../client/api-client.js';
 import { isTransient, waitForAction, type Leftovers } from './load-ops.js';
 

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { routes, type NodeView } from '@modfleet/common';
+import { routes, type NodeView } from '@modfleet/common/contract';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { createApiClient, type ApiClient } from '../client/api-client.js';
 import {

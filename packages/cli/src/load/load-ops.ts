@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathTo, routes, type ActionObject, type NodeView } from '@modfleet/common';
+import { pathTo, routes, type ActionObject, type NodeView } from '@modfleet/common/contract';
 import yazl from 'yazl';
 import { ApiError, ConnectionError, type ApiClient } from '../client/api-client.js';
 import { formatSize } from './load-options.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { NodeView } from '@modfleet/common';
+import type { NodeView } from '@modfleet/common/contract';
 import { ConnectionError, type ApiClient } from '../client/api-client.js';
 import type { OutStream } from '../client/output.js';
 import { verifyFleet } from '../verify/verify-fleet.js';

@@ -1,4 +1,4 @@
-import { routes, type ActionObject, type NodeView } from '@modfleet/common';
+import { routes, type ActionObject, type NodeView } from '@modfleet/common/contract';
 import type { ApiClient } from '../client/api-client.js';
 
 export interface SettleResult {

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, readlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { shardDirOf } from '@modfleet/agent';
-import { pathTo, routes, type ShardObject } from '@modfleet/common';
+import { pathTo, routes, type ShardObject } from '@modfleet/common/contract';
 import type { Redis } from 'ioredis';
 import type { ApiClient } from '../client/api-client.js';
 import type { ChaosVictim } from './chaos.js';
@@ -47,6 +46,8 @@ function shardVictim(coordinator: ApiClient, agents: Map<number, ApiClient>, db:
       const master = shards.find(shard => shard.role === 'master');
       const agent = master && agents.get(Number(master.node_uid));
       if (!agent) throw new NotSupervised(`database ${db.name} has no master shard on a known node`);
+      // The agent package is loaded only by a chaos run that kills shards, not by every CLI start.
+      const { shardDirOf } = await import('@modfleet/agent');
       dir = shardDirOf(await agentDataDir(await supervisedPid(agent, 'agent')), db.uid);
       const pid = await shardPid(dir);
       if (pid === undefined) throw new NotSupervised(`no running redis-server is named in ${join(dir, 'redis.pid')}`);

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { routes, type HealthAnswer } from '@modfleet/common';
+import { routes, type HealthAnswer } from '@modfleet/common/contract';
 import type { ApiClient } from '../client/api-client.js';
 
 /** Why --chaos will not touch a service: killing it would not be undone by anyone. */

@@ -1,4 +1,4 @@
-import type { ActionObject, LoadCheck, PendingOp } from '@modfleet/common';
+import type { ActionObject, LoadCheck, PendingOp } from '@modfleet/common/contract';
 import { describe, expect, it } from 'vitest';
 import { loadCheckSummary } from './load-check-summary.js';
 

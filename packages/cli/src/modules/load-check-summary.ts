@@ -1,4 +1,4 @@
-import type { ActionObject } from '@modfleet/common';
+import type { ActionObject } from '@modfleet/common/contract';
 import { plainColors, type Colors } from '../client/output.js';
 
 /**

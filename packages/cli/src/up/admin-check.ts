@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
-import { routes } from '@modfleet/common';
+import { routes } from '@modfleet/common/contract';
 import { Agent, request } from 'undici';
 
 /** Whether the coordinator accepts this login (GET /v1/cluster): the banner prints only a login that works. */

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { routes, type HealthAnswer } from '@modfleet/common';
+import { routes, type HealthAnswer } from '@modfleet/common/contract';
 import { Agent, request } from 'undici';
 
 const BIN = fileURLToPath(new URL('../../bin/modfleet.js', import.meta.url));

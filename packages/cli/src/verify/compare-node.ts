@@ -1,4 +1,4 @@
-import type { FleetArtifactView, NodeInventory } from '@modfleet/common';
+import type { FleetArtifactView, NodeInventory } from '@modfleet/common/contract';
 
 /** One artifact the fleet expects on a node and does not find there as expected. */
 export interface ArtifactProblem {

@@ -1,4 +1,5 @@
-import { pathTo, routes, type BdbObject, type ModuleObject, type NodeView, type ShardObject } from '@modfleet/common';
+import type { ModuleObject } from '@modfleet/common';
+import { pathTo, routes, type BdbObject, type NodeView, type ShardObject } from '@modfleet/common/contract';
 import { Redis } from 'ioredis';
 import { ApiError, type ApiClient } from '../client/api-client.js';
 

@@ -1,4 +1,4 @@
-import { routes, type FleetArtifactView, type NodeInventory, type NodeView } from '@modfleet/common';
+import { routes, type FleetArtifactView, type NodeInventory, type NodeView } from '@modfleet/common/contract';
 import { ApiError, ConnectionError, type ApiClient } from '../client/api-client.js';
 import { compareNode, unreachableNode, type NodeReport } from './compare-node.js';
 
