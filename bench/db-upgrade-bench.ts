@@ -1,0 +1,201 @@
+/**
+ * Database upgrade bench (issue 18): `POST /v1/bdbs/<uid>/upgrade` of a replicated database
+ * holding `--size-mib` (mfver 1.0.0 → 1.1.0) under a client writing through the endpoint, against
+ * the same steps done by hand on throwaway redis-servers with the same module and data, in the
+ * same run. Targets: the longest client wait ≤ 2 × the client-visible gap of a `REPLICAOF NO ONE`
+ * promotion by hand; POST → `completed` ≤ 2 × (two restarts + one full sync) by hand; no
+ * acknowledged write lost.
+ *
+ *   npx tsc -b && npx tsx bench/db-upgrade-bench.ts [--runs 1] [--size-mib 100]
+ *
+ * Real processes: `modfleet coordinator` + 2 agents (the built CLI).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { findRedisServer, pathTo, routes, type BdbObject, type StateMachineObject } from '@modfleet/common';
+import { killShardsOf, privateDbPorts, waitForBdbStatus } from '../test/helpers/databases.js';
+import { startFleetCluster, type FleetCluster } from '../test/helpers/fleet-cluster.js';
+import { killAllProcesses } from '../test/helpers/processes.js';
+import { deletePrefix } from '../test/helpers/redis.js';
+import { testModulePath } from '../test/helpers/test-modules.js';
+import { installMfver, upgradeBdb } from '../test/helpers/upgrades.js';
+import { measureByHand, type ByHandResult } from './lib/upgrade-by-hand.js';
+import {
+  benchPrefix,
+  checkBuild,
+  Cleanup,
+  fixed,
+  machineLine,
+  median,
+  runBench,
+  verdict,
+  writeResult,
+} from './lib/util.js';
+import { directClient, fillWithData, lostWrites, startWriteLoop, type Endpoint } from './lib/write-loop.js';
+
+const { values: flags } = parseArgs({
+  options: { runs: { type: 'string', default: '1' }, 'size-mib': { type: 'string', default: '100' } },
+});
+const runs = Number(flags.runs);
+const sizeMib = Number(flags['size-mib']);
+
+interface UpgradeRun {
+  keys: number;
+  acceptMs: number;
+  totalMs: number;
+  /** When the bench first saw each state, from the POST. */
+  states: { state: string; atMs: number }[];
+  longestWaitMs: number;
+  writes: number;
+  errors: number;
+  lost: number;
+}
+
+async function endpointOf(cluster: FleetCluster, uid: number): Promise<Endpoint> {
+  const bdb = await cluster.api<BdbObject>(pathTo(routes.bdb, { uid }));
+  const endpoint = bdb.body.endpoints[0]!;
+  return { host: endpoint.addr[0]!, port: endpoint.port };
+}
+
+async function ask(endpoint: Endpoint, ...args: string[]): Promise<unknown> {
+  const client = directClient(endpoint);
+  await client.connect();
+  try {
+    return await client.call(args[0]!, ...args.slice(1));
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** A replicated, non-persistent mfver 1.0.0 database holding `sizeMib`, its replica in sync. */
+async function filledDatabase(cluster: FleetCluster, name: string): Promise<{ uid: number; keys: number }> {
+  const created = await cluster.api<BdbObject>(routes.bdbs, {
+    method: 'POST',
+    json: {
+      name,
+      memory_size: 0,
+      replication: true,
+      data_persistence: 'disabled',
+      module_list: [{ module_name: 'mfver', semantic_version: '1.0.0', module_args: '' }],
+    },
+  });
+  if (created.status !== 200) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
+  const bdb = await waitForBdbStatus(cluster.coordinator.url, cluster.admin, created.body.uid, 'pending', 60_000);
+  if (bdb.status !== 'active') throw new Error(`create ended ${bdb.status}: ${bdb.status_reason ?? ''}`);
+  const endpoint = await endpointOf(cluster, bdb.uid);
+  const keys = await fillWithData(endpoint, sizeMib);
+  // WAIT in short steps: the client's command timeout is 15 s.
+  for (let tries = 0; Number(await ask(endpoint, 'WAIT', '1', '10000')) < 1; tries++)
+    if (tries === 12) throw new Error('the replica did not acknowledge the data in 2 min');
+  return { uid: bdb.uid, keys };
+}
+
+async function upgradeUnderWrites(cluster: FleetCluster, run: number): Promise<UpgradeRun> {
+  const { uid, keys } = await filledDatabase(cluster, `bench-upgrade-${run}`);
+  const loop = startWriteLoop(() => endpointOf(cluster, uid));
+  await sleep(1000);
+  const started = performance.now();
+  const accepted = await upgradeBdb(cluster, uid, {});
+  const acceptMs = performance.now() - started;
+  if (accepted.status !== 200 || !accepted.body.action_uid)
+    throw new Error(`upgrade refused: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+  const states: UpgradeRun['states'] = [];
+  let machine: StateMachineObject;
+  for (;;) {
+    machine = (await cluster.api<StateMachineObject>(pathTo(routes.v1Action, { uid: accepted.body.action_uid }))).body;
+    const atMs = performance.now() - started;
+    for (const { state } of (machine.states ?? []).slice(states.length)) states.push({ state, atMs });
+    if (machine.status !== 'active') break;
+    if (atMs > 900_000) throw new Error(`the upgrade did not end in 15 min: ${JSON.stringify(machine)}`);
+    await sleep(50);
+  }
+  const totalMs = performance.now() - started;
+  if (machine.status !== 'completed') throw new Error(`the upgrade ended ${machine.status}: ${machine.error ?? ''}`);
+  await sleep(1000);
+  const writes = await loop.stop();
+  const endpoint = await endpointOf(cluster, uid);
+  const lost = await lostWrites(endpoint, writes.acknowledged);
+  const semver = String(await ask(endpoint, 'MFVER.SEMVER'));
+  const dbsize = Number(await ask(endpoint, 'DBSIZE'));
+  if (semver !== '1.1.0' || dbsize < keys + writes.acknowledged.length)
+    throw new Error(`after the upgrade: MFVER.SEMVER ${semver}, DBSIZE ${dbsize} (expected ≥ ${keys} + writes)`);
+  await cluster.api(pathTo(routes.bdb, { uid }), { method: 'DELETE' });
+  return {
+    keys,
+    acceptMs,
+    totalMs,
+    states,
+    longestWaitMs: writes.longestWaitMs,
+    writes: writes.acknowledged.length,
+    errors: writes.errors,
+    lost: lost.length,
+  };
+}
+
+async function main(): Promise<number> {
+  checkBuild();
+  const cleanup = new Cleanup();
+  try {
+    const work = await cleanup.tmpDir('db-upgrade');
+    const [current, target] = [await testModulePath('1.0.0'), await testModulePath('1.1.0')];
+    const redisServer = await findRedisServer();
+    if (!redisServer) throw new Error('no redis-server found');
+    const prefix = benchPrefix('db-upgrade');
+    // Steps run in reverse: these two also cover a Ctrl-C while the cluster is still starting.
+    cleanup.add('redis keys', () => deletePrefix(prefix));
+    cleanup.add('modfleet processes', () => killAllProcesses());
+    const cluster = await startFleetCluster({
+      prefix,
+      nodes: 2,
+      coordinatorEnv: { MODFLEET_DB_PORTS: await privateDbPorts(2 * runs + 4) },
+    });
+    cleanup.add('cluster', async () => {
+      await Promise.allSettled(cluster.agents.map(agent => cluster.stopAgent(agent, 'SIGTERM')));
+      await killShardsOf(cluster.agents.map(agent => agent.dataDir));
+      await cluster.stop();
+    });
+    await installMfver(cluster, '1.0.0');
+    await installMfver(cluster, '1.1.0');
+
+    const upgrades: UpgradeRun[] = [];
+    const byHand: ByHandResult[] = [];
+    for (let run = 0; run < runs; run++) {
+      const up = await upgradeUnderWrites(cluster, run);
+      upgrades.push(up);
+      const hand = await measureByHand({ redisServer, current, target, workDir: `${work}/run-${run}`, sizeMib });
+      byHand.push(hand);
+      const steps = up.states.map(s => `${s.state} ${fixed(s.atMs / 1000, 1)}s`).join(' → ');
+      console.log(
+        `run ${run + 1}: upgrade ${fixed(up.totalMs, 0)} ms (POST answered ${fixed(up.acceptMs, 0)} ms: ${steps}); ` +
+          `longest wait ${fixed(up.longestWaitMs, 0)} ms over ${up.writes} writes (${up.errors} retried, ${up.lost} lost)`,
+      );
+      console.log(
+        `       by hand: promotion wait ${fixed(hand.promotionWaitMs, 0)} ms (pause → writable ${fixed(hand.pauseToWritableMs, 0)} ms, ` +
+          `${hand.promotionLost} lost); restarts ${hand.restartMs.map(ms => fixed(ms, 0)).join(' + ')} ms; full sync ${fixed(hand.fullSyncMs, 0)} ms`,
+      );
+    }
+    const wait = median(upgrades.map(u => u.longestWaitMs));
+    const promotion = median(byHand.map(h => h.promotionWaitMs));
+    const total = median(upgrades.map(u => u.totalMs));
+    const steps = median(byHand.map(h => h.restartMs[0]! + h.restartMs[1]! + h.fullSyncMs));
+    const waitRatio = wait / promotion;
+    const totalRatio = total / steps;
+    const lost = upgrades.reduce((sum, u) => sum + u.lost, 0);
+    const pass = { wait: waitRatio <= 2, total: totalRatio <= 2, noLoss: lost === 0 };
+    console.log(machineLine());
+    console.log(`database: ${upgrades[0]!.keys} keys (${sizeMib} MiB of 64 KiB values + 100 mfvertype), replicated`);
+    console.log(
+      `longest client wait p50 ${fixed(wait, 0)} ms vs promotion by hand ${fixed(promotion, 0)} ms: ratio ${fixed(waitRatio)} (target ≤ 2): ${verdict(pass.wait)}`,
+    );
+    console.log(
+      `upgrade POST → completed p50 ${fixed(total, 0)} ms vs two restarts + one full sync ${fixed(steps, 0)} ms: ratio ${fixed(totalRatio)} (target ≤ 2): ${verdict(pass.total)}`,
+    );
+    console.log(`acknowledged writes lost: ${lost}: ${verdict(pass.noLoss)}`);
+    writeResult('db-upgrade-bench', { runs, sizeMib, upgrades, byHand, waitRatio, totalRatio, lost, pass });
+    return pass.wait && pass.total && pass.noLoss ? 0 : 1;
+  } finally {
+    await cleanup.run();
+  }
+}
+
+runBench(main);
