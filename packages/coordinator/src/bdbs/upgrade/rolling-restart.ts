@@ -21,6 +21,9 @@ export const replicaOf = (record: BdbRecord) => record.placement.find(s => s.pla
 export const describeShard = (s: ShardPlacement) => `shard ${s.plan.shard_uid} on node ${s.node_uid}`;
 
 /** The shard steps of an upgrade, each one safe to repeat after a crash. */
+/** While writes are paused every millisecond is a client's: the replica's offset is read this often. */
+const SWITCH_POLL_MS = 5;
+
 export function shardOps(deps: ShardOpsDeps) {
   const pollMs = deps.pollMs ?? 100;
   const stepTimeoutMs = deps.stepTimeoutMs ?? 120_000;
@@ -36,7 +39,12 @@ export function shardOps(deps: ShardOpsDeps) {
     port: s.plan.port,
   });
 
-  async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = stepTimeoutMs): Promise<T> {
+  async function until<T>(
+    what: string,
+    check: () => Promise<T | undefined>,
+    timeoutMs = stepTimeoutMs,
+    intervalMs = pollMs,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = await check().catch((err: unknown) => {
@@ -45,7 +53,7 @@ export function shardOps(deps: ShardOpsDeps) {
       });
       if (value !== undefined) return value;
       if (Date.now() > deadline) throw new Error(`${what} did not happen within ${Math.round(timeoutMs / 1000)} s`);
-      await sleep(pollMs);
+      await sleep(intervalMs);
     }
   }
 
@@ -85,9 +93,10 @@ export function shardOps(deps: ShardOpsDeps) {
 
   /**
    * The switch: the master's writes paused, the replica's offset equal to the master's, the
-   * replica promoted, the old master made its replica at once (a write it still holds is refused
-   * READONLY, never acknowledged and lost), then the plans swapped (`oldMasterModules`: the old
-   * master restarts on them). Resumable: a replica already promoted is not paused for again.
+   * replica promoted, the record and plans swapped (the endpoint names the new master before any
+   * client is let go), then the old master made its replica and unpaused (a write it still holds
+   * is refused READONLY, never acknowledged and lost; `oldMasterModules`: it restarts on them).
+   * Clients wait only while writes are paused. Resumable: a replica already promoted is not paused for again.
    */
   async function failover(record: BdbRecord, oldMasterModules: ShardModule[]): Promise<BdbRecord> {
     const master = masterOf(record);
@@ -102,6 +111,7 @@ export function shardOps(deps: ShardOpsDeps) {
           `${describeShard(replica)} reaching the paused master's offset`,
           async () => ((await deps.shards.replication(r)).offset >= offset ? true : undefined),
           pauseMs / 2,
+          SWITCH_POLL_MS,
         );
         await deps.shards.replicaOf(r, undefined);
       } catch (err) {
@@ -109,8 +119,6 @@ export function shardOps(deps: ShardOpsDeps) {
         throw err;
       }
     }
-    await deps.shards.replicaOf(m, r).catch(() => undefined);
-    await deps.shards.unpause(m).catch(() => undefined);
     const { replica_of: _gone, ...promotedPlan } = replica.plan;
     const newMaster: ShardPlan = { ...promotedPlan, role: 'master' };
     const demoted: ShardPlan = {
@@ -130,7 +138,12 @@ export function shardOps(deps: ShardOpsDeps) {
             : s,
       ),
     };
-    await replan(next);
+    try {
+      await replan(next);
+    } finally {
+      await deps.shards.replicaOf(m, r).catch(() => undefined);
+      await deps.shards.unpause(m).catch(() => undefined);
+    }
     return next;
   }
 
