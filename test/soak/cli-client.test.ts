@@ -130,8 +130,11 @@ describe('modfleet client commands against a coordinator and two agents (real pr
     expect(watched.stdout).not.toMatch(/^1\s+/m);
 
     const list = await run(['actions']);
-    expect(list.stdout).toMatch(/^UID\s+NAME\s+OBJECT\s+STATUS\s+PROGRESS\s+CREATED$/m);
-    expect(list.stdout).toMatch(new RegExp(`^${uid}\\s+install_module_artifact\\s+Subset@1\\s+completed\\s+100%`, 'm'));
+    expect(list.stdout).toMatch(/^UID\s+NAME\s+OBJECT\s+STATUS\s+PROGRESS\s+CREATED\s+BY$/m);
+    // BY: the audit log's word on who pushed it (the admin this test logs in as).
+    expect(list.stdout).toMatch(
+      new RegExp(`^${uid}\\s+install_module_artifact\\s+Subset@1\\s+completed\\s+100%\\s+\\S+ \\S+\\s+\\S+@\\S+$`, 'm'),
+    );
 
     const view = await fleetViewUntil(v => states(v, 'Subset@1')['2'] === 'installed');
     expect(states(view, 'Subset@1')).toEqual({ '1': 'not_targeted', '2': 'installed' });
