@@ -85,9 +85,10 @@ describe('modfleet verify asks each database shard what it runs (real processes)
     );
     await cluster.startAgent(agent);
     step('agent back');
+    // A new pid: the report of the SIGKILLed shard says active until the restarted agent replaces it.
     await pollFor(
       () => shardsOf(base, admin, bdb.uid),
-      ([s]) => s?.status === 'active',
+      ([s]) => s?.status === 'active' && s.report?.pid !== undefined && s.report.pid !== shard!.report!.pid,
       'the shard started again',
     );
     expect((await runCli(['verify', '--allow-http-nodes'], { env })).code).toBe(0);
