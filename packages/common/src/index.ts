@@ -1,60 +1,11 @@
-export {
-  AppError,
-  BadRequestError,
-  ConflictError,
-  ForbiddenError,
-  NotAcceptableError,
-  NotFoundError,
-  PayloadTooLargeError,
-  ServiceUnavailableError,
-  TooManyRequestsError,
-  UnauthorizedError,
-  UnsupportedMediaTypeError,
-  isAppError,
-} from './errors.js';
-export {
-  pathTo,
-  routes,
-  type RouteParamNames,
-  type RouteParams,
-  type Routes,
-  type RouteTemplate,
-} from './contract/routes.js';
-export {
-  OP_STATUSES,
-  TERMINAL_OP_STATUSES,
-  type ActionAccepted,
-  type ActionObject,
-  type ActionStatus,
-  type OpStatus,
-  type PendingOp,
-} from './contract/action-object.js';
-export type {
-  ClusterSettingsView,
-  FleetArtifactView,
-  HealthAnswer,
-  LocalArtifactListing,
-  NodeArtifactState,
-  NodeArtifactView,
-  NodeRegistrationAnswer,
-  NodeHostFacts,
-  NodeRegistrationRequest,
-  NodeView,
-  SupportedDatabaseVersion,
-  RsErrorBody,
-  UploadedArtifact,
-  UserView,
-  DiskCheck,
-  InventoryEntry,
-  NodeInventory,
-} from './contract/views.js';
+// The HTTP contract (also its own light entry, @modfleet/common/contract).
+export * from './contract/index.js';
 export {
   MODULE_OBJECT_DEFAULTS,
   moduleObjectBodySchema,
   toModuleObject,
   type ModuleObject,
 } from './contract/module-object.js';
-export { PERMISSIONS, ROLES, roleHasPermission, type Permission, type Role } from './roles.js';
 export { artifactKey, nodeOpKey, nodeOpsOfNode, parseArtifactKey, redisKeys, type RedisKeys } from './redis-keys.js';
 export { createLogger, LOG_LEVELS, REDACTED_PATHS, type LogLevel, type Logger } from './logger.js';
 export { ConfigError, type Env } from './env.js';
@@ -305,41 +256,6 @@ export {
   type LoadCheckMode,
 } from './modules/load-check-types.js';
 
-export {
-  BDB_STATUSES,
-  DATA_PERSISTENCE,
-  SHARD_STATES,
-  type BdbEndpoint,
-  type BdbModuleEntry,
-  type BdbObject,
-  type BdbStatus,
-  type DataPersistence,
-  type ShardModule,
-  type ShardObject,
-  type ShardPlan,
-  type ShardReport,
-  type ShardState,
-  type StateMachineObject,
-  type V1ActionList,
-  type V1TaskObject,
-} from './contract/bdb-object.js';
-export {
-  fitsRedis,
-  moduleStatusTables,
-  type ClusterModuleRow,
-  type DatabaseModuleRow,
-  type InstalledModule,
-  type ModuleStatusTables,
-} from './contract/module-status.js';
-export type {
-  BdbUpgradeRequest,
-  LastUpgrade,
-  RollbackVerdict,
-  ShardPreflight,
-  UpgradeDryRunAnswer,
-  UpgradeModuleChange,
-  UpgradePreflight,
-} from './contract/bdb-upgrade.js';
 export { inPortRanges, parsePortRanges, portsOf, RS_DB_PORT_RANGES, type PortRanges } from './config/port-ranges.js';
 export {
   DEFAULT_TIMINGS,
@@ -349,10 +265,3 @@ export {
   type TimingOverrides,
 } from './timings/service-timings.js';
 export { sameBesidesRole, shardPlanDigest } from './shards/plan-digest.js';
-export {
-  LOG_EVENT_TYPES,
-  type LogEvent,
-  type LogEventType,
-  type LogQuery,
-  type LogSeverity,
-} from './contract/log-event.js';
