@@ -16,14 +16,7 @@ export {
   UnsupportedMediaTypeError,
   isAppError,
 } from '../errors.js';
-export {
-  pathTo,
-  routes,
-  type RouteParamNames,
-  type RouteParams,
-  type Routes,
-  type RouteTemplate,
-} from './routes.js';
+export { pathTo, routes, type RouteParamNames, type RouteParams, type Routes, type RouteTemplate } from './routes.js';
 export {
   OP_STATUSES,
   TERMINAL_OP_STATUSES,
@@ -89,10 +82,4 @@ export type {
   UpgradeModuleChange,
   UpgradePreflight,
 } from './bdb-upgrade.js';
-export {
-  LOG_EVENT_TYPES,
-  type LogEvent,
-  type LogEventType,
-  type LogQuery,
-  type LogSeverity,
-} from './log-event.js';
+export { LOG_EVENT_TYPES, type LogEvent, type LogEventType, type LogQuery, type LogSeverity } from './log-event.js';
