@@ -111,7 +111,12 @@ export function createArtifactJobProcessor({
       if (existing) await store.remove(module_name, version);
       const { created, artifact } = await store.install(upload, inspected, lastCheck);
       if (deferCheck && created) out.checkLater = inspected;
-      else if (deferCheck) lastCheck = artifact.load_check;
+      else if (deferCheck) {
+        lastCheck = artifact.load_check;
+        // An earlier attempt installed these bytes but died (a Redis failover) before its check was
+        // scheduled: the check it left pending runs now, or the op would say pending for ever.
+        if (lastCheck?.status === 'pending') out.checkLater = inspected;
+      }
       if (relayed && relay) await relay.blobs.remember(relayed.index).catch(() => undefined);
       return existing ? 'replaced' : created ? 'installed' : 'unchanged';
     } catch (err) {

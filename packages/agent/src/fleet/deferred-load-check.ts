@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ActionStore, ArtifactJob, InspectedArtifact, LoadCheck, Logger } from '@modfleet/common';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { LoadChecker } from '../load-check/load-checker.js';
@@ -12,6 +13,9 @@ export function pendingLoadCheck(): LoadCheck {
 }
 
 const now = () => new Date().toISOString();
+/** How long a check's result is retried while Redis refuses writes (a Sentinel failover takes seconds). */
+const RECORD_FOR_MS = 120_000;
+const MAX_RETRY_WAIT_MS = 5_000;
 
 export interface DeferredCheckDeps {
   store: ArtifactStore;
@@ -31,6 +35,7 @@ export async function finishDeferredCheck(
   inspected: InspectedArtifact,
 ): Promise<void> {
   const { module_name, version, sha256 } = job;
+  const giveUpAt = Date.now() + RECORD_FOR_MS;
   let check: LoadCheck;
   try {
     check = await loadChecker.check(store.zipPath(module_name, version), inspected, 'warn');
@@ -44,12 +49,19 @@ export async function finishDeferredCheck(
       await store
         .setLoadCheck(module_name, version, sha256, check)
         .catch((err: unknown) => logger.warn({ err }, 'could not keep the load check in artifact.json'));
-    // The action may have closed meanwhile: only the op's check changes, never its outcome.
-    await actions.attachLoadCheck(
-      job.action_uid,
-      { key: job.op_key, node_uid: job.node_uid, module_name, version },
-      check,
-    );
+    // The action may have closed meanwhile: only the op's check changes, never its outcome. A
+    // Redis failover refuses writes for seconds: the op must not stay pending for ever because of it.
+    const op = { key: job.op_key, node_uid: job.node_uid, module_name, version };
+    for (let waitMs = 500; ; waitMs = Math.min(waitMs * 2, MAX_RETRY_WAIT_MS)) {
+      try {
+        await actions.attachLoadCheck(job.action_uid, op, check);
+        return;
+      } catch (err) {
+        if (Date.now() + waitMs > giveUpAt) throw err;
+        logger.warn({ err, module_name, version }, 'the load check after the install is not recorded yet: retrying');
+        await sleep(waitMs);
+      }
+    }
   } catch (err) {
     logger.warn({ err, module_name, version }, 'the load check after the install could not be recorded');
   }
