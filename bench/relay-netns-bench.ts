@@ -144,8 +144,6 @@ async function main(): Promise<number> {
         MODFLEET_DATA_DIR: join(dir, 'coordinator'),
         MODFLEET_ADMIN_EMAIL: ADMIN.email,
         MODFLEET_ADMIN_PASSWORD: ADMIN.password,
-        // The agents register their plain-HTTP addresses, which the coordinator refuses by default.
-        MODFLEET_ALLOW_HTTP_NODES: 'true',
       },
       join(flags.logs ?? dir, 'coordinator.log'),
     );
@@ -174,8 +172,7 @@ async function main(): Promise<number> {
         Array.isArray(r.body) &&
         (r.body as unknown as { status: string }[]).filter(n => n.status === 'active').length === maxNodes,
       `${maxNodes} agents active`,
-      // Ten CSRs and ten Node start-ups take minutes on a loaded 2-core machine.
-      600_000,
+      180_000,
       500,
     );
     console.log(`coordinator + ${maxNodes} agents up; ${artifact.size} byte artifact\n`);

@@ -68,30 +68,6 @@ export function actionStoreContract(name: string, makeStore: () => ActionStore) 
       ]);
     });
 
-    it('settles a pending load check on its op even after the action closed, and nothing else', async () => {
-      const store = makeStore();
-      const pending = { status: 'pending' as const, reason: 'runs after the install', checked_at: 't0' };
-      const passed = { status: 'passed' as const, reason: 'loaded', checked_at: 't1' };
-      const failed = { status: 'failed' as const, reason: 'late', checked_at: 't2' };
-      await store.create(meta('a'), [op('1-0', 1)]);
-      await store.recordOp('a', op('1-0', 1, { status: 'completed', progress: 100, load_check: pending }));
-      await store.markFinished('a', 1_700_000_000_000);
-
-      await store.attachLoadCheck('a', op('1-0', 1), passed);
-      // Settled once: a second result (a duplicate report) changes nothing.
-      await store.attachLoadCheck('a', op('1-0', 1), failed);
-      await store.attachLoadCheck('missing', op('1-0', 1), failed);
-
-      expect((await store.get('a'))?.ops).toEqual([
-        op('1-0', 1, { status: 'completed', progress: 100, load_check: passed }),
-      ]);
-      expect((await store.nodeOps()).get(nodeOpKey(1, 'Mod', 1))).toMatchObject({
-        action_uid: 'a',
-        status: 'completed',
-        load_check: passed,
-      });
-    });
-
     it('trims by count (oldest first) and by age, and never brings a trimmed action back', async () => {
       const store = makeStore();
       for (const uid of ['a', 'b', 'c']) {

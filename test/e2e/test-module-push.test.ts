@@ -23,8 +23,7 @@ describe('mfver test-module zips pushed with modfleet (real processes)', () => {
     Object.values(view.find(a => `${a.module_name}@${a.version}` === key)?.nodes ?? {}).map(cell => cell.load_check);
   const waitForChecks = (key: string) =>
     cluster.waitForFleetView(
-      // Under warn a fleet op's check ends after its install: `pending` is not a verdict yet.
-      view => checksOf(view, key).filter(check => check !== undefined && check.status !== 'pending').length === NODES,
+      view => checksOf(view, key).filter(check => check !== undefined).length === NODES,
       `${NODES} load checks of ${key}`,
     );
 

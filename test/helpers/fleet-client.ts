@@ -46,12 +46,7 @@ export function createFleetClient(coordinatorUrl: string, runningUids: () => num
       return ok(await fleetCall<ActionObject>(coordinatorUrl, path), `GET ${path}`);
     },
     waitForAction(uid, { done, ...wait } = {}) {
-      // As the CLI waits: ended, and no node's load check still running after its install (warn).
-      const finished =
-        done ??
-        ((action: ActionObject) =>
-          ['completed', 'failed'].includes(action.status) &&
-          Object.values(action.additional_info.pending_ops).every(op => op.load_check?.status !== 'pending'));
+      const finished = done ?? ((action: ActionObject) => ['completed', 'failed'].includes(action.status));
       return pollFor(() => client.action(uid), finished, `action ${uid} to finish`, { timeoutMs: 30_000, ...wait });
     },
     async actions() {

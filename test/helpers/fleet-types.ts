@@ -76,7 +76,7 @@ export interface FleetClient {
     options?: { nodes?: string; credentials?: Credentials | null },
   ): Promise<ApiResponse<{ action_uid?: string; error_code?: string }>>;
   action(uid: string): Promise<ActionObject>;
-  /** Polls GET /v2/actions/<uid> until `done(action)` (default: a terminal status, no load check pending); throws with the last one seen. */
+  /** Polls GET /v2/actions/<uid> until `done(action)` (default: a terminal status); throws with the last one seen. */
   waitForAction(
     uid: string,
     options?: WaitOptions & { done?: (action: ActionObject) => boolean },

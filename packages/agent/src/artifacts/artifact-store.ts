@@ -32,8 +32,6 @@ export interface ArtifactStore {
   /** Moves a verified upload into place. The upload file is consumed either way. */
   install(upload: HashedUpload, inspected: InspectedArtifact, loadCheck?: LoadCheck): Promise<InstallResult>;
   remove(moduleName: string, version: number): Promise<void>;
-  /** Attaches a load check that ended after the install; false when those bytes are no longer installed. */
-  setLoadCheck(moduleName: string, version: number, sha256: string, check: LoadCheck): Promise<boolean>;
 }
 
 const ZIP_NAME = 'module.zip';
@@ -153,28 +151,6 @@ export async function openDiskArtifactStore(
     logger.info({ module_name: moduleName, version }, 'artifact deleted');
   }
 
-  async function setLoadCheck(moduleName: string, version: number, sha256: string, check: LoadCheck) {
-    const key = artifactKey(moduleName, version);
-    const current = index.get(key);
-    if (current?.sha256 !== sha256) return false;
-    const updated: StoredArtifact = { ...current, load_check: check };
-    const temp = join(tempDir, `meta-${randomUUID()}`);
-    try {
-      await writeFileDurable(temp, JSON.stringify(updated, null, 2));
-      await renameDurable(temp, join(artifactsDir, key, META_NAME));
-    } catch (err) {
-      // Deleted meanwhile: its folder is gone, and so is the reason to keep the check.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw err;
-    } finally {
-      await rm(temp, { force: true });
-    }
-    if (index.get(key)?.sha256 !== sha256) return false;
-    index.set(key, updated);
-    onChange();
-    return true;
-  }
-
   return {
     tempDir,
     list: () => [...index.values()].sort((a, b) => a.module_name.localeCompare(b.module_name) || a.version - b.version),
@@ -182,7 +158,6 @@ export async function openDiskArtifactStore(
     zipPath: (moduleName, version) => join(artifactsDir, artifactKey(moduleName, version), ZIP_NAME),
     install,
     remove,
-    setLoadCheck,
   };
 }
 

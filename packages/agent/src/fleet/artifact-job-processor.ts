@@ -6,7 +6,6 @@ import {
   isAppError,
   type ActionStore,
   type ArtifactJob,
-  type InspectedArtifact,
   type LoadCheck,
   type Logger,
   type Metrics,
@@ -19,7 +18,6 @@ import type { LoadChecker } from '../load-check/load-checker.js';
 import { loadCheckOf } from '../load-check/load-check-rejected.js';
 import { PermanentCoordinatorError, type CoordinatorClient } from './coordinator-client.js';
 import { recordOp, throttle } from './op-recorder.js';
-import { finishDeferredCheck, pendingLoadCheck } from './deferred-load-check.js';
 
 export type OpResult = 'installed' | 'unchanged' | 'replaced' | 'deleted' | 'absent';
 
@@ -27,7 +25,7 @@ export interface ProcessorDeps {
   store: ArtifactStore;
   loadChecker: LoadChecker;
   coordinator: CoordinatorClient;
-  actions: Pick<ActionStore, 'recordOp' | 'attachLoadCheck'>;
+  actions: Pick<ActionStore, 'recordOp'>;
   logger: Logger;
   metrics: Metrics;
   /** Pull relayed jobs from peers (absent: every install downloads from the coordinator). */
@@ -49,11 +47,7 @@ export function createArtifactJobProcessor({
 }: ProcessorDeps) {
   let lastCheck: LoadCheck | undefined;
   /** `out.sources` says where the bytes came from, for the op's entry in the action. */
-  async function install(
-    job: ArtifactJob,
-    attempts: number,
-    out: { sources?: SourceUse[]; checkLater?: InspectedArtifact },
-  ): Promise<OpResult> {
+  async function install(job: ArtifactJob, attempts: number, out: { sources?: SourceUse[] }): Promise<OpResult> {
     const { module_name, version, sha256, url, size } = job;
     if (!sha256 || !url) throw new UnrecoverableError('install job without sha256 or url');
     const existing = store.get(module_name, version);
@@ -106,17 +100,9 @@ export function createArtifactJobProcessor({
           `the artifact's module.json says ${inspected.manifest.module_name}@${inspected.manifest.version}, not ${module_name}@${version}`,
         );
       }
-      const deferCheck = (await loadChecker.mode()) === 'warn';
-      lastCheck = deferCheck ? pendingLoadCheck() : await loadChecker.beforeInstall(upload.path, inspected);
+      lastCheck = await loadChecker.beforeInstall(upload.path, inspected);
       if (existing) await store.remove(module_name, version);
-      const { created, artifact } = await store.install(upload, inspected, lastCheck);
-      if (deferCheck && created) out.checkLater = inspected;
-      else if (deferCheck) {
-        lastCheck = artifact.load_check;
-        // An earlier attempt installed these bytes but died (a Redis failover) before its check was
-        // scheduled: the check it left pending runs now, or the op would say pending for ever.
-        if (lastCheck?.status === 'pending') out.checkLater = inspected;
-      }
+      const { created } = await store.install(upload, inspected, lastCheck);
       if (relayed && relay) await relay.blobs.remember(relayed.index).catch(() => undefined);
       return existing ? 'replaced' : created ? 'installed' : 'unchanged';
     } catch (err) {
@@ -155,7 +141,7 @@ export function createArtifactJobProcessor({
     });
     await recordOp(actions, data, { status: 'running', progress: 0, attempts });
     lastCheck = undefined;
-    const out: { sources?: SourceUse[]; checkLater?: InspectedArtifact } = {};
+    const out: { sources?: SourceUse[] } = {};
     let result: OpResult;
     try {
       result = data.op === 'install' ? await install(data, attempts, out) : await remove(data);
@@ -182,7 +168,6 @@ export function createArtifactJobProcessor({
       ...(sources && { sources }),
     });
     log.info({ result, attempts, ...(sources && { sources }) }, 'fleet op done');
-    if (out.checkLater) void finishDeferredCheck({ store, loadChecker, actions, logger: log }, data, out.checkLater);
     return { result };
   };
 }

@@ -1,4 +1,4 @@
-import type { ClusterSettingsStore, InspectedArtifact, LoadCheck, LoadCheckMode, Logger } from '@modfleet/common';
+import type { ClusterSettingsStore, InspectedArtifact, LoadCheck, Logger } from '@modfleet/common';
 import { LoadCheckRejectedError } from './load-check-rejected.js';
 import { runLoadCheck, type RunLoadCheckOptions } from './run-load-check.js';
 
@@ -8,10 +8,6 @@ export interface LoadChecker {
    * `off` skips, `warn` reports, `enforce` throws LoadCheckRejectedError on a failed check.
    */
   beforeInstall(zipPath: string, inspected: InspectedArtifact): Promise<LoadCheck>;
-  /** The cluster's `module_load_check` now. */
-  mode(): Promise<LoadCheckMode>;
-  /** Runs the check whatever the mode and never throws for a failed check (`warn` after the install). */
-  check(zipPath: string, inspected: InspectedArtifact, mode: LoadCheckMode): Promise<LoadCheck>;
 }
 
 export interface LoadCheckerDeps extends RunLoadCheckOptions {
@@ -37,29 +33,20 @@ export function createLoadChecker({ settings, logger, concurrency = 2, ...option
     }
   }
 
-  async function check(zipPath: string, inspected: InspectedArtifact, mode: LoadCheckMode): Promise<LoadCheck> {
-    const { module_name, version } = inspected.manifest;
-    const result = await limited(() => runLoadCheck(zipPath, inspected, options));
-    logger[result.status === 'failed' ? 'warn' : 'info'](
-      { module_name, version, load_check: result, mode },
-      'module load check done',
-    );
-    return result;
-  }
-
-  const mode = async () => (await settings.get()).module_load_check;
-
   return {
-    mode,
-    check,
     async beforeInstall(zipPath, inspected) {
-      const now = await mode();
-      if (now === 'off') {
+      const { module_load_check: mode } = await settings.get();
+      const { module_name, version } = inspected.manifest;
+      if (mode === 'off') {
         return { status: 'skipped', reason: 'module_load_check is off', checked_at: new Date().toISOString() };
       }
-      const result = await check(zipPath, inspected, now);
-      if (result.status === 'failed' && now === 'enforce') throw new LoadCheckRejectedError(result);
-      return result;
+      const check = await limited(() => runLoadCheck(zipPath, inspected, options));
+      logger[check.status === 'failed' ? 'warn' : 'info'](
+        { module_name, version, load_check: check, mode },
+        'module load check done',
+      );
+      if (check.status === 'failed' && mode === 'enforce') throw new LoadCheckRejectedError(check);
+      return check;
     },
   };
 }

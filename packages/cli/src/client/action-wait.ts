@@ -122,14 +122,8 @@ const RETRY_FOR_MS = 30_000;
 const isTransient = (err: unknown) =>
   err instanceof ConnectionError || (err instanceof ApiError && [502, 503, 504].includes(err.status));
 
-/** After the action ended, how long to wait for load checks still running on nodes (`warn` runs them after the install). */
-const PENDING_CHECKS_WAIT_MS = 60_000;
-const checksPending = (action: ActionObject) =>
-  Object.values(action.additional_info.pending_ops).some(op => op.load_check?.status === 'pending');
-
 /**
- * Polls GET /v2/actions/<uid> until the action is `completed` or `failed` and its nodes' load
- * checks have ended (or `timeoutMs` passes),
+ * Polls GET /v2/actions/<uid> until the action is `completed` or `failed` (or `timeoutMs` passes),
  * feeding each answer to `onUpdate`. Returns the last action seen and whether it ended.
  */
 export async function pollAction(
@@ -145,16 +139,12 @@ export async function pollAction(
   const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
   let last: ActionObject | undefined;
   let failingSince: number | undefined;
-  let endedAt: number | undefined;
   for (;;) {
     try {
       last = await client.get<ActionObject>(pathTo(routes.action, { uid: actionUid }));
       failingSince = undefined;
       options.onUpdate(last);
-      if (isTerminal(last)) {
-        endedAt ??= Date.now();
-        if (!checksPending(last) || Date.now() - endedAt > PENDING_CHECKS_WAIT_MS) return { action: last, ended: true };
-      }
+      if (isTerminal(last)) return { action: last, ended: true };
     } catch (err) {
       if (!isTransient(err)) throw err;
       failingSince ??= Date.now();

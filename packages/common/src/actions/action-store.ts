@@ -1,5 +1,4 @@
 import type { ActionMeta, OpRecord } from '../fleet/action-types.js';
-import type { LoadCheck } from '../modules/load-check-types.js';
 
 export interface StoredAction {
   meta: ActionMeta;
@@ -20,16 +19,6 @@ export interface ActionStore {
   create(meta: ActionMeta, ops: OpRecord[]): Promise<void>;
   /** Records an op's new state; ignored once the action has been trimmed away. */
   recordOp(actionUid: string, op: OpRecord): Promise<void>;
-  /**
-   * Puts a load check that ended after the install onto its op (and the node's latest-op entry),
-   * replacing `pending`, even once the action has closed: the op's outcome stays as it was.
-   * Does nothing when the op no longer shows a pending check.
-   */
-  attachLoadCheck(
-    actionUid: string,
-    op: Pick<OpRecord, 'key' | 'node_uid' | 'module_name' | 'version'>,
-    check: LoadCheck,
-  ): Promise<void>;
   get(actionUid: string): Promise<StoredAction | undefined>;
   /** Newest first. */
   list(limit: number): Promise<StoredAction[]>;
@@ -57,11 +46,3 @@ export const opSummary = (actionUid: string, op: OpRecord): NodeOpSummary => ({
 
 /** The order a stored action lists its ops in. */
 export const byNodeThenKey = (a: OpRecord, b: OpRecord) => a.node_uid - b.node_uid || a.key.localeCompare(b.key);
-
-/** The op with `check` in place of a pending one; undefined when its check is not pending. */
-export function withSettledCheck<T extends { load_check?: LoadCheck | undefined }>(
-  record: T,
-  check: LoadCheck,
-): T | undefined {
-  return record.load_check?.status === 'pending' ? { ...record, load_check: check } : undefined;
-}

@@ -1,13 +1,6 @@
 import type { OpRecord } from '../fleet/action-types.js';
 import { nodeOpKey, nodeOpsOfNode } from '../redis-keys.js';
-import {
-  byNodeThenKey,
-  opSummary,
-  withSettledCheck,
-  type ActionStore,
-  type NodeOpSummary,
-  type StoredAction,
-} from './action-store.js';
+import { byNodeThenKey, opSummary, type ActionStore, type NodeOpSummary, type StoredAction } from './action-store.js';
 
 /** Actions in memory with the Redis store's rules (latest op per node and artifact, trimming), for unit tests. */
 export function createFakeActionStore(now: () => number = Date.now): ActionStore {
@@ -31,17 +24,6 @@ export function createFakeActionStore(now: () => number = Date.now): ActionStore
         entry.action.ops = [...entry.action.ops.filter(other => other.key !== op.key), structuredClone(op)];
         summarize(actionUid, op);
       }
-      return Promise.resolve();
-    },
-    attachLoadCheck(actionUid, op, check) {
-      const entry = actions.get(actionUid);
-      const current = entry?.action.ops.find(other => other.key === op.key);
-      const settled = current && withSettledCheck(current, check);
-      if (entry && settled) entry.action.ops = [...entry.action.ops.filter(other => other.key !== op.key), settled];
-      const key = nodeOpKey(op.node_uid, op.module_name, op.version);
-      const summary = nodeOps.get(key);
-      const settledSummary = summary?.action_uid === actionUid ? withSettledCheck(summary, check) : undefined;
-      if (settledSummary) nodeOps.set(key, settledSummary);
       return Promise.resolve();
     },
     get(actionUid) {

@@ -2,14 +2,7 @@ import { luaScript } from '../lua-script.js';
 import type { Redis } from 'ioredis';
 import { nodeOpKey, nodeOpsOfNode, type RedisKeys } from '../redis-keys.js';
 import type { ActionMeta, OpRecord } from '../fleet/action-types.js';
-import {
-  byNodeThenKey,
-  opSummary,
-  withSettledCheck,
-  type ActionStore,
-  type NodeOpSummary,
-  type StoredAction,
-} from './action-store.js';
+import { byNodeThenKey, opSummary, type ActionStore, type NodeOpSummary, type StoredAction } from './action-store.js';
 
 // An op once cancelled stays so (a node's late failure report must not undo the finalizer's
 // "superseded"), and a closed action keeps the outcome it was closed with.
@@ -24,12 +17,6 @@ local current = redis.call('HGET', KEYS[1], ARGV[1])
 if current and cjson.decode(current).status == 'cancelled' then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
-return 1`);
-
-// Compare-and-set: the field is replaced only if it still holds what was read.
-const REPLACE_IF_UNCHANGED = luaScript(`
-if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1`);
 
 const FORGET_OWNED = luaScript(`
@@ -73,24 +60,6 @@ export function createRedisActionStore(redis: Redis, keys: RedisKeys): ActionSto
           nodeOpKey(op.node_uid, op.module_name, op.version),
           JSON.stringify(opSummary(actionUid, op)),
         ],
-      );
-    },
-    async attachLoadCheck(actionUid, op, check) {
-      const settle = async (key: string, field: string, owned: (record: { action_uid?: string }) => boolean) => {
-        // A lost race (the op or entry rewritten meanwhile) is retried on the new value.
-        for (let attempt = 0; attempt < 3; attempt += 1) {
-          const json = await redis.hget(key, field);
-          const current = json === null ? undefined : (JSON.parse(json) as OpRecord & { action_uid?: string });
-          const settled = current && owned(current) ? withSettledCheck(current, check) : undefined;
-          if (!settled) return;
-          if (await REPLACE_IF_UNCHANGED.run(redis, [key], [field, json!, JSON.stringify(settled)])) return;
-        }
-      };
-      await settle(keys.action(actionUid), `op:${op.key}`, () => true);
-      await settle(
-        keys.fleetNodeOps,
-        nodeOpKey(op.node_uid, op.module_name, op.version),
-        r => r.action_uid === actionUid,
       );
     },
     async get(actionUid) {

@@ -7,12 +7,9 @@ export const loadCheckModeSchema = z.enum(LOAD_CHECK_MODES, {
   error: `module_load_check must be one of ${LOAD_CHECK_MODES.join(', ')}`,
 });
 
-/**
- * A node's verdict on one artifact, shown under its entry in the fleet view and on its op.
- * `pending`: under `warn` the check runs after the install; the result replaces it when it ends.
- */
+/** A node's verdict on one artifact, shown under its entry in the fleet view and on its op. */
 export interface LoadCheck {
-  status: 'passed' | 'failed' | 'skipped' | 'pending';
+  status: 'passed' | 'failed' | 'skipped';
   /** Why it failed or was skipped; for `passed`, what was loaded. */
   reason: string;
   /** Problems that do not fail the check (e.g. a registered name other than module_name). */
