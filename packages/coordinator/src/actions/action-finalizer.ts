@@ -9,7 +9,7 @@ import {
 } from '@modfleet/common';
 import { QueueKeys, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { FleetArtifacts } from '../fleet/fleet-artifacts.js';
+import type { FleetArtifacts } from '../fleet/desired-state/fleet-artifacts.js';
 import type { InflightStore } from './inflight-store.js';
 
 /** How many action records are kept, and for how long. */
