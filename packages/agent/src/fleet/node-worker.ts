@@ -42,7 +42,7 @@ export function startNodeWorker(
     if (!job) return;
     timeJob(job, 'failed');
     // BullMQ's own verdict, read after it moved the job: it sets finishedOn only on a job failed for good.
-    const final = job.finishedOn !== undefined;
+    const final = Boolean(job.finishedOn);
     logger.warn(
       {
         err,
