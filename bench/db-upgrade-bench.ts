@@ -6,7 +6,10 @@
  * promotion by hand; POST → `completed` ≤ 2 × (two restarts + one full sync) by hand; no
  * acknowledged write lost.
  *
- *   npx tsc -b && npx tsx bench/db-upgrade-bench.ts [--runs 1] [--size-mib 100]
+ *   npx tsc -b && npx tsx bench/db-upgrade-bench.ts [--runs 1] [--size-mib 100] [--trace]
+ *
+ * `--trace` prints, for each run, the longest client wait against the switch's steps (the
+ * coordinator's and agents' log lines) and the promotion by hand's, in ms from the pause.
  *
  * Real processes: `modfleet coordinator` + 2 agents (the built CLI).
  */
@@ -19,7 +22,7 @@ import { killAllProcesses } from '../test/helpers/processes.js';
 import { deletePrefix } from '../test/helpers/redis.js';
 import { testModulePath } from '../test/helpers/test-modules.js';
 import { installMfver, upgradeBdb } from '../test/helpers/upgrades.js';
-import { measureByHand, type ByHandResult } from './lib/upgrade-by-hand.js';
+import { handTraceLine, measureByHand, type ByHandResult } from './lib/upgrade-by-hand.js';
 import {
   benchPrefix,
   checkBuild,
@@ -31,10 +34,23 @@ import {
   verdict,
   writeResult,
 } from './lib/util.js';
-import { directClient, fillWithData, lostWrites, startWriteLoop, type Endpoint } from './lib/write-loop.js';
+import { traceLines } from './lib/upgrade-trace.js';
+import {
+  directClient,
+  fillWithData,
+  lostWrites,
+  startWriteLoop,
+  type Endpoint,
+  type WaitTrace,
+  type WriteLoopResult,
+} from './lib/write-loop.js';
 
 const { values: flags } = parseArgs({
-  options: { runs: { type: 'string', default: '1' }, 'size-mib': { type: 'string', default: '100' } },
+  options: {
+    runs: { type: 'string', default: '1' },
+    'size-mib': { type: 'string', default: '100' },
+    trace: { type: 'boolean', default: false },
+  },
 });
 const runs = Number(flags.runs);
 const sizeMib = Number(flags['size-mib']);
@@ -46,6 +62,8 @@ interface UpgradeRun {
   /** When the bench first saw each state, from the POST. */
   states: { state: string; atMs: number }[];
   longestWaitMs: number;
+  longest?: WaitTrace;
+  retried: WriteLoopResult['retried'];
   writes: number;
   errors: number;
   lost: number;
@@ -126,6 +144,8 @@ async function upgradeUnderWrites(cluster: FleetCluster, run: number): Promise<U
     totalMs,
     states,
     longestWaitMs: writes.longestWaitMs,
+    ...(writes.longest && { longest: writes.longest }),
+    retried: writes.retried,
     writes: writes.acknowledged.length,
     errors: writes.errors,
     lost: lost.length,
@@ -173,6 +193,14 @@ async function main(): Promise<number> {
         `       by hand: promotion wait ${fixed(hand.promotionWaitMs, 0)} ms (pause → writable ${fixed(hand.pauseToWritableMs, 0)} ms, ` +
           `${hand.promotionLost} lost); restarts ${hand.restartMs.map(ms => fixed(ms, 0)).join(' + ')} ms; full sync ${fixed(hand.fullSyncMs, 0)} ms`,
       );
+      if (flags.trace) {
+        const clients = [
+          ...(up.longest ? [{ label: 'longest wait', trace: up.longest, waitMs: up.longestWaitMs }] : []),
+          ...up.retried.map(trace => ({ label: 'retried write', trace, waitMs: trace.waitMs })),
+        ];
+        for (const line of traceLines(cluster.coordinator.process, cluster.agents, clients)) console.log(line);
+        console.log(`  by hand (ms from CLIENT PAUSE sent): ${handTraceLine(hand)}`);
+      }
     }
     const wait = median(upgrades.map(u => u.longestWaitMs));
     const promotion = median(byHand.map(h => h.promotionWaitMs));
