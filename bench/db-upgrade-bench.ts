@@ -13,6 +13,7 @@
  *
  * Real processes: `modfleet coordinator` + 2 agents (the built CLI).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { findRedisServer, pathTo, routes, type BdbObject, type StateMachineObject } from '@modfleet/common';
@@ -64,6 +65,8 @@ interface UpgradeRun {
   longestWaitMs: number;
   longest?: WaitTrace;
   retried: WriteLoopResult['retried'];
+  /** The bench process's own longest event-loop delay while the loop ran: a stall on the client's side. */
+  benchLagMaxMs: number;
   writes: number;
   errors: number;
   lost: number;
@@ -110,6 +113,8 @@ async function filledDatabase(cluster: FleetCluster, name: string): Promise<{ ui
 
 async function upgradeUnderWrites(cluster: FleetCluster, run: number): Promise<UpgradeRun> {
   const { uid, keys } = await filledDatabase(cluster, `bench-upgrade-${run}`);
+  const lag = monitorEventLoopDelay({ resolution: 5 });
+  lag.enable();
   const loop = startWriteLoop(() => endpointOf(cluster, uid));
   await sleep(1000);
   const started = performance.now();
@@ -131,6 +136,7 @@ async function upgradeUnderWrites(cluster: FleetCluster, run: number): Promise<U
   if (machine.status !== 'completed') throw new Error(`the upgrade ended ${machine.status}: ${machine.error ?? ''}`);
   await sleep(1000);
   const writes = await loop.stop();
+  lag.disable();
   const endpoint = await endpointOf(cluster, uid);
   const lost = await lostWrites(endpoint, writes.acknowledged);
   const semver = String(await ask(endpoint, 'MFVER.SEMVER'));
@@ -146,6 +152,7 @@ async function upgradeUnderWrites(cluster: FleetCluster, run: number): Promise<U
     longestWaitMs: writes.longestWaitMs,
     ...(writes.longest && { longest: writes.longest }),
     retried: writes.retried,
+    benchLagMaxMs: lag.max / 1e6,
     writes: writes.acknowledged.length,
     errors: writes.errors,
     lost: lost.length,
@@ -200,6 +207,9 @@ async function main(): Promise<number> {
         ];
         for (const line of traceLines(cluster.coordinator.process, cluster.agents, clients)) console.log(line);
         console.log(`  by hand (ms from CLIENT PAUSE sent): ${handTraceLine(hand)}`);
+        console.log(
+          `  the bench process's own longest event-loop delay: ${fixed(up.benchLagMaxMs, 0)} ms during the upgrade, ${fixed(hand.benchLagMaxMs, 0)} ms by hand`,
+        );
       }
     }
     const wait = median(upgrades.map(u => u.longestWaitMs));

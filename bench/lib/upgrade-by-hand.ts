@@ -5,19 +5,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../test/helpers/processes.js';
 import { answersPing } from '../../test/helpers/redis-probe.js';
 import { fixed, trackChild } from './util.js';
-import {
-  directClient,
-  fillWithData,
-  lostWrites,
-  startWriteLoop,
-  type Endpoint,
-  type WaitTrace,
-} from './write-loop.js';
+import { directClient, fillWithData, lostWrites, startWriteLoop, type Endpoint, type WaitTrace } from './write-loop.js';
 
 const HOST = '127.0.0.1';
 
@@ -46,6 +40,8 @@ export interface ByHandResult {
   promotionSteps: Record<string, number>;
   promotionBeganAt: number;
   promotionLongest?: WaitTrace;
+  /** The bench process's longest event-loop delay while the loop ran. */
+  benchLagMaxMs: number;
   promotionWrites: number;
   promotionLost: number;
   restartMs: number[];
@@ -162,11 +158,14 @@ export async function measureByHand(options: {
     const fullSyncMs = await fullSync(replica, master);
 
     let writeTo: Endpoint = master;
+    const lag = monitorEventLoopDelay({ resolution: 5 });
+    lag.enable();
     const loop = startWriteLoop(() => Promise.resolve(writeTo));
     await sleep(1000);
     const promotion = await promote(master, replica, () => (writeTo = replica));
     await sleep(1000);
     const writes = await loop.stop();
+    lag.disable();
     const lost = await lostWrites(replica, writes.acknowledged);
 
     // The restarts: the new master, its data saved once (untimed), loaded back twice.
@@ -187,6 +186,7 @@ export async function measureByHand(options: {
       promotionSteps: promotion.steps,
       promotionBeganAt: promotion.beganAt,
       ...(writes.longest && { promotionLongest: writes.longest }),
+      benchLagMaxMs: lag.max / 1e6,
       promotionWrites: writes.acknowledged.length,
       promotionLost: lost.length,
       restartMs,

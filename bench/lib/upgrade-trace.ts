@@ -38,7 +38,9 @@ export function traceLines(
   }
   for (const { label, trace, waitMs } of clients) {
     const steps = trace.events.map(e => `${e.what} ${at(e.at - zero)}`);
-    lines.push(`    client, ${label} (${fixed(waitMs, 0)} ms): write began ${at(trace.began - zero)}; ${steps.join('; ')}`);
+    lines.push(
+      `    client, ${label} (${fixed(waitMs, 0)} ms): write began ${at(trace.began - zero)}; ${steps.join('; ')}`,
+    );
   }
   return lines;
 }

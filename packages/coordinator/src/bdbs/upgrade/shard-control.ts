@@ -100,7 +100,11 @@ function keptConnections(): { run: RunOnShard; close(): void } {
       }
     },
     close() {
-      for (const client of open.values()) void client.then(c => c.disconnect(), () => undefined);
+      for (const client of open.values())
+        void client.then(
+          c => c.disconnect(),
+          () => undefined,
+        );
       open.clear();
     },
   };
@@ -108,8 +112,7 @@ function keptConnections(): { run: RunOnShard; close(): void } {
 
 function commandsOver(onShard: RunOnShard): Omit<ShardControl, 'session'> {
   return {
-    replication: shard =>
-      onShard(shard, async c => parseReplicationInfo(String(await c.call('INFO', 'replication')))),
+    replication: shard => onShard(shard, async c => parseReplicationInfo(String(await c.call('INFO', 'replication')))),
     pauseWrites: (shard, ms) => onShard(shard, async c => void (await c.call('CLIENT', 'PAUSE', String(ms), 'WRITE'))),
     unpause: shard => onShard(shard, async c => void (await c.call('CLIENT', 'UNPAUSE'))),
     replicaOf: (shard, of) =>
@@ -119,11 +122,7 @@ function commandsOver(onShard: RunOnShard): Omit<ShardControl, 'session'> {
       }),
     demote: (shard, of) =>
       onShard(shard, async c => {
-        const replies = await c
-          .pipeline()
-          .call('REPLICAOF', of.host, String(of.port))
-          .call('CLIENT', 'UNPAUSE')
-          .exec();
+        const replies = await c.pipeline().call('REPLICAOF', of.host, String(of.port)).call('CLIENT', 'UNPAUSE').exec();
         const failed = replies?.find(([err]) => err)?.[0];
         if (failed) throw failed;
       }),
