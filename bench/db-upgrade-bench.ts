@@ -17,6 +17,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { findRedisServer, pathTo, routes, type BdbObject, type StateMachineObject } from '@modfleet/common';
+import { createApiClient } from '../packages/cli/src/client/api-client.js';
 import { killShardsOf, privateDbPorts, waitForBdbStatus } from '../test/helpers/databases.js';
 import { startFleetCluster, type FleetCluster } from '../test/helpers/fleet-cluster.js';
 import { killAllProcesses } from '../test/helpers/processes.js';
@@ -115,7 +116,17 @@ async function upgradeUnderWrites(cluster: FleetCluster, run: number): Promise<U
   const { uid, keys } = await filledDatabase(cluster, `bench-upgrade-${run}`);
   const lag = monitorEventLoopDelay({ resolution: 5 });
   lag.enable();
-  const loop = startWriteLoop(() => endpointOf(cluster, uid));
+  // The client finds the master as an application does, through the REST API, with its own
+  // keep-alive client (the CLI's undici one) rather than the bench's fetch calls.
+  const discovery = createApiClient({
+    url: cluster.coordinator.url,
+    user: cluster.admin.email,
+    password: cluster.admin.password,
+  });
+  const loop = startWriteLoop(async () => {
+    const endpoint = (await discovery.get<BdbObject>(pathTo(routes.bdb, { uid }))).endpoints[0]!;
+    return { host: endpoint.addr[0]!, port: endpoint.port };
+  });
   await sleep(1000);
   const started = performance.now();
   const accepted = await upgradeBdb(cluster, uid, {});
@@ -137,6 +148,7 @@ async function upgradeUnderWrites(cluster: FleetCluster, run: number): Promise<U
   await sleep(1000);
   const writes = await loop.stop();
   lag.disable();
+  await discovery.close();
   const endpoint = await endpointOf(cluster, uid);
   const lost = await lostWrites(endpoint, writes.acknowledged);
   const semver = String(await ask(endpoint, 'MFVER.SEMVER'));

@@ -74,7 +74,7 @@ const onNewConnection: RunOnShard = async (shard, run) => {
 };
 
 /** One connection per shard, opened on first use and kept until close(); a failed command drops it. */
-function keptConnections(): { run: RunOnShard; close(): void } {
+function keptConnections(): { run: RunOnShard; close: () => void } {
   const open = new Map<string, Promise<Redis>>();
   const connected = (shard: ShardAddress) => {
     const key = `${shard.host}:${shard.port}`;
@@ -99,7 +99,7 @@ function keptConnections(): { run: RunOnShard; close(): void } {
         throw err;
       }
     },
-    close() {
+    close: () => {
       for (const client of open.values())
         void client.then(
           c => c.disconnect(),
