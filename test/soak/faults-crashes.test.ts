@@ -118,7 +118,10 @@ describe('faults: processes SIGKILLed mid-stream, corrupted and slow downloads',
       if (i === 2) await fleet.killCoordinator().then(() => fleet.startCoordinator());
     }
     const actions = await waitAllTerminal(fleet, accepted);
-    expect(actions.map(action => action.status)).toEqual(accepted.map(() => 'completed'));
+    expect(
+      actions.map(action => action.status),
+      JSON.stringify(actions.filter(a => a.status !== 'completed')),
+    ).toEqual(accepted.map(() => 'completed'));
     const names = Array.from({ length: 6 }, (_u, i) => [`C${i}a@1`, `C${i}b@1`]).flat();
     await fleet.waitForFleetView(
       view =>
