@@ -7,25 +7,32 @@
  * Each spawn is timed from spawn to exit, as a shell would see it. The load average is printed
  * beside each figure: on a shared machine it explains most of the spread.
  *
- *   npx tsc -b && npx tsx bench/cli-start-bench.ts [--runs 20] [--nodes 1]
+ *   npx tsc -b && npx tsx bench/cli-start-bench.ts [--runs 20] [--nodes 1] [--cli path/to/dist/main.js]
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { routes } from '@modfleet/common/contract';
 import { cleanEnv } from '../test/helpers/cli-run.js';
 import { FLEET_ADMIN } from '../test/helpers/fleet-types.js';
+import { basicAuth } from '../test/helpers/http.js';
 import { REPO_ROOT } from '../test/helpers/processes.js';
 import { startBenchFleet } from './lib/fleet-cluster.js';
 import { checkBuild, Cleanup, fixed, machineLine, median, runBench, verdict, writeResult } from './lib/util.js';
 
 const { values: flags } = parseArgs({
-  options: { runs: { type: 'string', default: '20' }, nodes: { type: 'string', default: '1' } },
+  options: {
+    runs: { type: 'string', default: '20' },
+    nodes: { type: 'string', default: '1' },
+    // Another build's entry (an older checkout's packages/cli/dist/main.js), to compare before and after.
+    cli: { type: 'string', default: join(REPO_ROOT, 'packages', 'cli', 'dist', 'main.js') },
+  },
 });
 const runs = Number(flags.runs);
 const nodes = Number(flags.nodes);
-const CLI = join(REPO_ROOT, 'packages', 'cli', 'dist', 'main.js');
+const CLI = flags.cli;
 const VERSION_TARGET_RATIO = 3;
 const NODES_TARGET_MS = 400;
 
@@ -51,13 +58,20 @@ async function timeNode(args: string[], env: NodeJS.ProcessEnv): Promise<Timed> 
 interface Pair {
   baselineMs: number[];
   cliMs: number[];
+  /** The same request from this process (a warm client), after each CLI run: the server's share. */
+  requestMs: number[];
   /** 1-minute load average before and after the pair's runs. */
   load: [number, number];
 }
 
 /** `node -e 0` and the CLI command, alternately, `runs` times each; the CLI's answer checked every time. */
-async function alternate(cliArgs: string[], env: NodeJS.ProcessEnv, check: (run: Timed) => void): Promise<Pair> {
-  const pair: Pair = { baselineMs: [], cliMs: [], load: [loadavg()[0]!, 0] };
+async function alternate(
+  cliArgs: string[],
+  env: NodeJS.ProcessEnv,
+  check: (run: Timed) => void,
+  request?: () => Promise<void>,
+): Promise<Pair> {
+  const pair: Pair = { baselineMs: [], cliMs: [], requestMs: [], load: [loadavg()[0]!, 0] };
   // One of each first, not counted: the files are in the page cache for every counted run.
   await timeNode(['-e', '0'], env);
   check(await timeNode([CLI, ...cliArgs], env));
@@ -66,6 +80,11 @@ async function alternate(cliArgs: string[], env: NodeJS.ProcessEnv, check: (run:
     const cli = await timeNode([CLI, ...cliArgs], env);
     check(cli);
     pair.cliMs.push(cli.ms);
+    if (request) {
+      const started = performance.now();
+      await request();
+      pair.requestMs.push(performance.now() - started);
+    }
   }
   pair.load[1] = loadavg()[0]!;
   return pair;
@@ -100,6 +119,13 @@ async function main(): Promise<number> {
         const answer = JSON.parse(run.stdout) as unknown[];
         if (answer.length !== nodes) throw new Error(`modfleet nodes listed ${answer.length} nodes, not ${nodes}`);
       },
+      async () => {
+        const res = await fetch(`${fleet.coordinatorUrl}${routes.nodes}`, {
+          headers: { authorization: basicAuth(FLEET_ADMIN), accept: 'application/json' },
+        });
+        if (res.status !== 200) throw new Error(`GET ${routes.nodes} answered ${res.status}`);
+        await res.arrayBuffer();
+      },
     );
     const nodesMs = median(listed.cliMs);
     const nodesRatio = nodesMs / median(listed.baselineMs);
@@ -107,7 +133,7 @@ async function main(): Promise<number> {
 
     const loadText = (pair: Pair) => `load ${fixed(pair.load[0], 1)} → ${fixed(pair.load[1], 1)}`;
     console.log(machineLine());
-    console.log(`${runs} runs of each, alternating with node -e 0`);
+    console.log(`${CLI}: ${runs} runs of each, alternating with node -e 0`);
     console.log(
       `modfleet --version  p50 ${fixed(median(version.cliMs), 0)} ms vs node -e 0 p50 ${fixed(median(version.baselineMs), 0)} ms ` +
         `(${loadText(version)}): ratio ${fixed(versionRatio)} (target ≤ ${VERSION_TARGET_RATIO}) ${verdict(versionPass)}`,
@@ -115,6 +141,9 @@ async function main(): Promise<number> {
     console.log(
       `modfleet nodes      p50 ${fixed(nodesMs, 0)} ms (target ≤ ${NODES_TARGET_MS} ms) ${verdict(nodesPass)}; ` +
         `vs node -e 0 p50 ${fixed(median(listed.baselineMs), 0)} ms: ratio ${fixed(nodesRatio)} (${loadText(listed)})`,
+    );
+    console.log(
+      `                    the coordinator's answer to GET ${routes.nodes} (a warm client in this process) p50 ${fixed(median(listed.requestMs), 0)} ms`,
     );
     writeResult('cli-start-bench', {
       runs,
