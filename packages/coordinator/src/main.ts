@@ -7,7 +7,7 @@ import {
   createRedis,
   describeRedisTarget,
   createMetrics,
-  createClusterHttpsAgent,
+  createClusterHttpClient,
   logLocked,
   isLoopback,
   listen,
@@ -121,7 +121,11 @@ export async function startCoordinator(
     const found: { presence?: PresenceHandle | undefined } = {};
     const blobs = replicatedBlobStore({
       local: localBlobs,
-      copy: createPeerBlobCopy(localBlobs, clusterSecret, tls.caPem ? createClusterHttpsAgent(tls.caPem) : undefined),
+      copy: createPeerBlobCopy(
+        localBlobs,
+        clusterSecret,
+        tls.caPem ? createClusterHttpClient({ caPem: tls.caPem }) : undefined,
+      ),
       peers: async () => (found.presence ? found.presence.peers() : []),
       logger,
     });
