@@ -144,6 +144,8 @@ async function main(): Promise<number> {
         MODFLEET_DATA_DIR: join(dir, 'coordinator'),
         MODFLEET_ADMIN_EMAIL: ADMIN.email,
         MODFLEET_ADMIN_PASSWORD: ADMIN.password,
+        // The agents register plain http:// addresses (see above).
+        MODFLEET_ALLOW_HTTP_NODES: 'true',
       },
       join(flags.logs ?? dir, 'coordinator.log'),
     );

@@ -7,7 +7,7 @@ import {
   createRedis,
   describeRedisTarget,
   createMetrics,
-  createClusterHttpsAgent,
+  createClusterHttpClient,
   logLocked,
   isLoopback,
   listen,
@@ -123,7 +123,11 @@ export async function startCoordinator(
     const announced = new Promise<PresenceHandle | undefined>(resolve => (announce = resolve));
     const blobs = replicatedBlobStore({
       local: localBlobs,
-      copy: createPeerBlobCopy(localBlobs, clusterSecret, tls.caPem ? createClusterHttpsAgent(tls.caPem) : undefined),
+      copy: createPeerBlobCopy(
+        localBlobs,
+        clusterSecret,
+        tls.caPem ? createClusterHttpClient({ caPem: tls.caPem }) : undefined,
+      ),
       peers: async () => (await announced)?.peers() ?? [],
       logger,
     });
