@@ -36,7 +36,7 @@ export default defineConfig({
     env: { XDG_CONFIG_HOME: join(tmpdir(), `modfleet-test-config-${process.pid}`) },
     // Vitest's default is one worker fewer than the cores: one on a 2-core machine, every file in
     // turn. unit, routes and integration mostly wait on Redis, HTTP and timers, so two files at once
-    // nearly halve their time there. Real processes (e2e, soak) keep one file at a time, after them.
+    // nearly halve their time there. The e2e smoke keeps one file at a time; soak runs two (below).
     maxWorkers: 2,
     projects: [
       {
