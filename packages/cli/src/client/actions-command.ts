@@ -1,7 +1,8 @@
 import { pathTo, routes, type ActionObject, type LogEvent } from '@modfleet/common/contract';
 import type { ApiClient } from './api-client.js';
 import type { Command } from 'commander';
-import { actionExitCode, isTerminal, nodeSummaryTable, pollAction } from './action-wait.js';
+import { isTerminal, pollAction, RETRY_FOR_MS } from './action-poll.js';
+import { actionExitCode, nodeSummaryTable } from './action-wait.js';
 import {
   addClientOptions,
   clientCommand,
@@ -100,15 +101,12 @@ export function registerActionsCommand(program: Command, io: Io): void {
       // --watch: redraw in place on a terminal; elsewhere print each new state once.
       let previous = '';
       let drawnLines = 0;
-      let retrying = false;
-      const { action } = await pollAction(client, uid, {
+      const { value: action } = await pollAction(client, uid, {
         intervalMs: io.pollIntervalMs,
         onRetry(err) {
-          if (!retrying) io.stderr.write(`lost the coordinator (${err.message}); retrying for up to 30 s\n`);
-          retrying = true;
+          io.stderr.write(`lost the coordinator (${err.message}); retrying for up to ${RETRY_FOR_MS / 1000} s\n`);
         },
-        onUpdate(current) {
-          retrying = false;
+        onChange(current) {
           if (output === 'json') return;
           const text = renderAction(current, colors, by);
           if (text === previous) return;

@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathTo, routes } from '@modfleet/common/contract';
+import { isTransient } from '../client/action-poll.js';
 import { ApiError, type ApiClient } from '../client/api-client.js';
-import { isTransient, waitForAction, type Leftovers } from './load-ops.js';
+import { waitForActionEnd, type Leftovers } from './load-ops.js';
 
 export interface CleanupResult {
   /** Artifacts of this run an op did not get to delete, deleted now (those never created are not counted). */
@@ -8,8 +10,6 @@ export interface CleanupResult {
   /** Still there after the bound: verify will say where. */
   left: string[];
 }
-
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /** Runs `remove` until it succeeds, answers 404 (never created, or already gone) or the deadline passes. */
 async function untilGone(remove: () => Promise<void>, deadline: number): Promise<'removed' | 'absent' | 'left'> {
@@ -43,7 +43,7 @@ export async function removeLeftovers(
       const { action_uid } = await coordinator.delete<{ action_uid: string }>(
         pathTo(routes.fleetArtifact, { moduleName: name, version: 1 }),
       );
-      await waitForAction(coordinator, action_uid, Math.max(1000, deadline - performance.now()));
+      await waitForActionEnd(coordinator, action_uid, Math.max(1000, deadline - performance.now()));
     }, deadline);
     if (outcome === 'removed') removed += 1;
     if (outcome === 'left') left.push(`fleet ${name}`);
