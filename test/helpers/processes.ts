@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { routes } from '@modfleet/common';
+import { pollUntil } from '../../packages/cli/src/client/poll-until.js';
 import { sleep } from './poll.js';
 
 /** The `modfleet` bin, run with this very node: what `npx modfleet` runs (it needs `tsc -b` first). */
@@ -307,9 +308,10 @@ export async function waitUntil(
   message: string,
   timeoutMs = 10_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${message}`);
-    await sleep(25);
-  }
+  const { ended } = await pollUntil(
+    async () => await check(),
+    ok => ok,
+    { intervalMs: 25, timeoutMs },
+  );
+  if (!ended) throw new Error(`timed out after ${timeoutMs} ms: ${message}`);
 }
