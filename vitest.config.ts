@@ -15,12 +15,16 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
  */
 export default defineConfig({
   resolve: {
-    // Exact names: `@modfleet/common/contract` is its own entry, not a path under the index.
+    // Exact names: `@modfleet/common/contract` and `/poll` are entries of their own, not paths under the index.
     alias: [
       { find: /^@modfleet\/common$/, replacement: src('common') },
       {
         find: /^@modfleet\/common\/contract$/,
         replacement: fileURLToPath(new URL('./packages/common/src/contract/index.ts', import.meta.url)),
+      },
+      {
+        find: /^@modfleet\/common\/poll$/,
+        replacement: fileURLToPath(new URL('./packages/common/src/poll/index.ts', import.meta.url)),
       },
       { find: /^@modfleet\/coordinator$/, replacement: src('coordinator') },
       { find: /^@modfleet\/agent$/, replacement: src('agent') },

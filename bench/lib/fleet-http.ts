@@ -2,9 +2,8 @@
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { basicAuth } from '../../test/helpers/http.js';
-import { pathTo, routes } from '@modfleet/common';
+import { pathTo, pollAction, routes } from '@modfleet/common';
 import { FLEET_ADMIN, type ActionObject } from '../../test/helpers/fleet-types.js';
-import { pollAction } from '../../packages/cli/src/client/action-poll.js';
 import { readerOf } from '../../test/helpers/action-wait.js';
 import { uploadArtifact, type UploadClient } from './upload-client.js';
 import { assertLoopback } from './util.js';
@@ -108,7 +107,7 @@ export async function detectActionEnd(
     detectedAt = epochMs();
     return res;
   });
-  const { value: action, ended } = await pollAction(reader, actionUid, { intervalMs, timeoutMs, retryIf: () => false });
+  const { value: action, ended } = await pollAction(reader, actionUid, { intervalMs, timeoutMs });
   if (!ended) throw new Error(`action ${actionUid} not finished after ${timeoutMs} ms: ${JSON.stringify(action)}`);
   return { action, detectedAt, polls };
 }

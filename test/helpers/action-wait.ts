@@ -1,11 +1,13 @@
-import type { ActionObject, StateMachineObject } from '@modfleet/common';
 import {
   pollAction,
+  PollError,
   pollStateMachine,
+  type ActionObject,
   type ActionReader,
   type ActionWaitOptions,
-} from '../../packages/cli/src/client/action-poll.js';
-import { PollError, type PollResult } from '../../packages/cli/src/client/poll-until.js';
+  type PollResult,
+  type StateMachineObject,
+} from '@modfleet/common';
 import type { WaitOptions } from './poll.js';
 
 /** A test's or bench's HTTP call as an action wait reads through: anything but 200 is thrown. */

@@ -1,5 +1,5 @@
 import { setTimeout } from 'node:timers/promises';
-import { PollError, pollUntil } from '../../packages/cli/src/client/poll-until.js';
+import { PollError, pollUntil } from '@modfleet/common';
 
 export interface WaitOptions {
   timeoutMs?: number;

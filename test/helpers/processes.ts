@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { routes } from '@modfleet/common';
-import { pollUntil } from '../../packages/cli/src/client/poll-until.js';
+import { pollUntil, routes } from '@modfleet/common';
 import { sleep } from './poll.js';
 
 /** The `modfleet` bin, run with this very node: what `npx modfleet` runs (it needs `tsc -b` first). */

@@ -1,7 +1,8 @@
 import { routes, type ActionObject, type NodeView, type PendingOp } from '@modfleet/common/contract';
+import { actionEnded, pollAction } from '@modfleet/common/poll';
 import { MultiBar, type SingleBar } from 'cli-progress';
-import { isTerminal, pollAction, RETRY_FOR_MS } from './action-poll.js';
 import type { ApiClient } from './api-client.js';
+import { RETRY_FOR_MS, RIDE_OUT } from './coordinator-away.js';
 import { EXIT_FAILED, EXIT_OK, QuietFailure, type ClientContext, type Io } from './client-context.js';
 import { loadCheckSummary } from '../modules/load-check-summary.js';
 import { colorsFor, plainColors, renderTable, toJson, type Colors, type OutStream } from './output.js';
@@ -11,7 +12,7 @@ export const nodeEntries = (action: ActionObject): [string, PendingOp][] =>
 
 /** 0 only when every node completed its op (an action with no op at all has nothing left undone). */
 export function actionExitCode(action: ActionObject): number {
-  if (!isTerminal(action)) return EXIT_FAILED;
+  if (!actionEnded(action)) return EXIT_FAILED;
   return nodeEntries(action).every(([, op]) => op.status === 'completed') ? EXIT_OK : EXIT_FAILED;
 }
 
@@ -163,6 +164,7 @@ export async function waitForAction(ctx: ClientContext, actionUid: string, optio
   const { value: action, ended } = await (async () => {
     try {
       return await pollAction(client, actionUid, {
+        ...RIDE_OUT,
         intervalMs: io.pollIntervalMs,
         timeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
         onChange(current) {

@@ -1,8 +1,9 @@
 import { pathTo, routes, type ActionObject, type LogEvent } from '@modfleet/common/contract';
+import { actionEnded, pollAction } from '@modfleet/common/poll';
 import type { ApiClient } from './api-client.js';
 import type { Command } from 'commander';
-import { isTerminal, pollAction, RETRY_FOR_MS } from './action-poll.js';
 import { actionExitCode, nodeSummaryTable } from './action-wait.js';
+import { RETRY_FOR_MS, RIDE_OUT } from './coordinator-away.js';
 import {
   addClientOptions,
   clientCommand,
@@ -102,6 +103,7 @@ export function registerActionsCommand(program: Command, io: Io): void {
       let previous = '';
       let drawnLines = 0;
       const { value: action } = await pollAction(client, uid, {
+        ...RIDE_OUT,
         intervalMs: io.pollIntervalMs,
         onRetry(err) {
           io.stderr.write(`lost the coordinator (${err.message}); retrying for up to ${RETRY_FOR_MS / 1000} s\n`);
@@ -122,7 +124,7 @@ export function registerActionsCommand(program: Command, io: Io): void {
         },
       });
       if (output === 'json') io.stdout.write(toJson(action));
-      return isTerminal(action) ? actionExitCode(action) : 1;
+      return actionEnded(action) ? actionExitCode(action) : 1;
     });
   });
 }

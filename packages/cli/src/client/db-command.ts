@@ -1,4 +1,5 @@
 import { pathTo, routes, type BdbObject, type ShardObject } from '@modfleet/common/contract';
+import { pollUntil } from '@modfleet/common/poll';
 import { Option, type Command } from 'commander';
 import { ApiError, type ApiClient } from './api-client.js';
 import {
@@ -21,7 +22,6 @@ import {
 import { resolveUid } from './db-resolve.js';
 import { registerDbUpgradeCommands } from './db-upgrade-command.js';
 import { colorsFor, toJson } from './output.js';
-import { pollUntil } from './poll-until.js';
 
 interface CreateFlags extends ClientFlags {
   memory: string;

@@ -1,5 +1,6 @@
 import type { StateMachineObject } from '@modfleet/common/contract';
-import { pollStateMachine, type ActionReader } from './action-poll.js';
+import { pollStateMachine, type ActionReader } from '@modfleet/common/poll';
+import { RIDE_OUT } from './coordinator-away.js';
 import { newStateLines, renderModuleChanges, renderPreflight } from './upgrade-format.js';
 
 export interface MonitorOptions {
@@ -25,6 +26,7 @@ export async function monitorStateMachine(
   let modulesShown = false;
   let preflightShown = false;
   const { value: machine, ended } = await pollStateMachine(client, actionUid, {
+    ...RIDE_OUT,
     intervalMs: options.intervalMs,
     timeoutMs: options.timeoutMs,
     onChange(current) {

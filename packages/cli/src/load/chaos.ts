@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { routes, type HealthAnswer } from '@modfleet/common/contract';
+import { pollUntil } from '@modfleet/common/poll';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { mersenne } from 'pure-rand/generator/mersenne';
 import type { ApiClient } from '../client/api-client.js';
-import { pollUntil } from '../client/poll-until.js';
 import { supervisedPid } from './supervised-pid.js';
 
 export const CHAOS_TARGETS = ['agents', 'coordinator', 'shards'] as const;

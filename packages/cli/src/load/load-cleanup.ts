@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathTo, routes } from '@modfleet/common/contract';
-import { isTransient } from '../client/action-poll.js';
 import { ApiError, type ApiClient } from '../client/api-client.js';
+import { isTransient } from '../client/coordinator-away.js';
 import { waitForActionEnd, type Leftovers } from './load-ops.js';
 
 export interface CleanupResult {

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathTo, routes, type NodeView } from '@modfleet/common/contract';
+import { pollAction, PollError } from '@modfleet/common/poll';
 import yazl from 'yazl';
-import { pollAction } from '../client/action-poll.js';
 import type { ApiClient } from '../client/api-client.js';
-import { PollError } from '../client/poll-until.js';
+import { isTransient } from '../client/coordinator-away.js';
 import { formatSize } from './load-options.js';
 import { ActionFailed, ActionTimedOut, type LoadStats } from './load-stats.js';
 
@@ -100,7 +100,7 @@ export async function waitForActionEnd(coordinator: ApiClient, uid: string, time
   const { value: action, ended } = await pollAction(coordinator, uid, {
     intervalMs: 50,
     timeoutMs,
-    retryForMs: Infinity,
+    retryIf: isTransient,
     retryIntervalMs: 250,
   }).catch((err: unknown) => {
     if (err instanceof PollError) throw new ActionTimedOut(uid, timeoutMs);

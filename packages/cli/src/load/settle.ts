@@ -1,6 +1,6 @@
 import { routes, type ActionObject, type NodeView } from '@modfleet/common/contract';
+import { pollUntil } from '@modfleet/common/poll';
 import type { ApiClient } from '../client/api-client.js';
-import { pollUntil } from '../client/poll-until.js';
 
 export interface SettleResult {
   settled: boolean;

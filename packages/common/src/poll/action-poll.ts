@@ -1,20 +1,14 @@
-import { pathTo, routes, type ActionObject, type StateMachineObject } from '@modfleet/common/contract';
-import { ApiError, ConnectionError, type ApiClient } from './api-client.js';
+import { pathTo, routes, type ActionObject, type StateMachineObject } from '../contract/index.js';
 import { pollUntil, type PollResult } from './poll-until.js';
 
-/** What an action wait reads through: the CLI's ApiClient, or a test's or bench's own HTTP client. */
-export type ActionReader = Pick<ApiClient, 'get'>;
+/** What an action wait reads through (the CLI's ApiClient, a test's or a bench's HTTP client): a JSON GET that throws on anything but success. */
+export interface ActionReader {
+  get<T>(path: string): Promise<T>;
+}
 
 export const TERMINAL_ACTION_STATUSES: readonly string[] = ['completed', 'failed'];
 
-export const isTerminal = (action: Pick<ActionObject, 'status'>) => TERMINAL_ACTION_STATUSES.includes(action.status);
-
-/** No answer, or a proxy's: the coordinator is restarting; the action itself lives on in Redis. */
-export const isTransient = (err: unknown) =>
-  err instanceof ConnectionError || (err instanceof ApiError && [502, 503, 504].includes(err.status));
-
-/** The CLI rides out a coordinator that is away this long while it waits. */
-export const RETRY_FOR_MS = 30_000;
+export const actionEnded = (action: Pick<ActionObject, 'status'>) => TERMINAL_ACTION_STATUSES.includes(action.status);
 
 export interface ActionWaitOptions<A> {
   intervalMs: number;
@@ -26,9 +20,9 @@ export interface ActionWaitOptions<A> {
   onRetry?: ((err: Error) => void) | undefined;
   /** The first answer after an outage. */
   onRecover?: (() => void) | undefined;
-  /** Errors worth another read. Default: the coordinator not answering (`isTransient`). */
+  /** Errors worth another read (the coordinator not answering, for one). Default: none, thrown at once. */
   retryIf?: ((err: unknown) => boolean) | undefined;
-  /** How long reads may fail in a row. Default: 30 s (`RETRY_FOR_MS`). */
+  /** How long reads may fail in a row. Default: until the timeout. */
   retryForMs?: number | undefined;
   retryIntervalMs?: number | undefined;
   /** When the wait is over. Default: the action ended. */
@@ -48,8 +42,8 @@ function pollActionAt<A>(
   return pollUntil(() => client.get<A>(path), options.until ?? ended, {
     intervalMs: options.intervalMs,
     timeoutMs: options.timeoutMs,
-    retryIf: options.retryIf ?? isTransient,
-    retryForMs: options.retryForMs ?? RETRY_FOR_MS,
+    retryIf: options.retryIf,
+    retryForMs: options.retryForMs,
     retryIntervalMs: options.retryIntervalMs,
     signal: options.signal,
     onValue(action) {
@@ -76,7 +70,7 @@ export function pollAction(
   actionUid: string,
   options: ActionWaitOptions<ActionObject>,
 ): Promise<PollResult<ActionObject>> {
-  return pollActionAt(client, pathTo(routes.action, { uid: actionUid }), isTerminal, options);
+  return pollActionAt(client, pathTo(routes.action, { uid: actionUid }), actionEnded, options);
 }
 
 /** A database state machine (GET /v1/actions/<uid>) until it is no longer `active`, or the timeout passes. */

@@ -35,7 +35,8 @@ export class PollError extends Error {
 /**
  * Reads until `done(value)` holds (`ended: true`) or the timeout passes (`ended: false`, the last
  * value read). Every wait for a state in the CLI, `modfleet load`, the benches and the test helpers
- * goes through here, so that they time out, retry and stop alike.
+ * goes through here, so that they time out, retry and stop alike. Imports no library: the CLI
+ * loads it through the light entry `@modfleet/common/poll`.
  */
 export async function pollUntil<T>(
   read: () => Promise<T>,

@@ -1,7 +1,6 @@
-import type { ActionObject } from '@modfleet/common/contract';
 import { describe, expect, it } from 'vitest';
+import type { ActionObject } from '../contract/index.js';
 import { pollAction, type ActionReader } from './action-poll.js';
-import { ApiError, ConnectionError } from './api-client.js';
 import { PollError, pollUntil } from './poll-until.js';
 
 const action = (status: string, progress = 0) =>
@@ -19,7 +18,9 @@ function scripted(answers: (ActionObject | Error)[]): ActionReader & { reads: nu
   return reader;
 }
 
-const lost = () => new ConnectionError('http://x', 'connection_refused', 'connection refused');
+class Away extends Error {}
+const lost = () => new Away('connection refused');
+const isAway = (err: unknown) => err instanceof Away;
 
 describe('pollUntil', () => {
   it('returns the value that ends the wait', async () => {
@@ -91,6 +92,7 @@ describe('pollAction', () => {
     const events: string[] = [];
     const { value } = await pollAction(reader, 'a1', {
       intervalMs: 1,
+      retryIf: isAway,
       onRetry: err => events.push(`retry ${err.message}`),
       onRecover: () => events.push('back'),
     });
@@ -99,8 +101,8 @@ describe('pollAction', () => {
   });
 
   it('throws an answer that is not the coordinator being away', async () => {
-    const reader = scripted([new ApiError(404, 'action_not_found', 'no such action')]);
-    await expect(pollAction(reader, 'a1', { intervalMs: 1 })).rejects.toThrow('no such action');
+    const reader = scripted([new Error('no such action')]);
+    await expect(pollAction(reader, 'a1', { intervalMs: 1, retryIf: isAway })).rejects.toThrow('no such action');
     expect(reader.reads).toBe(1);
   });
 
