@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { pathTo, routes } from '@modfleet/common/contract';
+import { pollUntil } from '@modfleet/common/poll';
 import { ApiError, type ApiClient } from '../client/api-client.js';
 import { isTransient } from '../client/coordinator-away.js';
 import { waitForActionEnd, type Leftovers } from './load-ops.js';
@@ -13,15 +13,23 @@ export interface CleanupResult {
 
 /** Runs `remove` until it succeeds, answers 404 (never created, or already gone) or the deadline passes. */
 async function untilGone(remove: () => Promise<void>, deadline: number): Promise<'removed' | 'absent' | 'left'> {
-  for (;;) {
-    try {
-      await remove();
-      return 'removed';
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 404) return 'absent';
-      if (!isTransient(err) || performance.now() > deadline) return 'left';
-      await sleep(500);
-    }
+  const attempt = () =>
+    remove().then(
+      () => 'removed' as const,
+      (err: unknown) => {
+        if (err instanceof ApiError && err.status === 404) return 'absent' as const;
+        throw err;
+      },
+    );
+  try {
+    const { value } = await pollUntil(attempt, () => true, {
+      intervalMs: 500,
+      timeoutMs: Math.max(0, deadline - performance.now()),
+      retryIf: isTransient,
+    });
+    return value;
+  } catch {
+    return 'left';
   }
 }
 
