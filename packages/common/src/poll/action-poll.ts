@@ -1,7 +1,10 @@
 import { pathTo, routes, type ActionObject, type StateMachineObject } from '../contract/index.js';
 import { pollUntil, type PollResult } from './poll-until.js';
 
-/** What an action wait reads through (the CLI's ApiClient, a test's or a bench's HTTP client): a JSON GET that throws on anything but success. */
+/**
+ * What an action wait reads through (the CLI's ApiClient, a test's or a bench's HTTP client): a
+ * JSON GET that throws on anything but success.
+ */
 export interface ActionReader {
   get<T>(path: string): Promise<T>;
 }
@@ -51,10 +54,11 @@ function pollActionAt<A>(
         failing = false;
         options.onRecover?.();
       }
+      if (!options.onChange) return;
       const json = JSON.stringify(action);
       if (json === lastJson) return;
       lastJson = json;
-      options.onChange?.(action);
+      options.onChange(action);
     },
     onRetry(err) {
       if (failing) return;
