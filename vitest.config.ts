@@ -80,7 +80,9 @@ export default defineConfig({
         test: {
           name: 'soak',
           include: ['test/soak/**/*.test.ts'],
-          maxWorkers: 1,
+          // Two files at once: most soak time is waiting (failovers, restarts, throttled links,
+          // TTLs), and every file has its own ports, data dirs and Redis key prefix.
+          maxWorkers: 2,
           sequence: { groupOrder: 2 },
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -1,13 +1,9 @@
-import { setTimeout } from 'node:timers/promises';
 import { PollError, pollUntil } from '@modfleet/common';
 
 export interface WaitOptions {
   timeoutMs?: number;
   intervalMs?: number;
 }
-
-/** A fixed pause: for pacing a load or a bench, never to wait for a state (use `pollFor`). */
-export const sleep = (ms: number): Promise<void> => setTimeout(ms);
 
 /**
  * Polls `read` until `check` holds, returning the value; a read that throws is tried again.

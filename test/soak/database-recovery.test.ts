@@ -108,10 +108,16 @@ describe('a replicated AOF database survives its shard and its agent being SIGKI
     const before = await runningMaster();
     const agent = cluster.agent(Number(before.node_uid));
     await cluster.killAgent(agent);
+    const killedAt = Date.now();
     expect(await readKey(port, 'k42')).toBe('42');
 
     await cluster.startAgent(agent);
-    const adopted = await pollFor(master, s => s.report?.state === 'running', 'the shard reported again');
+    // The killed agent's last report still says running: wait for the new agent's own.
+    const adopted = await pollFor(
+      master,
+      s => s.report?.state === 'running' && Date.parse(s.report.updated_at) > killedAt,
+      'the restarted agent reported the shard',
+    );
     expect(adopted.report!.pid).toBe(before.report!.pid);
 
     process.kill(adopted.report!.pid!, 'SIGKILL');
@@ -120,7 +126,8 @@ describe('a replicated AOF database survives its shard and its agent being SIGKI
       value => value === '42',
       'the shard back',
       {
-        timeoutMs: 5000,
+        // The adopted shard is not the agent's child: its death is seen on the next 1 s check.
+        timeoutMs: 10_000,
         intervalMs: 50,
       },
     );

@@ -190,7 +190,7 @@ export { sendHeartbeat } from './fleet/node-heartbeat.js';
 export { createMetrics, type Metrics } from './metrics/metrics.js';
 export { httpMetrics } from './http/metrics-middleware.js';
 export { isLoopback, metricsRoute } from './http/metrics-route.js';
-export { luaScript, type LuaScript } from './lua-script.js';
+export { defineRedisCommands, type RedisCommand } from './redis-commands.js';
 export {
   hashPieces,
   MAX_INLINE_PIECES,

@@ -10,7 +10,7 @@ import {
 import { createFakeInflightStore } from './actions/fake-inflight-store.js';
 import { createFakeEventLog } from './audit/event-log.js';
 import type { CoordinatorConfig } from './config.js';
-import { createFakeFleetArtifacts } from './fleet/fake-fleet-artifacts.js';
+import { createFakeFleetArtifacts } from './fleet/desired-state/fake-fleet-artifacts.js';
 import { createFakeModuleStore } from './modules/fake-module-store.js';
 import { createFakeNodeRegistry, type FakeNodeRegistry } from './nodes/fake-node-registry.js';
 import type { CoordinatorServices } from './services.js';

@@ -3,14 +3,18 @@ export { loadCoordinatorConfig, type CoordinatorConfig } from './config.js';
 export { startCoordinator, type RunningCoordinator } from './main.js';
 export { createRedisModuleStore, type ModuleStore } from './modules/module-store.js';
 export { ensureAdmin, NoAdminError, redisBootstrapMarker } from './users/bootstrap-admin.js';
-export { createDispatcher, type ActionRequest, type Dispatcher } from './fleet/dispatcher.js';
-export { warnUnlessNoEviction } from './fleet/redis-policy.js';
+export { createDispatcher, type ActionRequest, type Dispatcher } from './fleet/dispatch/dispatcher.js';
+export { warnUnlessNoEviction } from './maintenance/eviction-policy.js';
 export { createRedisInflightStore, type InflightStore } from './actions/inflight-store.js';
 export { startActionFinalizer } from './actions/action-finalizer.js';
 export { closeOrphanedActions } from './actions/orphan-sweep.js';
 export { createFakeInflightStore } from './actions/fake-inflight-store.js';
-export { createRedisFleetArtifacts, type FleetArtifact, type FleetArtifacts } from './fleet/fleet-artifacts.js';
-export { createFakeFleetArtifacts } from './fleet/fake-fleet-artifacts.js';
+export {
+  createRedisFleetArtifacts,
+  type FleetArtifact,
+  type FleetArtifacts,
+} from './fleet/desired-state/fleet-artifacts.js';
+export { createFakeFleetArtifacts } from './fleet/desired-state/fake-fleet-artifacts.js';
 export { createRedisBdbStore } from './bdbs/redis-bdb-store.js';
 export { createFakeBdbStore, type FakeBdbStore } from './bdbs/fake-bdb-store.js';
 export { pickedPort, toBdbObject, type BdbRecord, type BdbStore, type ShardPlacement } from './bdbs/bdb-store.js';
@@ -25,9 +29,9 @@ export { createCoordinatorServices, type CoordinatorServices } from './services.
 export { createFakeCoordinatorServices, type FakeCoordinatorServices } from './fake-services.js';
 export { createNodeRemoval } from './nodes/node-removal.js';
 export { createFleetService } from './fleet/fleet-service.js';
-export { createFakeBlobStore } from './fleet/fake-blob-store.js';
-export { createFakeFlowProducer } from './fleet/fake-flow-producer.js';
-export { createFakeNodeQueues } from './fleet/fake-node-queues.js';
+export { createFakeBlobStore } from './fleet/blobs/fake-blob-store.js';
+export { createFakeFlowProducer } from './fleet/dispatch/fake-flow-producer.js';
+export { createFakeNodeQueues } from './fleet/dispatch/fake-node-queues.js';
 export {
   createPreflightRunner,
   DEFAULT_PREFLIGHT_TIMEOUT_MS,
@@ -38,7 +42,12 @@ export { upgradeRoutes, type UpgradeRoutesDeps } from './bdbs/upgrade/upgrade-ro
 export { runUpgrade, type UpgradeRunnerDeps } from './bdbs/upgrade/upgrade-runner.js';
 export type { UpgradeJobData, UpgradeQueue } from './bdbs/upgrade/upgrade-job.js';
 export type { PreflightRunner } from './bdbs/upgrade/preflight-runner.js';
-export type { ShardControl, ReplicationInfo, ShardAddress } from './bdbs/upgrade/shard-control.js';
+export {
+  redisShardControl,
+  type ShardControl,
+  type ReplicationInfo,
+  type ShardAddress,
+} from './bdbs/upgrade/shard-control.js';
 export {
   createFakeEventLog,
   createRedisEventLog,

@@ -18,7 +18,7 @@ import type { Redis } from 'ioredis';
 import { createRedisInflightStore, type InflightStore } from './actions/inflight-store.js';
 import { createRedisEventLog, type EventLog } from './audit/event-log.js';
 import type { CoordinatorConfig } from './config.js';
-import { createRedisFleetArtifacts, type FleetArtifacts } from './fleet/fleet-artifacts.js';
+import { createRedisFleetArtifacts, type FleetArtifacts } from './fleet/desired-state/fleet-artifacts.js';
 import { createRedisModuleStore, type ModuleStore } from './modules/module-store.js';
 import { createRedisNodeRegistry, type NodeRegistry } from './nodes/node-registry.js';
 

@@ -1,15 +1,8 @@
-import {
-  artifactJobSchema,
-  DEFAULT_TIMINGS,
-  nodeQueueName,
-  type ActionStore,
-  type ServiceTimings,
-} from '@modfleet/common';
-import { UnrecoverableError, Worker } from 'bullmq';
+import { DEFAULT_TIMINGS, nodeQueueName, type ServiceTimings } from '@modfleet/common';
+import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createArtifactJobProcessor, type ProcessorDeps } from './artifact-job-processor.js';
-import { loadCheckOf } from '../load-check/load-check-rejected.js';
-import { recordOp } from './op-recorder.js';
+import { OpRefusedError } from './op-refused.js';
 
 /**
  * Consumes this node's queue, one op at a time so ops on one artifact keep their order.
@@ -20,11 +13,10 @@ export function startNodeWorker(
     nodeUid: number;
     connection: Redis;
     queuePrefix: string;
-    actions: ActionStore;
     timings?: Pick<ServiceTimings, 'workerLockMs' | 'workerStalledMs'>;
   },
 ): Worker {
-  const { nodeUid, connection, queuePrefix, actions, logger } = deps;
+  const { nodeUid, connection, queuePrefix, logger } = deps;
   const timings = deps.timings ?? DEFAULT_TIMINGS;
   const worker = new Worker(nodeQueueName(nodeUid), createArtifactJobProcessor(deps), {
     connection,
@@ -43,26 +35,24 @@ export function startNodeWorker(
       deps.metrics.jobDuration.observe({ op: job.name, outcome }, (job.finishedOn - job.processedOn) / 1000);
   };
   worker.on('completed', job => timeJob(job, 'completed'));
+  // Metrics and logs only: the processor has recorded the op's state before BullMQ moved the job.
+  // A job BullMQ fails without running the processor (one that stalled more than maxStalledCount
+  // times) is written into its action by the coordinator's finalizer, from BullMQ's failed reason.
   worker.on('failed', (job, err) => {
     if (!job) return;
     timeJob(job, 'failed');
-    const parsed = artifactJobSchema.safeParse(job.data);
-    if (!parsed.success) return;
-    const final =
-      err instanceof UnrecoverableError ||
-      err.name === 'UnrecoverableError' ||
-      job.attemptsMade >= (job.opts.attempts ?? 1);
+    // BullMQ's own verdict, read after it moved the job: it sets finishedOn only on a job failed for good.
+    const final = Boolean(job.finishedOn);
     logger.warn(
-      { err, jobId: job.id, attempts: job.attemptsMade, final },
+      {
+        err,
+        jobId: job.id,
+        attempts: job.attemptsMade,
+        final,
+        ...(err instanceof OpRefusedError && { refusal: err.code }),
+      },
       final ? 'fleet op failed' : 'fleet op failed; will retry',
     );
-    recordOp(actions, parsed.data, {
-      status: final ? 'failed' : 'queued',
-      progress: 0,
-      attempts: Math.max(job.attemptsStarted, job.attemptsMade),
-      error: err.message,
-      load_check: loadCheckOf(err),
-    }).catch((recordErr: unknown) => logger.error({ err: recordErr }, 'could not record a failed op'));
   });
   return worker;
 }

@@ -9,9 +9,3 @@ export class LoadCheckRejectedError extends NotAcceptableError {
     this.loadCheck = loadCheck;
   }
 }
-
-/** The load check an error carries (a rejected check, or a job error built from one). */
-export function loadCheckOf(err: unknown): LoadCheck | undefined {
-  const value = (err as { loadCheck?: unknown } | null)?.loadCheck;
-  return value && typeof value === 'object' ? (value as LoadCheck) : undefined;
-}

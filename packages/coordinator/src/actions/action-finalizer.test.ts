@@ -1,8 +1,8 @@
 import { createFakeActionStore, nodeOpKey, toActionObject, type ActionMeta, type OpRecord } from '@modfleet/common';
 import { describe, expect, it } from 'vitest';
 import { ACTION_RETENTION, finalizeAction, type ChildOutcomes } from './action-finalizer.js';
-import { createFakeFleetArtifacts } from '../fleet/fake-fleet-artifacts.js';
-import type { FleetArtifact } from '../fleet/fleet-artifacts.js';
+import { createFakeFleetArtifacts } from '../fleet/desired-state/fake-fleet-artifacts.js';
+import type { FleetArtifact } from '../fleet/desired-state/fleet-artifacts.js';
 import { createFakeInflightStore } from './fake-inflight-store.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');

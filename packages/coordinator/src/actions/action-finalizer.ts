@@ -9,7 +9,7 @@ import {
 } from '@modfleet/common';
 import { QueueKeys, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { FleetArtifacts } from '../fleet/fleet-artifacts.js';
+import type { FleetArtifacts } from '../fleet/desired-state/fleet-artifacts.js';
 import type { InflightStore } from './inflight-store.js';
 
 /** How many action records are kept, and for how long. */
@@ -31,7 +31,14 @@ export interface FinalizeDeps {
   now?: () => number;
 }
 
-/** An op's final state from its child's outcome; a child with neither was removed with its node. */
+/**
+ * An op's final state from its child's outcome; a child with neither was removed with its node.
+ *
+ * The agent's job processor records every state of an op it runs, a final failure before BullMQ
+ * moves the job, so for those this changes nothing. It is the one writer for jobs no processor
+ * finished: a job that stalled more than maxStalledCount times (BullMQ fails it on its next pickup
+ * without running the processor), a report lost to a crash, a child gone with its node.
+ */
 export function settledOp(op: OpRecord, key: string, outcomes: ChildOutcomes): OpRecord | undefined {
   if (key in outcomes.values) return { ...op, status: 'completed', progress: 100, error: null };
   if (key in outcomes.failures) return { ...op, status: 'failed', error: outcomes.failures[key] ?? op.error };

@@ -3,7 +3,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { jsonBody, requirePermission, routes, type Authenticator } from '@modfleet/common';
 import { Router } from 'express';
-import type { NodeQueues } from '../fleet/node-queues.js';
+import type { NodeQueues } from '../fleet/dispatch/node-queues.js';
 import type { NodeRegistry } from '../nodes/node-registry.js';
 
 /** bull-board over every node queue and the actions queue, for admins only. */

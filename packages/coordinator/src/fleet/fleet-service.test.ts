@@ -11,10 +11,10 @@ import {
 } from '@modfleet/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFakeInflightStore } from '../actions/fake-inflight-store.js';
-import { createDispatcher } from './dispatcher.js';
-import { createFakeBlobStore } from './fake-blob-store.js';
-import { createFakeFleetArtifacts } from './fake-fleet-artifacts.js';
-import { createFakeFlowProducer } from './fake-flow-producer.js';
+import { createDispatcher } from './dispatch/dispatcher.js';
+import { createFakeBlobStore } from './blobs/fake-blob-store.js';
+import { createFakeFleetArtifacts } from './desired-state/fake-fleet-artifacts.js';
+import { createFakeFlowProducer } from './dispatch/fake-flow-producer.js';
 import { createFleetService } from './fleet-service.js';
 
 let dir: string;

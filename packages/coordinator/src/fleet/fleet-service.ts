@@ -10,10 +10,10 @@ import {
   type NodeInventoryStore,
 } from '@modfleet/common';
 import type { NodeRegistry } from '../nodes/node-registry.js';
-import type { BlobStore } from './blob-store.js';
-import type { Dispatcher } from './dispatcher.js';
-import type { FleetArtifacts } from './fleet-artifacts.js';
-import { fleetView, planSync, type FleetSnapshot } from './fleet-state.js';
+import type { BlobStore } from './blobs/blob-store.js';
+import type { Dispatcher } from './dispatch/dispatcher.js';
+import type { FleetArtifacts } from './desired-state/fleet-artifacts.js';
+import { fleetView, planSync, type FleetSnapshot } from './desired-state/fleet-state.js';
 
 export interface FleetService {
   push(upload: HashedUpload, inspected: InspectedArtifact, nodes: number[] | undefined): Promise<string>;

@@ -1,6 +1,6 @@
 import type { Metrics } from '@modfleet/common';
 import { Gauge } from 'prom-client';
-import type { NodeQueues } from '../fleet/node-queues.js';
+import type { NodeQueues } from '../fleet/dispatch/node-queues.js';
 import type { NodeRegistry } from '../nodes/node-registry.js';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed'] as const;

@@ -1,5 +1,5 @@
 import { artifactJobSchema, NotFoundError, type ActionStore, type Logger } from '@modfleet/common';
-import type { NodeQueues } from '../fleet/node-queues.js';
+import type { NodeQueues } from '../fleet/dispatch/node-queues.js';
 import type { NodeRegistry } from './node-registry.js';
 
 export interface NodeRemoval {

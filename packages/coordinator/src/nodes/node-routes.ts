@@ -13,7 +13,7 @@ import {
 import { Router } from 'express';
 import { z } from 'zod';
 import type { BdbStore } from '../bdbs/bdb-store.js';
-import type { NodeQueues } from '../fleet/node-queues.js';
+import type { NodeQueues } from '../fleet/dispatch/node-queues.js';
 import { permittedCertificateNames } from './certificate-policy.js';
 import { hostFactsSchema } from './host-facts-schema.js';
 import type { NodeRegistry } from './node-registry.js';

@@ -7,8 +7,8 @@ import {
   type ActionStore,
 } from '@modfleet/common';
 import { describe, expect, it } from 'vitest';
-import { childJobKey, finalizeAction } from '../actions/action-finalizer.js';
-import { createFakeInflightStore } from '../actions/fake-inflight-store.js';
+import { childJobKey, finalizeAction } from '../../actions/action-finalizer.js';
+import { createFakeInflightStore } from '../../actions/fake-inflight-store.js';
 import { createDispatcher, FINALIZE_ATTEMPTS, type ActionRequest } from './dispatcher.js';
 import { createFakeFlowProducer } from './fake-flow-producer.js';
 

@@ -1,6 +1,6 @@
 import { artifactKey, nodeOpKey, type NodeOpSummary } from '@modfleet/common';
 import { describe, expect, it } from 'vitest';
-import type { PlannedOp } from './dispatcher.js';
+import type { PlannedOp } from '../dispatch/dispatcher.js';
 import type { FleetArtifact } from './fleet-artifacts.js';
 import { fleetView, planSync, type FleetSnapshot } from './fleet-state.js';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hashPieces, pieceSizeFor, type PieceIndex } from '@modfleet/common';
-import type { BlobStore } from './blob-store.js';
+import type { BlobStore } from '../blobs/blob-store.js';
 
 export interface PieceIndexStore {
   /** The piece list of a stored blob, computed (and kept beside it) the first time it is asked for. */

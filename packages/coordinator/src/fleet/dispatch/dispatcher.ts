@@ -16,8 +16,8 @@ import {
   type OpRecord,
 } from '@modfleet/common';
 import type { FlowProducer } from 'bullmq';
-import type { InflightStore } from '../actions/inflight-store.js';
-import type { DistributionPlanner } from './distribution-planner.js';
+import type { InflightStore } from '../../actions/inflight-store.js';
+import type { DistributionPlanner } from '../distribution/distribution-planner.js';
 
 /** Tries of an action's parent job (its finalizer): a Redis hiccup must not leave the action open. */
 export const FINALIZE_ATTEMPTS = 5;

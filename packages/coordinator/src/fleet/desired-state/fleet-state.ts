@@ -7,7 +7,7 @@ import {
   type NodeArtifactView,
   type NodeOpSummary,
 } from '@modfleet/common';
-import type { PlannedOp } from './dispatcher.js';
+import type { PlannedOp } from '../dispatch/dispatcher.js';
 import { targetsNode, type FleetArtifact } from './fleet-artifacts.js';
 
 export interface FleetSnapshot {

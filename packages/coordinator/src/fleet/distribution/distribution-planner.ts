@@ -7,7 +7,7 @@ import {
   type NodeInventoryStore,
   type PiecePlan,
 } from '@modfleet/common';
-import type { NodeRegistry } from '../nodes/node-registry.js';
+import type { NodeRegistry } from '../../nodes/node-registry.js';
 import type { PieceIndexStore } from './piece-index-store.js';
 import { planSources } from './source-plan.js';
 

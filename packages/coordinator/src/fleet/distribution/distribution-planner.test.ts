@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createFakeNodeInventoryStore, sha256Hex, type NodeView } from '@modfleet/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDistributionPlanner } from './distribution-planner.js';
-import { createFakeBlobStore } from './fake-blob-store.js';
+import { createFakeBlobStore } from '../blobs/fake-blob-store.js';
 import { createDiskPieceIndexStore } from './piece-index-store.js';
 
 const MiB = 1024 * 1024;
