@@ -15,7 +15,7 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
  */
 export default defineConfig({
   resolve: {
-    // Exact names: `@modfleet/common/contract` and `/env` are entries of their own, not paths under the index.
+    // Exact names: `@modfleet/common/contract`, `/env` and `/poll` are entries of their own, not paths under the index.
     alias: [
       { find: /^@modfleet\/common$/, replacement: src('common') },
       {
@@ -25,6 +25,10 @@ export default defineConfig({
       {
         find: /^@modfleet\/common\/env$/,
         replacement: fileURLToPath(new URL('./packages/common/src/config/env-entry.ts', import.meta.url)),
+      },
+      {
+        find: /^@modfleet\/common\/poll$/,
+        replacement: fileURLToPath(new URL('./packages/common/src/poll/index.ts', import.meta.url)),
       },
       { find: /^@modfleet\/coordinator$/, replacement: src('coordinator') },
       { find: /^@modfleet\/agent$/, replacement: src('agent') },

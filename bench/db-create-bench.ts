@@ -9,38 +9,19 @@
  * Real processes: `modfleet coordinator` + 2 agents (the built CLI: run `npx tsc -b` first).
  */
 import { spawn } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { pathTo, routes, type BdbObject } from '@modfleet/common';
 import { installRediSearch, killShardsOf, privateDbPorts, waitForBdbStatus } from '../test/helpers/databases.js';
 import { FLEET_ADMIN, startFleetCluster } from '../test/helpers/fleet-cluster.js';
 import { api } from '../test/helpers/http.js';
+import { pollFor } from '../test/helpers/poll.js';
 import { freePort } from '../test/helpers/processes.js';
 import { REDIS_SERVER, REDISEARCH_SO } from '../test/helpers/real-module.js';
-import { Redis } from 'ioredis';
+import { answersPing } from '../test/helpers/redis-probe.js';
 import { checkBuild, fixed, machineLine, median, runBench, verdict, writeResult } from './lib/util.js';
 
 const { values: flags } = parseArgs({ options: { creates: { type: 'string', default: '10' } } });
 const creates = Number(flags.creates);
-
-async function answersPing(port: number): Promise<boolean> {
-  const client = new Redis({
-    port,
-    host: '127.0.0.1',
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
 
 async function byHand(): Promise<number> {
   const port = await freePort();
@@ -53,7 +34,15 @@ async function byHand(): Promise<number> {
     },
   );
   try {
-    while (!(await answersPing(port))) await sleep(5);
+    await pollFor(
+      () => answersPing(port),
+      ok => ok,
+      `redis-server on ${port} answering`,
+      {
+        timeoutMs: 120_000,
+        intervalMs: 5,
+      },
+    );
     return performance.now() - started;
   } finally {
     child.kill('SIGKILL');

@@ -16,14 +16,25 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { findRedisServer, pathTo, routes, type BdbObject, type StateMachineObject } from '@modfleet/common';
+import { findRedisServer, pathTo, routes, type BdbObject } from '@modfleet/common';
 import { createApiClient } from '../packages/cli/src/client/api-client.js';
+import { readerOf, waitForMachineEnd } from '../test/helpers/action-wait.js';
 import { killShardsOf, privateDbPorts, waitForBdbStatus } from '../test/helpers/databases.js';
 import { startFleetCluster, type FleetCluster } from '../test/helpers/fleet-cluster.js';
 import { killAllProcesses } from '../test/helpers/processes.js';
 import { deletePrefix } from '../test/helpers/redis.js';
 import { testModulePath } from '../test/helpers/test-modules.js';
 import { installMfver, upgradeBdb } from '../test/helpers/upgrades.js';
+import {
+  bdbEndpoint,
+  directClient,
+  lostWritesAt,
+  startWriteLoop,
+  type Endpoint,
+  type WaitTrace,
+  type WriteLoopResult,
+} from '../test/helpers/write-load.js';
+import { fillWithData } from './lib/fill-data.js';
 import { handTraceLine, measureByHand, type ByHandResult } from './lib/upgrade-by-hand.js';
 import {
   benchPrefix,
@@ -37,15 +48,6 @@ import {
   writeResult,
 } from './lib/util.js';
 import { traceLines } from './lib/upgrade-trace.js';
-import {
-  directClient,
-  fillWithData,
-  lostWrites,
-  startWriteLoop,
-  type Endpoint,
-  type WaitTrace,
-  type WriteLoopResult,
-} from './lib/write-loop.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -73,12 +75,6 @@ interface UpgradeRun {
   lost: number;
 }
 
-async function endpointOf(cluster: FleetCluster, uid: number): Promise<Endpoint> {
-  const bdb = await cluster.api<BdbObject>(pathTo(routes.bdb, { uid }));
-  const endpoint = bdb.body.endpoints[0]!;
-  return { host: endpoint.addr[0]!, port: endpoint.port };
-}
-
 async function ask(endpoint: Endpoint, ...args: string[]): Promise<unknown> {
   const client = directClient(endpoint);
   await client.connect();
@@ -104,7 +100,7 @@ async function filledDatabase(cluster: FleetCluster, name: string): Promise<{ ui
   if (created.status !== 200) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
   const bdb = await waitForBdbStatus(cluster.coordinator.url, cluster.admin, created.body.uid, 'pending', 60_000);
   if (bdb.status !== 'active') throw new Error(`create ended ${bdb.status}: ${bdb.status_reason ?? ''}`);
-  const endpoint = await endpointOf(cluster, bdb.uid);
+  const endpoint = await bdbEndpoint(cluster, bdb.uid);
   const keys = await fillWithData(endpoint, sizeMib);
   // WAIT in short steps: the client's command timeout is 15 s.
   for (let tries = 0; Number(await ask(endpoint, 'WAIT', '1', '10000')) < 1; tries++)
@@ -134,23 +130,26 @@ async function upgradeUnderWrites(cluster: FleetCluster, run: number): Promise<U
   if (accepted.status !== 200 || !accepted.body.action_uid)
     throw new Error(`upgrade refused: ${accepted.status} ${JSON.stringify(accepted.body)}`);
   const states: UpgradeRun['states'] = [];
-  let machine: StateMachineObject;
-  for (;;) {
-    machine = (await cluster.api<StateMachineObject>(pathTo(routes.v1Action, { uid: accepted.body.action_uid }))).body;
-    const atMs = performance.now() - started;
-    for (const { state } of (machine.states ?? []).slice(states.length)) states.push({ state, atMs });
-    if (machine.status !== 'active') break;
-    if (atMs > 900_000) throw new Error(`the upgrade did not end in 15 min: ${JSON.stringify(machine)}`);
-    await sleep(50);
-  }
+  const machine = await waitForMachineEnd(
+    readerOf(path => cluster.api(path)),
+    accepted.body.action_uid,
+    {
+      intervalMs: 50,
+      timeoutMs: 900_000,
+      onChange(current) {
+        const atMs = performance.now() - started;
+        for (const { state } of (current.states ?? []).slice(states.length)) states.push({ state, atMs });
+      },
+    },
+  );
   const totalMs = performance.now() - started;
   if (machine.status !== 'completed') throw new Error(`the upgrade ended ${machine.status}: ${machine.error ?? ''}`);
   await sleep(1000);
   const writes = await loop.stop();
   lag.disable();
   await discovery.close();
-  const endpoint = await endpointOf(cluster, uid);
-  const lost = await lostWrites(endpoint, writes.acknowledged);
+  const endpoint = await bdbEndpoint(cluster, uid);
+  const lost = await lostWritesAt(endpoint, writes.acknowledged);
   const semver = String(await ask(endpoint, 'MFVER.SEMVER'));
   const dbsize = Number(await ask(endpoint, 'DBSIZE'));
   if (semver !== '1.1.0' || dbsize < keys + writes.acknowledged.length)

@@ -16,7 +16,7 @@ import type { Redis } from 'ioredis';
 import { writeArtifactZipFile, type ArtifactFile } from './lib/artifact.js';
 import { startBenchFleet, type BenchFleet, holdRepeatedSignals } from './lib/fleet-cluster.js';
 import { timedPush, uploadToEachAgent } from './lib/fleet-deliveries.js';
-import { fleetDelete, localDelete, ms, pollAction, requireCompleted } from './lib/fleet-http.js';
+import { fleetDelete, localDelete, ms, detectActionEnd, requireCompleted } from './lib/fleet-http.js';
 import { waitFinalized } from './lib/fleet-records.js';
 import {
   checkBuild,
@@ -75,7 +75,7 @@ async function fleetRun(fleet: BenchFleet, redis: Redis, artifact: ArtifactFile)
   const { startedAt, uploadMs, detection, cpu, children } = await timedPush(fleet, redis, 'curl', artifact, pollMs);
   // Untimed from here: the fleet delete, waited for, so the next run installs again.
   const deleteUid = await fleetDelete(fleet.coordinatorUrl, artifact.moduleName, artifact.version);
-  requireCompleted(await pollAction(fleet.coordinatorUrl, deleteUid, { intervalMs: 20 }), 'fleet delete');
+  requireCompleted(await detectActionEnd(fleet.coordinatorUrl, deleteUid, { intervalMs: 20 }), 'fleet delete');
   await waitFinalized(redis, fleet.keys, [deleteUid]);
   return {
     totalMs: detection.detectedAt - startedAt,

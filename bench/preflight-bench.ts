@@ -11,12 +11,12 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { shardArgs, startPreflightResponder } from '@modfleet/agent';
 import { createLogger, findRedisServer, redisKeys, type ShardModule, type ShardPlan } from '@modfleet/common';
 import { createPreflightRunner, type BdbRecord } from '@modfleet/coordinator';
 import { Redis } from 'ioredis';
+import { pollFor } from '../test/helpers/poll.js';
 import { freePort, waitUntil } from '../test/helpers/processes.js';
 import { answersPing } from '../test/helpers/redis-probe.js';
 import { deletePrefix } from '../test/helpers/redis.js';
@@ -68,8 +68,13 @@ async function bgsave(shard: Redis): Promise<number> {
   const before = await shard.lastsave();
   const started = performance.now();
   await shard.bgsave();
-  while ((await shard.lastsave()) === before || /rdb_bgsave_in_progress:1/.test(await shard.info('persistence')))
-    await sleep(5);
+  await pollFor(
+    async () =>
+      (await shard.lastsave()) !== before && !/rdb_bgsave_in_progress:1/.test(await shard.info('persistence')),
+    saved => saved,
+    'BGSAVE to finish',
+    { timeoutMs: 600_000, intervalMs: 5 },
+  );
   return performance.now() - started;
 }
 

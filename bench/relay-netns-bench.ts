@@ -12,11 +12,12 @@
 import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { writeArtifactZipFile } from './lib/artifact.js';
 import { canUseNetns, ModelledNetwork, type NetHost } from './lib/netns.js';
 import { basicAuth } from '../test/helpers/http.js';
+import { readerOf, waitForActionEnd } from '../test/helpers/action-wait.js';
+import { pollFor } from '../test/helpers/poll.js';
 import { REPO_ROOT } from '../test/helpers/processes.js';
 import { makeTmpDir, removeDir } from '../test/helpers/tmp-dir.js';
 import {
@@ -63,22 +64,6 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise(resolve => server.close(resolve));
   return port;
-}
-
-async function waitFor<T>(
-  read: () => Promise<T>,
-  ok: (value: T) => boolean,
-  what: string,
-  timeoutMs = 60_000,
-  everyMs = 20,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read().catch(() => undefined);
-    if (value !== undefined && ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await sleep(everyMs);
-  }
 }
 
 const json = async (url: string, init: RequestInit = {}) => {
@@ -149,10 +134,11 @@ async function main(): Promise<number> {
       },
       join(flags.logs ?? dir, 'coordinator.log'),
     );
-    await waitFor(
+    await pollFor(
       () => fetch(`${coordinatorUrl}/healthz`).then(r => r.status),
       s => s === 200,
       'coordinator healthy',
+      { timeoutMs: 60_000, intervalMs: 20 },
     );
     agents.forEach((host, i) =>
       net.spawnIn(
@@ -168,14 +154,13 @@ async function main(): Promise<number> {
         join(flags.logs ?? dir, `agent-${i + 1}.log`),
       ),
     );
-    await waitFor(
+    await pollFor(
       () => json(`${coordinatorUrl}/v1/nodes`),
       r =>
         Array.isArray(r.body) &&
         (r.body as unknown as { status: string }[]).filter(n => n.status === 'active').length === maxNodes,
       `${maxNodes} agents active`,
-      180_000,
-      500,
+      { timeoutMs: 180_000, intervalMs: 500 },
     );
     console.log(`coordinator + ${maxNodes} agents up; ${artifact.size} byte artifact\n`);
 
@@ -200,14 +185,8 @@ async function main(): Promise<number> {
     const agentUrl = (i: number) => `http://${agents[i - 1]!.ip}:${PORT}`;
     const localDelete = (i: number) =>
       fetch(`${agentUrl(i)}${LOCAL}/${artifact.moduleName}/${artifact.version}`, { method: 'DELETE', headers: auth });
-    const awaitAction = (uid: string) =>
-      waitFor(
-        () => json(`${coordinatorUrl}/v2/actions/${uid}`),
-        r => r.body.status === 'completed' || r.body.status === 'failed',
-        `action ${uid}`,
-        120_000,
-        10,
-      );
+    const coordinator = readerOf(path => json(`${coordinatorUrl}${path}`));
+    const awaitAction = (uid: string) => waitForActionEnd(coordinator, uid, { timeoutMs: 120_000, intervalMs: 10 });
 
     async function upload(i: number): Promise<number> {
       const r = await curl(`${agentUrl(i)}${LOCAL}`);
@@ -222,9 +201,8 @@ async function main(): Promise<number> {
       if (r.status !== 202) throw new Error(`push answered ${r.status}: ${r.body}`);
       const done = await awaitAction((JSON.parse(r.body) as { action_uid: string }).action_uid);
       const ms = now() - started;
-      if (done.body.status !== 'completed') throw new Error(`push ${JSON.stringify(done.body)}`);
-      const ops = (done.body.additional_info as { pending_ops: Record<string, { sources?: { source: string }[] }> })
-        .pending_ops;
+      if (done.status !== 'completed') throw new Error(`push ${JSON.stringify(done)}`);
+      const ops = done.additional_info.pending_ops as Record<string, { sources?: { source: string }[] }>;
       const sources = Object.fromEntries(
         Object.entries(ops).map(([uid, op]) => [uid, op.sources?.map(s => s.source).join('+')]),
       );

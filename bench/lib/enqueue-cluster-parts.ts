@@ -10,7 +10,7 @@ import { writeSmallArtifact, type SmallArtifact } from './artifact.js';
 import { analyseMemory, printSample } from './enqueue-memory-report.js';
 import { inParallel, NODE_JOBS, NODES, waitingJobs } from './enqueue-rounds.js';
 import { startBenchFleet, type BenchFleet } from './fleet-cluster.js';
-import { epochMs, fleetDelete, ms, pollAction, pushFile } from './fleet-http.js';
+import { epochMs, fleetDelete, ms, detectActionEnd, pushFile } from './fleet-http.js';
 import { waitFinalized } from './fleet-records.js';
 import { sampleMemory, kib, type MemorySample } from './fleet-memory.js';
 import { processCpuMs } from './process-cpu.js';
@@ -96,7 +96,7 @@ async function runActions(
       }
     }
     // The API agrees with the record (one check per batch).
-    const check = await pollAction(fleet.coordinatorUrl, uids[0]!, { intervalMs: 5 });
+    const check = await detectActionEnd(fleet.coordinatorUrl, uids[0]!, { intervalMs: 5 });
     if (check.action.status !== 'completed') throw new Error(`GET ${routes.actions} says ${check.action.status}`);
     done += uids.length;
     install = !install;

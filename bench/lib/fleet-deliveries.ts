@@ -7,7 +7,7 @@ import { routes } from '@modfleet/common';
 import type { Redis } from 'ioredis';
 import { FLEET_ADMIN } from '../../test/helpers/fleet-types.js';
 import type { BenchFleet } from './fleet-cluster.js';
-import { epochMs, pollAction, pushFile, requireCompleted, type Detection } from './fleet-http.js';
+import { epochMs, detectActionEnd, pushFile, requireCompleted, type Detection } from './fleet-http.js';
 import { childTimings, waitFinalized, type ChildTiming } from './fleet-records.js';
 import { cpuSince, cpuSnapshot } from './process-cpu.js';
 import { uploadArtifact, type UploadClient } from './upload-client.js';
@@ -48,7 +48,7 @@ export async function timedPush(
   const startedAt = epochMs();
   const push = await pushFile(client, fleet.coordinatorUrl, artifact.path, artifact.size);
   const acceptedAt = epochMs();
-  const detection = await pollAction(fleet.coordinatorUrl, push.actionUid, { intervalMs: pollMs });
+  const detection = await detectActionEnd(fleet.coordinatorUrl, push.actionUid, { intervalMs: pollMs });
   const cpu = cpuSince(cpuBefore);
   requireCompleted(detection, `push ${push.actionUid}`);
   const stored = (await waitFinalized(redis, fleet.keys, [push.actionUid])).get(push.actionUid)!;

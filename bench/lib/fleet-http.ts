@@ -1,10 +1,10 @@
 /** The fleet benches' HTTP calls: kept-alive requests as the fleet admin, pushes, deletes, action polling. */
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { basicAuth } from '../../test/helpers/http.js';
-import { pathTo, routes } from '@modfleet/common';
+import { pathTo, pollAction, routes } from '@modfleet/common';
 import { FLEET_ADMIN, type ActionObject } from '../../test/helpers/fleet-types.js';
+import { readerOf } from '../../test/helpers/action-wait.js';
 import { uploadArtifact, type UploadClient } from './upload-client.js';
 import { assertLoopback } from './util.js';
 
@@ -90,29 +90,26 @@ export interface Detection {
 }
 
 /**
- * Polls GET /v2/actions/<uid> until the action is completed or failed: a new request every
- * `intervalMs` from the start of the previous one (at once when that one took longer).
+ * Polls GET /v2/actions/<uid> (the shared `pollAction`) until the action is completed or failed: a
+ * new request every `intervalMs` from the start of the previous one (at once when that one took
+ * longer). Any answer but 200 is thrown.
  */
-export async function pollAction(
+export async function detectActionEnd(
   coordinatorUrl: string,
   actionUid: string,
   { intervalMs = 5, timeoutMs = 60_000 }: { intervalMs?: number; timeoutMs?: number } = {},
 ): Promise<Detection> {
-  const deadline = Date.now() + timeoutMs;
   let polls = 0;
-  for (;;) {
-    const started = performance.now();
-    const res = await requestJson<ActionObject>('GET', `${coordinatorUrl}${pathTo(routes.action, { uid: actionUid })}`);
+  let detectedAt = 0;
+  const reader = readerOf(async path => {
+    const res = await requestJson('GET', `${coordinatorUrl}${path}`);
     polls += 1;
-    const detectedAt = epochMs();
-    if (res.status !== 200) throw new Error(`GET ${pathTo(routes.action, { uid: actionUid })} answered ${res.status}`);
-    if (res.body.status === 'completed' || res.body.status === 'failed') return { action: res.body, detectedAt, polls };
-    if (Date.now() > deadline) {
-      throw new Error(`action ${actionUid} not finished after ${timeoutMs} ms: ${JSON.stringify(res.body)}`);
-    }
-    const wait = intervalMs - (performance.now() - started);
-    if (wait > 0) await sleep(wait);
-  }
+    detectedAt = epochMs();
+    return res;
+  });
+  const { value: action, ended } = await pollAction(reader, actionUid, { intervalMs, timeoutMs });
+  if (!ended) throw new Error(`action ${actionUid} not finished after ${timeoutMs} ms: ${JSON.stringify(action)}`);
+  return { action, detectedAt, polls };
 }
 
 /** Throws unless every node op of the action completed. */

@@ -1,8 +1,8 @@
 /** What the fleet benches read straight from Redis: action records and BullMQ's per-queue event streams. */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { childJobId, nodeQueueName, type ActionMeta, type OpRecord, type RedisKeys } from '@modfleet/common';
 import { QueueKeys } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { pollFor } from '../../test/helpers/poll.js';
 
 export interface StoredAction {
   meta: ActionMeta;
@@ -34,24 +34,20 @@ export async function waitFinalized(
   actionUids: readonly string[],
   { intervalMs = 10, timeoutMs = 60_000 }: { intervalMs?: number; timeoutMs?: number } = {},
 ): Promise<Map<string, StoredAction>> {
-  const deadline = Date.now() + timeoutMs;
   const done = new Map<string, StoredAction>();
-  let pending = [...actionUids];
-  while (pending.length > 0) {
+  /** Reads the actions not finalized yet; the ones that are go to `done`. */
+  const pending = async () => {
+    const still = actionUids.filter(uid => !done.has(uid));
     const tx = redis.pipeline();
-    for (const uid of pending) tx.hgetall(keys.action(uid));
+    for (const uid of still) tx.hgetall(keys.action(uid));
     const results = (await tx.exec()) ?? [];
-    const still: string[] = [];
-    pending.forEach((uid, index) => {
+    still.forEach((uid, index) => {
       const action = parseAction((results[index]?.[1] as Record<string, string> | undefined) ?? {});
-      if (action?.meta.finished_at === undefined) still.push(uid);
-      else done.set(uid, action);
+      if (action?.meta.finished_at !== undefined) done.set(uid, action);
     });
-    pending = still;
-    if (pending.length === 0) break;
-    if (Date.now() > deadline) throw new Error(`actions not finalized after ${timeoutMs} ms: ${pending.join(', ')}`);
-    await sleep(intervalMs);
-  }
+    return actionUids.filter(uid => !done.has(uid));
+  };
+  await pollFor(pending, still => still.length === 0, 'actions finalized', { intervalMs, timeoutMs });
   return done;
 }
 

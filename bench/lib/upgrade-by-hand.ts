@@ -8,21 +8,24 @@ import { mkdir } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pollFor } from '../../test/helpers/poll.js';
 import { freePort } from '../../test/helpers/processes.js';
 import { answersPing } from '../../test/helpers/redis-probe.js';
+import {
+  directClient,
+  lostWritesAt,
+  startWriteLoop,
+  type Endpoint,
+  type WaitTrace,
+} from '../../test/helpers/write-load.js';
+import { fillWithData } from './fill-data.js';
 import { fixed, trackChild } from './util.js';
-import { directClient, fillWithData, lostWrites, startWriteLoop, type Endpoint, type WaitTrace } from './write-loop.js';
 
 const HOST = '127.0.0.1';
 
-/** Polls every `intervalMs` (finer than the test helpers' 25 ms: these waits are the baseline). */
-async function waitUntil(check: () => Promise<boolean>, message: string, timeoutMs: number, intervalMs = 5) {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${message}`);
-    await sleep(intervalMs);
-  }
-}
+/** Polls every `intervalMs` (finer than the test helpers' 100 ms: these waits are the baseline). */
+const waitUntil = (check: () => Promise<boolean>, message: string, timeoutMs: number, intervalMs = 5) =>
+  pollFor(check, ok => ok, message, { timeoutMs, intervalMs });
 
 interface HandServer extends Endpoint {
   dir: string;
@@ -166,7 +169,7 @@ export async function measureByHand(options: {
     await sleep(1000);
     const writes = await loop.stop();
     lag.disable();
-    const lost = await lostWrites(replica, writes.acknowledged);
+    const lost = await lostWritesAt(replica, writes.acknowledged);
 
     // The restarts: the new master, its data saved once (untimed), loaded back twice.
     await command(replica, 'SAVE');

@@ -4,7 +4,7 @@
  */
 import type { Service } from '../../test/helpers/processes.js';
 import { fixed } from './util.js';
-import type { WaitTrace } from './write-loop.js';
+import type { WaitTrace } from '../../test/helpers/write-load.js';
 
 interface SwitchRecord {
   switch_began_at: number;

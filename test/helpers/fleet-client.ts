@@ -1,4 +1,5 @@
 import { pathTo, routes, type ActionObject, type FleetArtifactView, type NodeView } from '@modfleet/common';
+import { readerOf, waitForActionEnd } from './action-wait.js';
 import { FLEET_ADMIN, type CallOptions, type FleetAgent, type FleetClient, type LocalListing } from './fleet-types.js';
 import { api, artifactForm, type ApiResponse } from './http.js';
 import { pollFor } from './poll.js';
@@ -46,8 +47,11 @@ export function createFleetClient(coordinatorUrl: string, runningUids: () => num
       return ok(await fleetCall<ActionObject>(coordinatorUrl, path), `GET ${path}`);
     },
     waitForAction(uid, { done, ...wait } = {}) {
-      const finished = done ?? ((action: ActionObject) => ['completed', 'failed'].includes(action.status));
-      return pollFor(() => client.action(uid), finished, `action ${uid} to finish`, { timeoutMs: 30_000, ...wait });
+      return waitForActionEnd(
+        readerOf(path => fleetCall(coordinatorUrl, path)),
+        uid,
+        { ...wait, until: done },
+      );
     },
     async actions() {
       return ok(await fleetCall<ActionObject[]>(coordinatorUrl, routes.actions), `GET ${routes.actions}`);

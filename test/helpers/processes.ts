@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { routes } from '@modfleet/common';
+import { pollUntil, routes } from '@modfleet/common';
 
 /** The `modfleet` bin, run with this very node: what `npx modfleet` runs (it needs `tsc -b` first). */
 export const MODFLEET_BIN = fileURLToPath(new URL('../../packages/cli/bin/modfleet.js', import.meta.url));
@@ -307,9 +307,10 @@ export async function waitUntil(
   message: string,
   timeoutMs = 10_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${message}`);
-    await sleep(25);
-  }
+  const { ended } = await pollUntil(
+    async () => await check(),
+    ok => ok,
+    { intervalMs: 25, timeoutMs },
+  );
+  if (!ended) throw new Error(`timed out after ${timeoutMs} ms: ${message}`);
 }

@@ -1,14 +1,7 @@
-import {
-  pathTo,
-  routes,
-  type BdbObject,
-  type BdbUpgradeRequest,
-  type ShardObject,
-  type StateMachineObject,
-} from '@modfleet/common';
+import { pathTo, routes, type BdbObject, type BdbUpgradeRequest, type ShardObject } from '@modfleet/common';
+import { readerOf, waitForMachineEnd } from './action-wait.js';
 import { endpointClient, shardsOf, waitForBdbStatus } from './databases.js';
 import type { FleetCluster } from './fleet-cluster.js';
-import { pollFor } from './poll.js';
 import { testModuleManifest, testModuleZip, type MfverSemver } from './test-modules.js';
 
 /** Pushes mfver `semver` to every node and creates its CCS module object. */
@@ -43,15 +36,12 @@ export const upgradeBdb = (cluster: FleetCluster, uid: number, body: BdbUpgradeR
   );
 
 /** Polls GET /v1/actions/<uid> until the state machine is no longer active. */
-export async function waitForMachine(cluster: FleetCluster, actionUid: string, timeoutMs = 90_000) {
-  const res = await pollFor(
-    () => cluster.api<StateMachineObject>(pathTo(routes.v1Action, { uid: actionUid })),
-    r => r.status === 200 && r.body.status !== 'active',
-    `state machine ${actionUid} to finish`,
+export const waitForMachine = (cluster: FleetCluster, actionUid: string, timeoutMs = 90_000) =>
+  waitForMachineEnd(
+    readerOf(path => cluster.api(path)),
+    actionUid,
     { timeoutMs, intervalMs: 200 },
   );
-  return res.body;
-}
 
 /** Each shard's MFVER.SEMVER and MFVER.GET <key>, as its own redis-server answers. */
 export async function shardAnswers(

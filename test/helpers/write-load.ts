@@ -1,15 +1,41 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathTo, routes, type BdbObject } from '@modfleet/common';
 import { Redis } from 'ioredis';
 import type { FleetCluster } from './fleet-cluster.js';
-import { sleep } from './poll.js';
 
-export interface WriteLoad {
-  /** Stops writing; resolves with every write the database acknowledged and the longest wait for one. */
-  stop(): Promise<{ acknowledged: number[]; longestWaitMs: number; errors: number }>;
+export interface Endpoint {
+  host: string;
+  port: number;
 }
 
-const clientFor = (host: string, port: number) =>
-  new Redis({
+/** What the client saw during one write, on the wall clock (epoch ms, sub-ms): for the bench's `--trace`. */
+export interface WaitTrace {
+  began: number;
+  events: { at: number; what: string }[];
+}
+
+export interface WriteLoopResult {
+  /** Every write the database acknowledged, in order. */
+  acknowledged: number[];
+  /** From a write's first try to its acknowledgement, the longest. */
+  longestWaitMs: number;
+  /** The longest wait's steps (first try, errors, endpoint re-reads, reconnects, acknowledgement). */
+  longest?: WaitTrace;
+  /** The writes that needed a retry (the first 20), with their waits. */
+  retried: (WaitTrace & { waitMs: number })[];
+  errors: number;
+}
+
+const wallClock = () => performance.timeOrigin + performance.now();
+
+export interface WriteLoad {
+  /** Stops writing; resolves with every write acknowledged and the longest wait for one. */
+  stop(): Promise<WriteLoopResult>;
+}
+
+/** A client that fails at once instead of retrying or queueing: the loop decides what to do. */
+export function directClient({ host, port }: Endpoint): Redis {
+  const client = new Redis({
     host,
     port,
     lazyConnect: true,
@@ -19,33 +45,44 @@ const clientFor = (host: string, port: number) =>
     connectTimeout: 1000,
     commandTimeout: 15_000,
   });
+  client.on('error', () => undefined);
+  return client;
+}
 
 /**
- * A client looping `SET w:<i> <i>`, as an application would: it records each acknowledged write,
- * and on READONLY or a connection error asks GET /v1/bdbs/<uid> where the endpoint is now and
- * retries the same write there. The longest wait is from a write's first try to its acknowledgement.
+ * A client looping `SET w:<i> <i>` as an application would: on READONLY or a connection error it
+ * asks `locate` where the master is now and retries the same write there after 20 ms. The tests
+ * and the db-upgrade bench write through modfleet's endpoint with it, and the bench to servers
+ * promoted by hand, so every wait is measured alike.
  */
-export function startWriteLoad(cluster: FleetCluster, uid: number): WriteLoad {
+export function startWriteLoop(locate: () => Promise<Endpoint>): WriteLoad {
   const acknowledged: number[] = [];
   let longestWaitMs = 0;
+  let longest: WaitTrace | undefined;
+  const retried: WriteLoopResult['retried'] = [];
   let errors = 0;
   let stopping = false;
   const run = (async () => {
     let client: Redis | undefined;
     for (let i = 0; !stopping; i++) {
-      const began = Date.now();
+      const began = performance.now();
+      const trace: WaitTrace = { began: performance.timeOrigin + began, events: [] };
+      const note = (what: string) => trace.events.push({ at: wallClock(), what });
       for (;;) {
         try {
           if (!client) {
-            const bdb = await cluster.api<BdbObject>(pathTo(routes.bdb, { uid }));
-            const endpoint = bdb.body.endpoints[0]!;
-            client = clientFor(endpoint.addr[0]!, endpoint.port);
+            note('locate');
+            const endpoint = await locate();
+            note(`located ${endpoint.host}:${endpoint.port}`);
+            client = directClient(endpoint);
             await client.connect();
+            note('connected');
           }
           await client.set(`w:${i}`, String(i));
           acknowledged.push(i);
           break;
-        } catch {
+        } catch (err) {
+          note(`error ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
           errors++;
           client?.disconnect();
           client = undefined;
@@ -53,7 +90,11 @@ export function startWriteLoad(cluster: FleetCluster, uid: number): WriteLoad {
           await sleep(20);
         }
       }
-      longestWaitMs = Math.max(longestWaitMs, Date.now() - began);
+      const waited = performance.now() - began;
+      const failed = trace.events.some(e => e.what.startsWith('error'));
+      if (waited > longestWaitMs || failed) note('acknowledged');
+      if (waited > longestWaitMs) [longestWaitMs, longest] = [waited, trace];
+      if (failed && retried.length < 20) retried.push({ ...trace, waitMs: waited });
     }
     client?.disconnect();
   })();
@@ -61,16 +102,14 @@ export function startWriteLoad(cluster: FleetCluster, uid: number): WriteLoad {
     async stop() {
       stopping = true;
       await run;
-      return { acknowledged, longestWaitMs, errors };
+      return { acknowledged, longestWaitMs, ...(longest && { longest }), retried, errors };
     },
   };
 }
 
-/** The acknowledged writes the database's master no longer holds. */
-export async function lostWrites(cluster: FleetCluster, uid: number, acknowledged: number[]): Promise<number[]> {
-  const bdb = await cluster.api<BdbObject>(pathTo(routes.bdb, { uid }));
-  const endpoint = bdb.body.endpoints[0]!;
-  const client = clientFor(endpoint.addr[0]!, endpoint.port);
+/** The acknowledged writes `endpoint` no longer holds. */
+export async function lostWritesAt(endpoint: Endpoint, acknowledged: number[]): Promise<number[]> {
+  const client = directClient(endpoint);
   await client.connect();
   try {
     const lost: number[] = [];
@@ -86,3 +125,18 @@ export async function lostWrites(cluster: FleetCluster, uid: number, acknowledge
     client.disconnect();
   }
 }
+
+/** Where GET /v1/bdbs/<uid> says the database's endpoint is now. */
+export async function bdbEndpoint(cluster: Pick<FleetCluster, 'api'>, uid: number): Promise<Endpoint> {
+  const bdb = await cluster.api<BdbObject>(pathTo(routes.bdb, { uid }));
+  const endpoint = bdb.body.endpoints[0]!;
+  return { host: endpoint.addr[0]!, port: endpoint.port };
+}
+
+/** The write loop through a database's endpoint, asking the coordinator where it is after each error. */
+export const startWriteLoad = (cluster: FleetCluster, uid: number): WriteLoad =>
+  startWriteLoop(() => bdbEndpoint(cluster, uid));
+
+/** The acknowledged writes the database's master no longer holds. */
+export const lostWrites = async (cluster: FleetCluster, uid: number, acknowledged: number[]): Promise<number[]> =>
+  lostWritesAt(await bdbEndpoint(cluster, uid), acknowledged);

@@ -1,5 +1,7 @@
 // The HTTP contract (also its own light entry, @modfleet/common/contract).
 export * from './contract/index.js';
+// Waiting for a state (also its own light entry, @modfleet/common/poll).
+export * from './poll/index.js';
 export {
   MODULE_OBJECT_DEFAULTS,
   moduleObjectBodySchema,

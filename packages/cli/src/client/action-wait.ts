@@ -1,20 +1,18 @@
-import { pathTo, routes, type ActionObject, type NodeView, type PendingOp } from '@modfleet/common/contract';
+import { routes, type ActionObject, type NodeView, type PendingOp } from '@modfleet/common/contract';
+import { actionEnded, pollAction } from '@modfleet/common/poll';
 import { MultiBar, type SingleBar } from 'cli-progress';
-import { ApiError, ConnectionError, type ApiClient } from './api-client.js';
+import type { ApiClient } from './api-client.js';
+import { RETRY_FOR_MS, RIDE_OUT } from './coordinator-away.js';
 import { EXIT_FAILED, EXIT_OK, QuietFailure, type ClientContext, type Io } from './client-context.js';
 import { loadCheckSummary } from '../modules/load-check-summary.js';
 import { colorsFor, plainColors, renderTable, toJson, type Colors, type OutStream } from './output.js';
-
-export const TERMINAL_ACTION_STATUSES: readonly string[] = ['completed', 'failed'];
-
-export const isTerminal = (action: ActionObject) => TERMINAL_ACTION_STATUSES.includes(action.status);
 
 export const nodeEntries = (action: ActionObject): [string, PendingOp][] =>
   Object.entries(action.additional_info.pending_ops).sort(([a], [b]) => Number(a) - Number(b));
 
 /** 0 only when every node completed its op (an action with no op at all has nothing left undone). */
 export function actionExitCode(action: ActionObject): number {
-  if (!isTerminal(action)) return EXIT_FAILED;
+  if (!actionEnded(action)) return EXIT_FAILED;
   return nodeEntries(action).every(([, op]) => op.status === 'completed') ? EXIT_OK : EXIT_FAILED;
 }
 
@@ -115,47 +113,6 @@ export function progressReporter(io: Io): ProgressReporter {
     : lineReporter(stderr);
 }
 
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
-
-/** Connection trouble while waiting is worth riding out: the action lives in Redis, not in the coordinator. */
-const RETRY_FOR_MS = 30_000;
-const isTransient = (err: unknown) =>
-  err instanceof ConnectionError || (err instanceof ApiError && [502, 503, 504].includes(err.status));
-
-/**
- * Polls GET /v2/actions/<uid> until the action is `completed` or `failed` (or `timeoutMs` passes),
- * feeding each answer to `onUpdate`. Returns the last action seen and whether it ended.
- */
-export async function pollAction(
-  client: ApiClient,
-  actionUid: string,
-  options: {
-    intervalMs: number;
-    timeoutMs?: number | undefined;
-    onUpdate: (action: ActionObject) => void;
-    onRetry?: (err: Error) => void;
-  },
-): Promise<{ action: ActionObject; ended: boolean }> {
-  const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
-  let last: ActionObject | undefined;
-  let failingSince: number | undefined;
-  for (;;) {
-    try {
-      last = await client.get<ActionObject>(pathTo(routes.action, { uid: actionUid }));
-      failingSince = undefined;
-      options.onUpdate(last);
-      if (isTerminal(last)) return { action: last, ended: true };
-    } catch (err) {
-      if (!isTransient(err)) throw err;
-      failingSince ??= Date.now();
-      if (Date.now() - failingSince > RETRY_FOR_MS) throw err;
-      options.onRetry?.(err as Error);
-    }
-    if (Date.now() >= deadline && last) return { action: last, ended: false };
-    await sleep(Math.min(options.intervalMs, Math.max(0, deadline - Date.now())));
-  }
-}
-
 /** The per-node outcome: NODE STATUS ATTEMPTS ERROR, then what each node's module load check found. */
 export function nodeSummaryTable(action: ActionObject, colors: Colors = plainColors): string {
   const paint = (status: string) =>
@@ -194,9 +151,7 @@ export interface WaitOptions {
 export async function waitForAction(ctx: ClientContext, actionUid: string, options: WaitOptions = {}): Promise<number> {
   const { io, client } = ctx;
   const say = (line: string) => io.stderr.write(`${line}\n`);
-  let announced = false;
   let reporter: ProgressReporter | undefined;
-  let retrying = false;
   // Ctrl-C stops the waiting, not the action: put the cursor back and say how to pick it up again.
   const onInterrupt = () => {
     reporter?.stop();
@@ -206,27 +161,24 @@ export async function waitForAction(ctx: ClientContext, actionUid: string, optio
     io.exit(130);
   };
   process.once('SIGINT', onInterrupt);
-  const { action, ended } = await (async () => {
+  const { value: action, ended } = await (async () => {
     try {
       return await pollAction(client, actionUid, {
+        ...RIDE_OUT,
         intervalMs: io.pollIntervalMs,
         timeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
-        onUpdate(current) {
-          if (!announced) {
-            announced = true;
+        onChange(current) {
+          if (!reporter) {
             say(`action ${current.action_uid}: ${current.additional_info.description}`);
             reporter = progressReporter(io);
           }
-          if (retrying) {
-            retrying = false;
-            reporter?.note('reconnected to the coordinator');
-          }
-          reporter?.update(current);
+          reporter.update(current);
+        },
+        onRecover() {
+          reporter?.note('reconnected to the coordinator');
         },
         onRetry(err) {
-          if (retrying) return;
-          retrying = true;
-          const line = `lost the coordinator (${err.message}); retrying for up to 30 s`;
+          const line = `lost the coordinator (${err.message}); retrying for up to ${RETRY_FOR_MS / 1000} s`;
           if (reporter) reporter.note(line);
           else say(line);
         },

@@ -1,6 +1,8 @@
 import { pathTo, routes, type ActionObject, type LogEvent } from '@modfleet/common/contract';
+import { actionEnded, pollAction } from '@modfleet/common/poll';
 import type { ApiClient } from './api-client.js';
-import { actionExitCode, isTerminal, nodeSummaryTable, pollAction } from './action-wait.js';
+import { actionExitCode, nodeSummaryTable } from './action-wait.js';
+import { RETRY_FOR_MS, RIDE_OUT } from './coordinator-away.js';
 import { runClientCommand, UsageError, type ClientFlags, type Io } from './client-context.js';
 import { colorsFor, localTime, plainColors, renderTable, toJson, visibleWidth, type Colors } from './output.js';
 
@@ -87,15 +89,13 @@ export async function runActions(io: Io, uid: string | undefined, flags: Actions
     // --watch: redraw in place on a terminal; elsewhere print each new state once.
     let previous = '';
     let drawnLines = 0;
-    let retrying = false;
-    const { action } = await pollAction(client, uid, {
+    const { value: action } = await pollAction(client, uid, {
+      ...RIDE_OUT,
       intervalMs: io.pollIntervalMs,
       onRetry(err) {
-        if (!retrying) io.stderr.write(`lost the coordinator (${err.message}); retrying for up to 30 s\n`);
-        retrying = true;
+        io.stderr.write(`lost the coordinator (${err.message}); retrying for up to ${RETRY_FOR_MS / 1000} s\n`);
       },
-      onUpdate(current) {
-        retrying = false;
+      onChange(current) {
         if (output === 'json') return;
         const text = renderAction(current, colors, by);
         if (text === previous) return;
@@ -111,6 +111,6 @@ export async function runActions(io: Io, uid: string | undefined, flags: Actions
       },
     });
     if (output === 'json') io.stdout.write(toJson(action));
-    return isTerminal(action) ? actionExitCode(action) : 1;
+    return actionEnded(action) ? actionExitCode(action) : 1;
   });
 }

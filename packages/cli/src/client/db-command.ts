@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { pathTo, routes, type BdbObject, type ShardObject } from '@modfleet/common/contract';
+import { pollUntil } from '@modfleet/common/poll';
 import { Option, type Command } from 'commander';
 import type { ApiClient } from './api-client.js';
 import { ApiError } from './api-errors.js';
@@ -42,19 +42,22 @@ async function waitFor(
   done: (bdb: BdbObject | undefined) => boolean,
   timeoutMs: number,
 ): Promise<BdbObject | undefined> {
-  const deadline = Date.now() + timeoutMs;
   let shown = '';
-  for (;;) {
-    const bdb = await client.get<BdbObject>(pathTo(routes.bdb, { uid })).catch((err: unknown) => {
+  const read = () =>
+    client.get<BdbObject>(pathTo(routes.bdb, { uid })).catch((err: unknown) => {
       if (err instanceof ApiError && err.status === 404) return undefined;
       throw err;
     });
-    if (done(bdb)) return bdb;
-    const status = bdb?.status ?? 'gone';
-    if (status !== shown) io.stderr.write(`database ${uid}: ${(shown = status)}…\n`);
-    if (Date.now() > deadline) throw new Error(`database ${uid} still ${status} after ${timeoutMs / 1000} s`);
-    await sleep(io.pollIntervalMs);
-  }
+  const { value: bdb, ended } = await pollUntil(read, done, {
+    intervalMs: io.pollIntervalMs,
+    timeoutMs,
+    onValue(current) {
+      const status = current?.status ?? 'gone';
+      if (!done(current) && status !== shown) io.stderr.write(`database ${uid}: ${(shown = status)}…\n`);
+    },
+  });
+  if (!ended) throw new Error(`database ${uid} still ${bdb?.status ?? 'gone'} after ${timeoutMs / 1000} s`);
+  return bdb;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];

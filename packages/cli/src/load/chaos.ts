@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { routes, type HealthAnswer } from '@modfleet/common/contract';
+import { pollUntil } from '@modfleet/common/poll';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { mersenne } from 'pure-rand/generator/mersenne';
@@ -54,11 +56,8 @@ function serviceVictim(service: string, command: 'agent' | 'coordinator', client
   };
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>(resolve => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-  });
+/** Resolves after `ms`, or at once when `signal` aborts. */
+const pause = (ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal }).catch(() => undefined);
 
 async function healthyPid(client: ApiClient): Promise<number | undefined> {
   try {
@@ -105,7 +104,7 @@ export class Chaos {
     const rng = mersenne(this.plan.seed);
     this.loop = (async () => {
       while (!this.abort.signal.aborted) {
-        await sleep(this.plan.intervalMs * (0.5 + uniformFloat64(rng)), this.abort.signal);
+        await pause(this.plan.intervalMs * (0.5 + uniformFloat64(rng)), this.abort.signal);
         if (this.abort.signal.aborted) return;
         const victim = this.victims[uniformInt(rng, 0, this.victims.length - 1)]!;
         await this.kill(victim, runStarted);
@@ -137,17 +136,15 @@ export class Chaos {
     };
     this.kills.push(kill);
     // Waited for even after stop(): the run's final verify needs every service back.
-    const deadline = killedAt + this.plan.backWithinMs;
-    while (performance.now() < deadline) {
-      const back = await victim.back(pid).catch(() => undefined);
-      if (back) {
-        kill.back_after_s = round((performance.now() - killedAt) / 1000);
-        kill.new_pid = back.pid;
-        if (back.dataKept !== undefined) kill.data_kept = back.dataKept;
-        return;
-      }
-      await new Promise(resolve => setTimeout(resolve, 100));
-    }
+    const { value: back, ended } = await pollUntil(
+      () => victim.back(pid).catch(() => undefined),
+      answer => answer !== undefined,
+      { intervalMs: 100, timeoutMs: this.plan.backWithinMs - (performance.now() - killedAt) },
+    );
+    if (!ended || !back) return;
+    kill.back_after_s = round((performance.now() - killedAt) / 1000);
+    kill.new_pid = back.pid;
+    if (back.dataKept !== undefined) kill.data_kept = back.dataKept;
   }
 
   /** No more kills from now on (a kill under way still waits for its victim). */

@@ -1,6 +1,8 @@
 import { pathTo, routes } from '@modfleet/common/contract';
+import { pollUntil } from '@modfleet/common/poll';
 import { ApiError, type ApiClient } from '../client/api-client.js';
-import { isTransient, waitForAction, type Leftovers } from './load-ops.js';
+import { isTransient } from '../client/coordinator-away.js';
+import { waitForActionEnd, type Leftovers } from './load-ops.js';
 
 export interface CleanupResult {
   /** Artifacts of this run an op did not get to delete, deleted now (those never created are not counted). */
@@ -9,19 +11,25 @@ export interface CleanupResult {
   left: string[];
 }
 
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
-
 /** Runs `remove` until it succeeds, answers 404 (never created, or already gone) or the deadline passes. */
 async function untilGone(remove: () => Promise<void>, deadline: number): Promise<'removed' | 'absent' | 'left'> {
-  for (;;) {
-    try {
-      await remove();
-      return 'removed';
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 404) return 'absent';
-      if (!isTransient(err) || performance.now() > deadline) return 'left';
-      await sleep(500);
-    }
+  const attempt = () =>
+    remove().then(
+      () => 'removed' as const,
+      (err: unknown) => {
+        if (err instanceof ApiError && err.status === 404) return 'absent' as const;
+        throw err;
+      },
+    );
+  try {
+    const { value } = await pollUntil(attempt, () => true, {
+      intervalMs: 500,
+      timeoutMs: Math.max(0, deadline - performance.now()),
+      retryIf: isTransient,
+    });
+    return value;
+  } catch {
+    return 'left';
   }
 }
 
@@ -43,7 +51,7 @@ export async function removeLeftovers(
       const { action_uid } = await coordinator.delete<{ action_uid: string }>(
         pathTo(routes.fleetArtifact, { moduleName: name, version: 1 }),
       );
-      await waitForAction(coordinator, action_uid, Math.max(1000, deadline - performance.now()));
+      await waitForActionEnd(coordinator, action_uid, Math.max(1000, deadline - performance.now()));
     }, deadline);
     if (outcome === 'removed') removed += 1;
     if (outcome === 'left') left.push(`fleet ${name}`);

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathTo, routes, type ActionObject, type NodeView } from '@modfleet/common/contract';
+import { pathTo, routes, type NodeView } from '@modfleet/common/contract';
+import { pollAction, PollError } from '@modfleet/common/poll';
 import yazl from 'yazl';
-import { ApiError, ConnectionError, type ApiClient } from '../client/api-client.js';
+import type { ApiClient } from '../client/api-client.js';
+import { isTransient } from '../client/coordinator-away.js';
 import { formatSize } from './load-options.js';
 import { ActionFailed, ActionTimedOut, type LoadStats } from './load-stats.js';
 
@@ -90,29 +92,22 @@ function readRoutes(target: LoadTarget): { op: string; client: ApiClient; path: 
   return reads;
 }
 
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
-
-/** No answer, or a proxy's: the coordinator is restarting; the action itself lives on in Redis. */
-export const isTransient = (err: unknown) =>
-  err instanceof ConnectionError || (err instanceof ApiError && [502, 503, 504].includes(err.status));
-
-/** Polls the action until it ends; rides out a coordinator that is away for a while (a crash, a restart). */
-export async function waitForAction(coordinator: ApiClient, uid: string, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    let action: ActionObject;
-    try {
-      action = await coordinator.get<ActionObject>(pathTo(routes.action, { uid }));
-    } catch (err) {
-      if (!isTransient(err)) throw err;
-      await sleep(250);
-      continue;
-    }
-    if (action.status === 'failed') throw new ActionFailed(uid);
-    if (action.status === 'completed') return;
-    await sleep(50);
-  }
-  throw new ActionTimedOut(uid, timeoutMs);
+/**
+ * Waits for the action to end, `failed` thrown as ActionFailed; rides out a coordinator that is
+ * away for a while (a crash, a restart) until the bound, then throws ActionTimedOut.
+ */
+export async function waitForActionEnd(coordinator: ApiClient, uid: string, timeoutMs: number): Promise<void> {
+  const { value: action, ended } = await pollAction(coordinator, uid, {
+    intervalMs: 50,
+    timeoutMs,
+    retryIf: isTransient,
+    retryIntervalMs: 250,
+  }).catch((err: unknown) => {
+    if (err instanceof PollError) throw new ActionTimedOut(uid, timeoutMs);
+    throw err;
+  });
+  if (!ended) throw new ActionTimedOut(uid, timeoutMs);
+  if (action.status === 'failed') throw new ActionFailed(uid);
 }
 
 export function createOps(target: LoadTarget) {
@@ -159,7 +154,7 @@ export function createOps(target: LoadTarget) {
         }),
       );
       await timed(stats, `fleet push action${suffix}`, () =>
-        waitForAction(target.coordinator, action_uid, actionTimeoutMs),
+        waitForActionEnd(target.coordinator, action_uid, actionTimeoutMs),
       );
       const deleted = await timed(stats, 'fleet delete', () =>
         target.coordinator.delete<{ action_uid: string }>(
@@ -167,7 +162,7 @@ export function createOps(target: LoadTarget) {
         ),
       );
       await timed(stats, 'fleet delete action', () =>
-        waitForAction(target.coordinator, deleted.action_uid, actionTimeoutMs),
+        waitForActionEnd(target.coordinator, deleted.action_uid, actionTimeoutMs),
       );
       leftovers.fleet.delete(artifact.name);
     },

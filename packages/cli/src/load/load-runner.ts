@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SingleBar } from 'cli-progress';
 import type { OutStream } from '../client/output.js';
 import type { LoadOp } from './load-options.js';
@@ -108,7 +109,7 @@ export async function runLoad(
         if (inFlight.size < plan.maxInFlight) void start();
         else stats.skipped += 1;
         const due = started + tick * intervalMs;
-        await new Promise(resolve => setTimeout(resolve, Math.max(0, due - performance.now())));
+        await sleep(Math.max(0, due - performance.now()));
       }
     } else {
       const worker = async () => {

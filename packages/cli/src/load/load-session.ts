@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { NodeView } from '@modfleet/common/contract';
 import { ConnectionError, type ApiClient } from '../client/api-client.js';
 import type { OutStream } from '../client/output.js';
@@ -34,7 +35,6 @@ export interface LoadSession {
 }
 
 const CONNECTION_ERROR_PAUSE_MS = 250;
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /** The artifacts a run makes live in a temp folder that is removed however the run ends. */
 async function withWorkDir<T>(body: (workDir: string) => Promise<T>): Promise<T> {

@@ -1,4 +1,5 @@
 import { routes, type ActionObject, type NodeView } from '@modfleet/common/contract';
+import { pollUntil } from '@modfleet/common/poll';
 import type { ApiClient } from '../client/api-client.js';
 
 export interface SettleResult {
@@ -31,13 +32,13 @@ async function unsettled(coordinator: ApiClient): Promise<string[]> {
  */
 export async function waitForSettle(coordinator: ApiClient, timeoutMs: number): Promise<SettleResult> {
   const started = performance.now();
-  let pending = await unsettled(coordinator);
-  while (pending.length > 0 && performance.now() - started < timeoutMs) {
-    await new Promise(resolve => setTimeout(resolve, 250));
-    pending = await unsettled(coordinator);
-  }
+  const { value: pending, ended } = await pollUntil(
+    () => unsettled(coordinator),
+    still => still.length === 0,
+    { intervalMs: 250, timeoutMs },
+  );
   return {
-    settled: pending.length === 0,
+    settled: ended,
     waited_s: Math.round(performance.now() - started) / 1000,
     pending: pending.slice(0, 10),
   };
