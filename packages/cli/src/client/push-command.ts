@@ -108,7 +108,68 @@ export async function withValidNodes(ctx: ClientContext, err: unknown): Promise<
   throw new ApiError(err.status, err.code, `${err.message}; valid node uids: ${uids.join(', ') || 'none registered'}`);
 }
 
-type PushFlags = ClientFlags & WaitFlags & { nodes?: string; node?: number };
+type PushFlags = ClientFlags &
+  WaitFlags & { nodes?: string; node?: number; url?: string; sha256?: string; header?: string[] };
+
+export function parseSha256(value: string): string {
+  if (!/^[0-9a-fA-F]{64}$/.test(value)) throw new InvalidArgumentError('must be 64 hexadecimal digits');
+  return value.toLowerCase();
+}
+
+/** Gathered as given and checked in `headersOf`: commander quotes a refused value, and a header value is a credential. */
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** `['Authorization: Bearer x']` → `{Authorization: 'Bearer x'}`; an error names the header, never its value. */
+export function headersOf(given: readonly string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [index, header] of given.entries()) {
+    const colon = header.indexOf(':');
+    const name = colon > 0 ? header.slice(0, colon).trim() : '';
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+      throw new UsageError(
+        'usage',
+        `--header number ${index + 1} must be 'Name: value', e.g. 'Authorization: Bearer <token>'`,
+      );
+    }
+    headers[name] = header.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+/** The URL as shown: no `user:pass@`, query or fragment (they may hold credentials). */
+function shownUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError('usage', '--url must be an http:// or https:// URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError('usage', '--url must be an http:// or https:// URL');
+  }
+  return `${url.protocol}//${url.host}${url.pathname}`;
+}
+
+/** How long the CLI waits for the coordinator, which answers once it has fetched the whole artifact. */
+const URL_PUSH_TIMEOUT_MS = 30 * 60_000;
+
+/** `{url, sha256?, headers?}` to the coordinator, which fetches the artifact itself. */
+async function pushFromUrl(ctx: ClientContext, io: Io, url: string, flags: PushFlags): Promise<string> {
+  const headers = flags.header && headersOf(flags.header);
+  io.stderr.write(
+    `Pushing ${shownUrl(url)} to ${flags.nodes ? `nodes ${flags.nodes}` : 'every node'} via ${ctx.client.baseUrl} (the coordinator fetches it)\n`,
+  );
+  const body = {
+    url,
+    ...(flags.sha256 && { sha256: flags.sha256 }),
+    ...(headers && { headers }),
+    ...(flags.nodes && { nodes: flags.nodes }),
+  };
+  const { action_uid } = await ctx.client
+    .post<ActionAccepted>(routes.fleetArtifacts, body, { timeoutMs: URL_PUSH_TIMEOUT_MS })
+    .catch((err: unknown) => withValidNodes(ctx, err));
+  return action_uid;
+}
 
 const nodeOption = (what: string) =>
   new Option('--node <uid>', what).argParser(parseNodeUid).conflicts(['nodes', 'wait', 'timeout']);
@@ -117,17 +178,46 @@ export function registerPushCommand(program: Command, io: Io): void {
   addWaitOptions(
     addClientOptions(
       clientCommand(program, 'push', io)
-        .argument('<artifact.zip>', 'an RS module artifact: module.json and one .so at the root (see `modfleet pack`)')
+        .argument(
+          '[artifact.zip]',
+          'an RS module artifact: module.json and one .so at the root (see `modfleet pack`); or --url',
+        )
         .description(
-          'upload an artifact to the coordinator and install it on every node (or --nodes), with live progress per node',
+          'upload an artifact to the coordinator (or have it fetch one from --url) and install it on every node (or --nodes), with live progress per node',
         )
         .addOption(
           new Option('--nodes <uids>', 'only these nodes, e.g. 1,3 (default: every node)').argParser(parseNodeList),
         )
-        .addOption(nodeOption('upload to this node only, through its own local route (RS: one node)')),
+        .addOption(nodeOption('upload to this node only, through its own local route (RS: one node)'))
+        .addOption(
+          new Option(
+            '--url <url>',
+            'the coordinator fetches the artifact from this http(s) URL instead of a file',
+          ).conflicts(['node']),
+        )
+        .addOption(
+          new Option(
+            '--sha256 <hex>',
+            'with --url: refuse the push unless the fetched bytes have this sha256',
+          ).argParser(parseSha256),
+        )
+        .addOption(
+          new Option(
+            '--header <header>',
+            "with --url: a header for that request, e.g. 'Authorization: Bearer <token>' (repeatable; never printed)",
+          ).argParser(collect),
+        ),
     ),
-  ).action(async (file: string, flags: PushFlags) => {
+  ).action(async (file: string | undefined, flags: PushFlags) => {
     await runClientCommand(io, flags, async ctx => {
+      if (flags.url !== undefined) {
+        if (file !== undefined) throw new UsageError('usage', 'give either an artifact file or --url, not both');
+        return followAction(ctx, await pushFromUrl(ctx, io, flags.url, flags), flags);
+      }
+      if (file === undefined) throw new UsageError('usage', 'give an artifact file, or --url <url>');
+      if (flags.sha256 !== undefined || flags.header !== undefined) {
+        throw new UsageError('usage', '--sha256 and --header go with --url');
+      }
       const { size, inspected } = await checkArtifactFile(file);
       if (flags.node !== undefined) return pushToNode(ctx, file, flags.node);
       const { module_name, version } = inspected.manifest;
