@@ -109,7 +109,7 @@ export async function withValidNodes(ctx: ClientContext, err: unknown): Promise<
 }
 
 type PushFlags = ClientFlags &
-  WaitFlags & { nodes?: string; node?: number; url?: string; sha256?: string; header?: string[] };
+  WaitFlags & { nodes?: string; node?: number; fromUrl?: string; sha256?: string; header?: string[] };
 
 export function parseSha256(value: string): string {
   if (!/^[0-9a-fA-F]{64}$/.test(value)) throw new InvalidArgumentError('must be 64 hexadecimal digits');
@@ -142,10 +142,10 @@ function shownUrl(value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError('usage', '--url must be an http:// or https:// URL');
+    throw new UsageError('usage', '--from-url must be an http:// or https:// URL');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError('usage', '--url must be an http:// or https:// URL');
+    throw new UsageError('usage', '--from-url must be an http:// or https:// URL');
   }
   return `${url.protocol}//${url.host}${url.pathname}`;
 }
@@ -180,10 +180,10 @@ export function registerPushCommand(program: Command, io: Io): void {
       clientCommand(program, 'push', io)
         .argument(
           '[artifact.zip]',
-          'an RS module artifact: module.json and one .so at the root (see `modfleet pack`); or --url',
+          'an RS module artifact: module.json and one .so at the root (see `modfleet pack`); or --from-url',
         )
         .description(
-          'upload an artifact to the coordinator (or have it fetch one from --url) and install it on every node (or --nodes), with live progress per node',
+          'upload an artifact to the coordinator (or have it fetch one from --from-url) and install it on every node (or --nodes), with live progress per node',
         )
         .addOption(
           new Option('--nodes <uids>', 'only these nodes, e.g. 1,3 (default: every node)').argParser(parseNodeList),
@@ -191,32 +191,32 @@ export function registerPushCommand(program: Command, io: Io): void {
         .addOption(nodeOption('upload to this node only, through its own local route (RS: one node)'))
         .addOption(
           new Option(
-            '--url <url>',
-            'the coordinator fetches the artifact from this http(s) URL instead of a file',
+            '--from-url <url>',
+            'the coordinator fetches the artifact from this http(s) URL instead of a file (--url names the coordinator)',
           ).conflicts(['node']),
         )
         .addOption(
           new Option(
             '--sha256 <hex>',
-            'with --url: refuse the push unless the fetched bytes have this sha256',
+            'with --from-url: refuse the push unless the fetched bytes have this sha256',
           ).argParser(parseSha256),
         )
         .addOption(
           new Option(
             '--header <header>',
-            "with --url: a header for that request, e.g. 'Authorization: Bearer <token>' (repeatable; never printed)",
+            "with --from-url: a header for that request, e.g. 'Authorization: Bearer <token>' (repeatable; never printed)",
           ).argParser(collect),
         ),
     ),
   ).action(async (file: string | undefined, flags: PushFlags) => {
     await runClientCommand(io, flags, async ctx => {
-      if (flags.url !== undefined) {
-        if (file !== undefined) throw new UsageError('usage', 'give either an artifact file or --url, not both');
-        return followAction(ctx, await pushFromUrl(ctx, io, flags.url, flags), flags);
+      if (flags.fromUrl !== undefined) {
+        if (file !== undefined) throw new UsageError('usage', 'give either an artifact file or --from-url, not both');
+        return followAction(ctx, await pushFromUrl(ctx, io, flags.fromUrl, flags), flags);
       }
-      if (file === undefined) throw new UsageError('usage', 'give an artifact file, or --url <url>');
+      if (file === undefined) throw new UsageError('usage', 'give an artifact file, or --from-url <url>');
       if (flags.sha256 !== undefined || flags.header !== undefined) {
-        throw new UsageError('usage', '--sha256 and --header go with --url');
+        throw new UsageError('usage', '--sha256 and --header go with --from-url');
       }
       const { size, inspected } = await checkArtifactFile(file);
       if (flags.node !== undefined) return pushToNode(ctx, file, flags.node);
