@@ -89,8 +89,10 @@ function reason(err: unknown, timeouts: FetchTimeouts): string {
 }
 
 /** A failure of the connection (the body stopped, the server hung up), not of our disk. */
-const isNetworkError = (err: unknown) =>
-  /^(UND_ERR_|ECONN|EPIPE|ETIMEDOUT)/.test(String((err as { code?: unknown }).code ?? ''));
+function isNetworkError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^(UND_ERR_|ECONN|EPIPE|ETIMEDOUT)/.test(code);
+}
 
 const unreachable = (url: URL, err: unknown, timeouts: FetchTimeouts) =>
   new BadGatewayError('artifact_fetch_failed', `${displayUrl(url)} could not be read: ${reason(err, timeouts)}`);
