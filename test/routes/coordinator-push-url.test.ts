@@ -5,8 +5,17 @@
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { createLogger, routes, type ActionObject, type LogEvent, type Role } from '@modfleet/common';
+import {
+  createLogger,
+  generateKeyPem,
+  routes,
+  selfSignedCertificate,
+  type ActionObject,
+  type LogEvent,
+  type Role,
+} from '@modfleet/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { startFakeCoordinator, type FakeCoordinator } from '../helpers/fake-coordinator.js';
@@ -193,6 +202,26 @@ describe('a push from a URL (JSON body on POST /v2/modules/user-defined/artifact
       `${closed.url}/module.zip could not be read: connection refused`,
     );
     await expectNothingPushed();
+  });
+
+  it('answers 502 naming the TLS problem when the server’s certificate is not trusted', async () => {
+    await start();
+    const key = await generateKeyPem();
+    const https = createHttpsServer({ key, cert: await selfSignedCertificate(key, ['127.0.0.1']) }, (_req, res) =>
+      res.end(zip),
+    );
+    await new Promise<void>(resolve => https.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `https://127.0.0.1:${(https.address() as AddressInfo).port}/module.zip`;
+      const res = await push({ url });
+      expect(expectRsError(res, 502, 'artifact_fetch_failed').description).toMatch(
+        new RegExp(`^${url.replaceAll('.', '\\.')} could not be read: TLS: self[- ]signed certificate`),
+      );
+      await expectNothingPushed();
+    } finally {
+      https.closeAllConnections();
+      await new Promise(resolve => https.close(resolve));
+    }
   });
 
   it('cuts a body over MODFLEET_MAX_ARTIFACT_BYTES off with 413, declared or not', async () => {

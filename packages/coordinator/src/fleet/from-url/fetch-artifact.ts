@@ -84,7 +84,11 @@ function reason(err: unknown, timeouts: FetchTimeouts): string {
     case 'UND_ERR_BODY_TIMEOUT':
       return `no bytes for ${timeouts.bodyIdleMs / 1000} s`;
     default:
-      return err instanceof Error ? err.message : String(err);
+      // A certificate problem is worth its words; other messages may quote the request, so only the code.
+      if (typeof code === 'string' && /CERT|SIGNATURE|TLS|SSL/.test(code) && err instanceof Error) {
+        return `TLS: ${err.message}`;
+      }
+      return typeof code === 'string' ? code : 'the request failed';
   }
 }
 
