@@ -15,12 +15,16 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
  */
 export default defineConfig({
   resolve: {
-    // Exact names: `@modfleet/common/contract` is its own entry, not a path under the index.
+    // Exact names: `@modfleet/common/contract` and `/env` are entries of their own, not paths under the index.
     alias: [
       { find: /^@modfleet\/common$/, replacement: src('common') },
       {
         find: /^@modfleet\/common\/contract$/,
         replacement: fileURLToPath(new URL('./packages/common/src/contract/index.ts', import.meta.url)),
+      },
+      {
+        find: /^@modfleet\/common\/env$/,
+        replacement: fileURLToPath(new URL('./packages/common/src/config/env-entry.ts', import.meta.url)),
       },
       { find: /^@modfleet\/coordinator$/, replacement: src('coordinator') },
       { find: /^@modfleet\/agent$/, replacement: src('agent') },
@@ -32,7 +36,7 @@ export default defineConfig({
     env: { XDG_CONFIG_HOME: join(tmpdir(), `modfleet-test-config-${process.pid}`) },
     // Vitest's default is one worker fewer than the cores: one on a 2-core machine, every file in
     // turn. unit, routes and integration mostly wait on Redis, HTTP and timers, so two files at once
-    // nearly halve their time there. Real processes (e2e, soak) keep one file at a time, after them.
+    // nearly halve their time there. The e2e smoke keeps one file at a time; soak runs two (below).
     maxWorkers: 2,
     projects: [
       {
@@ -76,7 +80,9 @@ export default defineConfig({
         test: {
           name: 'soak',
           include: ['test/soak/**/*.test.ts'],
-          maxWorkers: 1,
+          // Two files at once: most soak time is waiting (failovers, restarts, throttled links,
+          // TTLs), and every file has its own ports, data dirs and Redis key prefix.
+          maxWorkers: 2,
           sequence: { groupOrder: 2 },
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -9,6 +9,7 @@
  * Real processes: `modfleet coordinator` + 2 agents (the built CLI: run `npx tsc -b` first).
  */
 import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { pathTo, routes, type BdbObject } from '@modfleet/common';
 import { installRediSearch, killShardsOf, privateDbPorts, waitForBdbStatus } from '../test/helpers/databases.js';
@@ -52,7 +53,7 @@ async function byHand(): Promise<number> {
     },
   );
   try {
-    while (!(await answersPing(port))) await new Promise(resolve => setTimeout(resolve, 5));
+    while (!(await answersPing(port))) await sleep(5);
     return performance.now() - started;
   } finally {
     child.kill('SIGKILL');

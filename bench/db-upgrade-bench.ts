@@ -6,20 +6,25 @@
  * promotion by hand; POST → `completed` ≤ 2 × (two restarts + one full sync) by hand; no
  * acknowledged write lost.
  *
- *   npx tsc -b && npx tsx bench/db-upgrade-bench.ts [--runs 1] [--size-mib 100]
+ *   npx tsc -b && npx tsx bench/db-upgrade-bench.ts [--runs 1] [--size-mib 100] [--trace]
+ *
+ * `--trace` prints, for each run, the longest client wait against the switch's steps (the
+ * coordinator's and agents' log lines) and the promotion by hand's, in ms from the pause.
  *
  * Real processes: `modfleet coordinator` + 2 agents (the built CLI).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { findRedisServer, pathTo, routes, type BdbObject, type StateMachineObject } from '@modfleet/common';
+import { createApiClient } from '../packages/cli/src/client/api-client.js';
 import { killShardsOf, privateDbPorts, waitForBdbStatus } from '../test/helpers/databases.js';
 import { startFleetCluster, type FleetCluster } from '../test/helpers/fleet-cluster.js';
 import { killAllProcesses } from '../test/helpers/processes.js';
 import { deletePrefix } from '../test/helpers/redis.js';
 import { testModulePath } from '../test/helpers/test-modules.js';
 import { installMfver, upgradeBdb } from '../test/helpers/upgrades.js';
-import { measureByHand, type ByHandResult } from './lib/upgrade-by-hand.js';
+import { handTraceLine, measureByHand, type ByHandResult } from './lib/upgrade-by-hand.js';
 import {
   benchPrefix,
   checkBuild,
@@ -31,10 +36,23 @@ import {
   verdict,
   writeResult,
 } from './lib/util.js';
-import { directClient, fillWithData, lostWrites, startWriteLoop, type Endpoint } from './lib/write-loop.js';
+import { traceLines } from './lib/upgrade-trace.js';
+import {
+  directClient,
+  fillWithData,
+  lostWrites,
+  startWriteLoop,
+  type Endpoint,
+  type WaitTrace,
+  type WriteLoopResult,
+} from './lib/write-loop.js';
 
 const { values: flags } = parseArgs({
-  options: { runs: { type: 'string', default: '1' }, 'size-mib': { type: 'string', default: '100' } },
+  options: {
+    runs: { type: 'string', default: '1' },
+    'size-mib': { type: 'string', default: '100' },
+    trace: { type: 'boolean', default: false },
+  },
 });
 const runs = Number(flags.runs);
 const sizeMib = Number(flags['size-mib']);
@@ -46,6 +64,10 @@ interface UpgradeRun {
   /** When the bench first saw each state, from the POST. */
   states: { state: string; atMs: number }[];
   longestWaitMs: number;
+  longest?: WaitTrace;
+  retried: WriteLoopResult['retried'];
+  /** The bench process's own longest event-loop delay while the loop ran: a stall on the client's side. */
+  benchLagMaxMs: number;
   writes: number;
   errors: number;
   lost: number;
@@ -92,7 +114,19 @@ async function filledDatabase(cluster: FleetCluster, name: string): Promise<{ ui
 
 async function upgradeUnderWrites(cluster: FleetCluster, run: number): Promise<UpgradeRun> {
   const { uid, keys } = await filledDatabase(cluster, `bench-upgrade-${run}`);
-  const loop = startWriteLoop(() => endpointOf(cluster, uid));
+  const lag = monitorEventLoopDelay({ resolution: 5 });
+  lag.enable();
+  // The client finds the master as an application does, through the REST API, with its own
+  // keep-alive client (the CLI's undici one) rather than the bench's fetch calls.
+  const discovery = createApiClient({
+    url: cluster.coordinator.url,
+    user: cluster.admin.email,
+    password: cluster.admin.password,
+  });
+  const loop = startWriteLoop(async () => {
+    const endpoint = (await discovery.get<BdbObject>(pathTo(routes.bdb, { uid }))).endpoints[0]!;
+    return { host: endpoint.addr[0]!, port: endpoint.port };
+  });
   await sleep(1000);
   const started = performance.now();
   const accepted = await upgradeBdb(cluster, uid, {});
@@ -113,6 +147,8 @@ async function upgradeUnderWrites(cluster: FleetCluster, run: number): Promise<U
   if (machine.status !== 'completed') throw new Error(`the upgrade ended ${machine.status}: ${machine.error ?? ''}`);
   await sleep(1000);
   const writes = await loop.stop();
+  lag.disable();
+  await discovery.close();
   const endpoint = await endpointOf(cluster, uid);
   const lost = await lostWrites(endpoint, writes.acknowledged);
   const semver = String(await ask(endpoint, 'MFVER.SEMVER'));
@@ -126,6 +162,9 @@ async function upgradeUnderWrites(cluster: FleetCluster, run: number): Promise<U
     totalMs,
     states,
     longestWaitMs: writes.longestWaitMs,
+    ...(writes.longest && { longest: writes.longest }),
+    retried: writes.retried,
+    benchLagMaxMs: lag.max / 1e6,
     writes: writes.acknowledged.length,
     errors: writes.errors,
     lost: lost.length,
@@ -173,6 +212,17 @@ async function main(): Promise<number> {
         `       by hand: promotion wait ${fixed(hand.promotionWaitMs, 0)} ms (pause → writable ${fixed(hand.pauseToWritableMs, 0)} ms, ` +
           `${hand.promotionLost} lost); restarts ${hand.restartMs.map(ms => fixed(ms, 0)).join(' + ')} ms; full sync ${fixed(hand.fullSyncMs, 0)} ms`,
       );
+      if (flags.trace) {
+        const clients = [
+          ...(up.longest ? [{ label: 'longest wait', trace: up.longest, waitMs: up.longestWaitMs }] : []),
+          ...up.retried.map(trace => ({ label: 'retried write', trace, waitMs: trace.waitMs })),
+        ];
+        for (const line of traceLines(cluster.coordinator.process, cluster.agents, clients)) console.log(line);
+        console.log(`  by hand (ms from CLIENT PAUSE sent): ${handTraceLine(hand)}`);
+        console.log(
+          `  the bench process's own longest event-loop delay: ${fixed(up.benchLagMaxMs, 0)} ms during the upgrade, ${fixed(hand.benchLagMaxMs, 0)} ms by hand`,
+        );
+      }
     }
     const wait = median(upgrades.map(u => u.longestWaitMs));
     const promotion = median(byHand.map(h => h.promotionWaitMs));

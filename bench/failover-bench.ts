@@ -12,6 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { buildArtifactZip } from '../test/helpers/artifact-zip.js';
 import { startFleetCluster, type FleetCluster } from '../test/helpers/fleet-cluster.js';
@@ -75,7 +76,7 @@ async function failoverRound(set: SentinelSet, fleet: FleetCluster) {
       }
     }
   })();
-  await new Promise(resolve => setTimeout(resolve, 1_000));
+  await sleep(1_000);
   const old = await set.master();
   killedAt = Date.now();
   await set.kill(old);

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { routes } from '@modfleet/common';
 import { basicAuth } from '../test/helpers/http.js';
@@ -106,12 +107,12 @@ runBench(async () => {
     const quiet = { rss: rssMiB(pid), redis: await redisMemory(), latency: await adminLatencyMs(coordinator.url) };
 
     const sockets = slowConnections(coordinator.url, SLOW);
-    await new Promise(resolve => setTimeout(resolve, 5_000));
+    await sleep(5_000);
     const slowRss = rssMiB(pid); // the 300 slow connections alone, before any login is hashed
     const flooding = loginFlood(coordinator.url, LOGINS);
     const latencyUnderFlood = await adminLatencyMs(coordinator.url);
     await flooding;
-    await new Promise(resolve => setTimeout(resolve, 2_000));
+    await sleep(2_000);
     const open = sockets.filter(socket => !socket.destroyed).length;
     const flood = { rss: rssMiB(pid), redis: await redisMemory(), latency: latencyUnderFlood };
     sockets.forEach(socket => socket.destroy());

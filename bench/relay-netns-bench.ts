@@ -12,11 +12,11 @@
 import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { writeArtifactZipFile } from './lib/artifact.js';
 import { canUseNetns, ModelledNetwork, type NetHost } from './lib/netns.js';
 import { basicAuth } from '../test/helpers/http.js';
-import { sleep } from '../test/helpers/poll.js';
 import { REPO_ROOT } from '../test/helpers/processes.js';
 import { makeTmpDir, removeDir } from '../test/helpers/tmp-dir.js';
 import {
@@ -144,6 +144,8 @@ async function main(): Promise<number> {
         MODFLEET_DATA_DIR: join(dir, 'coordinator'),
         MODFLEET_ADMIN_EMAIL: ADMIN.email,
         MODFLEET_ADMIN_PASSWORD: ADMIN.password,
+        // The agents register plain http:// addresses (see above).
+        MODFLEET_ALLOW_HTTP_NODES: 'true',
       },
       join(flags.logs ?? dir, 'coordinator.log'),
     );

@@ -18,6 +18,7 @@ const BENCHES = [
   'fleet-latency-bench',
   'fleet-throughput-bench',
   'fleet-enqueue-bench',
+  'cli-start-bench',
 ] as const;
 
 function runBench(name: string): Promise<number> {
@@ -56,6 +57,10 @@ interface FleetThroughputResult {
   ratio: number;
   target: number;
   pass: boolean;
+}
+interface CliStartResult {
+  version: { ratio: number; target: number; pass: boolean };
+  list: { medianMs: number; ratio: number; targetMs: number; pass: boolean };
 }
 interface FleetEnqueueResult {
   enqueue: { medianDispatcherMs: number; ratioAddBulk: number; targetMs: number; pass: boolean };
@@ -131,6 +136,19 @@ if (enqueue) {
   }
 } else {
   console.log(`fleet-enqueue-bench: no result (exit code ${codes['fleet-enqueue-bench']})`);
+}
+const cliStart = readResult('cli-start-bench') as CliStartResult | undefined;
+if (cliStart) {
+  const { version, list } = cliStart;
+  console.log(
+    `modfleet --version / node -e 0      ${fixed(version.ratio).padStart(6)}  (target <= ${version.target})   ${verdict(version.pass)}`,
+  );
+  console.log(
+    `modfleet nodes, local cluster        ${fixed(list.medianMs, 0).padStart(6)} ms (target <= ${list.targetMs})   ${verdict(list.pass)}` +
+      `   [nodes/node -e 0 ${fixed(list.ratio)}]`,
+  );
+} else {
+  console.log(`cli-start-bench: no result (exit code ${codes['cli-start-bench']})`);
 }
 const worst = Math.max(...Object.values(codes));
 process.exit(worst === 0 ? 0 : worst === 1 ? 1 : 2);

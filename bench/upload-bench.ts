@@ -13,6 +13,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { pathTo, routes } from '@modfleet/common';
 import { spawnAgentProcess, procStatusBytes, resetPeakRss, sampleRss, type AgentProcess } from './lib/agent-process.js';
@@ -180,7 +181,7 @@ async function memoryGrowth(prefix: string, root: string, artifact: ArtifactFile
     if (res.status !== 200) throw new Error(`warm-up upload answered ${res.status}: ${await res.text()}`);
     await deleteArtifact(agent, 'BenchWarmup', 1);
 
-    await new Promise(done => setTimeout(done, 1_000));
+    await sleep(1_000);
     const idleRss = procStatusBytes(agent.pid, 'VmRSS');
     const hwmReset = resetPeakRss(agent.pid);
     await settle();
@@ -191,7 +192,7 @@ async function memoryGrowth(prefix: string, root: string, artifact: ArtifactFile
       size: artifact.size,
       credentials: BENCH_ADMIN,
     });
-    await new Promise(done => setTimeout(done, 200));
+    await sleep(200);
     const sampled = during.stop();
     const hwm = hwmReset ? procStatusBytes(agent.pid, 'VmHWM') : 0;
     if (result.status !== 200) throw new Error(`upload answered ${result.status}: ${result.body}`);

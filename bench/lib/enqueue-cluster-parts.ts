@@ -2,9 +2,9 @@
  * The fleet-enqueue bench's parts that run a real cluster (the built CLI, `npx tsc -b` first):
  * HTTP pushes to a coordinator whose agents are stopped, and Redis memory across many actions.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connectRedis, createLogger, createRedis, redisKeys, routes } from '@modfleet/common';
 import type { Redis } from 'ioredis';
-import { sleep } from '../../test/helpers/poll.js';
 import { REDIS_URL } from '../../test/helpers/redis.js';
 import { writeSmallArtifact, type SmallArtifact } from './artifact.js';
 import { analyseMemory, printSample } from './enqueue-memory-report.js';

@@ -1,10 +1,10 @@
 /** The fleet benches' HTTP calls: kept-alive requests as the fleet admin, pushes, deletes, action polling. */
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { basicAuth } from '../../test/helpers/http.js';
 import { pathTo, routes } from '@modfleet/common';
 import { FLEET_ADMIN, type ActionObject } from '../../test/helpers/fleet-types.js';
-import { sleep } from '../../test/helpers/poll.js';
 import { uploadArtifact, type UploadClient } from './upload-client.js';
 import { assertLoopback } from './util.js';
 

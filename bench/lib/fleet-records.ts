@@ -1,8 +1,8 @@
 /** What the fleet benches read straight from Redis: action records and BullMQ's per-queue event streams. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { childJobId, nodeQueueName, type ActionMeta, type OpRecord, type RedisKeys } from '@modfleet/common';
 import { QueueKeys } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { sleep } from '../../test/helpers/poll.js';
 
 export interface StoredAction {
   meta: ActionMeta;

@@ -5,12 +5,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../test/helpers/processes.js';
 import { answersPing } from '../../test/helpers/redis-probe.js';
-import { trackChild } from './util.js';
-import { directClient, fillWithData, lostWrites, startWriteLoop, type Endpoint } from './write-loop.js';
+import { fixed, trackChild } from './util.js';
+import { directClient, fillWithData, lostWrites, startWriteLoop, type Endpoint, type WaitTrace } from './write-loop.js';
 
 const HOST = '127.0.0.1';
 
@@ -35,6 +36,12 @@ export interface ByHandResult {
   promotionWaitMs: number;
   /** From CLIENT PAUSE on the master to REPLICAOF NO ONE answered on the replica. */
   pauseToWritableMs: number;
+  /** The switch's steps in ms from the pause, and the client's longest wait (for `--trace`). */
+  promotionSteps: Record<string, number>;
+  promotionBeganAt: number;
+  promotionLongest?: WaitTrace;
+  /** The bench process's longest event-loop delay while the loop ran. */
+  benchLagMaxMs: number;
   promotionWrites: number;
   promotionLost: number;
   restartMs: number[];
@@ -83,9 +90,16 @@ async function fullSync(replica: Endpoint, master: Endpoint): Promise<number> {
 }
 
 /** The switch as an operator does it: pause, offsets equal, promote, old master follows, unpause. */
-async function promote(master: Endpoint, replica: Endpoint, moved: () => void): Promise<number> {
+async function promote(
+  master: Endpoint,
+  replica: Endpoint,
+  moved: () => void,
+): Promise<{ writableMs: number; beganAt: number; steps: Record<string, number> }> {
   const started = performance.now();
+  const steps: Record<string, number> = {};
+  const step = (name: string) => (steps[name] = performance.now() - started);
   await command(master, 'CLIENT', 'PAUSE', '10000', 'WRITE');
+  step('paused');
   const offset = Number(await replicationField(master, 'master_repl_offset'));
   await waitUntil(
     async () => Number(await replicationField(replica, 'master_repl_offset')) >= offset,
@@ -93,12 +107,24 @@ async function promote(master: Endpoint, replica: Endpoint, moved: () => void): 
     10_000,
     1,
   );
+  step('offset_equal');
   await command(replica, 'REPLICAOF', 'NO', 'ONE');
-  const writable = performance.now() - started;
+  const writableMs = step('promoted');
   moved();
   await command(master, 'REPLICAOF', replica.host, String(replica.port));
+  step('demoted');
   await command(master, 'CLIENT', 'UNPAUSE');
-  return writable;
+  step('unpaused');
+  return { writableMs, beganAt: performance.timeOrigin + started, steps };
+}
+
+/** The promotion by hand's steps and its longest client wait, in ms from the pause. */
+export function handTraceLine(hand: ByHandResult): string {
+  const at = (ms: number) => `${ms >= 0 ? '+' : ''}${fixed(ms, 1)}`;
+  const steps = Object.entries(hand.promotionSteps).map(([step, ms]) => `${step} ${at(ms)}`);
+  const client = hand.promotionLongest;
+  const events = client?.events.map(e => `${e.what} ${at(e.at - hand.promotionBeganAt)}`) ?? [];
+  return `${steps.join(', ')}; client: write began ${client ? at(client.began - hand.promotionBeganAt) : '?'}; ${events.join('; ')}`;
 }
 
 /** Stops and starts `server` on the same port and dir until it answers PING, its RDB loaded. */
@@ -132,11 +158,14 @@ export async function measureByHand(options: {
     const fullSyncMs = await fullSync(replica, master);
 
     let writeTo: Endpoint = master;
+    const lag = monitorEventLoopDelay({ resolution: 5 });
+    lag.enable();
     const loop = startWriteLoop(() => Promise.resolve(writeTo));
     await sleep(1000);
-    const pauseToWritableMs = await promote(master, replica, () => (writeTo = replica));
+    const promotion = await promote(master, replica, () => (writeTo = replica));
     await sleep(1000);
     const writes = await loop.stop();
+    lag.disable();
     const lost = await lostWrites(replica, writes.acknowledged);
 
     // The restarts: the new master, its data saved once (untimed), loaded back twice.
@@ -153,7 +182,11 @@ export async function measureByHand(options: {
       keys,
       fullSyncMs,
       promotionWaitMs: writes.longestWaitMs,
-      pauseToWritableMs,
+      pauseToWritableMs: promotion.writableMs,
+      promotionSteps: promotion.steps,
+      promotionBeganAt: promotion.beganAt,
+      ...(writes.longest && { promotionLongest: writes.longest }),
+      benchLagMaxMs: lag.max / 1e6,
       promotionWrites: writes.acknowledged.length,
       promotionLost: lost.length,
       restartMs,

@@ -7,12 +7,24 @@ export interface Endpoint {
   port: number;
 }
 
+/** What the client saw during one write, on the wall clock (epoch ms, sub-ms): for `--trace`. */
+export interface WaitTrace {
+  began: number;
+  events: { at: number; what: string }[];
+}
+
 export interface WriteLoopResult {
   acknowledged: number[];
   /** From a write's first try to its acknowledgement, the longest. */
   longestWaitMs: number;
+  /** The longest wait's steps (first try, errors, endpoint re-reads, reconnects, acknowledgement). */
+  longest?: WaitTrace;
+  /** The writes that needed a retry (the first 20), with their waits. */
+  retried: (WaitTrace & { waitMs: number })[];
   errors: number;
 }
+
+const wallClock = () => performance.timeOrigin + performance.now();
 
 export const FILL_VALUE_BYTES = 64 * 1024;
 
@@ -41,22 +53,31 @@ export function directClient({ host, port }: Endpoint): Redis {
 export function startWriteLoop(locate: () => Promise<Endpoint>): { stop(): Promise<WriteLoopResult> } {
   const acknowledged: number[] = [];
   let longestWaitMs = 0;
+  let longest: WaitTrace | undefined;
+  const retried: WriteLoopResult['retried'] = [];
   let errors = 0;
   let stopping = false;
   const run = (async () => {
     let client: Redis | undefined;
     for (let i = 0; !stopping; i++) {
       const began = performance.now();
+      const trace: WaitTrace = { began: performance.timeOrigin + began, events: [] };
+      const note = (what: string) => trace.events.push({ at: wallClock(), what });
       for (;;) {
         try {
           if (!client) {
-            client = directClient(await locate());
+            note('locate');
+            const endpoint = await locate();
+            note(`located ${endpoint.host}:${endpoint.port}`);
+            client = directClient(endpoint);
             await client.connect();
+            note('connected');
           }
           await client.set(`w:${i}`, String(i));
           acknowledged.push(i);
           break;
-        } catch {
+        } catch (err) {
+          note(`error ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
           errors++;
           client?.disconnect();
           client = undefined;
@@ -64,7 +85,11 @@ export function startWriteLoop(locate: () => Promise<Endpoint>): { stop(): Promi
           await sleep(20);
         }
       }
-      longestWaitMs = Math.max(longestWaitMs, performance.now() - began);
+      const waited = performance.now() - began;
+      const failed = trace.events.some(e => e.what.startsWith('error'));
+      if (waited > longestWaitMs || failed) note('acknowledged');
+      if (waited > longestWaitMs) [longestWaitMs, longest] = [waited, trace];
+      if (failed && retried.length < 20) retried.push({ ...trace, waitMs: waited });
     }
     client?.disconnect();
   })();
@@ -72,7 +97,7 @@ export function startWriteLoop(locate: () => Promise<Endpoint>): { stop(): Promi
     async stop() {
       stopping = true;
       await run;
-      return { acknowledged, longestWaitMs, errors };
+      return { acknowledged, longestWaitMs, ...(longest && { longest }), retried, errors };
     },
   };
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { nodeOpKey, type ActionMeta, type ActionStore, type OpRecord } from '@modfleet/common';
 import { describe, expect, it } from 'vitest';
 
@@ -25,7 +26,7 @@ const op = (key: string, node_uid: number, extra: Partial<OpRecord> = {}): OpRec
 });
 
 /** Creation times are kept in milliseconds; a tick apart keeps "newest first" unambiguous. */
-const tick = () => new Promise(resolve => setTimeout(resolve, 3));
+const tick = () => sleep(3);
 
 /** What every ActionStore does, the Redis one and the fake alike. */
 export function actionStoreContract(name: string, makeStore: () => ActionStore) {

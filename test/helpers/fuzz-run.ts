@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { routes } from '@modfleet/common';
@@ -108,7 +109,7 @@ export async function runRouteFuzz(options: {
     }
 
     // Let fleet jobs started by accepted pushes settle before looking at the folders.
-    await new Promise(resolve => setTimeout(resolve, 1_000));
+    await sleep(1_000);
     const temp = [
       join(cluster.dataDir, 'coordinator', 'tmp'),
       ...cluster.agentConfigs.map(config => join(config.dataDir, 'tmp')),

@@ -1,11 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 export interface WaitOptions {
   timeoutMs?: number;
   intervalMs?: number;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms));
-}
+/** Kept for test/helpers/write-load.ts until it imports node:timers/promises itself. */
+export { sleep };
 
 /** Polls `read` until `check` holds, returning the value; throws with the last value seen after the deadline. */
 export async function pollFor<T>(

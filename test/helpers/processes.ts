@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { routes } from '@modfleet/common';
-import { sleep } from './poll.js';
 
 /** The `modfleet` bin, run with this very node: what `npx modfleet` runs (it needs `tsc -b` first). */
 export const MODFLEET_BIN = fileURLToPath(new URL('../../packages/cli/bin/modfleet.js', import.meta.url));

@@ -1,9 +1,9 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { redisKeys } from '@modfleet/common';
 import { Redis } from 'ioredis';
 import { REDIS_URL } from './redis.js';
-import { sleep } from './poll.js';
 
 /** An HTTP proxy in front of one agent's peer route: it can slow the bytes down or flip one of them, as a bad link would. */
 export interface RelayProxy {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, createRedisActionStore, redisKeys, routes, type ActionMeta } from '@modfleet/common';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -74,7 +75,7 @@ describe('action records retention', () => {
       const uids = Array.from({ length: 5 }, () => randomUUID());
       for (const uid of uids) {
         await actions.create(meta(uid), []);
-        await new Promise(resolve => setTimeout(resolve, 3)); // distinct millisecond scores
+        await sleep(3); // distinct millisecond scores
       }
 
       const droppedByCount = await actions.trim(3, 3_600_000);

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { routes } from '@modfleet/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
@@ -98,7 +99,7 @@ describe(`GET ${INVENTORY} (agent, modfleet's own route)`, () => {
       deepDone = true;
       return res;
     });
-    await new Promise(resolve => setTimeout(resolve, 30));
+    await sleep(30);
 
     const health = await api(url('/healthz'));
     const answeredDuringDeepCheck = !deepDone;

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   checkArtifactAgainstModule,
   discoverModule,
@@ -15,7 +16,6 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { REDIS_SERVER, REDISEARCH_SO, writeFakeSo } from '../helpers/real-module.js';
-import { sleep } from '../helpers/poll.js';
 import { freePort } from '../helpers/processes.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 

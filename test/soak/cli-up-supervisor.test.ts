@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { routes } from '@modfleet/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
@@ -20,7 +21,7 @@ async function pidAt(url: string): Promise<number | undefined> {
     } catch {
       // not answering yet
     }
-    await new Promise(resolve => setTimeout(resolve, 500));
+    await sleep(500);
   }
   return undefined;
 }
@@ -116,7 +117,7 @@ describe('modfleet up supervises its services', () => {
       });
       expect(created.status).toBe(200);
       // appendfsync everysec: give the AOF its second.
-      await new Promise(resolve => setTimeout(resolve, 1_500));
+      await sleep(1_500);
       const info = spawnSync('redis-cli', ['-p', redisPort!, 'info', 'server'], { encoding: 'utf8' }).stdout;
       const redisPid = Number(/process_id:(\d+)/.exec(info)?.[1]);
       expect(redisPid).toBeGreaterThan(0);

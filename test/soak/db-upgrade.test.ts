@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathTo, routes, type BdbObject, type ModuleObject } from '@modfleet/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpointClient, killShardsOf, privateDbPorts, shardsOf } from '../helpers/databases.js';
@@ -52,12 +53,12 @@ describe('upgrading databases’ modules under load and faults (real processes)'
   it('loses no acknowledged write under a write load, and a downgrade after it is refused', async () => {
     const bdb = dbs.load!;
     const load = startWriteLoad(cluster, bdb.uid);
-    await new Promise(resolve => setTimeout(resolve, 1000));
+    await sleep(1000);
 
     const started = await upgradeBdb(cluster, bdb.uid, {});
     expect(started.status, JSON.stringify(started.body)).toBe(200);
     const machine = await waitForMachine(cluster, started.body.action_uid!);
-    await new Promise(resolve => setTimeout(resolve, 1000));
+    await sleep(1000);
     const { acknowledged, longestWaitMs, errors } = await load.stop();
 
     expect(machine.status, JSON.stringify(machine.states)).toBe('completed');

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathTo, routes } from '@modfleet/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { expectCleanVerify, expectStores, loadChecksOff, waitAllTerminal } from '../helpers/fault-checks.js';
 import { pollFor, startFleetCluster, type FleetCluster, type FleetClusterOptions } from '../helpers/fleet-cluster.js';
-import { sleep } from '../helpers/poll.js';
 import { killAllProcesses } from '../helpers/processes.js';
 import { advertiseNodeAt, startRelayProxy, type RelayProxy } from '../helpers/relay-proxy.js';
 
@@ -118,7 +118,10 @@ describe('faults: processes SIGKILLed mid-stream, corrupted and slow downloads',
       if (i === 2) await fleet.killCoordinator().then(() => fleet.startCoordinator());
     }
     const actions = await waitAllTerminal(fleet, accepted);
-    expect(actions.map(action => action.status)).toEqual(accepted.map(() => 'completed'));
+    expect(
+      actions.map(action => action.status),
+      JSON.stringify(actions.filter(a => a.status !== 'completed')),
+    ).toEqual(accepted.map(() => 'completed'));
     const names = Array.from({ length: 6 }, (_u, i) => [`C${i}a@1`, `C${i}b@1`]).flat();
     await fleet.waitForFleetView(
       view =>

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { openAsBlob } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathTo, routes } from '@modfleet/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildArtifactZip, validManifest } from '../helpers/artifact-zip.js';
@@ -15,7 +16,6 @@ import {
 } from '../helpers/fleet-cluster.js';
 import { artifactForm } from '../helpers/http.js';
 import { sha256File, writeLargeArtifact } from '../helpers/large-artifact.js';
-import { sleep } from '../helpers/poll.js';
 import { FAST_TIMINGS, fastTimingsEnv } from '../helpers/timings.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 

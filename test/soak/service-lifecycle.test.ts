@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { request, type ClientRequest } from 'node:http';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   createRedisUserStore,
   flagSpecOf,
@@ -25,7 +26,6 @@ import {
   type Env,
   type Service,
 } from '../helpers/processes.js';
-import { sleep } from '../helpers/poll.js';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { makeTmpDir, removeDir } from '../helpers/tmp-dir.js';
 

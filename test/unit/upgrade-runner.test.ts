@@ -64,6 +64,7 @@ function setup(options: { refuse?: (plan: ShardPlan) => string | undefined; reco
       shards.get(port)!.role = of ? 'slave' : 'master';
       return Promise.resolve();
     },
+    demote: (shard, of) => control.replicaOf(shard, of),
   };
   const nodes = {
     list: () => Promise.resolve([1, 2].map(uid => ({ uid, url: `https://127.0.0.${uid + 1}:9443` }) as NodeView)),

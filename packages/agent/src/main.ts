@@ -1,7 +1,7 @@
 import {
   connectRedis,
   createAuthenticator,
-  createClusterHttpsAgent,
+  createClusterHttpClient,
   createLogger,
   createRedis,
   describeRedisTarget,
@@ -172,7 +172,8 @@ export async function startAgent(
       const ownUrl = coordinators.urls()[0]!.startsWith('http:') ? (server.httpUrl ?? server.url) : server.url;
       registered = tls.clusterCa().then(async caPem => {
         if (stopping) return undefined;
-        const httpsAgent = caPem ? createClusterHttpsAgent(caPem) : undefined;
+        // One client for every call this agent makes to the coordinators and its peers.
+        const http = caPem ? createClusterHttpClient({ caPem }) : undefined;
         if (caPem) forwardTransport = keepAliveTransport(caPem);
         const csr = await tls.certificateRequest(caPem);
         if (stopping) return undefined;
@@ -180,10 +181,8 @@ export async function startAgent(
           redis,
           workerConnection,
           keys,
-          coordinator: pooledCoordinatorClient(coordinators, url =>
-            createCoordinatorClient(url, clusterSecret, httpsAgent),
-          ),
-          relay: { ...peer, coordinators, logger, httpsAgent },
+          coordinator: pooledCoordinatorClient(coordinators, url => createCoordinatorClient(url, clusterSecret, http)),
+          relay: { ...peer, coordinators, logger, http },
           store,
           loadChecker,
           actions: createRedisActionStore(redis, keys),

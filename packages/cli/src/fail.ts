@@ -1,4 +1,4 @@
-import { ConfigError } from '@modfleet/common';
+import { ConfigError } from '@modfleet/common/env';
 
 /** Ends the CLI with one readable message instead of a stack trace. */
 export function exitWithError(err: unknown): never {

@@ -7,7 +7,7 @@ import {
   serviceVariables,
   type EnvName,
   type ServiceName,
-} from '@modfleet/common';
+} from '@modfleet/common/env';
 import { Option, type Command } from 'commander';
 
 const NAMES = Object.keys(ENV_VARIABLES) as EnvName[];

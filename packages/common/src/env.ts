@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { envVariable, flagOf } from './config/env-registry.js';
+import { envVariable, flagOf } from './config/env-table.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

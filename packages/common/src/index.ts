@@ -137,7 +137,22 @@ export {
 } from './tls/certificates.js';
 export { certificateNames, isWildcardHost } from './tls/certificate-names.js';
 export { caHolderTls, type CaHolderTls } from './tls/ca-holder-tls.js';
-export { createClusterHttpsAgent } from './tls/cluster-https-agent.js';
+export {
+  CLUSTER_CONNECT_TIMEOUT_MS,
+  ClusterHttpError,
+  clusterNodeAgents,
+  createClusterHttpClient,
+  POOLED_IDLE_MS,
+  PROXY_CONNECT_TIMEOUT_MS,
+  PROXY_IDLE_TIMEOUT_MS,
+  refusal,
+  sharedClusterHttpClient,
+  type ChunkSink,
+  type ClusterAnswer,
+  type ClusterCall,
+  type ClusterHttpClient,
+  type ClusterHttpClientOptions,
+} from './http/cluster-client.js';
 export { nodeAddr } from './tls/node-addr.js';
 export { sealCa, unsealCa } from './tls/sealed-ca.js';
 export {
@@ -188,7 +203,7 @@ export { sendHeartbeat } from './fleet/node-heartbeat.js';
 export { createMetrics, type Metrics } from './metrics/metrics.js';
 export { httpMetrics } from './http/metrics-middleware.js';
 export { isLoopback, metricsRoute } from './http/metrics-route.js';
-export { luaScript, type LuaScript } from './lua-script.js';
+export { defineRedisCommands, type RedisCommand } from './redis-commands.js';
 export {
   hashPieces,
   MAX_INLINE_PIECES,

@@ -1,9 +1,8 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import type { LogLevel } from './log-levels.js';
 
 export type { Logger } from 'pino';
-
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export { LOG_LEVELS, type LogLevel } from './log-levels.js';
 
 /** Paths pino blanks out wherever they appear: credentials must never reach a log line. */
 export const REDACTED_PATHS = [

@@ -42,7 +42,12 @@ export { upgradeRoutes, type UpgradeRoutesDeps } from './bdbs/upgrade/upgrade-ro
 export { runUpgrade, type UpgradeRunnerDeps } from './bdbs/upgrade/upgrade-runner.js';
 export type { UpgradeJobData, UpgradeQueue } from './bdbs/upgrade/upgrade-job.js';
 export type { PreflightRunner } from './bdbs/upgrade/preflight-runner.js';
-export type { ShardControl, ReplicationInfo, ShardAddress } from './bdbs/upgrade/shard-control.js';
+export {
+  redisShardControl,
+  type ShardControl,
+  type ReplicationInfo,
+  type ShardAddress,
+} from './bdbs/upgrade/shard-control.js';
 export {
   createFakeEventLog,
   createRedisEventLog,

@@ -7,7 +7,7 @@ import {
   createRedis,
   describeRedisTarget,
   createMetrics,
-  createClusterHttpsAgent,
+  createClusterHttpClient,
   logLocked,
   isLoopback,
   listen,
@@ -117,12 +117,18 @@ export async function startCoordinator(
     });
     await watchCcsChanges(subscriber, keys, { users: auth, settings });
     const localBlobs = await openDiskBlobStore(config.dataDir);
-    // Set once listening: until then there is no push to copy and no peer to ask.
-    const found: { presence?: PresenceHandle | undefined } = {};
+    // Announced once listening (the peers need this coordinator's URL). A blob request that
+    // arrives in between waits for the announcement rather than finding no peer to ask.
+    let announce: (presence: PresenceHandle | undefined) => void = () => undefined;
+    const announced = new Promise<PresenceHandle | undefined>(resolve => (announce = resolve));
     const blobs = replicatedBlobStore({
       local: localBlobs,
-      copy: createPeerBlobCopy(localBlobs, clusterSecret, tls.caPem ? createClusterHttpsAgent(tls.caPem) : undefined),
-      peers: async () => (found.presence ? found.presence.peers() : []),
+      copy: createPeerBlobCopy(
+        localBlobs,
+        clusterSecret,
+        tls.caPem ? createClusterHttpClient({ caPem: tls.caPem }) : undefined,
+      ),
+      peers: async () => (await announced)?.peers() ?? [],
       logger,
     });
     const pieces = createDiskPieceIndexStore(config.dataDir, blobs);
@@ -226,7 +232,7 @@ export async function startCoordinator(
       logger.warn({ err }, 'could not announce this coordinator under its prefix');
       return undefined;
     });
-    found.presence = presence;
+    announce(presence);
     if (presence) closers.push(() => presence.stop());
 
     return {

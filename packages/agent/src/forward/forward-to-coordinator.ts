@@ -1,4 +1,9 @@
-import { REQUEST_ID_HEADER, ServiceUnavailableError } from '@modfleet/common';
+import {
+  PROXY_CONNECT_TIMEOUT_MS,
+  PROXY_IDLE_TIMEOUT_MS,
+  REQUEST_ID_HEADER,
+  ServiceUnavailableError,
+} from '@modfleet/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { CoordinatorPool } from '../fleet/coordinator-pool.js';
 import { keepAliveTransport, type CoordinatorTransport } from './coordinator-transport.js';
@@ -21,9 +26,6 @@ export interface ForwardOptions {
   idleTimeoutMs?: number;
 }
 
-const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
-const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
-
 function unavailable(description: string): ServiceUnavailableError {
   return new ServiceUnavailableError(COORDINATOR_UNAVAILABLE, description);
 }
@@ -42,8 +44,8 @@ function sendsBody(req: Request): boolean {
 export function forwardToCoordinator(options: ForwardOptions): RequestHandler {
   const limits = {
     transport: options.transport ?? keepAliveTransport(),
-    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    connectTimeoutMs: options.connectTimeoutMs ?? PROXY_CONNECT_TIMEOUT_MS,
+    idleTimeoutMs: options.idleTimeoutMs ?? PROXY_IDLE_TIMEOUT_MS,
   };
 
   return (req: Request, res: Response, next: NextFunction) => {

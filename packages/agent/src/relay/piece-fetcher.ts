@@ -1,15 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { get as httpGet, type IncomingMessage } from 'node:http';
-import { get as httpsGet, type Agent } from 'node:https';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   pieceRange,
   sha256Hex,
-  SIGNATURE_HEADER,
-  signRequest,
+  sharedClusterHttpClient,
   TEMP_UPLOAD_PREFIX,
   type BlobSource,
+  type ClusterHttpClient,
   type HashedUpload,
   type Logger,
   type SourceUse,
@@ -36,8 +34,8 @@ export interface FetchDeps {
   logger: Logger;
   onBytes?: (total: number) => void;
   stallMs?: number;
-  /** Verifies peers' certificates against the cluster CA (https sources). */
-  httpsAgent?: Agent | undefined;
+  /** The cluster client, verifying peers' certificates against the cluster CA (https sources). */
+  http?: ClusterHttpClient | undefined;
 }
 
 export interface FetchedBlob {
@@ -48,22 +46,6 @@ export interface FetchedBlob {
 }
 
 class RefusedPiece extends Error {}
-
-function get(
-  url: string,
-  headers: Record<string, string>,
-  stallMs: number,
-  agent: Agent | undefined,
-): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const request = url.startsWith('https:')
-      ? httpsGet(url, { headers, ...(agent && { agent }) }, resolve)
-      : httpGet(url, { headers }, resolve);
-    // Idle timeout: covers a source that never answers and one that stops mid-stream.
-    request.setTimeout(stallMs, () => request.destroy(new Error(`no bytes for ${stallMs} ms`)));
-    request.on('error', reject);
-  });
-}
 
 async function writeAt(file: FileHandle, bytes: Buffer, position: number): Promise<void> {
   for (let done = 0; done < bytes.length;) {
@@ -81,6 +63,7 @@ async function writeAt(file: FileHandle, bytes: Buffer, position: number): Promi
 export async function fetchPieces(request: FetchRequest, deps: FetchDeps): Promise<FetchedBlob> {
   const { sha256, size, pieceSize, hashes, sources, tempDir } = request;
   const stallMs = deps.stallMs ?? SOURCE_STALL_MS;
+  const http = deps.http ?? sharedClusterHttpClient();
   const path = join(tempDir, `${TEMP_UPLOAD_PREFIX}relay-${randomUUID()}`);
   const file = await open(path, 'wx');
   const handle: TransferHandle = deps.transfers.start({ sha256, path, size, pieceSize, hashes });
@@ -92,52 +75,46 @@ export async function fetchPieces(request: FetchRequest, deps: FetchDeps): Promi
   async function pullFrom(source: BlobSource): Promise<void> {
     const url = deps.resolveUrl(source.url);
     const offset = pieceRange(next, size, pieceSize).start;
-    const res = await get(
-      url,
-      {
-        [SIGNATURE_HEADER]: signRequest(deps.clusterSecret, 'GET', new URL(url).pathname),
-        range: `bytes=${offset}-`,
-      },
-      stallMs,
-      deps.httpsAgent,
-    );
-    if (res.statusCode !== 206 && !(res.statusCode === 200 && offset === 0)) {
-      res.resume();
-      throw new Error(`answered ${res.statusCode}`);
-    }
     const use: SourceUse = { source: source.id, bytes: 0 };
     let piece = Buffer.allocUnsafe(pieceRange(next, size, pieceSize).end - offset);
     let filled = 0;
-    try {
-      for await (const chunk of res) {
-        use.first_byte_at ??= new Date().toISOString();
-        let data = chunk as Buffer;
-        while (data.length > 0 && next < hashes.length) {
-          const take = Math.min(piece.length - filled, data.length);
-          data.copy(piece, filled, 0, take);
-          filled += take;
-          data = data.subarray(take);
-          if (filled < piece.length) continue;
-          if (sha256Hex(piece) !== hashes[next])
-            throw new RefusedPiece(`sha256 mismatch: piece ${next} does not match its sha256`);
-          const at = pieceRange(next, size, pieceSize);
-          await writeAt(file, piece, at.start);
-          whole.update(piece);
-          use.bytes += piece.length;
-          use.last_byte_at = new Date().toISOString();
-          next += 1;
-          handle.advance(next);
-          deps.onBytes?.(at.end);
-          if (next < hashes.length) {
-            const following = pieceRange(next, size, pieceSize);
-            piece = Buffer.allocUnsafe(following.end - following.start);
-            filled = 0;
-          }
+    const takeChunk = async (chunk: Buffer): Promise<'stop' | undefined> => {
+      use.first_byte_at ??= new Date().toISOString();
+      let data = chunk;
+      while (data.length > 0 && next < hashes.length) {
+        const take = Math.min(piece.length - filled, data.length);
+        data.copy(piece, filled, 0, take);
+        filled += take;
+        data = data.subarray(take);
+        if (filled < piece.length) continue;
+        if (sha256Hex(piece) !== hashes[next])
+          throw new RefusedPiece(`sha256 mismatch: piece ${next} does not match its sha256`);
+        const at = pieceRange(next, size, pieceSize);
+        await writeAt(file, piece, at.start);
+        whole.update(piece);
+        use.bytes += piece.length;
+        use.last_byte_at = new Date().toISOString();
+        next += 1;
+        handle.advance(next);
+        deps.onBytes?.(at.end);
+        if (next < hashes.length) {
+          const following = pieceRange(next, size, pieceSize);
+          piece = Buffer.allocUnsafe(following.end - following.start);
+          filled = 0;
         }
-        if (next >= hashes.length) break;
       }
+      return next >= hashes.length ? 'stop' : undefined;
+    };
+    try {
+      // The idle timeout covers a source that never answers and one that stops mid-stream.
+      await http.downloadTo(url, takeChunk, {
+        what: `piece ${next} from ${source.id}`,
+        clusterSecret: deps.clusterSecret,
+        headers: { range: `bytes=${offset}-` },
+        idleTimeoutMs: stallMs,
+        accept: status => status === 206 || (status === 200 && offset === 0),
+      });
     } finally {
-      res.destroy();
       if (use.bytes > 0) used.push(use);
     }
     if (next < hashes.length) throw new Error(`ended at piece ${next} of ${hashes.length}`);

@@ -1,9 +1,7 @@
-import { get as httpGet } from 'node:http';
-import { get as httpsGet, type Agent } from 'node:https';
 import {
-  SIGNATURE_HEADER,
-  signRequest,
+  sharedClusterHttpClient,
   type ArtifactJob,
+  type ClusterHttpClient,
   type BlobSource,
   type Logger,
   type PieceIndex,
@@ -22,28 +20,11 @@ export interface Relay {
   blobs: LocalBlobs;
   logger: Logger;
   stallMs?: number;
-  /** Verifies the coordinator's and peers' certificates against the cluster CA (https URLs). */
-  httpsAgent?: Agent | undefined;
+  /** The cluster client, verifying the coordinator's and peers' certificates against the cluster CA (https URLs). */
+  http?: ClusterHttpClient | undefined;
 }
 
-function getJson(url: string, headers: Record<string, string>, agent: Agent | undefined): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const onAnswer = (res: import('node:http').IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('end', () => {
-        if (res.statusCode !== 200) reject(new Error(`piece list answered ${res.statusCode}`));
-        else resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      });
-    };
-    const request = url.startsWith('https:')
-      ? httpsGet(url, { headers, ...(agent && { agent }) }, onAnswer)
-      : httpGet(url, { headers }, onAnswer);
-    request.setTimeout(30_000, () => request.destroy(new Error('piece list request stalled')));
-    request.on('error', reject);
-  });
-}
+const PIECE_LIST_IDLE_TIMEOUT_MS = 30_000;
 
 /** A source given as a path (the origin) becomes one source per coordinator, the one that answered last first. */
 export function onEveryCoordinator(sources: readonly BlobSource[], coordinators: CoordinatorPool): BlobSource[] {
@@ -67,15 +48,16 @@ export async function relayFetch(
   let hashes = pieces.hashes;
   if (!hashes) {
     const path = pieces.list_url!;
-    const list = (await relay.coordinators.attempt(
+    const http = relay.http ?? sharedClusterHttpClient();
+    const list = await relay.coordinators.attempt(
       base =>
-        getJson(
-          new URL(path, base).toString(),
-          { [SIGNATURE_HEADER]: signRequest(relay.clusterSecret, 'GET', new URL(path, base).pathname) },
-          relay.httpsAgent,
-        ),
+        http.json<PieceIndex>(new URL(path, base).toString(), {
+          what: 'piece list',
+          clusterSecret: relay.clusterSecret,
+          idleTimeoutMs: PIECE_LIST_IDLE_TIMEOUT_MS,
+        }),
       () => true,
-    )) as PieceIndex;
+    );
     if (list.sha256 !== sha256 || list.piece_size !== pieces.size || list.pieces.length !== pieces.count)
       throw new Error('the piece list does not describe this artifact');
     hashes = list.pieces;
@@ -87,7 +69,7 @@ export async function relayFetch(
       resolveUrl,
       transfers: relay.transfers,
       logger: relay.logger,
-      httpsAgent: relay.httpsAgent,
+      http: relay.http,
       onBytes,
       ...(relay.stallMs !== undefined && { stallMs: relay.stallMs }),
     },

@@ -6,10 +6,9 @@ import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
+import { ApiError, ConnectionError } from './api-errors.js';
 
-/** The local cluster's admin (`modfleet up`, and the coordinator's default MODFLEET_ADMIN_EMAIL). */
-export const DEFAULT_URL = 'https://127.0.0.1:9443';
-export const DEFAULT_USER = 'admin@modfleet.local';
+export { ApiError, ConnectionError, DEFAULT_URL, DEFAULT_USER } from './api-errors.js';
 
 export interface ClientConfig {
   url: string;
@@ -21,31 +20,6 @@ export interface ClientConfig {
   ca?: string | undefined;
   /** Per request, uploads excepted (they take as long as the bytes take). */
   timeoutMs?: number | undefined;
-}
-
-/** An answer outside 2xx: the RS error body `{error_code, description}`, or what stood in for it. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    description: string,
-  ) {
-    super(description);
-    this.name = 'ApiError';
-  }
-}
-
-/** The request never got an HTTP answer: nothing listens, unknown host, TLS refused, timeout. */
-export class ConnectionError extends Error {
-  constructor(
-    readonly url: string,
-    readonly reason: string,
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-    this.name = 'ConnectionError';
-  }
 }
 
 const TLS_VERIFY_CODES = new Set([

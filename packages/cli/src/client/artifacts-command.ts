@@ -9,7 +9,7 @@ import {
   type Io,
 } from './client-context.js';
 import { colorsFor, plainColors, renderTable, toJson, type Colors } from './output.js';
-import { addWaitOptions, followAction, type WaitFlags } from './push-command.js';
+import { addWaitOptions, type WaitFlags } from './wait-options.js';
 
 /** States that mean a node does not hold what the fleet says it should. */
 export const DRIFT_STATES: readonly string[] = ['mismatch', 'failed', 'missing'];
@@ -134,6 +134,7 @@ export function registerArtifactsCommands(program: Command, io: Io): void {
   ).action(async (flags: ClientFlags & WaitFlags) => {
     await runClientCommand(io, flags, async ctx => {
       const { action_uid } = await ctx.client.post<ActionAccepted>(routes.fleetSync);
+      const { followAction } = await import('./push-run.js');
       return followAction(ctx, action_uid, flags);
     });
   });

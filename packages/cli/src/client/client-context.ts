@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command, type CommanderError } from 'commander';
-import { ApiError, ConnectionError, createApiClient, DEFAULT_URL, DEFAULT_USER, type ApiClient } from './api-client.js';
+import type { ApiClient } from './api-client.js';
+import { ApiError, ConnectionError, DEFAULT_URL, DEFAULT_USER } from './api-errors.js';
 import { LOCAL_CA_FILE, trustedCa } from './trusted-ca.js';
 import { OUTPUT_FORMATS, toJson, type OutputFormat, type OutStream } from './output.js';
 
@@ -242,6 +243,8 @@ export async function openClient(flags: ClientFlags): Promise<{ client: ApiClien
   const ca = await trustedCa(flags.cacert).catch((err: Error) => {
     throw new UsageError('invalid_cacert', err.message);
   });
+  // The HTTP stack (undici) loads when a command first talks to a coordinator, not at start-up.
+  const { createApiClient } = await import('./api-client.js');
   const client = createApiClient({
     url: flags.url,
     user: flags.user,

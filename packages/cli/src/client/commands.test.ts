@@ -8,7 +8,7 @@ import { pathTo, routes, type ActionObject, type FleetArtifactView } from '@modf
 import { Command } from 'commander';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Io } from './client-context.js';
-import { packArtifact } from './pack-command.js';
+import { packArtifact } from './pack-artifact.js';
 import { registerClientCommands } from './register-client-commands.js';
 
 /** A request the stub coordinator saw. */

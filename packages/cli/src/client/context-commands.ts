@@ -13,7 +13,10 @@ import {
   type Io,
   type OutputFlags,
 } from './client-context.js';
-import { contextFilePath, readContextFile, writeContextFile, type ContextFile } from './context-file.js';
+import type { ContextFile } from './context-file.js';
+
+/** The context file's code (and zod, which checks it) loads when a command reads the file. */
+const contextFile = () => import('./context-file.js');
 import { renderTable, toJson } from './output.js';
 
 interface LoginFlags extends ClientFlags {
@@ -46,6 +49,7 @@ async function askPassword(io: Io, user: string): Promise<string> {
 
 /** Adds or replaces one context and makes it the current one. */
 export async function saveContext(path: string, name: string, context: ContextFile['contexts'][string]): Promise<void> {
+  const { readContextFile, writeContextFile } = await contextFile();
   const file = await readContextFile(path);
   file.contexts[name] = context;
   file.current = name;
@@ -68,7 +72,7 @@ export function registerContextCommands(program: Command, io: Io): void {
         await client.close();
       }
       const name = flags.name ?? contextNameFor(flags.url);
-      const path = contextFilePath(io.env);
+      const path = (await contextFile()).contextFilePath(io.env);
       await saveContext(path, name, {
         url: flags.url,
         user: flags.user,
@@ -91,6 +95,7 @@ export function registerContextListCommands(program: Command, io: Io): void {
   addOutputOption(clientCommand(context, 'list', io).description('the saved contexts, * the current one')).action(
     async (flags: OutputFlags) => {
       await runCommand(io, flags, async () => {
+        const { contextFilePath, readContextFile } = await contextFile();
         const file = await readContextFile(contextFilePath(io.env));
         if (flags.output === 'json') {
           const contexts = Object.fromEntries(
@@ -124,6 +129,7 @@ export function registerContextListCommands(program: Command, io: Io): void {
     addOutputOption(clientCommand(context, verb, io).addArgument(new Argument('<name>')).description(what)).action(
       async (name: string, flags: OutputFlags) => {
         await runCommand(io, flags, async () => {
+          const { contextFilePath, readContextFile, writeContextFile } = await contextFile();
           const path = contextFilePath(io.env);
           const file = await readContextFile(path);
           if (!file.contexts[name]) {

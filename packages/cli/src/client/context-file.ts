@@ -1,24 +1,10 @@
 import { chmod, mkdir, open, readFile, rename } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { z } from 'zod';
 import { UsageError } from './client-context.js';
+import type { ContextFile, SavedContext } from './context-file-schema.js';
 
-/** How a client reaches one cluster: what `modfleet login` saves and `--context` selects. */
-const savedContextSchema = z.object({
-  url: z.string(),
-  user: z.string(),
-  password: z.string().optional(),
-  cacert: z.string().optional(),
-  insecure: z.boolean().optional(),
-});
-export type SavedContext = z.infer<typeof savedContextSchema>;
-
-const contextFileSchema = z.object({
-  current: z.string().optional(),
-  contexts: z.record(z.string(), savedContextSchema),
-});
-export type ContextFile = z.infer<typeof contextFileSchema>;
+export type { ContextFile, SavedContext } from './context-file-schema.js';
 
 /** `$XDG_CONFIG_HOME/modfleet/config.json`, else `~/.config/modfleet/config.json`. */
 export function contextFilePath(env: NodeJS.ProcessEnv): string {
@@ -40,6 +26,8 @@ export async function readContextFile(path: string): Promise<ContextFile> {
   } catch {
     throw new UsageError('bad_config', `${path} is not JSON: fix or delete it`);
   }
+  // zod loads only when there is a file to check: a command run without saved contexts never needs it.
+  const { contextFileSchema } = await import('./context-file-schema.js');
   const parsed = contextFileSchema.safeParse(json);
   if (!parsed.success) {
     throw new UsageError('bad_config', `${path}: ${parsed.error.issues[0]?.message ?? 'unexpected content'}`);

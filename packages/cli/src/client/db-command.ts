@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathTo, routes, type BdbObject, type ShardObject } from '@modfleet/common/contract';
 import { Option, type Command } from 'commander';
-import { ApiError, type ApiClient } from './api-client.js';
+import type { ApiClient } from './api-client.js';
+import { ApiError } from './api-errors.js';
 import {
   addClientOptions,
   clientCommand,

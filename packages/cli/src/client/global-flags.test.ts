@@ -117,7 +117,7 @@ describe('exit codes, flags before the command, JSON errors', () => {
 
   it('push --nodes 7 names the valid node uids', async () => {
     const zip = join(config, 'missing.zip');
-    const { packArtifact } = await import('./pack-command.js');
+    const { packArtifact } = await import('./pack-artifact.js');
     const so = join(config, 'x.so');
     await import('node:fs/promises').then(fs => fs.writeFile(so, Buffer.alloc(64, 1)));
     await packArtifact({ module: so, name: 'X', version: '1', discover: false, out: zip });

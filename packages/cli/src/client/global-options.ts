@@ -8,7 +8,7 @@ import {
   type Io,
   type OutputFlags,
 } from './client-context.js';
-import { contextFilePath, pickContext, readContextFile, type SavedContext } from './context-file.js';
+import type { SavedContext } from './context-file.js';
 import { OUTPUT_FORMATS } from './output.js';
 
 /** The client flags that may come before the command name too, as kubectl's do. */
@@ -56,6 +56,7 @@ async function applySharedFlags(program: Command, command: Command, io: Io): Pro
   }
   if (!hasOption(command, 'url') || !hasOption(command, 'context')) return;
   const flags = command.opts<ClientFlags>();
+  const { contextFilePath, pickContext, readContextFile } = await import('./context-file.js');
   const path = contextFilePath(io.env);
   const context = pickContext(await readContextFile(path), flags.context, path);
   if (context) applyContext(command, context, flags.context !== undefined);

@@ -5,7 +5,7 @@ import { moduleObjectBodySchema } from '@modfleet/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeArtifactZip } from '../../../../test/helpers/artifact-zip.js';
 import { RAMP_DEPENDENCY_SHA256, rampManifestText } from '../../../../test/helpers/ramp-manifest.js';
-import { readModuleDefinition } from './modules-command.js';
+import { readModuleDefinition } from './module-definition.js';
 
 let dir: string;
 beforeEach(async () => {

@@ -1,14 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { inspectArtifact, isAppError, pathTo, routes, type ModuleObject } from '@modfleet/common';
+import type { ModuleObject } from '@modfleet/common';
+import { pathTo, routes } from '@modfleet/common/contract';
 import type { Command } from 'commander';
-import {
-  addClientOptions,
-  clientCommand,
-  runClientCommand,
-  UsageError,
-  type ClientFlags,
-  type Io,
-} from './client-context.js';
+import { addClientOptions, clientCommand, runClientCommand, type ClientFlags, type Io } from './client-context.js';
 import { registerModulesStatusCommand } from './modules-status-command.js';
 import { renderTable, toJson } from './output.js';
 
@@ -27,37 +20,6 @@ export function renderModules(modules: ModuleObject[]): string {
   );
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** The body of POST /v2/modules/user-defined from a JSON file (`-`: standard input) or an artifact zip's module.json. */
-export async function readModuleDefinition(file: string): Promise<unknown> {
-  if (file.endsWith('.zip')) {
-    try {
-      const { manifest, moduleFile } = await inspectArtifact(file);
-      // RS's module_file names the .so; a manifest that does not say it gets the one the zip holds.
-      return { module_file: moduleFile, ...manifest };
-    } catch (err) {
-      if (isAppError(err)) throw new UsageError('bad_file', `${file}: ${err.message}`);
-      throw err;
-    }
-  }
-  let text: string;
-  try {
-    text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UsageError('bad_file', `cannot read ${file}: ${(err as Error).message}`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new UsageError('bad_file', `${file} is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
 export function registerModulesCommand(program: Command, io: Io): void {
   const modules = clientCommand(program, 'modules', io).description(
     'the module objects in the cluster configuration (CCS): create, list, delete',
@@ -74,6 +36,7 @@ export function registerModulesCommand(program: Command, io: Io): void {
       ),
   ).action(async (file: string, flags: ClientFlags) => {
     await runClientCommand(io, flags, async ({ client, output }) => {
+      const { readModuleDefinition } = await import('./module-definition.js');
       const definition = await readModuleDefinition(file);
       const created = await client.post<ModuleObject>(routes.userDefinedModules, definition);
       io.stdout.write(

@@ -1,6 +1,7 @@
 import { pathTo, routes, type NodeView } from '@modfleet/common/contract';
 import { InvalidArgumentError } from 'commander';
-import { ApiError, createApiClient, type ApiClient } from './api-client.js';
+import type { ApiClient } from './api-client.js';
+import { ApiError } from './api-errors.js';
 import { UsageError, type ClientContext } from './client-context.js';
 
 export function parseNodeUid(value: string): number {
@@ -37,6 +38,7 @@ export async function findNode(ctx: ClientContext, uid: number): Promise<NodeVie
  */
 export async function openNodeClient(ctx: ClientContext, uid: number): Promise<{ node: NodeView; client: ApiClient }> {
   const node = await findNode(ctx, uid);
+  const { createApiClient } = await import('./api-client.js');
   const client = createApiClient({
     url: node.url,
     user: ctx.flags.user,

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import { UsageError } from './client-context.js';
 import { buildManifest } from '../modules/pack-manifest.js';
-import { packArtifact, semanticFromVersion } from './pack-command.js';
+import { packArtifact, semanticFromVersion } from './pack-artifact.js';
 
 let dir: string;
 let so: string;

@@ -3,10 +3,10 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { mersenne } from 'pure-rand/generator/mersenne';
 import type { ApiClient } from '../client/api-client.js';
+import type { ChaosTarget } from './chaos-targets.js';
 import { supervisedPid } from './supervised-pid.js';
 
-export const CHAOS_TARGETS = ['agents', 'coordinator', 'shards'] as const;
-export type ChaosTarget = (typeof CHAOS_TARGETS)[number];
+export { CHAOS_TARGETS, type ChaosTarget } from './chaos-targets.js';
 
 export interface ChaosPlan {
   targets: ChaosTarget[];

@@ -3,7 +3,7 @@ import { access, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { routes, type NodeView } from '@modfleet/common/contract';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { createApiClient, type ApiClient } from '../client/api-client.js';
+import type { ApiClient } from '../client/api-client.js';
 import {
   addClientOptions,
   clientCommand,
@@ -15,10 +15,9 @@ import {
 } from '../client/client-context.js';
 import { colorsFor, toJson } from '../client/output.js';
 import { addAllowHttpNodesOption, refusePlainHttpNode } from '../client/plain-http-nodes.js';
-import { Chaos, CHAOS_TARGETS, type ChaosTarget } from './chaos.js';
-import { shardVictims } from './shard-victim.js';
+import type { Chaos } from './chaos.js';
+import { CHAOS_TARGETS, type ChaosTarget } from './chaos-targets.js';
 import { renderHtmlReport } from './load-html-report.js';
-import { resolveLoadDatabases } from './db-ops.js';
 import {
   parseDbCommand,
   parseDuration,
@@ -29,7 +28,6 @@ import {
   type LoadOp,
 } from './load-options.js';
 import { renderLoadReport } from './load-report.js';
-import { runLoadSession } from './load-session.js';
 import { NotSupervised } from './supervised-pid.js';
 
 interface LoadFlags extends ClientFlags {
@@ -168,6 +166,8 @@ export function registerLoadCommand(program: Command, io: Io): void {
       ),
   ).action(async (flags: LoadFlags, command: Command) => {
     await runClientCommand(io, flags, async ({ client, output, ca }) => {
+      const { createApiClient, Chaos, resolveLoadDatabases, runLoadSession, shardVictims } =
+        await import('./load-run-deps.js');
       const mix = effectiveMix(flags.mix, command.getOptionValueSource('mix') !== 'default', flags.db);
       if (flags.dbCommand && !flags.db) throw new UsageError('db_needs_db', '--db-command needs --db <uid|name>');
       // Found out before the run, not after minutes of load.

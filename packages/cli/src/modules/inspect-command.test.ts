@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import { rampManifestText } from '../../../../test/helpers/ramp-manifest.js';
-import { inspectZip, renderInspectReport } from './inspect-command.js';
+import { inspectZip, renderInspectReport } from './inspect-zip.js';
 
 let dir: string;
 beforeEach(async () => {

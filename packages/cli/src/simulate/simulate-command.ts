@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { exitWithError } from '../fail.js';
 import { positiveInteger } from '../load/load-options.js';
 import { addServiceOptions, envWithFlags } from '../service-options.js';
-import { sliceNodes, startSimulationThread } from './simulation-threads.js';
 
 /** `modfleet simulate`: many whole agents in one process, to try the coordinator against a large fleet on one machine. */
 export function registerSimulateCommand(program: Command): void {
@@ -20,6 +19,7 @@ export function registerSimulateCommand(program: Command): void {
     try {
       const { createLogger, onShutdownSignal } = await import('@modfleet/common');
       const { loadAgentConfig, startSimulatedFleet } = await import('@modfleet/agent');
+      const { sliceNodes, startSimulationThread } = await import('./simulation-threads.js');
       const { env, fromFlags } = envWithFlags(flags);
       const config = loadAgentConfig(env, fromFlags);
       if (!config.coordinatorUrl)

@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 
 /** Whether a Redis answers PING at `url` within a short time. */
@@ -96,7 +97,7 @@ async function runRedisServer(dir: string, port: number, logFile: string): Promi
   for (let attempt = 0; attempt < 50; attempt += 1) {
     if (child.exitCode !== null) break;
     if (await redisAnswers(url)) return child;
-    await new Promise(resolve => setTimeout(resolve, 100));
+    await sleep(100);
   }
   child.kill('SIGKILL');
   throw new Error(`redis-server did not start on port ${port} (see ${logFile})`);

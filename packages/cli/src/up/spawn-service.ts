@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { routes, type HealthAnswer } from '@modfleet/common/contract';
 import { Agent, request } from 'undici';
@@ -97,7 +98,7 @@ export async function waitHealthy(service: ServiceProcess, timeoutMs = 60_000): 
       if (hasExited()) await exited;
       const answer = await Promise.race([probe(service.url, dispatcher), exited]);
       if (answer === service.child.pid) return;
-      await new Promise(resolve => setTimeout(resolve, 100));
+      await sleep(100);
     }
   } finally {
     await dispatcher.close();

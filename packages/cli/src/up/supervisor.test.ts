@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { superviseServices, type Restartable } from './supervisor.js';
 
@@ -39,7 +40,7 @@ function fakeService(name: string, failures = 0): Restartable & { starts: number
 }
 
 const waitFor = async (check: () => boolean) => {
-  for (let i = 0; i < 200 && !check(); i += 1) await new Promise(resolve => setTimeout(resolve, 10));
+  for (let i = 0; i < 200 && !check(); i += 1) await sleep(10);
   expect(check()).toBe(true);
 };
 
@@ -84,7 +85,7 @@ describe('superviseServices', () => {
 
     await supervisor.stop();
     service.child.kill('SIGTERM');
-    await new Promise(resolve => setTimeout(resolve, 400));
+    await sleep(400);
 
     expect(service.starts).toBe(0);
     expect(lines).toEqual([]);

@@ -1,4 +1,4 @@
-import { ENV_VARIABLES, flagSpecOf, serviceVariables, type EnvName } from '@modfleet/common';
+import { ENV_VARIABLES, flagSpecOf, serviceVariables, type EnvName } from '@modfleet/common/env';
 import { InvalidArgumentError, Option } from 'commander';
 
 /** `up`'s own flags: how many services, how they are addressed, whether to start empty; no service reads them. */

@@ -1,5 +1,4 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { createApiClient } from '../client/api-client.js';
 import {
   addClientOptions,
   clientCommand,
@@ -11,9 +10,6 @@ import {
 } from '../client/client-context.js';
 import { colorsFor, toJson } from '../client/output.js';
 import { addAllowHttpNodesOption, refusePlainHttpNode } from '../client/plain-http-nodes.js';
-import { verifyFleet } from './verify-fleet.js';
-import { renderVerifyReport } from './verify-report.js';
-import { renderDatabasesReport, verifyDatabases } from './verify-databases.js';
 
 interface VerifyFlags extends ClientFlags {
   deep?: boolean;
@@ -41,6 +37,14 @@ export function registerVerifyCommand(program: Command, io: Io): void {
       ),
   ).action(async (flags: VerifyFlags) => {
     await runClientCommand(io, flags, async ({ client, output, ca }) => {
+      // The HTTP client, Redis (database checks) and the reports load only when verify runs.
+      const [{ createApiClient }, { verifyFleet }, { renderVerifyReport }, { renderDatabasesReport, verifyDatabases }] =
+        await Promise.all([
+          import('../client/api-client.js'),
+          import('./verify-fleet.js'),
+          import('./verify-report.js'),
+          import('./verify-databases.js'),
+        ]);
       const timeoutMs = (flags.timeout ?? (flags.deep ? 600 : 10)) * 1000;
       const report = await verifyFleet(client, {
         deep: flags.deep === true,

@@ -1,5 +1,6 @@
 import { routes, type FleetArtifactView, type NodeInventory, type NodeView } from '@modfleet/common/contract';
-import { ApiError, ConnectionError, type ApiClient } from '../client/api-client.js';
+import type { ApiClient } from '../client/api-client.js';
+import { ApiError, ConnectionError } from '../client/api-errors.js';
 import { compareNode, unreachableNode, type NodeReport } from './compare-node.js';
 
 export interface VerifyReport {

@@ -1,12 +1,12 @@
-import { luaScript } from '../lua-script.js';
-import type { Redis } from 'ioredis';
+import type { Redis, Result } from 'ioredis';
+import { defineRedisCommands } from '../redis-commands.js';
 import { nodeOpKey, nodeOpsOfNode, type RedisKeys } from '../redis-keys.js';
 import type { ActionMeta, OpRecord } from '../fleet/action-types.js';
 import { byNodeThenKey, opSummary, type ActionStore, type NodeOpSummary, type StoredAction } from './action-store.js';
 
 // An op once cancelled stays so (a node's late failure report must not undo the finalizer's
 // "superseded"), and a closed action keeps the outcome it was closed with.
-const RECORD_OP = luaScript(`
+const RECORD_OP = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local meta = redis.call('HGET', KEYS[1], 'meta')
 if meta then
@@ -17,16 +17,36 @@ local current = redis.call('HGET', KEYS[1], ARGV[1])
 if current and cjson.decode(current).status == 'cancelled' then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
-return 1`);
+return 1`;
 
-const FORGET_OWNED = luaScript(`
+/** Removes the node-ops fields (ARGV[2..]) that action ARGV[1] still owns; a later action's stay. */
+const FORGET_OWNED = `
 for i = 1, #ARGV - 1 do
   local json = redis.call('HGET', KEYS[1], ARGV[i + 1])
   if json and cjson.decode(json).action_uid == ARGV[1] then redis.call('HDEL', KEYS[1], ARGV[i + 1]) end
 end
-return 1`);
+return 1`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** 1: recorded; 0: the action is gone or closed, or the op was cancelled. */
+    recordActionOp(
+      action: string,
+      nodeOps: string,
+      opField: string,
+      opJson: string,
+      nodeOpField: string,
+      summaryJson: string,
+    ): Result<number, Context>;
+    forgetOwnedNodeOps(nodeOps: string, actionUid: string, ...fields: string[]): Result<number, Context>;
+  }
+}
 
 export function createRedisActionStore(redis: Redis, keys: RedisKeys): ActionStore {
+  defineRedisCommands(redis, {
+    recordActionOp: { numberOfKeys: 2, lua: RECORD_OP },
+    forgetOwnedNodeOps: { numberOfKeys: 1, lua: FORGET_OWNED },
+  });
   const parse = (fields: Record<string, string>): StoredAction | undefined => {
     if (!fields.meta) return undefined;
     const ops = Object.entries(fields)
@@ -51,15 +71,13 @@ export function createRedisActionStore(redis: Redis, keys: RedisKeys): ActionSto
       await tx.exec();
     },
     async recordOp(actionUid, op) {
-      await RECORD_OP.run(
-        redis,
-        [keys.action(actionUid), keys.fleetNodeOps],
-        [
-          `op:${op.key}`,
-          JSON.stringify(op),
-          nodeOpKey(op.node_uid, op.module_name, op.version),
-          JSON.stringify(opSummary(actionUid, op)),
-        ],
+      await redis.recordActionOp(
+        keys.action(actionUid),
+        keys.fleetNodeOps,
+        `op:${op.key}`,
+        JSON.stringify(op),
+        nodeOpKey(op.node_uid, op.module_name, op.version),
+        JSON.stringify(opSummary(actionUid, op)),
       );
     },
     async get(actionUid) {
@@ -93,7 +111,7 @@ export function createRedisActionStore(redis: Redis, keys: RedisKeys): ActionSto
     async forgetOps(actionUid, ops) {
       if (ops.length === 0) return;
       const fields = ops.map(op => nodeOpKey(op.node_uid, op.module_name, op.version));
-      await FORGET_OWNED.run(redis, [keys.fleetNodeOps], [actionUid, ...fields]);
+      await redis.forgetOwnedNodeOps(keys.fleetNodeOps, actionUid, ...fields);
     },
     async forgetNode(nodeUid) {
       let cursor = '0';

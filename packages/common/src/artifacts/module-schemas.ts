@@ -1,10 +1,13 @@
 import { z } from 'zod';
+import { MODULE_NAME_RULES } from '../contract/module-name.js';
 
-/** RS module names: letters, digits, `.`, `_`, `-`; never a path (so never `.` or `..`). */
+const [nameCharacters, notOnlyDots] = MODULE_NAME_RULES;
+
+/** RS module names (the rules in contract/module-name.ts, which the CLI checks without zod). */
 export const moduleNameSchema = z
   .string({ error: 'module_name must be a string' })
-  .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'module_name must be 1-64 characters of A-Z a-z 0-9 . _ -' })
-  .refine(name => !/^\.+$/.test(name), { error: 'module_name must not be only dots' });
+  .regex(nameCharacters.pattern, { error: nameCharacters.message })
+  .regex(notOnlyDots.pattern, { error: notOnlyDots.message });
 
 export const moduleVersionSchema = z
   .number({ error: 'version must be an integer' })

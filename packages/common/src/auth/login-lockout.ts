@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
+import type { Redis, Result } from 'ioredis';
 import { UnauthorizedError } from '../errors.js';
-import { luaScript } from '../lua-script.js';
 import type { Logger } from '../logger.js';
+import { defineRedisCommands } from '../redis-commands.js';
 import type { RedisKeys } from '../redis-keys.js';
 
 /** RS's cluster settings for user login lockout, in seconds as RS gives them. */
@@ -54,7 +54,7 @@ export interface LoginLockout {
  * KEYS: failures counter, lock, clients set. ARGV: threshold, counter reset (ms), lock (ms), client.
  * The count expires `reset` after the last failure; reaching the threshold swaps it for the lock.
  */
-const RECORD_FAILURE = luaScript(`
+const RECORD_FAILURE = `
 local failures = redis.call('INCR', KEYS[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[4])
@@ -67,12 +67,28 @@ if failures >= tonumber(ARGV[1]) then
   locked = 1
 end
 if redis.call('PTTL', KEYS[3]) < ttl then redis.call('PEXPIRE', KEYS[3], ttl) end
-return locked`);
+return locked`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** 1: this failure locked the email for the client. */
+    recordLoginFailure(
+      failures: string,
+      lock: string,
+      clients: string,
+      threshold: string,
+      resetMs: string,
+      lockMs: string,
+      client: string,
+    ): Result<number, Context>;
+  }
+}
 
 /** One line per client address, however it was spelled (`::ffff:10.0.0.1` is 10.0.0.1), never long. */
 export const clientKey = (address: string | undefined) => (address ?? 'unknown').replace(/^::ffff:/, '').slice(0, 64);
 
 export function createRedisLoginLockout(redis: Redis, keys: RedisKeys): LoginLockout {
+  defineRedisCommands(redis, { recordLoginFailure: { numberOfKeys: 3, lua: RECORD_FAILURE } });
   const clientsOf = (email: string) => redis.smembers(keys.loginClients(email));
   return {
     async isLocked(email, client) {
@@ -82,15 +98,14 @@ export function createRedisLoginLockout(redis: Redis, keys: RedisKeys): LoginLoc
       if (policy.login_lockout_threshold <= 0) return false;
       const lockMs = policy.login_lockout_duration > 0 ? policy.login_lockout_duration * 1000 : LOCK_CAP_MS;
       const locked =
-        (await RECORD_FAILURE.run(
-          redis,
-          [keys.loginFailures(email, client), keys.loginLocked(email, client), keys.loginClients(email)],
-          [
-            String(policy.login_lockout_threshold),
-            String(Math.max(1, policy.login_lockout_counter_reset_after) * 1000),
-            String(Math.min(lockMs, LOCK_CAP_MS)),
-            client,
-          ],
+        (await redis.recordLoginFailure(
+          keys.loginFailures(email, client),
+          keys.loginLocked(email, client),
+          keys.loginClients(email),
+          String(policy.login_lockout_threshold),
+          String(Math.max(1, policy.login_lockout_counter_reset_after) * 1000),
+          String(Math.min(lockMs, LOCK_CAP_MS)),
+          client,
         )) === 1;
       // Every service drops its verified-login cache, so a cached login from that client stops working too.
       if (locked) await redis.publish(keys.usersChanged, 'locked');

@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest';
 import {
   configKeyOf,
   defaultOf,
+  defaultValueOf,
+  ENV_SCHEMAS,
   ENV_VARIABLES,
   flagOf,
   flagSpecOf,
+  serviceSchemaOf,
   serviceVariables,
   servicesOf,
   type EnvName,
@@ -74,6 +77,18 @@ describe('the env registry', () => {
     expect(defaultOf('MODFLEET_MAX_ARTIFACT_BYTES', 'agent')).toBe('1 GiB');
     expect(defaultOf('MODFLEET_METRICS_PUBLIC', 'agent')).toBe('false');
     expect(defaultOf('MODFLEET_TLS_CERT', 'coordinator')).toBeUndefined();
+  });
+
+  it('has each service parse a variable as the plain table says: the same services, the same default', () => {
+    for (const name of NAMES) {
+      expect(Object.keys(ENV_SCHEMAS[name]).sort(), name).toEqual(servicesOf(name).sort());
+      for (const service of servicesOf(name)) {
+        const schema = serviceSchemaOf(name, service);
+        const tableDefault = defaultValueOf(name, service);
+        const expected: unknown = tableDefault === undefined ? undefined : schema.parse(tableDefault);
+        expect(schema.parse(undefined), `${name} (${service})`).toEqual(expected);
+      }
+    }
   });
 
   it('refuses to give a service the schema of a variable it does not read', () => {

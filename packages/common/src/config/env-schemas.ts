@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LOG_LEVELS } from '../logger.js';
+import { LOG_LEVELS } from '../log-levels.js';
 import { parseRedisNodes } from '../redis-target.js';
 import { parsePortRanges, type PortRanges } from './port-ranges.js';
 import { timingOverridesSchema } from '../timings/service-timings.js';

@@ -83,4 +83,5 @@ export type {
   UpgradeModuleChange,
   UpgradePreflight,
 } from './bdb-upgrade.js';
+export { MODULE_NAME_RULES, moduleNameProblem } from './module-name.js';
 export { LOG_EVENT_TYPES, type LogEvent, type LogEventType, type LogQuery, type LogSeverity } from './log-event.js';

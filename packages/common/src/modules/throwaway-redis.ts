@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 
 export interface ThrowawayRedisOptions {
@@ -117,7 +118,7 @@ async function waitForSocket(
       )
     )
       return;
-    await new Promise(resolve => setTimeout(resolve, 20));
+    await sleep(20);
   }
 }
 
@@ -136,7 +137,7 @@ async function connectWhileAlive(socket: string, child: ChildProcess): Promise<R
       client.disconnect();
       if (child.exitCode !== null || child.signalCode !== null) throw err;
     }
-    await new Promise(resolve => setTimeout(resolve, 20));
+    await sleep(20);
   }
 }
 

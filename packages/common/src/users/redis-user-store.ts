@@ -1,5 +1,5 @@
-import { luaScript } from '../lua-script.js';
-import type { Redis } from 'ioredis';
+import type { Redis, Result } from 'ioredis';
+import { defineRedisCommands } from '../redis-commands.js';
 import type { RedisKeys } from '../redis-keys.js';
 import {
   emailTakenError,
@@ -13,18 +13,18 @@ import {
 import type { UserRecord } from './user-types.js';
 
 /** Claims the email and stores the record in one step, so two creates can never share an email. */
-const CREATE_USER = luaScript(`
+const CREATE_USER = `
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-return 1`);
+return 1`;
 
 /**
  * Replaces (ARGV[2] = new JSON) or deletes (ARGV[2] = '') user ARGV[1], refusing with -1 when
  * that would leave no admin. Check and write are one step, so two concurrent demotions or
  * deletions can never remove the last two admins together.
  */
-const WRITE_KEEPING_AN_ADMIN = luaScript(`
+const WRITE_KEEPING_AN_ADMIN = `
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if not current then return 0 end
 local user = cjson.decode(current)
@@ -43,9 +43,22 @@ if ARGV[2] == '' then
 else
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 end
-return 1`);
+return 1`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** 1: created; 0: the email is taken. */
+    createUserRecord(emails: string, users: string, email: string, uid: string, json: string): Result<number, Context>;
+    /** 1: written; 0: no such user; -1: refused, it would leave no admin. */
+    writeUserKeepingAnAdmin(users: string, emails: string, uid: string, json: string): Result<number, Context>;
+  }
+}
 
 export function createRedisUserStore(redis: Redis, keys: RedisKeys): UserStore {
+  defineRedisCommands(redis, {
+    createUserRecord: { numberOfKeys: 2, lua: CREATE_USER },
+    writeUserKeepingAnAdmin: { numberOfKeys: 2, lua: WRITE_KEEPING_AN_ADMIN },
+  });
   const parse = (json: string | null | undefined): UserRecord | undefined =>
     json ? (JSON.parse(json) as UserRecord) : undefined;
 
@@ -74,10 +87,12 @@ export function createRedisUserStore(redis: Redis, keys: RedisKeys): UserStore {
 
     async create(input) {
       const record = await newUserRecord(await redis.incr(keys.userUidSeq), input);
-      const created = await CREATE_USER.run(
-        redis,
-        [keys.userEmails, keys.users],
-        [record.email, String(record.uid), JSON.stringify(record)],
+      const created = await redis.createUserRecord(
+        keys.userEmails,
+        keys.users,
+        record.email,
+        String(record.uid),
+        JSON.stringify(record),
       );
       if (created !== 1) throw emailTakenError(record.email);
       await published();
@@ -98,7 +113,7 @@ export function createRedisUserStore(redis: Redis, keys: RedisKeys): UserStore {
   };
 
   async function writeKeepingAnAdmin(uid: number, json: string): Promise<void> {
-    const result = await WRITE_KEEPING_AN_ADMIN.run(redis, [keys.users, keys.userEmails], [String(uid), json]);
+    const result = await redis.writeUserKeepingAnAdmin(keys.users, keys.userEmails, String(uid), json);
     if (result === 0) throw userNotFoundError(uid);
     if (result === -1) throw lastAdminError();
     await published();

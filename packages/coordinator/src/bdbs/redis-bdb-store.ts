@@ -1,13 +1,13 @@
 import {
   ConflictError,
-  luaScript,
+  defineRedisCommands,
   NotAcceptableError,
   type RedisKeys,
   type ShardPlan,
   type ShardReport,
   type StateMachineObject,
 } from '@modfleet/common';
-import type { Redis } from 'ioredis';
+import type { Redis, Result } from 'ioredis';
 import {
   pickedPortCount,
   portsExhausted,
@@ -23,7 +23,7 @@ import {
  * shard uid, plan, port (-n: the n-th picked). Picking inside the script is what lets concurrent
  * creates each get their own first free ports; `"port":-n` in the JSON becomes the picked port.
  */
-const CREATE_BDB = luaScript(`
+const CREATE_BDB = `
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 'uid_exists' end
 local shards = #KEYS - 3
 local wanted = {}
@@ -58,30 +58,55 @@ for i = 1, shards do
 end
 redis.call('HSET', KEYS[1], ARGV[1], real(ARGV[2]))
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
-return 'ok:' .. table.concat(picked, ',')`);
+return 'ok:' .. table.concat(picked, ',')`;
 
-const CLAIM_UID = luaScript(`
+/** Keeps the uid counter ahead of a uid a request chose itself. */
+const CLAIM_UID = `
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
-return 1`);
+return 1`;
 
 /** Saves only a record that still exists: a late status change must not bring a deleted bdb back. */
-const SAVE_IF_PRESENT = luaScript(`
+const SAVE_IF_PRESENT = `
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return 1`);
+return 1`;
 
 /** KEYS: bdbs, machines. ARGV: uid, record, action uid, machine. */
-const BEGIN_CHANGE = luaScript(`
+const BEGIN_CHANGE = `
 local stored = redis.call('HGET', KEYS[1], ARGV[1])
 if not stored or cjson.decode(stored).status ~= 'active' then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
-return 1`);
+return 1`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** `ok:<picked ports>`, `uid_exists`, `port_unavailable:<port>` or `ports_exhausted`. */
+    createBdbRecord(numberOfKeys: number, ...keysThenArgs: string[]): Result<string, Context>;
+    claimBdbUid(uidSeq: string, uid: string): Result<number, Context>;
+    saveBdbIfPresent(bdbs: string, uid: string, json: string): Result<number, Context>;
+    /** 1: the bdb was active and now carries the change; 0: it is gone or not active. */
+    beginBdbChange(
+      bdbs: string,
+      machines: string,
+      uid: string,
+      json: string,
+      actionUid: string,
+      machine: string,
+    ): Result<number, Context>;
+  }
+}
 
 const parse = <T>(json: string) => JSON.parse(json) as T;
 
 export function createRedisBdbStore(redis: Redis, keys: RedisKeys): BdbStore {
+  defineRedisCommands(redis, {
+    createBdbRecord: { lua: CREATE_BDB },
+    claimBdbUid: { numberOfKeys: 1, lua: CLAIM_UID },
+    saveBdbIfPresent: { numberOfKeys: 1, lua: SAVE_IF_PRESENT },
+    beginBdbChange: { numberOfKeys: 2, lua: BEGIN_CHANGE },
+  });
   const nudge = (nodeUids: Iterable<number>) =>
     Promise.all([...new Set(nodeUids)].map(node => redis.publish(keys.nodeShardsChanged(node), '1')));
 
@@ -93,27 +118,29 @@ export function createRedisBdbStore(redis: Redis, keys: RedisKeys): BdbStore {
       }
     },
     async claimUid(uid) {
-      await CLAIM_UID.run(redis, [keys.bdbUidSeq], [String(uid)]);
+      await redis.claimBdbUid(keys.bdbUidSeq, String(uid));
     },
     async nextShardUids(count) {
       const last = await redis.incrby(keys.shardUidSeq, count);
       return Array.from({ length: count }, (_, i) => last - count + 1 + i);
     },
     async create(record, machine, freePorts = []) {
-      const outcome = String(
-        await CREATE_BDB.run(
-          redis,
-          [keys.bdbs, keys.bdbPorts, keys.bdbStateMachines, ...record.placement.map(s => keys.nodeShards(s.node_uid))],
-          [
-            String(record.uid),
-            JSON.stringify(record),
-            machine.action_uid,
-            JSON.stringify(machine),
-            freePorts.map(([low, high]) => `${low}-${high}`).join(' '),
-            String(pickedPortCount(record)),
-            ...record.placement.flatMap(s => [String(s.plan.shard_uid), JSON.stringify(s.plan), String(s.plan.port)]),
-          ],
-        ),
+      const bdbKeys = [
+        keys.bdbs,
+        keys.bdbPorts,
+        keys.bdbStateMachines,
+        ...record.placement.map(s => keys.nodeShards(s.node_uid)),
+      ];
+      const outcome = await redis.createBdbRecord(
+        bdbKeys.length,
+        ...bdbKeys,
+        String(record.uid),
+        JSON.stringify(record),
+        machine.action_uid,
+        JSON.stringify(machine),
+        freePorts.map(([low, high]) => `${low}-${high}`).join(' '),
+        String(pickedPortCount(record)),
+        ...record.placement.flatMap(s => [String(s.plan.shard_uid), JSON.stringify(s.plan), String(s.plan.port)]),
       );
       if (outcome === 'uid_exists') throw new ConflictError('uid_exists', `Database uid ${record.uid} already exists`);
       if (outcome === 'ports_exhausted') throw portsExhausted();
@@ -135,7 +162,7 @@ export function createRedisBdbStore(redis: Redis, keys: RedisKeys): BdbStore {
       return json ? parse<BdbRecord>(json) : undefined;
     },
     async save(record) {
-      await SAVE_IF_PRESENT.run(redis, [keys.bdbs], [String(record.uid), JSON.stringify(record)]);
+      await redis.saveBdbIfPresent(keys.bdbs, String(record.uid), JSON.stringify(record));
     },
     async usedPorts() {
       return new Set((await redis.hkeys(keys.bdbPorts)).map(Number));
@@ -179,12 +206,15 @@ export function createRedisBdbStore(redis: Redis, keys: RedisKeys): BdbStore {
       await tx.exec();
     },
     async beginChange(record, machine) {
-      const begun = await BEGIN_CHANGE.run(
-        redis,
-        [keys.bdbs, keys.bdbStateMachines],
-        [String(record.uid), JSON.stringify(record), machine.action_uid, JSON.stringify(machine)],
+      const begun = await redis.beginBdbChange(
+        keys.bdbs,
+        keys.bdbStateMachines,
+        String(record.uid),
+        JSON.stringify(record),
+        machine.action_uid,
+        JSON.stringify(machine),
       );
-      return Number(begun) === 1;
+      return begun === 1;
     },
     async replan(record) {
       const tx = redis.multi();

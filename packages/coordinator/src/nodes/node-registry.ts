@@ -3,9 +3,9 @@ import {
   type NodeRegistrationRequest,
   type NodeView,
   type RedisKeys,
-  luaScript,
+  defineRedisCommands,
 } from '@modfleet/common';
-import type { Redis } from 'ioredis';
+import type { Redis, Result } from 'ioredis';
 import { NODE_DOWN_AFTER_MS, toNodeObject, type NodeRecord } from './node-object.js';
 
 export interface Registration {
@@ -23,10 +23,16 @@ export interface NodeRegistry {
 }
 
 /** Keeps the uid counter ahead of any uid an agent claims itself (MODFLEET_NODE_ID). */
-const CLAIM_UID = luaScript(`
+const CLAIM_UID = `
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
-return 1`);
+return 1`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    claimNodeUid(uidSeq: string, uid: string): Result<number, Context>;
+  }
+}
 
 /** `apiPort`: the coordinator's HTTPS port; a node serving on the same one is shown by its address alone. */
 export function createRedisNodeRegistry(
@@ -38,12 +44,13 @@ export function createRedisNodeRegistry(
 ): NodeRegistry {
   const view = (record: NodeRecord, heartbeat: string | null): NodeView =>
     toNodeObject(record, heartbeat === null ? null : Number(heartbeat), now(), apiPort(), downAfterMs);
+  defineRedisCommands(redis, { claimNodeUid: { numberOfKeys: 1, lua: CLAIM_UID } });
 
   const registry: NodeRegistry = {
     async register({ uid: claimed, addr, instance_id, host }) {
       let uid = claimed;
       if (uid === undefined) uid = await redis.incr(keys.nodeUidSeq);
-      else await CLAIM_UID.run(redis, [keys.nodeUidSeq], [String(uid)]);
+      else await redis.claimNodeUid(keys.nodeUidSeq, String(uid));
       const [existingJson, heartbeat] = await Promise.all([
         redis.hget(keys.nodes, String(uid)),
         redis.zscore(keys.nodeHeartbeats, String(uid)),

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { shardPlanDigest, type NodeView, type ShardModule, type ShardPlan } from '@modfleet/common';
+import { shardPlanDigest, type Logger, type NodeView, type ShardModule, type ShardPlan } from '@modfleet/common';
 import type { BdbRecord, BdbStore, ShardPlacement } from '../bdb-store.js';
 import type { ShardAddress, ShardControl } from './shard-control.js';
 
@@ -12,6 +12,8 @@ export interface ShardOpsDeps {
   stepTimeoutMs?: number;
   /** CLIENT PAUSE's own limit: writes resume by themselves after it even if this coordinator dies. */
   pauseMs?: number;
+  /** Where the switch's step timings go (one line per failover). */
+  logger?: Logger;
 }
 
 export const sameModules = (a: ShardModule[], b: ShardModule[]) => JSON.stringify(a) === JSON.stringify(b);
@@ -20,10 +22,10 @@ export const replicaOf = (record: BdbRecord) => record.placement.find(s => s.pla
 
 export const describeShard = (s: ShardPlacement) => `shard ${s.plan.shard_uid} on node ${s.node_uid}`;
 
-/** The shard steps of an upgrade, each one safe to repeat after a crash. */
 /** While writes are paused every millisecond is a client's: the replica's offset is read this often. */
-const SWITCH_POLL_MS = 5;
+const SWITCH_POLL_MS = 1;
 
+/** The shard steps of an upgrade, each one safe to repeat after a crash. */
 export function shardOps(deps: ShardOpsDeps) {
   const pollMs = deps.pollMs ?? 100;
   const stepTimeoutMs = deps.stepTimeoutMs ?? 120_000;
@@ -91,34 +93,10 @@ export function shardOps(deps: ShardOpsDeps) {
     placement: record.placement.map(s => (s.plan.shard_uid === shardUid ? { ...s, plan: { ...s.plan, modules } } : s)),
   });
 
-  /**
-   * The switch: the master's writes paused, the replica's offset equal to the master's, the
-   * replica promoted, the record and plans swapped (the endpoint names the new master before any
-   * client is let go), then the old master made its replica and unpaused (a write it still holds
-   * is refused READONLY, never acknowledged and lost; `oldMasterModules`: it restarts on them).
-   * Clients wait only while writes are paused. Resumable: a replica already promoted is not paused for again.
-   */
-  async function failover(record: BdbRecord, oldMasterModules: ShardModule[]): Promise<BdbRecord> {
+  /** The record once `replica` is the master: the endpoint on it, the old master its replica on `oldMasterModules`. */
+  function switched(record: BdbRecord, r: ShardAddress, oldMasterModules: ShardModule[]): BdbRecord {
     const master = masterOf(record);
     const replica = replicaOf(record)!;
-    const [m, r] = [await addressOf(master), await addressOf(replica)];
-    const promoted = (await deps.shards.replication(r).catch(() => undefined))?.role === 'master';
-    if (!promoted) {
-      await deps.shards.pauseWrites(m, pauseMs);
-      try {
-        const offset = (await deps.shards.replication(m)).offset;
-        await until(
-          `${describeShard(replica)} reaching the paused master's offset`,
-          async () => ((await deps.shards.replication(r)).offset >= offset ? true : undefined),
-          pauseMs / 2,
-          SWITCH_POLL_MS,
-        );
-        await deps.shards.replicaOf(r, undefined);
-      } catch (err) {
-        await deps.shards.unpause(m).catch(() => undefined);
-        throw err;
-      }
-    }
     const { replica_of: _gone, ...promotedPlan } = replica.plan;
     const newMaster: ShardPlan = { ...promotedPlan, role: 'master' };
     const demoted: ShardPlan = {
@@ -127,7 +105,7 @@ export function shardOps(deps: ShardOpsDeps) {
       modules: oldMasterModules,
       replica_of: { host: r.host, port: r.port },
     };
-    const next: BdbRecord = {
+    return {
       ...record,
       endpoints: record.endpoints.map(e => ({ ...e, addr: [r.host], dns_name: r.host, port: r.port })),
       placement: record.placement.map(s =>
@@ -138,12 +116,62 @@ export function shardOps(deps: ShardOpsDeps) {
             : s,
       ),
     };
+  }
+
+  /**
+   * The switch: the master's writes paused, the replica's offset equal to the master's, the
+   * replica promoted, the record and plans swapped (the endpoint names the new master before any
+   * client is let go), then the old master made its replica and unpaused in one round trip (a
+   * write it still holds is refused READONLY, never acknowledged and lost; `oldMasterModules`: it
+   * restarts on them). Clients wait only while writes are paused, so everything that can is done
+   * before the pause: the addresses, the new record, one kept connection to each shard.
+   * Resumable: a replica already promoted is not paused for again.
+   */
+  async function failover(record: BdbRecord, oldMasterModules: ShardModule[]): Promise<BdbRecord> {
+    const [m, r] = [await addressOf(masterOf(record)), await addressOf(replicaOf(record)!)];
+    const next = switched(record, r, oldMasterModules);
+    const session = deps.shards.session?.();
+    const shards = session ?? deps.shards;
+    let began = performance.now();
+    const steps: Record<string, number> = {};
+    const step = (name: string) => (steps[name] = Math.round((performance.now() - began) * 10) / 10);
     try {
-      await replan(next);
+      const promoted = (await shards.replication(r).catch(() => undefined))?.role === 'master';
+      if (!promoted) {
+        await shards.replication(m); // opens the master's connection before its writes wait
+        began = performance.now();
+        await shards.pauseWrites(m, pauseMs);
+        step('paused');
+        try {
+          const offset = (await shards.replication(m)).offset;
+          await until(
+            `${describeShard(replicaOf(record)!)} reaching the paused master's offset`,
+            async () => ((await shards.replication(r)).offset >= offset ? true : undefined),
+            pauseMs / 2,
+            SWITCH_POLL_MS,
+          );
+          step('offset_equal');
+          await shards.replicaOf(r, undefined);
+          step('promoted');
+        } catch (err) {
+          await shards.unpause(m).catch(() => undefined);
+          throw err;
+        }
+      }
+      try {
+        await replan(next);
+        step('record_written');
+      } finally {
+        await shards.demote(m, r).catch(() => undefined);
+        step('demoted_unpaused');
+      }
     } finally {
-      await deps.shards.replicaOf(m, r).catch(() => undefined);
-      await deps.shards.unpause(m).catch(() => undefined);
+      session?.close();
     }
+    deps.logger?.info(
+      { bdb: record.uid, switch_began_at: performance.timeOrigin + began, switch_ms: steps },
+      'failover switch done',
+    );
     return next;
   }
 

@@ -23,6 +23,16 @@ export interface ShardControl {
   unpause(shard: ShardAddress): Promise<void>;
   /** REPLICAOF NO ONE (`of` undefined) or REPLICAOF host port. */
   replicaOf(shard: ShardAddress, of: ShardAddress | undefined): Promise<void>;
+  /**
+   * REPLICAOF `of` then CLIENT UNPAUSE, sent together on one connection so the shard runs them in
+   * that order: every write the pause held is refused READONLY, none is acknowledged by it.
+   */
+  demote(shard: ShardAddress, of: ShardAddress): Promise<void>;
+  /**
+   * The same commands over one connection per shard kept until close(): the failover's switch,
+   * while clients wait, pays no connection setup. Absent (fakes): the control itself is used.
+   */
+  session?(): ShardControl & { close(): void };
 }
 
 const field = (info: string, name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
@@ -35,7 +45,9 @@ export function parseReplicationInfo(info: string): ReplicationInfo {
   };
 }
 
-async function withShard<T>(shard: ShardAddress, run: (client: Redis) => Promise<T>): Promise<T> {
+type RunOnShard = <T>(shard: ShardAddress, run: (client: Redis) => Promise<T>) => Promise<T>;
+
+function shardClient(shard: ShardAddress): Redis {
   const client = new Redis({
     host: shard.host,
     port: shard.port,
@@ -46,22 +58,82 @@ async function withShard<T>(shard: ShardAddress, run: (client: Redis) => Promise
     commandTimeout: 5000,
     enableOfflineQueue: false,
   });
+  client.on('error', () => undefined);
+  return client;
+}
+
+/** One short connection per command. */
+const onNewConnection: RunOnShard = async (shard, run) => {
+  const client = shardClient(shard);
   try {
     await client.connect();
     return await run(client);
   } finally {
     client.disconnect();
   }
+};
+
+/** One connection per shard, opened on first use and kept until close(); a failed command drops it. */
+function keptConnections(): { run: RunOnShard; close: () => void } {
+  const open = new Map<string, Promise<Redis>>();
+  const connected = (shard: ShardAddress) => {
+    const key = `${shard.host}:${shard.port}`;
+    let client = open.get(key);
+    if (!client) {
+      const fresh = shardClient(shard);
+      client = fresh.connect().then(() => fresh);
+      client.catch(() => open.delete(key));
+      open.set(key, client);
+    }
+    return { key, client };
+  };
+  return {
+    async run(shard, run) {
+      const { key, client } = connected(shard);
+      const redis = await client;
+      try {
+        return await run(redis);
+      } catch (err) {
+        open.delete(key);
+        redis.disconnect();
+        throw err;
+      }
+    },
+    close: () => {
+      for (const client of open.values())
+        void client.then(
+          c => c.disconnect(),
+          () => undefined,
+        );
+      open.clear();
+    },
+  };
 }
 
-/** ShardControl over one short connection per command. */
+function commandsOver(onShard: RunOnShard): Omit<ShardControl, 'session'> {
+  return {
+    replication: shard => onShard(shard, async c => parseReplicationInfo(String(await c.call('INFO', 'replication')))),
+    pauseWrites: (shard, ms) => onShard(shard, async c => void (await c.call('CLIENT', 'PAUSE', String(ms), 'WRITE'))),
+    unpause: shard => onShard(shard, async c => void (await c.call('CLIENT', 'UNPAUSE'))),
+    replicaOf: (shard, of) =>
+      onShard(shard, async c => {
+        if (of) await c.call('REPLICAOF', of.host, String(of.port));
+        else await c.call('REPLICAOF', 'NO', 'ONE');
+      }),
+    demote: (shard, of) =>
+      onShard(shard, async c => {
+        const replies = await c.pipeline().call('REPLICAOF', of.host, String(of.port)).call('CLIENT', 'UNPAUSE').exec();
+        const failed = replies?.find(([err]) => err)?.[0];
+        if (failed) throw failed;
+      }),
+  };
+}
+
+/** ShardControl over one short connection per command; session() keeps them for a switch. */
 export const redisShardControl: ShardControl = {
-  replication: shard => withShard(shard, async c => parseReplicationInfo(String(await c.call('INFO', 'replication')))),
-  pauseWrites: (shard, ms) => withShard(shard, async c => void (await c.call('CLIENT', 'PAUSE', String(ms), 'WRITE'))),
-  unpause: shard => withShard(shard, async c => void (await c.call('CLIENT', 'UNPAUSE'))),
-  replicaOf: (shard, of) =>
-    withShard(shard, async c => {
-      if (of) await c.call('REPLICAOF', of.host, String(of.port));
-      else await c.call('REPLICAOF', 'NO', 'ONE');
-    }),
+  ...commandsOver(onNewConnection),
+  session() {
+    const kept = keptConnections();
+    return { ...commandsOver(kept.run), close: kept.close };
+  },
 };

@@ -1,12 +1,10 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest, type Agent } from 'node:https';
 import { rm } from 'node:fs/promises';
 import {
+  ClusterHttpError,
   pathTo,
   routes,
-  SIGNATURE_HEADER,
-  signRequest,
-  writeHashedTempFile,
+  sharedClusterHttpClient,
+  type ClusterHttpClient,
   type HashedUpload,
 } from '@modfleet/common';
 import type { BlobStore } from './blob-store.js';
@@ -15,26 +13,6 @@ import type { BlobStore } from './blob-store.js';
 export const LOCAL_ONLY_HEADER = 'x-modfleet-local-only';
 /** No bytes either way for this long: the peer is treated as gone. */
 const IDLE_TIMEOUT_MS = 15_000;
-
-function call(
-  httpsAgent: Agent | undefined,
-  method: string,
-  url: string,
-  headers: Record<string, string>,
-  send?: (req: NodeJS.WritableStream) => void,
-): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const req = url.startsWith('https:')
-      ? httpsRequest(url, { method, headers, ...(httpsAgent && { agent: httpsAgent }) }, resolve)
-      : httpRequest(url, { method, headers }, resolve);
-    req.setTimeout(IDLE_TIMEOUT_MS, () =>
-      req.destroy(new Error(`${method} ${url}: no bytes for ${IDLE_TIMEOUT_MS} ms`)),
-    );
-    req.on('error', reject);
-    if (send) send(req);
-    else req.end();
-  });
-}
 
 /** Coordinator-to-coordinator copies of blobs, over the blob route, signed with the cluster secret. */
 export interface PeerBlobCopy {
@@ -45,43 +23,55 @@ export interface PeerBlobCopy {
   remove(peerUrl: string, sha256: string): Promise<void>;
 }
 
-/** `httpsAgent`: trusts the cluster CA, for peers serving certificates it signed. */
-export function createPeerBlobCopy(local: BlobStore, clusterSecret: string, httpsAgent?: Agent): PeerBlobCopy {
-  const signed = (method: string, path: string) => ({ [SIGNATURE_HEADER]: signRequest(clusterSecret, method, path) });
+/** `http`: the cluster client, trusting the cluster CA for peers serving certificates it signed. */
+export function createPeerBlobCopy(
+  local: BlobStore,
+  clusterSecret: string,
+  http: ClusterHttpClient = sharedClusterHttpClient(),
+): PeerBlobCopy {
+  const blobUrl = (peerUrl: string, sha256: string) => new URL(pathTo(routes.blob, { sha256 }), peerUrl).toString();
   return {
     async send(peerUrl, sha256) {
-      const path = pathTo(routes.blob, { sha256 });
       const blob = await local.open(sha256);
       if (!blob) throw new Error(`blob ${sha256} is not on this coordinator`);
-      const res = await call(
-        httpsAgent,
-        'PUT',
-        new URL(path, peerUrl).toString(),
-        { ...signed('PUT', path), 'content-type': 'application/zip', 'content-length': String(blob.size) },
-        req => blob.stream.pipe(req),
-      ).finally(() => blob.stream.destroy());
-      res.resume();
-      if (res.statusCode !== 204) throw new Error(`${peerUrl} answered ${res.statusCode} to a blob copy`);
+      const answer = await http
+        .request(blobUrl(peerUrl, sha256), {
+          what: `blob copy to ${peerUrl}`,
+          method: 'PUT',
+          clusterSecret,
+          headers: { 'content-type': 'application/zip', 'content-length': String(blob.size) },
+          body: blob.stream,
+          idleTimeoutMs: IDLE_TIMEOUT_MS,
+        })
+        .finally(() => blob.stream.destroy());
+      answer.body.resume();
+      if (answer.status !== 204) throw new Error(`${peerUrl} answered ${answer.status} to a blob copy`);
     },
     async fetch(peerUrl, sha256, tempDir) {
-      const path = pathTo(routes.blob, { sha256 });
-      const res = await call(httpsAgent, 'GET', new URL(path, peerUrl).toString(), {
-        ...signed('GET', path),
-        [LOCAL_ONLY_HEADER]: '1',
-      });
-      if (res.statusCode !== 200) {
-        res.resume();
-        return undefined;
-      }
-      const upload = await writeHashedTempFile(res, tempDir);
-      if (upload.sha256 === sha256) return upload;
+      const upload = await http
+        .downloadToFile(blobUrl(peerUrl, sha256), tempDir, {
+          what: `blob fetch from ${peerUrl}`,
+          clusterSecret,
+          headers: { [LOCAL_ONLY_HEADER]: '1' },
+          idleTimeoutMs: IDLE_TIMEOUT_MS,
+        })
+        .catch((err: unknown) => {
+          // The peer does not hold it (or will not give it): the caller asks the next one.
+          if (err instanceof ClusterHttpError) return undefined;
+          throw err;
+        });
+      if (!upload || upload.sha256 === sha256) return upload;
       await rm(upload.path, { force: true });
       throw new Error(`${peerUrl} sent bytes with sha256 ${upload.sha256} for blob ${sha256}`);
     },
     async remove(peerUrl, sha256) {
-      const path = pathTo(routes.blob, { sha256 });
-      const res = await call(httpsAgent, 'DELETE', new URL(path, peerUrl).toString(), signed('DELETE', path));
-      res.resume();
+      const answer = await http.request(blobUrl(peerUrl, sha256), {
+        what: `blob removal on ${peerUrl}`,
+        method: 'DELETE',
+        clusterSecret,
+        idleTimeoutMs: IDLE_TIMEOUT_MS,
+      });
+      answer.body.resume();
     },
   };
 }

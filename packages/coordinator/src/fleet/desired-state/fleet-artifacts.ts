@@ -1,5 +1,5 @@
-import { artifactKey, NotAcceptableError, type RedisKeys, luaScript } from '@modfleet/common';
-import type { Redis } from 'ioredis';
+import { artifactKey, defineRedisCommands, NotAcceptableError, type RedisKeys } from '@modfleet/common';
+import type { Redis, Result } from 'ioredis';
 
 /** An artifact the fleet should hold: on every node (`nodes: 'all'`, late joiners included) or on a subset. */
 export interface FleetArtifact {
@@ -45,13 +45,26 @@ export function mergeFleetArtifact(existing: FleetArtifact | undefined, artifact
 export const byNameThenVersion = (a: FleetArtifact, b: FleetArtifact) =>
   a.module_name.localeCompare(b.module_name) || a.version - b.version;
 
-const COMPARE_AND_SET = luaScript(`
+const COMPARE_AND_SET = `
 local current = redis.call('HGET', KEYS[1], ARGV[1]) or ''
 if current ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-return 1`);
+return 1`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** 1: the field held `expected` ('' for none) and now holds `next`; 0: it changed meanwhile. */
+    compareAndSetFleetArtifact(
+      artifacts: string,
+      field: string,
+      expected: string,
+      next: string,
+    ): Result<number, Context>;
+  }
+}
 
 export function createRedisFleetArtifacts(redis: Redis, keys: RedisKeys): FleetArtifacts {
+  defineRedisCommands(redis, { compareAndSetFleetArtifact: { numberOfKeys: 1, lua: COMPARE_AND_SET } });
   const store: FleetArtifacts = {
     async list() {
       const all = (await redis.hvals(keys.fleetArtifacts)).map(json => JSON.parse(json) as FleetArtifact);
@@ -67,7 +80,7 @@ export function createRedisFleetArtifacts(redis: Redis, keys: RedisKeys): FleetA
         const json = await redis.hget(keys.fleetArtifacts, key);
         const next = mergeFleetArtifact(json ? (JSON.parse(json) as FleetArtifact) : undefined, artifact);
         // Compare-and-set: a concurrent push of the same name and version makes us read again.
-        if ((await COMPARE_AND_SET.run(redis, [keys.fleetArtifacts], [key, json ?? '', JSON.stringify(next)])) === 1)
+        if ((await redis.compareAndSetFleetArtifact(keys.fleetArtifacts, key, json ?? '', JSON.stringify(next))) === 1)
           return next;
       }
     },
