@@ -24,6 +24,8 @@ export interface FakeCoordinator {
   /** The stores behind the routes, to arrange or inspect what a test needs besides the routes. */
   services: FakeCoordinatorServices;
   flows: ReturnType<typeof createFakeFlowProducer>;
+  /** The blobs pushed (in memory) and the temp folder uploads and fetches are written to. */
+  blobs: ReturnType<typeof createFakeBlobStore>;
   stop(): Promise<void>;
 }
 
@@ -79,6 +81,7 @@ export async function startFakeCoordinator(overrides: Partial<CoordinatorAppDeps
     url: `http://127.0.0.1:${port}`,
     services,
     flows,
+    blobs,
     async stop() {
       server.closeAllConnections();
       await new Promise(resolve => server.close(resolve));

@@ -59,6 +59,11 @@ export class TooManyRequestsError extends AppError {
   readonly status = 429;
 }
 
+/** Another server the request made us call answered badly or not at all. */
+export class BadGatewayError extends AppError {
+  readonly status = 502;
+}
+
 export class ServiceUnavailableError extends AppError {
   readonly status = 503;
 }

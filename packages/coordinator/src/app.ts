@@ -77,6 +77,8 @@ export interface CoordinatorAppDeps {
   /** MODFLEET_ALLOW_HTTP_NODES: nodes may register a plain http:// addr. */
   allowHttpNodes: boolean;
   maxArtifactBytes: number;
+  /** `MODFLEET_PUSH_URL_ALLOW`: the URL prefixes a push may fetch from (unset: any http(s) URL). */
+  pushUrlAllow?: readonly string[] | undefined;
   healthy: () => Promise<boolean>;
   /** Why this service cannot serve although Redis answers (its CCS lost its data), for /healthz. */
   ccsProblem?: () => string | undefined;

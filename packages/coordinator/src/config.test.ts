@@ -98,6 +98,7 @@ describe('loadCoordinatorConfig', () => {
         tlsCaKey: string | undefined;
         dbPorts: PortRanges;
         allowHttpNodes: boolean;
+        pushUrlAllow: string[] | undefined;
       }>
     >();
   });

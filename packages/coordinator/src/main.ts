@@ -202,6 +202,7 @@ export async function startCoordinator(
       claimNonce: nonce => claimSignatureNonce(redis, keys, nonce),
       allowHttpNodes: config.allowHttpNodes,
       maxArtifactBytes: config.maxArtifactBytes,
+      pushUrlAllow: config.pushUrlAllow,
       healthy: async () => (await redis.ping().catch(() => '')) === 'PONG',
       ccsProblem: () => ccs.problem(),
       queues,

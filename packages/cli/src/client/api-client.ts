@@ -222,7 +222,8 @@ export function createApiClient(config: ClientConfig): ApiClient {
         body: payload,
         dispatcher,
         // uploads take as long as their bytes take; everything else answers quickly or not at all
-        ...(!body.multipart && { signal: AbortSignal.timeout(requestTimeoutMs) }),
+        // (undici's own wait for the answer's headers, 300 s, must not cut a longer requestTimeoutMs short)
+        ...(!body.multipart && { signal: AbortSignal.timeout(requestTimeoutMs), headersTimeout: requestTimeoutMs }),
       });
       const text = await res.body.text();
       return answer<T>(res.statusCode, STATUS_CODES[res.statusCode] ?? '', text);

@@ -315,6 +315,59 @@ describe('modfleet push', () => {
   });
 });
 
+describe('modfleet push --from-url', () => {
+  const token = 'Bearer cli-secret-token-77';
+
+  it('sends {url, sha256, headers, nodes} as JSON and never prints a header value or the URL credentials', async () => {
+    answers.set(`POST ${routes.fleetArtifacts}`, () => ({ status: 202, body: { action_uid: 'act-1' } }));
+    actionSequence(action('completed', { '1': { status: 'completed', attempts: 1 } }));
+    const source = 'https://bob:url-pw-55@files.example/m/test.zip?sig=query-secret-9';
+    const sha256 = 'AB'.repeat(32);
+    const result = await run([
+      'push',
+      '--from-url',
+      source,
+      '--sha256',
+      sha256,
+      '--header',
+      `Authorization: ${token}`,
+      '--header',
+      'X-Trace:1',
+      '--nodes',
+      '1',
+    ]);
+    expect(result.code).toBe(0);
+    const sent = seen.find(r => r.method === 'POST')!;
+    expect(sent.type).toBe('application/json');
+    expect(JSON.parse(sent.body)).toEqual({
+      url: source,
+      sha256: sha256.toLowerCase(),
+      headers: { Authorization: token, 'X-Trace': '1' },
+      nodes: '1',
+    });
+    expect(result.err).toContain('Pushing https://files.example/m/test.zip to nodes 1');
+    for (const secret of ['cli-secret-token-77', 'url-pw-55', 'query-secret-9']) {
+      expect(result.out + result.err).not.toContain(secret);
+    }
+  });
+
+  it('refuses with status 2 before sending: a file and --from-url, neither, another scheme, a header without a name, --header with a file', async () => {
+    for (const args of [
+      ['push', zip, '--from-url', 'https://files.example/a.zip'],
+      ['push'],
+      ['push', '--from-url', 'ftp://files.example/a.zip'],
+      ['push', '--from-url', 'https://files.example/a.zip', '--sha256', 'abc'],
+      ['push', '--from-url', 'https://files.example/a.zip', '--header', `: ${token}`],
+      ['push', zip, '--header', `Authorization: ${token}`],
+    ]) {
+      const result = await run(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.err, args.join(' ')).not.toContain('cli-secret-token-77');
+    }
+    expect(seen).toEqual([]);
+  });
+});
+
 describe('errors', () => {
   it('prints `modfleet: <error_code>: <description>` and a credentials hint on 401', async () => {
     answers.set(`GET ${routes.nodes}`, () => ({

@@ -5,6 +5,7 @@ import { waitForAction } from './action-wait.js';
 import { ApiError } from './api-errors.js';
 import { runClientCommand, UsageError, type ClientContext, type ClientFlags, type Io } from './client-context.js';
 import { pushToNode, removeFromNode } from './local-artifact-commands.js';
+import { pushFromUrl } from './push-url-run.js';
 import { formatBytes, toJson } from './output.js';
 import { uploadProgress } from './upload-progress.js';
 import type { WaitFlags } from './wait-options.js';
@@ -47,12 +48,22 @@ export async function withValidNodes(ctx: ClientContext, err: unknown): Promise<
   throw new ApiError(err.status, err.code, `${err.message}; valid node uids: ${uids.join(', ') || 'none registered'}`);
 }
 
-export type PushFlags = ClientFlags & WaitFlags & { nodes?: string; node?: number };
+export type PushFlags = ClientFlags &
+  WaitFlags & { nodes?: string; node?: number; fromUrl?: string; sha256?: string; header?: string[] };
 export type RemoveFlags = ClientFlags & WaitFlags & { node?: number };
 
 /** `modfleet push`: checked here, uploaded with a progress bar, then followed node by node. */
-export async function runPush(io: Io, file: string, flags: PushFlags): Promise<void> {
+export async function runPush(io: Io, file: string | undefined, flags: PushFlags): Promise<void> {
   await runClientCommand(io, flags, async ctx => {
+    if (flags.fromUrl !== undefined) {
+      if (file !== undefined) throw new UsageError('usage', 'give either an artifact file or --from-url, not both');
+      const actionUid = await pushFromUrl(ctx, flags.fromUrl, flags).catch((err: unknown) => withValidNodes(ctx, err));
+      return followAction(ctx, actionUid, flags);
+    }
+    if (file === undefined) throw new UsageError('usage', 'give an artifact file, or --from-url <url>');
+    if (flags.sha256 !== undefined || flags.header !== undefined) {
+      throw new UsageError('usage', '--sha256 and --header go with --from-url');
+    }
     const { size, inspected } = await checkArtifactFile(file);
     if (flags.node !== undefined) return pushToNode(ctx, file, flags.node);
     const { module_name, version } = inspected.manifest;

@@ -56,7 +56,7 @@ describe('the env registry', () => {
     }
   });
 
-  it('lists the admin pair, the CA key and the plain-HTTP-nodes switch for the coordinator only, and the coordinator URL, node id and redis-server for agents only', () => {
+  it('lists the admin pair, the CA key, the plain-HTTP-nodes switch and the push URL allow-list for the coordinator only, and the coordinator URL, node id and redis-server for agents only', () => {
     const coordinatorOnly = serviceVariables('coordinator').filter(name => !serviceVariables('agent').includes(name));
     const agentOnly = serviceVariables('agent').filter(name => !serviceVariables('coordinator').includes(name));
 
@@ -65,6 +65,7 @@ describe('the env registry', () => {
       'MODFLEET_ADMIN_PASSWORD',
       'MODFLEET_TLS_CA_KEY',
       'MODFLEET_ALLOW_HTTP_NODES',
+      'MODFLEET_PUSH_URL_ALLOW',
       'MODFLEET_DB_PORTS',
     ]);
     expect(agentOnly).toEqual(['MODFLEET_COORDINATOR_URL', 'MODFLEET_NODE_ID', 'MODFLEET_REDIS_SERVER']);

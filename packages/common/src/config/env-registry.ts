@@ -54,6 +54,7 @@ export const ENV_SCHEMAS = {
   MODFLEET_TLS_CA_KEY: { coordinator: envSchemas.optionalPath },
   MODFLEET_METRICS_PUBLIC: both(envSchemas.boolean(false)),
   MODFLEET_ALLOW_HTTP_NODES: { coordinator: envSchemas.boolean(false) },
+  MODFLEET_PUSH_URL_ALLOW: { coordinator: envSchemas.optionalUrlList },
   MODFLEET_REDIS_SERVER: { agent: envSchemas.path('redis-server') },
   MODFLEET_DB_PORTS: { coordinator: envSchemas.portRanges(RS_DB_PORT_RANGES) },
   LOG_LEVEL: both(envSchemas.logLevel),

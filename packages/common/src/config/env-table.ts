@@ -156,6 +156,12 @@ export const ENV_VARIABLES = {
     description:
       'let nodes register a plain http:// addr (their traffic and the CLI credentials sent to them unencrypted)',
   },
+  MODFLEET_PUSH_URL_ALLOW: {
+    services: { coordinator: null },
+    arg: 'urls',
+    description:
+      'URL prefixes a push from a URL may fetch from (comma list); unset: any http(s) URL; link-local addresses never',
+  },
   MODFLEET_REDIS_SERVER: {
     services: { agent: 'redis-server' },
     arg: 'path',

@@ -4,6 +4,7 @@
 
 export {
   AppError,
+  BadGatewayError,
   BadRequestError,
   ConflictError,
   ForbiddenError,

@@ -30,6 +30,8 @@ export interface LogEvent {
   version?: number;
   /** A push to some nodes only: their uids. */
   nodes?: number[];
+  /** A push from a URL: where the artifact came from, without credentials, query or fragment. */
+  source_url?: string;
   bdb_uid?: string;
   bdb_name?: string;
 }

@@ -24,7 +24,7 @@ export function createMetrics(service: 'coordinator' | 'agent'): Metrics {
     }),
     artifactBytesReceived: new Counter({
       name: 'modfleet_artifact_bytes_received_total',
-      help: 'Artifact bytes received: uploads through the API, downloads from the coordinator',
+      help: 'Artifact bytes received: uploads through the API, pushes fetched from a URL, downloads from the coordinator',
       labelNames: ['source'],
       registers: [registry],
     }),

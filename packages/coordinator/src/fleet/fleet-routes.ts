@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import {
   inspectArtifact,
+  jsonBody,
   moduleNameSchema,
   NotAcceptableError,
   NotFoundError,
@@ -9,15 +10,19 @@ import {
   requireUploadedArtifact,
   requireUploadsAllowed,
   routes,
+  validateBody,
   type ActionAccepted,
   type Authenticator,
   type ClusterSettingsStore,
+  type HashedUpload,
   type Metrics,
 } from '@modfleet/common';
-import { Router, type Request } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { recordEvent } from '../audit/audit-event.js';
 import type { EventLog } from '../audit/event-log.js';
 import type { FleetService } from './fleet-service.js';
+import { artifactRequest, displayUrl, pushFromUrlBodySchema } from './from-url/artifact-source.js';
+import { createArtifactFetcher } from './from-url/fetch-artifact.js';
 
 export interface FleetRoutesDeps {
   auth: Authenticator;
@@ -27,7 +32,11 @@ export interface FleetRoutesDeps {
   maxArtifactBytes: number;
   metrics: Metrics;
   events: EventLog;
+  /** `MODFLEET_PUSH_URL_ALLOW`: the URL prefixes a push may fetch from (unset: any http(s) URL). */
+  pushUrlAllow?: readonly string[] | undefined;
 }
+
+const isJson = (req: Request) => /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
 
 /** `nodes=1,3` as a multipart field or a query parameter; absent means every node. */
 function requestedNodes(req: Request): number[] | undefined {
@@ -48,9 +57,50 @@ export function fleetRoutes({
   maxArtifactBytes,
   metrics,
   events,
+  pushUrlAllow,
 }: FleetRoutesDeps): Router {
   const router = Router();
   const canManage = requirePermission(auth, 'manage_cluster_modules');
+  const fetcher = createArtifactFetcher({ tempDir: uploadTempDir, maxBytes: maxArtifactBytes, allow: pushUrlAllow });
+
+  /** The artifact is in a temp file, whichever way it came: the same checks, then the push. */
+  async function acceptPush(req: Request, res: Response, upload: HashedUpload, source?: string): Promise<void> {
+    try {
+      const nodes = requestedNodes(req);
+      const inspected = await inspectArtifact(upload.path);
+      const action_uid = await fleet.push(upload, inspected, nodes, source);
+      req.log.info(
+        {
+          action_uid,
+          module_name: inspected.manifest.module_name,
+          version: inspected.manifest.version,
+          nodes: nodes ?? 'all',
+          ...(source && { source_url: source }),
+        },
+        'fleet push accepted',
+      );
+      await recordEvent(events, req, res, 'module_artifact_push_started', {
+        action_uid,
+        module_name: inspected.manifest.module_name,
+        version: inspected.manifest.version,
+        ...(nodes && { nodes }),
+        ...(source && { source_url: source }),
+      });
+      res.status(202).json({ action_uid } satisfies ActionAccepted);
+    } finally {
+      await rm(upload.path, { force: true });
+    }
+  }
+
+  /** `{url, sha256?, headers?}` as JSON: the coordinator fetches the artifact itself. Headers are never logged or kept. */
+  const pushFromUrl = Router().post(routes.fleetArtifacts, ...jsonBody('64kb'), async (req, res) => {
+    const body = validateBody(pushFromUrlBodySchema, req.body, 'invalid_artifact_source');
+    const { url, headers } = artifactRequest(body);
+    const upload = await fetcher.fetch({ url, headers, sha256: body.sha256 });
+    metrics.artifactBytesReceived.inc({ source: 'url' }, upload.size);
+    await acceptPush(req, res, upload, displayUrl(url));
+  });
+  const jsonToUrlPush: RequestHandler = (req, res, next) => (isJson(req) ? pushFromUrl(req, res, next) : next());
 
   router.get(routes.fleetArtifacts, requirePermission(auth, 'view_cluster_modules'), async (_req, res) => {
     res.json(await fleet.view());
@@ -60,33 +110,12 @@ export function fleetRoutes({
     routes.fleetArtifacts,
     canManage,
     requireUploadsAllowed(settings),
+    jsonToUrlPush,
     ...receiveArtifact(uploadTempDir, maxArtifactBytes),
     async (req, res) => {
       const upload = requireUploadedArtifact(req);
       metrics.artifactBytesReceived.inc({ source: 'upload' }, upload.size);
-      try {
-        const nodes = requestedNodes(req);
-        const inspected = await inspectArtifact(upload.path);
-        const action_uid = await fleet.push(upload, inspected, nodes);
-        req.log.info(
-          {
-            action_uid,
-            module_name: inspected.manifest.module_name,
-            version: inspected.manifest.version,
-            nodes: nodes ?? 'all',
-          },
-          'fleet push accepted',
-        );
-        await recordEvent(events, req, res, 'module_artifact_push_started', {
-          action_uid,
-          module_name: inspected.manifest.module_name,
-          version: inspected.manifest.version,
-          ...(nodes && { nodes }),
-        });
-        res.status(202).json({ action_uid } satisfies ActionAccepted);
-      } finally {
-        await rm(upload.path, { force: true });
-      }
+      await acceptPush(req, res, upload);
     },
   );
 

@@ -16,7 +16,13 @@ import type { FleetArtifacts } from './desired-state/fleet-artifacts.js';
 import { fleetView, planSync, type FleetSnapshot } from './desired-state/fleet-state.js';
 
 export interface FleetService {
-  push(upload: HashedUpload, inspected: InspectedArtifact, nodes: number[] | undefined): Promise<string>;
+  /** `source`: where the bytes were fetched from (shown in the action), already without credentials. */
+  push(
+    upload: HashedUpload,
+    inspected: InspectedArtifact,
+    nodes: number[] | undefined,
+    source?: string,
+  ): Promise<string>;
   remove(moduleName: string, version: number): Promise<string>;
   view(): Promise<FleetArtifactView[]>;
   sync(): Promise<string>;
@@ -70,7 +76,7 @@ export function createFleetService({
   }
 
   return {
-    async push(upload, { manifest }, requestedNodes) {
+    async push(upload, { manifest }, requestedNodes, source) {
       const nodeUids = await targets(requestedNodes);
       const artifact = await artifacts.upsert({
         module_name: manifest.module_name,
@@ -86,7 +92,7 @@ export function createFleetService({
       const name = artifactKey(artifact.module_name, artifact.version);
       const { action_uid } = await dispatcher.dispatch({
         name: 'install_module_artifact',
-        description: `Install ${name} on ${requestedNodes ? `nodes ${nodeUids.join(', ')}` : 'every node'}`,
+        description: `Install ${name} on ${requestedNodes ? `nodes ${nodeUids.join(', ')}` : 'every node'}${source ? ` from ${source}` : ''}`,
         object_type: OBJECT_TYPE,
         object_uid: name,
         dedupeKey: `install|${name}|${upload.sha256}|${requestedNodes ? nodeUids.join(',') : 'all'}`,
