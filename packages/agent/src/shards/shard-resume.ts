@@ -8,19 +8,69 @@ import { isAlive, stopShardProcess } from './shard-process.js';
 
 /**
  * A planned restart (the shard's plan changed, e.g. an upgrade's new module version) of a shard
- * that comes back as a replica: redis-server saves its data to dump.rdb at shutdown, with its
+ * that comes back as a replica: redis-server saves its data to dump.rdb before it stops, with its
  * replication id and offset, and the new process loads that file and asks its master for a
  * partial resync (+CONTINUE) instead of a full copy of the data. A crash restart is not one of
  * these: it starts as before.
  */
 export const resumesFromShutdownSnapshot = (plan: ShardPlan) => plan.role !== 'master' && plan.replica_of !== undefined;
 
-/** How long `SHUTDOWN SAVE` may take (writing the whole data set to disk) before SIGTERM/SIGKILL. */
+/** How long the save may take (writing the whole data set to disk) before SIGTERM/SIGKILL. */
 const SAVE_GRACE_MS = 60_000;
-const POLL_MS = 10;
+const POLL_MS = 20;
 
-/** Sends `SHUTDOWN SAVE`: resolves true once the server closed the connection without an error reply. */
-function sendShutdownSave(host: string, port: number): Promise<boolean> {
+const infoField = (info: string, name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
+
+const shardClient = (host: string, port: number) =>
+  new Redis({
+    host,
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+    connectTimeout: 2000,
+    commandTimeout: 5000,
+  });
+
+/**
+ * `BGSAVE` and its end: true once a save begun now finished well. In the background, not
+ * `SHUTDOWN SAVE`: writing 100 MiB took seconds, and an old master still paused by the switch
+ * would hold its clients (and the coordinator's `REPLICAOF` + `CLIENT UNPAUSE`) all that time.
+ * The file holds the data and replication offset as of the fork; what the shard receives after
+ * it the master sends again from its backlog. Uncompressed: the save and the load cost less CPU.
+ */
+async function saveInBackground(host: string, port: number): Promise<boolean> {
+  const client = shardClient(host, port);
+  try {
+    await client.connect();
+    const saves = async () => {
+      const info = String(await client.call('INFO', 'persistence'));
+      return {
+        count: Number(infoField(info, 'rdb_saves')),
+        running: infoField(info, 'rdb_bgsave_in_progress') !== '0',
+        ok: infoField(info, 'rdb_last_bgsave_status') === 'ok',
+      };
+    };
+    const before = (await saves()).count;
+    await client.call('CONFIG', 'SET', 'rdbcompression', 'no');
+    // SCHEDULE: an AOF rewrite or a replica's sync may hold the one fork a server runs at a time.
+    await client.call('BGSAVE', 'SCHEDULE');
+    const deadline = Date.now() + SAVE_GRACE_MS;
+    while (Date.now() < deadline) {
+      const now = await saves();
+      if (now.count > before && !now.running) return now.ok;
+      await sleep(POLL_MS);
+    }
+    return false;
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Sends `SHUTDOWN NOSAVE` (the save was just done): resolves true once the server closed the connection. */
+function sendShutdown(host: string, port: number): Promise<boolean> {
   return new Promise(resolve => {
     const socket = connect({ host, port });
     let answer = '';
@@ -30,27 +80,29 @@ function sendShutdownSave(host: string, port: number): Promise<boolean> {
     };
     socket.setTimeout(SAVE_GRACE_MS, () => done(false));
     socket.on('error', () => done(false));
-    socket.on('connect', () => socket.write('SHUTDOWN SAVE\r\n'));
-    socket.on('data', chunk => (answer += chunk.toString('latin1')));
-    // A refused shutdown answers `-ERR Errors trying to SHUTDOWN`; a done one just closes.
+    socket.on('connect', () => socket.write('SHUTDOWN NOSAVE\r\n'));
+    // A refused shutdown answers `-ERR ...` and stays up; a done one just closes.
+    socket.on('data', chunk => {
+      answer += chunk.toString('latin1');
+      if (answer.includes('\r\n')) done(false);
+    });
     socket.on('close', () => done(answer === ''));
   });
 }
 
 /**
- * Stops the shard with `SHUTDOWN SAVE`. True: it saved and exited, its dump.rdb is current.
- * False: the save failed or it did not exit (then it is stopped as usual, SIGTERM then SIGKILL).
+ * Saves the shard's data to dump.rdb, then stops it. True: saved and exited, the dump.rdb holds
+ * its data and replication offset. False: the save failed or it did not exit (then it is stopped
+ * as usual, SIGTERM then SIGKILL).
  */
 export async function stopShardSaving(host: string, port: number, pid: number): Promise<boolean> {
-  const saved = await sendShutdownSave(host, port);
+  const saved = (await saveInBackground(host, port)) && (await sendShutdown(host, port));
   const deadline = Date.now() + SAVE_GRACE_MS;
   while (saved && isAlive(pid) && Date.now() < deadline) await sleep(POLL_MS);
   if (saved && !isAlive(pid)) return true;
   await stopShardProcess(pid);
   return false;
 }
-
-const persistenceField = (info: string, name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
 
 /**
  * After a start from the shutdown snapshot: an AOF shard turns AOF back on (`CONFIG SET
@@ -67,15 +119,7 @@ export async function finishShutdownSnapshotStart(
   timeoutMs: number,
 ): Promise<void> {
   if (plan.data_persistence === 'aof') {
-    const client = new Redis({
-      host,
-      port: plan.port,
-      lazyConnect: true,
-      maxRetriesPerRequest: 1,
-      retryStrategy: () => null,
-      connectTimeout: 2000,
-      commandTimeout: 5000,
-    });
+    const client = shardClient(host, plan.port);
     try {
       await client.connect();
       await client.call('CONFIG', 'SET', 'appendonly', 'yes');
@@ -83,11 +127,10 @@ export async function finishShutdownSnapshotStart(
       for (;;) {
         const info = String(await client.call('INFO', 'persistence'));
         const rewriting =
-          persistenceField(info, 'aof_rewrite_in_progress') !== '0' ||
-          persistenceField(info, 'aof_rewrite_scheduled') !== '0';
-        if (!rewriting && persistenceField(info, 'aof_last_bgrewrite_status') !== 'ok')
+          infoField(info, 'aof_rewrite_in_progress') !== '0' || infoField(info, 'aof_rewrite_scheduled') !== '0';
+        if (!rewriting && infoField(info, 'aof_last_bgrewrite_status') !== 'ok')
           throw new Error('could not write a new AOF after the restart');
-        if (!rewriting && persistenceField(info, 'aof_rewrites') !== '0') break;
+        if (!rewriting && infoField(info, 'aof_rewrites') !== '0') break;
         if (Date.now() > deadline)
           throw new Error(`the new AOF was not written within ${Math.round(timeoutMs / 1000)} s`);
         await sleep(50);

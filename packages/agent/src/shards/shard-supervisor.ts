@@ -203,7 +203,7 @@ export async function startShardSupervisor(deps: ShardSupervisorDeps): Promise<S
     const starts: [ShardPlan, TrackedShard | undefined, boolean][] = [];
     for (const [uid, plan] of planned) {
       if (stopped) return;
-      let shard = tracked.get(uid);
+      const shard = tracked.get(uid);
       if (shard && shard.planJson !== JSON.stringify(plan) && alive(shard) && sameBesidesRole(shard.plan, plan)) {
         if (await changeRole(shard, plan)) continue;
       }
