@@ -129,7 +129,9 @@ export async function startShardSupervisor(deps: ShardSupervisorDeps): Promise<S
     try {
       if (!deps.redisServer) throw new Error('this node has no redis-server (MODFLEET_REDIS_SERVER)');
       await mkdir(dir, { recursive: true });
-      await writeShardPlan(dir, plan);
+      // From the shutdown snapshot: the folder keeps naming the old plan until the shard is fully
+      // back (AOF on again), so an agent SIGKILLed meanwhile restarts it as after a crash.
+      if (!fromShutdownSnapshot) await writeShardPlan(dir, plan);
       const modules = await extractShardModules(plan, deps.dataDir, deps.artifacts, deps.maxModuleBytes);
       const started = await startShardProcess({
         redisServer: deps.redisServer,
@@ -149,6 +151,7 @@ export async function startShardSupervisor(deps: ShardSupervisorDeps): Promise<S
             throw err;
           },
         );
+        await writeShardPlan(dir, plan);
       }
       void started.exited.then(() => {
         shard.childExited = true;
