@@ -4,6 +4,23 @@ import { endpointClient, killShardsOf, privateDbPorts } from '../helpers/databas
 import { startFleetCluster, type FleetCluster } from '../helpers/fleet-cluster.js';
 import { createMfverDb, installMfver, shardAnswers, upgradeBdb, waitForMachine } from '../helpers/upgrades.js';
 
+const FILLER_KEYS = 2000;
+
+/** One INFO section of a shard as name → value. */
+async function shardInfo(port: number, section: string): Promise<Record<string, string>> {
+  const client = endpointClient('127.0.0.1', port);
+  try {
+    await client.connect();
+    const text = String(await client.call('INFO', section));
+    const fields = text.split('\r\n').filter(line => line.includes(':') && !line.startsWith('#'));
+    return Object.fromEntries(
+      fields.map(line => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1)]),
+    );
+  } finally {
+    client.disconnect();
+  }
+}
+
 describe('upgrading a replicated database’s module with a rolling restart (real processes)', () => {
   let cluster: FleetCluster;
 
@@ -25,6 +42,9 @@ describe('upgrading a replicated database’s module with a rolling restart (rea
     const client = endpointClient(endpoint.addr[0]!, endpoint.port);
     await client.connect();
     await client.call('MFVER.SET', 'greeting', 'hello');
+    const filler = client.pipeline();
+    for (let i = 0; i < FILLER_KEYS; i++) filler.set(`fill:${i}`, 'x'.repeat(4096));
+    await filler.exec();
     await client.call('WAIT', '1', '5000');
     client.disconnect();
     await installMfver(cluster, '1.1.0');
@@ -60,5 +80,20 @@ describe('upgrading a replicated database’s module with a rolling restart (rea
       ['master', '1.1.0', 'hello'],
       ['slave', '1.1.0', 'hello'],
     ]);
+
+    // Each restarted replica loaded what it saved at shutdown and resynced partially: the new master
+    // (the first one restarted, the second one's master) never sent a full copy of the data.
+    const restarts = machine.states!.filter(s => s.state === 'restart');
+    expect(restarts.map(s => s.detail)).toEqual([
+      expect.stringContaining('resynced partially') as string,
+      expect.stringContaining('resynced partially') as string,
+    ]);
+    const master = answers.find(a => a.shard.role === 'master')!.shard;
+    const stats = await shardInfo(master.port, 'stats');
+    expect([stats.sync_full, Number(stats.sync_partial_ok) > 0]).toEqual(['0', true]);
+    for (const { shard } of answers)
+      expect(await shardInfo(shard.port, 'keyspace')).toMatchObject({
+        db0: expect.stringContaining(`keys=${FILLER_KEYS + 1},`) as string,
+      });
   });
 });

@@ -149,6 +149,33 @@ describe('runUpgrade (SMUpgradeBDB) on fakes', () => {
     ]);
   });
 
+  it('notes on each restart state how the restarted replica resynced, as its master’s sync counters say', async () => {
+    const { store, job, deps, begin } = setup();
+    await begin();
+    // Each new plan restarts a replica: its master answers a PSYNC (12000) or sends a full copy (12001).
+    const counters = new Map([12000, 12001].map(port => [port, { full: 0, partialOk: 0 }]));
+    const replan = store.replan.bind(store);
+    store.replan = async record => {
+      const port = record.placement.find(s => s.plan.role === 'master')!.plan.port;
+      const master = counters.get(port)!;
+      await replan(record);
+      if (port === 12000) master.partialOk++;
+      else master.full++;
+    };
+    const shards = {
+      ...deps.shards,
+      syncCounters: ({ port }: ShardAddress) => Promise.resolve({ ...counters.get(port)! }),
+    };
+
+    await runUpgrade({ ...deps, shards }, job);
+
+    const restarts = (await store.stateMachine('a1'))?.states?.filter(s => s.state === 'restart');
+    expect(restarts?.map(s => s.detail)).toEqual([
+      'shard 2 on node 2 (replica) on mfver 1.1.0; resynced partially (+CONTINUE) from the data it saved at shutdown',
+      'shard 1 on node 1 (the old master, now a replica) on mfver 1.1.0; resynced fully (the master sent a full copy)',
+    ]);
+  });
+
   it('rolls back to the old version when the replica cannot start on the new one, active and failed with the words', async () => {
     const { store, job, deps, begin } = setup({
       refuse: plan => (plan.modules[0]!.version === 10100 ? "mfver: unknown argument 'LABLE'" : undefined),

@@ -13,7 +13,20 @@ export const splitModuleArgs = (args: string): string[] => args.split(/\s+/).fil
  * redis-server's command line for a shard: bound to the node's address on the plan's port, data
  * and logs in its own folder, maxmemory from memory_size, persistence as asked, its modules loaded.
  */
-export function shardArgs(plan: ShardPlan, options: { bind: string; dir: string; modules: LoadedModule[] }): string[] {
+export function shardArgs(
+  plan: ShardPlan,
+  options: {
+    bind: string;
+    dir: string;
+    modules: LoadedModule[];
+    /**
+     * A planned restart of a replica from the dump.rdb it saved at shutdown: that file (it holds
+     * the replication id and offset; an AOF does not) is what is loaded, so it resyncs partially.
+     * An AOF shard starts with AOF off and has it turned back on once running (shard-resume.ts).
+     */
+    fromShutdownSnapshot?: boolean;
+  },
+): string[] {
   const args = [
     '--port',
     String(plan.port),
@@ -36,7 +49,9 @@ export function shardArgs(plan: ShardPlan, options: { bind: string; dir: string;
     '0',
   ];
   if (plan.memory_size > 0) args.push('--maxmemory', String(plan.memory_size));
-  if (plan.data_persistence === 'aof') args.push('--appendonly', 'yes', '--appendfsync', 'always', '--save', '');
+  if (plan.data_persistence === 'aof' && options.fromShutdownSnapshot)
+    args.push('--appendonly', 'no', '--appendfsync', 'always', '--save', '');
+  else if (plan.data_persistence === 'aof') args.push('--appendonly', 'yes', '--appendfsync', 'always', '--save', '');
   else if (plan.data_persistence === 'snapshot') args.push('--appendonly', 'no', '--save', '60 1');
   else args.push('--appendonly', 'no', '--save', '');
   if (plan.replica_of) args.push('--replicaof', plan.replica_of.host, String(plan.replica_of.port));

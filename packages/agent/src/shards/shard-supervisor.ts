@@ -22,7 +22,15 @@ import {
 } from './shard-files.js';
 import { startConcurrently } from './shard-starts.js';
 import { applyShardRole } from './shard-role.js';
-import { isRedisServerProcess, pingShard, probeHostOf, startShardProcess, stopShardProcess } from './shard-process.js';
+import { finishShutdownSnapshotStart, resumesFromShutdownSnapshot, stopShardSaving } from './shard-resume.js';
+import {
+  isRedisServerProcess,
+  pingShard,
+  probeHostOf,
+  SHARD_START_TIMEOUT_MS,
+  startShardProcess,
+  stopShardProcess,
+} from './shard-process.js';
 
 export interface ShardSupervisorDeps {
   redis: Redis;
@@ -95,7 +103,19 @@ export async function startShardSupervisor(deps: ShardSupervisorDeps): Promise<S
     if (removeData) await removeShardFolder(shardDirOf(deps.dataDir, shard.plan.bdb_uid));
   }
 
-  async function start(plan: ShardPlan, previous: TrackedShard | undefined) {
+  /** A planned restart into `next`: true when the shard saved its data and replication offset on the way down. */
+  async function stopForRestart(shardUid: number, shard: TrackedShard, next: ShardPlan): Promise<boolean> {
+    if (shard.pid === undefined || !alive(shard) || !resumesFromShutdownSnapshot(next)) {
+      await stopShard(shardUid, shard, false);
+      return false;
+    }
+    tracked.delete(shardUid);
+    const saved = await stopShardSaving(probeHost, shard.plan.port, shard.pid);
+    logger.info({ shard: shardUid, bdb: next.bdb_uid, saved }, 'shard stopped for a planned restart');
+    return saved;
+  }
+
+  async function start(plan: ShardPlan, previous: TrackedShard | undefined, fromShutdownSnapshot = false) {
     const shard: TrackedShard = {
       plan,
       planJson: JSON.stringify(plan),
@@ -109,17 +129,30 @@ export async function startShardSupervisor(deps: ShardSupervisorDeps): Promise<S
     try {
       if (!deps.redisServer) throw new Error('this node has no redis-server (MODFLEET_REDIS_SERVER)');
       await mkdir(dir, { recursive: true });
-      await writeShardPlan(dir, plan);
+      // From the shutdown snapshot: the folder keeps naming the old plan until the shard is fully
+      // back (AOF on again), so an agent SIGKILLed meanwhile restarts it as after a crash.
+      if (!fromShutdownSnapshot) await writeShardPlan(dir, plan);
       const modules = await extractShardModules(plan, deps.dataDir, deps.artifacts, deps.maxModuleBytes);
       const started = await startShardProcess({
         redisServer: deps.redisServer,
-        args: shardArgs(plan, { bind: deps.bind, dir, modules }),
+        args: shardArgs(plan, { bind: deps.bind, dir, modules, fromShutdownSnapshot }),
         dir,
         probeHost,
         port: plan.port,
         ...(deps.startTimeoutMs && { timeoutMs: deps.startTimeoutMs }),
       });
       Object.assign(shard, { pid: started.pid, child: started.child, ran: true, backoffMs: 1000 });
+      if (fromShutdownSnapshot) {
+        await finishShutdownSnapshotStart(probeHost, plan, dir, deps.startTimeoutMs ?? SHARD_START_TIMEOUT_MS).catch(
+          async (err: unknown) => {
+            // Stopped, then started again as after a crash: from its AOF, with a full sync.
+            shard.childExited = true;
+            await stopShardProcess(started.pid);
+            throw err;
+          },
+        );
+        await writeShardPlan(dir, plan);
+      }
       void started.exited.then(() => {
         shard.childExited = true;
         if (!stopped && tracked.get(plan.shard_uid) === shard) {
@@ -128,7 +161,10 @@ export async function startShardSupervisor(deps: ShardSupervisorDeps): Promise<S
         }
       });
       await report(plan, 'running', { pid: started.pid });
-      logger.info({ shard: plan.shard_uid, bdb: plan.bdb_uid, port: plan.port, pid: started.pid }, 'shard running');
+      logger.info(
+        { shard: plan.shard_uid, bdb: plan.bdb_uid, port: plan.port, pid: started.pid, fromShutdownSnapshot },
+        'shard running',
+      );
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       shard.gaveUp = !shard.ran;
@@ -167,21 +203,23 @@ export async function startShardSupervisor(deps: ShardSupervisorDeps): Promise<S
       await redis.hdel(keys.shardReports, String(uid));
       logger.info({ shard: uid, bdb: shard.plan.bdb_uid }, 'shard withdrawn: stopped, data removed');
     }
-    const starts: [ShardPlan, TrackedShard | undefined][] = [];
+    const starts: [ShardPlan, TrackedShard | undefined, boolean][] = [];
     for (const [uid, plan] of planned) {
       if (stopped) return;
-      let shard = tracked.get(uid);
+      const shard = tracked.get(uid);
       if (shard && shard.planJson !== JSON.stringify(plan) && alive(shard) && sameBesidesRole(shard.plan, plan)) {
         if (await changeRole(shard, plan)) continue;
       }
       if (shard && shard.planJson !== JSON.stringify(plan)) {
-        await stopShard(uid, shard, false);
-        shard = undefined;
+        starts.push([plan, undefined, await stopForRestart(uid, shard, plan)]);
+        continue;
       }
       if (shard && (alive(shard) || shard.gaveUp || Date.now() < shard.nextAttempt)) continue;
-      starts.push([plan, shard]);
+      starts.push([plan, shard, false]);
     }
-    await startConcurrently(starts, ([plan, previous]) => (stopped ? Promise.resolve() : start(plan, previous)));
+    await startConcurrently(starts, ([plan, previous, fromShutdownSnapshot]) =>
+      stopped ? Promise.resolve() : start(plan, previous, fromShutdownSnapshot),
+    );
   }
 
   /** A restarted agent: shards still running are taken over; folders nothing plans are cleared away. */

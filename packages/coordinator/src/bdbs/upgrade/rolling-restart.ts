@@ -81,6 +81,24 @@ export function shardOps(deps: ShardOpsDeps) {
     });
   }
 
+  /**
+   * Reads the master's sync counters now; the function returned reads them again once the
+   * restarted replica caught up and says how it resynced: `full` when the master sent a full copy
+   * meanwhile, `partial` when it answered a PSYNC with +CONTINUE, undefined when it cannot tell
+   * (no counters, the master restarted or unreachable).
+   */
+  async function watchResync(master: ShardPlacement): Promise<() => Promise<'partial' | 'full' | undefined>> {
+    const read = deps.shards.syncCounters?.bind(deps.shards);
+    const address = await addressOf(master);
+    const before = read && (await read(address).catch(() => undefined));
+    return async () => {
+      const after = before && (await read(address).catch(() => undefined));
+      if (!before || !after || after.full < before.full || after.partialOk < before.partialOk) return undefined;
+      if (after.full > before.full) return 'full';
+      return after.partialOk > before.partialOk ? 'partial' : undefined;
+    };
+  }
+
   /** The replica was promoted already (a failover a dead coordinator began). */
   const promoted = async (replica: ShardPlacement) =>
     (await deps.shards.replication(await addressOf(replica)).catch(() => undefined))?.role === 'master';
@@ -175,7 +193,7 @@ export function shardOps(deps: ShardOpsDeps) {
     return next;
   }
 
-  return { running, caughtUp, promoted, replan, withModules, failover };
+  return { running, caughtUp, promoted, replan, withModules, failover, watchResync };
 }
 
 export class StartFailed extends Error {}

@@ -15,9 +15,19 @@ export interface ReplicationInfo {
   linkUp: boolean;
 }
 
+/** A master's INFO stats counters of the syncs its replicas asked for. */
+export interface SyncCounters {
+  /** sync_full: full copies of the data sent. */
+  full: number;
+  /** sync_partial_ok: PSYNCs answered +CONTINUE (only the backlog's missing part sent). */
+  partialOk: number;
+}
+
 /** The few commands the upgrade sends to shards themselves (fakes in tests). */
 export interface ShardControl {
   replication(shard: ShardAddress): Promise<ReplicationInfo>;
+  /** INFO stats' sync counters (absent in fakes: how a replica resynced is then not reported). */
+  syncCounters?(shard: ShardAddress): Promise<SyncCounters>;
   /** CLIENT PAUSE <ms> WRITE: writes wait, reads go on. */
   pauseWrites(shard: ShardAddress, ms: number): Promise<void>;
   unpause(shard: ShardAddress): Promise<void>;
@@ -43,6 +53,10 @@ export function parseReplicationInfo(info: string): ReplicationInfo {
     offset: Number(field(info, 'master_repl_offset') ?? 0),
     linkUp: field(info, 'master_link_status') === 'up',
   };
+}
+
+export function parseSyncCounters(info: string): SyncCounters {
+  return { full: Number(field(info, 'sync_full') ?? 0), partialOk: Number(field(info, 'sync_partial_ok') ?? 0) };
 }
 
 type RunOnShard = <T>(shard: ShardAddress, run: (client: Redis) => Promise<T>) => Promise<T>;
@@ -110,9 +124,10 @@ function keptConnections(): { run: RunOnShard; close: () => void } {
   };
 }
 
-function commandsOver(onShard: RunOnShard): Omit<ShardControl, 'session'> {
+function commandsOver(onShard: RunOnShard): Required<Omit<ShardControl, 'session'>> {
   return {
     replication: shard => onShard(shard, async c => parseReplicationInfo(String(await c.call('INFO', 'replication')))),
+    syncCounters: shard => onShard(shard, async c => parseSyncCounters(String(await c.call('INFO', 'stats')))),
     pauseWrites: (shard, ms) => onShard(shard, async c => void (await c.call('CLIENT', 'PAUSE', String(ms), 'WRITE'))),
     unpause: shard => onShard(shard, async c => void (await c.call('CLIENT', 'UNPAUSE'))),
     replicaOf: (shard, of) =>

@@ -34,6 +34,14 @@ export class UpgradeMachine {
     await this.store.saveStateMachine(this.machine);
   }
 
+  /** Adds what came of the current state to its detail (how a restarted replica resynced), the states list unchanged. */
+  async annotate(note: string): Promise<void> {
+    const last = this.machine.states?.at(-1);
+    if (!last || last.detail?.endsWith(note)) return;
+    last.detail = last.detail ? `${last.detail}; ${note}` : note;
+    await this.store.saveStateMachine(this.machine);
+  }
+
   async end(status: 'completed' | 'failed', detail?: string, error?: string): Promise<void> {
     await this.enter(status, status === 'completed' ? 100 : this.machine.progress, detail);
     this.machine = { ...this.machine, status, ...(error && { error }) };

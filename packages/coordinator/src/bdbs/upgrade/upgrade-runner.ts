@@ -1,5 +1,5 @@
 import type { Logger } from '@modfleet/common';
-import type { BdbRecord } from '../bdb-store.js';
+import type { BdbRecord, ShardPlacement } from '../bdb-store.js';
 import { describeShard, masterOf, replicaOf, sameModules, shardOps, type ShardOpsDeps } from './rolling-restart.js';
 import type { UpgradeJobData } from './upgrade-job.js';
 import { UpgradeMachine } from './upgrade-machine.js';
@@ -29,22 +29,44 @@ export async function runUpgrade(deps: UpgradeRunnerDeps, job: UpgradeJobData): 
     return record;
   };
 
+  /** Notes on the restart state and in the log how the restarted replica resynced. */
+  async function noteResync(replica: ShardPlacement, how: 'partial' | 'full' | undefined) {
+    if (!how) return;
+    deps.logger.info(
+      { action_uid: job.action_uid, bdb: job.bdb_uid, shard: replica.plan.shard_uid, resync: how },
+      how === 'partial' ? 'restarted replica resynced partially' : 'restarted replica needed a full sync',
+    );
+    await machine!.annotate(
+      how === 'partial'
+        ? 'resynced partially (+CONTINUE) from the data it saved at shutdown'
+        : 'resynced fully (the master sent a full copy)',
+    );
+  }
+
   async function replicated() {
     await machine!.enter('check_slaves', 10);
+    let oldMasterResynced: (() => Promise<'partial' | 'full' | undefined>) | undefined;
     await ops.running(replicaOf(await load())!);
     for (;;) {
       let record = await load();
       const master = masterOf(record);
       const replica = replicaOf(record)!;
       if (!sameModules(master.plan.modules, job.to)) {
+        let resynced: (() => Promise<'partial' | 'full' | undefined>) | undefined;
         if (!sameModules(replica.plan.modules, job.to)) {
           await machine!.enter('restart', 30, `${describeShard(replica)} (replica) on ${versions(job, 'to')}`);
+          resynced = await ops.watchResync(master);
           record = ops.withModules(record, replica.plan.shard_uid, job.to);
           await ops.replan(record);
         }
         await ops.running(replicaOf(record)!);
-        if (!(await ops.promoted(replica))) await ops.caughtUp(replicaOf(record)!, master);
+        if (!(await ops.promoted(replica))) {
+          await ops.caughtUp(replicaOf(record)!, master);
+          if (resynced) await noteResync(replica, await resynced());
+        }
         await machine!.enter('failover', 50, `${describeShard(replica)} becomes the master; the endpoint moves to it`);
+        // The old master restarts as the new master's replica once the switch's plans are written.
+        oldMasterResynced = await ops.watchResync(replica);
         await ops.failover(record, job.to);
         continue;
       }
@@ -58,6 +80,8 @@ export async function runUpgrade(deps: UpgradeRunnerDeps, job: UpgradeJobData): 
       }
       await ops.running(replica);
       await ops.caughtUp(replica, master);
+      if (oldMasterResynced) await noteResync(replica, await oldMasterResynced());
+      oldMasterResynced = undefined;
       if (job.preserve_roles && master.plan.shard_uid !== job.master_shard) {
         await machine!.enter(
           'second_failover',
