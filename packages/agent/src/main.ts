@@ -6,13 +6,8 @@ import {
   createRedis,
   describeRedisTarget,
   findRedisServer,
-  createRedisActionStore,
-  cacheClusterSettings,
-  createRedisClusterSettingsStore,
   createMetrics,
-  createRedisLoginLockout,
   logLocked,
-  createRedisUserStore,
   isLoopback,
   listen,
   redisKeys,
@@ -26,6 +21,7 @@ import {
 } from '@modfleet/common';
 import type { Redis } from 'ioredis';
 import { createAgentApp } from './app.js';
+import { createAgentServices } from './services.js';
 import { openDiskArtifactStore } from './artifacts/artifact-store.js';
 import type { AgentConfig } from './config.js';
 import { createCoordinatorClient } from './fleet/coordinator-client.js';
@@ -84,11 +80,11 @@ export async function startAgent(
       await connectRedis(workerConnection, target);
     }
 
-    const settings = cacheClusterSettings(createRedisClusterSettingsStore(redis, keys));
+    const { settings, users, lockout, actions } = createAgentServices(config, redis);
     const auth = createAuthenticator({
-      users: createRedisUserStore(redis, keys),
-      lockout: {
-        store: createRedisLoginLockout(redis, keys),
+      users,
+      lockout: lockout && {
+        store: lockout,
         policy: () => settings.get(),
         onLocked: (email, client) => logLocked(logger, email, client),
       },
@@ -185,7 +181,7 @@ export async function startAgent(
           relay: { ...peer, coordinators, logger, http },
           store,
           loadChecker,
-          actions: createRedisActionStore(redis, keys),
+          actions,
           dataDir: config.dataDir,
           claimedUid: config.nodeId,
           addr: advertisedAddr(ownUrl),

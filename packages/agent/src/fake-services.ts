@@ -1,0 +1,22 @@
+import {
+  cacheClusterSettings,
+  createFakeActionStore,
+  createFakeClusterSettingsStore,
+  createFakeUserStore,
+  resolveTimings,
+} from '@modfleet/common';
+import type { AgentConfig } from './config.js';
+import type { AgentServices } from './services.js';
+
+/** `createAgentServices`' twin: every store in memory, with the same rules (see test/contracts). */
+export function createFakeAgentServices(
+  config: Partial<Pick<AgentConfig, 'testTimings'>> = {},
+  now: () => number = Date.now,
+): AgentServices {
+  return {
+    timings: resolveTimings(config.testTimings),
+    users: createFakeUserStore(),
+    settings: cacheClusterSettings(createFakeClusterSettingsStore()),
+    actions: createFakeActionStore(now),
+  };
+}
