@@ -15,7 +15,8 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
  */
 export default defineConfig({
   resolve: {
-    // Exact names: `@modfleet/common/contract`, `/env` and `/poll` are entries of their own, not paths under the index.
+    // Exact names: `@modfleet/common/contract`, `/env`, `/poll` and each package's `/testing` are entries of
+    // their own, not paths under the index.
     alias: [
       { find: /^@modfleet\/common$/, replacement: src('common') },
       {
@@ -30,6 +31,10 @@ export default defineConfig({
         find: /^@modfleet\/common\/poll$/,
         replacement: fileURLToPath(new URL('./packages/common/src/poll/index.ts', import.meta.url)),
       },
+      ...['common', 'coordinator', 'agent'].map(pkg => ({
+        find: new RegExp(`^@modfleet/${pkg}/testing$`),
+        replacement: fileURLToPath(new URL(`./packages/${pkg}/src/testing.ts`, import.meta.url)),
+      })),
       { find: /^@modfleet\/coordinator$/, replacement: src('coordinator') },
       { find: /^@modfleet\/agent$/, replacement: src('agent') },
     ],

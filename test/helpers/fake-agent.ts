@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import { createAuthenticator, createLogger, createMetrics, type Role } from '@modfleet/common';
-import { createAgentApp, createFakeAgentServices, openDiskArtifactStore, type AgentServices } from '@modfleet/agent';
+import { createAgentApp, openDiskArtifactStore, type AgentServices } from '@modfleet/agent';
+import { createFakeAgentServices } from '@modfleet/agent/testing';
 import type { Credentials } from './http.js';
 import { ADMIN } from './in-process-cluster.js';
 import { makeTmpDir, removeDir } from './tmp-dir.js';

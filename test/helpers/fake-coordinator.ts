@@ -4,16 +4,18 @@ import { createAuthenticator, createLogger, createMetrics } from '@modfleet/comm
 import {
   createCoordinatorApp,
   createDispatcher,
-  createFakeBlobStore,
-  createFakeCoordinatorServices,
-  createFakeFlowProducer,
-  createFakeNodeQueues,
   createFleetService,
   createNodeRemoval,
   ensureAdmin,
   type CoordinatorAppDeps,
-  type FakeCoordinatorServices,
 } from '@modfleet/coordinator';
+import {
+  createFakeBlobStore,
+  createFakeCoordinatorServices,
+  createFakeFlowProducer,
+  createFakeNodeQueues,
+  type FakeCoordinatorServices,
+} from '@modfleet/coordinator/testing';
 import { ADMIN, CLUSTER_SECRET } from './in-process-cluster.js';
 import { afterEach, beforeEach } from 'vitest';
 import { makeTmpDir, removeDir } from './tmp-dir.js';

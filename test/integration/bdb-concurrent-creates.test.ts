@@ -12,7 +12,8 @@ import {
   type NodeView,
   type PublicUser,
 } from '@modfleet/common';
-import { bdbRoutes, createFakeEventLog, createRedisBdbStore, type BdbStore } from '@modfleet/coordinator';
+import { bdbRoutes, createRedisBdbStore, type BdbStore } from '@modfleet/coordinator';
+import { createFakeEventLog } from '@modfleet/coordinator/testing';
 import express from 'express';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';

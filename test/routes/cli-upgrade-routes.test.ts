@@ -1,5 +1,6 @@
 import { routes, type BdbObject, type ModuleObject, type StateMachineObject } from '@modfleet/common';
-import { createFakeBdbStore, type BdbRecord, type FakeBdbStore } from '@modfleet/coordinator';
+import { type BdbRecord } from '@modfleet/coordinator';
+import { createFakeBdbStore, type FakeBdbStore } from '@modfleet/coordinator/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../packages/cli/src/client/api-client.js';
 import { monitorStateMachine } from '../../packages/cli/src/client/upgrade-monitor.js';

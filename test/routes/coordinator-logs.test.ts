@@ -7,7 +7,7 @@ import {
   type NodeHostFacts,
   type Role,
 } from '@modfleet/common';
-import { createFakeBdbStore } from '@modfleet/coordinator';
+import { createFakeBdbStore } from '@modfleet/coordinator/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildArtifactZip } from '../helpers/artifact-zip.js';
 import { startFakeCoordinator, type FakeCoordinator } from '../helpers/fake-coordinator.js';

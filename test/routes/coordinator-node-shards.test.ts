@@ -1,5 +1,5 @@
 import { pathTo, routes, type NodeView } from '@modfleet/common';
-import { createFakeBdbStore } from '@modfleet/coordinator';
+import { createFakeBdbStore } from '@modfleet/coordinator/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bdbRecord, machineOf } from '../contracts/bdb-store-contract.js';
 import { startFakeCoordinator, type FakeCoordinator } from '../helpers/fake-coordinator.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { artifactKey, pathTo, routes, type BdbObject, type NodeHostFacts, type ShardObject } from '@modfleet/common';
-import { createFakeBdbStore, type FakeBdbStore } from '@modfleet/coordinator';
+import { createFakeBdbStore, type FakeBdbStore } from '@modfleet/coordinator/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeCoordinator, type FakeCoordinator } from '../helpers/fake-coordinator.js';
 import { api } from '../helpers/http.js';

@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  createFakeActionStore,
   createLogger,
   errorMiddleware,
   notFoundHandler,
@@ -17,16 +16,10 @@ import {
   type PublicUser,
   type Role,
 } from '@modfleet/common';
+import { createFakeActionStore } from '@modfleet/common/testing';
 import { api } from '../helpers/http.js';
-import {
-  bdbGuardRoutes,
-  bdbRoutes,
-  createFakeBdbStore,
-  createFakeEventLog,
-  v1ActionRoutes,
-  v1ModuleUploadGoneRoutes,
-  type FakeBdbStore,
-} from '@modfleet/coordinator';
+import { bdbGuardRoutes, bdbRoutes, v1ActionRoutes, v1ModuleUploadGoneRoutes } from '@modfleet/coordinator';
+import { createFakeBdbStore, createFakeEventLog, type FakeBdbStore } from '@modfleet/coordinator/testing';
 import express from 'express';
 
 /** Any `<role>@test` logs in with any password: the routes' permissions are what is tested. */

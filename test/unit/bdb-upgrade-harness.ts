@@ -9,14 +9,8 @@ import {
   type ModuleObject,
   type UpgradePreflight,
 } from '@modfleet/common';
-import {
-  createFakeBdbStore,
-  createFakeEventLog,
-  upgradeRoutes,
-  type BdbRecord,
-  type FakeBdbStore,
-  type UpgradeJobData,
-} from '@modfleet/coordinator';
+import { upgradeRoutes, type BdbRecord, type UpgradeJobData } from '@modfleet/coordinator';
+import { createFakeBdbStore, createFakeEventLog, type FakeBdbStore } from '@modfleet/coordinator/testing';
 import express from 'express';
 import { moduleVersion } from './bdb-routes-harness.js';
 

@@ -8,14 +8,14 @@ import {
   createFakeClusterSettingsStore,
   createFakeNodeInventoryStore,
   createFakeUserStore,
-} from '@modfleet/common';
+} from '@modfleet/common/testing';
 import {
   createFakeBdbStore,
   createFakeFleetArtifacts,
   createFakeInflightStore,
   createFakeModuleStore,
   createFakeNodeRegistry,
-} from '@modfleet/coordinator';
+} from '@modfleet/coordinator/testing';
 import { bdbStoreContract } from '../contracts/bdb-store-contract.js';
 import { actionStoreContract } from '../contracts/action-store-contract.js';
 import { moduleStoreContract, nodeRegistryContract } from '../contracts/coordinator-store-contracts.js';

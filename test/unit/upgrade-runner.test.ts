@@ -1,13 +1,12 @@
 import { createLogger, shardPlanDigest, type NodeView, type ShardPlan } from '@modfleet/common';
 import {
-  createFakeBdbStore,
   runUpgrade,
   type BdbRecord,
-  type FakeBdbStore,
   type ShardAddress,
   type ShardControl,
   type UpgradeJobData,
 } from '@modfleet/coordinator';
+import { createFakeBdbStore, type FakeBdbStore } from '@modfleet/coordinator/testing';
 import { describe, expect, it } from 'vitest';
 import { bdbRecord, entryOf, MFVER } from './bdb-upgrade-harness.js';
 

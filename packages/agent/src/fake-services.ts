@@ -1,10 +1,5 @@
-import {
-  cacheClusterSettings,
-  createFakeActionStore,
-  createFakeClusterSettingsStore,
-  createFakeUserStore,
-  resolveTimings,
-} from '@modfleet/common';
+import { cacheClusterSettings, resolveTimings } from '@modfleet/common';
+import { createFakeActionStore, createFakeClusterSettingsStore, createFakeUserStore } from '@modfleet/common/testing';
 import type { AgentConfig } from './config.js';
 import type { AgentServices } from './services.js';
 

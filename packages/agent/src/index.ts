@@ -2,7 +2,6 @@ export { createAgentApp, type AgentAppDeps } from './app.js';
 export { loadAgentConfig, type AgentConfig } from './config.js';
 export { startAgent, type RunningAgent } from './main.js';
 export { createAgentServices, type AgentServices } from './services.js';
-export { createFakeAgentServices } from './fake-services.js';
 export { openDiskArtifactStore, type ArtifactStore, type InstallResult } from './artifacts/artifact-store.js';
 export type { StoredArtifact } from './artifacts/artifact-types.js';
 export { forwardRoutes } from './forward/forward-routes.js';

@@ -66,7 +66,6 @@ export { requireUploadsAllowed } from './auth/require-uploads-allowed.js';
 
 export { type UserStore } from './users/user-store.js';
 export { createRedisUserStore } from './users/redis-user-store.js';
-export { createFakeUserStore } from './users/fake-user-store.js';
 export {
   createUserSchema,
   roleSchema,
@@ -86,7 +85,6 @@ export {
   type ClusterSettingsStore,
 } from './cluster-settings/cluster-settings-store.js';
 export { createRedisClusterSettingsStore } from './cluster-settings/redis-cluster-settings-store.js';
-export { createFakeClusterSettingsStore } from './cluster-settings/fake-cluster-settings-store.js';
 
 export {
   commandSchema,
@@ -187,7 +185,6 @@ export type { ActionMeta, OpRecord } from './fleet/action-types.js';
 export { actionStatus, toActionObject } from './actions/action-status.js';
 export { type ActionStore, type NodeOpSummary, type StoredAction } from './actions/action-store.js';
 export { createRedisActionStore } from './actions/redis-action-store.js';
-export { createFakeActionStore } from './actions/fake-action-store.js';
 export {
   bodySha256,
   SIGNATURE_HEADER,
@@ -200,7 +197,6 @@ export { claimSignatureNonce } from './fleet/signature-nonce.js';
 export { resolveClusterSecret } from './fleet/cluster-secret.js';
 export { type HeldArtifact, type NodeInventoryStore } from './nodes/node-inventory-store.js';
 export { createRedisNodeInventoryStore } from './nodes/redis-node-inventory-store.js';
-export { createFakeNodeInventoryStore } from './nodes/fake-node-inventory-store.js';
 export { sendHeartbeat } from './fleet/node-heartbeat.js';
 export { createMetrics, type Metrics } from './metrics/metrics.js';
 export { httpMetrics } from './http/metrics-middleware.js';

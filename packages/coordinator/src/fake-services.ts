@@ -1,12 +1,10 @@
+import { cacheClusterSettings, resolveTimings, type NodeInventoryStore } from '@modfleet/common';
 import {
-  cacheClusterSettings,
   createFakeActionStore,
   createFakeClusterSettingsStore,
   createFakeNodeInventoryStore,
   createFakeUserStore,
-  resolveTimings,
-  type NodeInventoryStore,
-} from '@modfleet/common';
+} from '@modfleet/common/testing';
 import { createFakeInflightStore } from './actions/fake-inflight-store.js';
 import { createFakeEventLog } from './audit/event-log.js';
 import type { CoordinatorConfig } from './config.js';

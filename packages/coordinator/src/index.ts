@@ -8,30 +8,21 @@ export { warnUnlessNoEviction } from './maintenance/eviction-policy.js';
 export { createRedisInflightStore, type InflightStore } from './actions/inflight-store.js';
 export { startActionFinalizer } from './actions/action-finalizer.js';
 export { closeOrphanedActions } from './actions/orphan-sweep.js';
-export { createFakeInflightStore } from './actions/fake-inflight-store.js';
 export {
   createRedisFleetArtifacts,
   type FleetArtifact,
   type FleetArtifacts,
 } from './fleet/desired-state/fleet-artifacts.js';
-export { createFakeFleetArtifacts } from './fleet/desired-state/fake-fleet-artifacts.js';
 export { createRedisBdbStore } from './bdbs/redis-bdb-store.js';
-export { createFakeBdbStore, type FakeBdbStore } from './bdbs/fake-bdb-store.js';
 export { pickedPort, toBdbObject, type BdbRecord, type BdbStore, type ShardPlacement } from './bdbs/bdb-store.js';
 export { bdbRoutes, type BdbRoutesDeps } from './bdbs/bdb-routes.js';
 export { v1ActionRoutes } from './bdbs/v1-action-routes.js';
 export { v1ModuleUploadGoneRoutes } from './modules/v1-module-upload-gone.js';
 export { bdbGuardRoutes } from './bdbs/bdb-guards.js';
-export { createFakeModuleStore } from './modules/fake-module-store.js';
 export { createRedisNodeRegistry, type NodeRegistry } from './nodes/node-registry.js';
-export { createFakeNodeRegistry, type FakeNodeRegistry } from './nodes/fake-node-registry.js';
 export { createCoordinatorServices, type CoordinatorServices } from './services.js';
-export { createFakeCoordinatorServices, type FakeCoordinatorServices } from './fake-services.js';
 export { createNodeRemoval } from './nodes/node-removal.js';
 export { createFleetService } from './fleet/fleet-service.js';
-export { createFakeBlobStore } from './fleet/blobs/fake-blob-store.js';
-export { createFakeFlowProducer } from './fleet/dispatch/fake-flow-producer.js';
-export { createFakeNodeQueues } from './fleet/dispatch/fake-node-queues.js';
 export {
   createPreflightRunner,
   DEFAULT_PREFLIGHT_TIMEOUT_MS,
@@ -48,10 +39,4 @@ export {
   type ReplicationInfo,
   type ShardAddress,
 } from './bdbs/upgrade/shard-control.js';
-export {
-  createFakeEventLog,
-  createRedisEventLog,
-  EVENT_LOG_CAP,
-  selectEvents,
-  type EventLog,
-} from './audit/event-log.js';
+export { createRedisEventLog, EVENT_LOG_CAP, selectEvents, type EventLog } from './audit/event-log.js';

@@ -1,4 +1,5 @@
-import { createFakeActionStore, nodeOpKey, toActionObject, type ActionMeta, type OpRecord } from '@modfleet/common';
+import { nodeOpKey, toActionObject, type ActionMeta, type OpRecord } from '@modfleet/common';
+import { createFakeActionStore } from '@modfleet/common/testing';
 import { describe, expect, it } from 'vitest';
 import { ACTION_RETENTION, finalizeAction, type ChildOutcomes } from './action-finalizer.js';
 import { createFakeFleetArtifacts } from '../fleet/desired-state/fake-fleet-artifacts.js';

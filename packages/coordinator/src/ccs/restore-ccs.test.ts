@@ -1,4 +1,5 @@
-import { createFakeUserStore, createLogger, redisKeys } from '@modfleet/common';
+import { createLogger, redisKeys } from '@modfleet/common';
+import { createFakeUserStore } from '@modfleet/common/testing';
 import { describe, expect, it } from 'vitest';
 import { fakeStringRedis } from '../../../../test/helpers/fake-redis.js';
 import { restoreCcs } from './restore-ccs.js';

@@ -2,13 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  artifactKey,
-  createFakeActionStore,
-  createFakeNodeInventoryStore,
-  type HashedUpload,
-  type InspectedArtifact,
-} from '@modfleet/common';
+import { artifactKey, type HashedUpload, type InspectedArtifact } from '@modfleet/common';
+import { createFakeActionStore, createFakeNodeInventoryStore } from '@modfleet/common/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFakeInflightStore } from '../actions/fake-inflight-store.js';
 import { createDispatcher } from './dispatch/dispatcher.js';

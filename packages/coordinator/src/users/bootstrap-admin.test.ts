@@ -1,4 +1,5 @@
-import { createFakeUserStore, createLogger } from '@modfleet/common';
+import { createLogger } from '@modfleet/common';
+import { createFakeUserStore } from '@modfleet/common/testing';
 import { describe, expect, it } from 'vitest';
 import { ensureAdmin, NoAdminError, type BootstrapMarker } from './bootstrap-admin.js';
 

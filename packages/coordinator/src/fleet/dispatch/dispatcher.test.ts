@@ -1,11 +1,5 @@
-import {
-  ACTIONS_QUEUE,
-  childJobId,
-  createFakeActionStore,
-  NODE_JOB_ATTEMPTS,
-  toActionObject,
-  type ActionStore,
-} from '@modfleet/common';
+import { ACTIONS_QUEUE, childJobId, NODE_JOB_ATTEMPTS, toActionObject, type ActionStore } from '@modfleet/common';
+import { createFakeActionStore } from '@modfleet/common/testing';
 import { describe, expect, it } from 'vitest';
 import { childJobKey, finalizeAction } from '../../actions/action-finalizer.js';
 import { createFakeInflightStore } from '../../actions/fake-inflight-store.js';

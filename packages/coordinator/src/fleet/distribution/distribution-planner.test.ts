@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFakeNodeInventoryStore, sha256Hex, type NodeView } from '@modfleet/common';
+import { sha256Hex, type NodeView } from '@modfleet/common';
+import { createFakeNodeInventoryStore } from '@modfleet/common/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDistributionPlanner } from './distribution-planner.js';
 import { createFakeBlobStore } from '../blobs/fake-blob-store.js';
