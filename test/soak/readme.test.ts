@@ -117,6 +117,8 @@ describe('the README, tried as a new user would', () => {
       'docs/docker.md docker',
       'docs/docker.md docker',
       'docs/docker.md docker',
+      // A push from a URL needs an artifact server: test/e2e/push-from-url.test.ts runs that flow.
+      'docs/fleet.md curl',
       'docs/testing.md npx',
       'docs/testing.md stress',
     ]);
