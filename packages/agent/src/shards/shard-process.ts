@@ -13,23 +13,40 @@ const POLL_MS = 10;
 export const probeHostOf = (bind: string) =>
   bind === '0.0.0.0' || bind === '*' ? '127.0.0.1' : bind === '::' ? '::1' : bind;
 
-/** One PING: true once the server answers PONG (false while it loads, refuses or is gone). */
-export function pingShard(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+/**
+ * One inline command on a fresh connection, without a client library (the agent probes shards
+ * often and briefly): the first reply line, `closed` when the server hung up before one, or
+ * undefined when it could not be reached or stayed silent past `timeoutMs`.
+ */
+export function sendInlineCommand(
+  host: string,
+  port: number,
+  command: string,
+  timeoutMs: number,
+): Promise<{ reply: string } | { closed: true } | undefined> {
   return new Promise(resolve => {
     const socket = connect({ host, port });
     let answer = '';
-    const done = (ok: boolean) => {
+    const done = (outcome: { reply: string } | { closed: true } | undefined) => {
       socket.destroy();
-      resolve(ok);
+      resolve(outcome);
     };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.on('error', () => done(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.setTimeout(timeoutMs, () => done(undefined));
+    socket.on('error', () => done(undefined));
+    socket.on('connect', () => socket.write(`${command}\r\n`));
     socket.on('data', chunk => {
       answer += chunk.toString('latin1');
-      if (answer.includes('\r\n')) done(answer.startsWith('+PONG'));
+      const end = answer.indexOf('\r\n');
+      if (end !== -1) done({ reply: answer.slice(0, end) });
     });
+    socket.on('close', () => done(answer === '' ? { closed: true } : undefined));
   });
+}
+
+/** One PING: true once the server answers PONG (false while it loads, refuses or is gone). */
+export async function pingShard(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  const outcome = await sendInlineCommand(host, port, 'PING', timeoutMs);
+  return outcome !== undefined && 'reply' in outcome && outcome.reply.startsWith('+PONG');
 }
 
 export const isAlive = (pid: number) => {

@@ -1,10 +1,9 @@
 import { rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ShardPlan } from '@modfleet/common';
 import { Redis } from 'ioredis';
-import { isAlive, stopShardProcess } from './shard-process.js';
+import { isAlive, sendInlineCommand, stopShardProcess } from './shard-process.js';
 
 /**
  * A planned restart (the shard's plan changed, e.g. an upgrade's new module version) of a shard
@@ -69,25 +68,11 @@ async function saveInBackground(host: string, port: number): Promise<boolean> {
   }
 }
 
-/** Sends `SHUTDOWN NOSAVE` (the save was just done): resolves true once the server closed the connection. */
-function sendShutdown(host: string, port: number): Promise<boolean> {
-  return new Promise(resolve => {
-    const socket = connect({ host, port });
-    let answer = '';
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(SAVE_GRACE_MS, () => done(false));
-    socket.on('error', () => done(false));
-    socket.on('connect', () => socket.write('SHUTDOWN NOSAVE\r\n'));
-    // A refused shutdown answers `-ERR ...` and stays up; a done one just closes.
-    socket.on('data', chunk => {
-      answer += chunk.toString('latin1');
-      if (answer.includes('\r\n')) done(false);
-    });
-    socket.on('close', () => done(answer === ''));
-  });
+/** Sends `SHUTDOWN NOSAVE` (the save was just done): true once the server closed the connection. */
+async function sendShutdown(host: string, port: number): Promise<boolean> {
+  // A refused shutdown answers `-ERR ...` and stays up; a done one just closes.
+  const outcome = await sendInlineCommand(host, port, 'SHUTDOWN NOSAVE', SAVE_GRACE_MS);
+  return outcome !== undefined && 'closed' in outcome;
 }
 
 /**
