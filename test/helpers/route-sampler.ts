@@ -1,5 +1,6 @@
 import { pathTo, routes, signRequest, SIGNATURE_HEADER } from '@modfleet/common';
-import { basicAuth, type Credentials } from './http.js';
+import { buildArtifactZip } from './artifact-zip.js';
+import { artifactForm, basicAuth, type Credentials } from './http.js';
 
 export interface SampledAnswer {
   route: string;
@@ -12,9 +13,27 @@ export interface SampledAnswer {
 interface Probe {
   method: string;
   path: string;
-  body?: () => string | FormData;
+  body?: () => string | FormData | Promise<FormData>;
   signed?: boolean;
 }
+
+/**
+ * Well-formed requests, so that a route whose auth and settings come from a warm cache still has
+ * to reach Redis: a malformed body may rightly be refused (400, 415) before any store is read.
+ */
+const validZipForm = async () =>
+  artifactForm(await buildArtifactZip({ manifest: { module_name: 'Probe', version: 1 } }));
+const moduleDefinition = () =>
+  JSON.stringify({
+    module_name: 'Probe',
+    version: 1,
+    semantic_version: '0.0.1',
+    display_name: 'probe',
+    commands: [],
+    command_line_args: '',
+    capabilities: [],
+    min_redis_version: '6.0',
+  });
 
 const zipForm = () => {
   const form = new FormData();
@@ -36,12 +55,12 @@ export const COORDINATOR_PROBES: Probe[] = [
   { method: 'GET', path: routes.nodes },
   { method: 'GET', path: pathTo(routes.node, { uid: 1 }) },
   { method: 'GET', path: routes.modules },
-  { method: 'POST', path: routes.userDefinedModules, body: zipForm },
+  { method: 'POST', path: routes.userDefinedModules, body: moduleDefinition },
   { method: 'DELETE', path: pathTo(routes.userDefinedModule, { uid: 'x' }) },
   { method: 'GET', path: routes.actions },
   { method: 'GET', path: pathTo(routes.action, { uid: 'x' }) },
   { method: 'GET', path: routes.fleetArtifacts },
-  { method: 'POST', path: routes.fleetArtifacts, body: zipForm },
+  { method: 'POST', path: routes.fleetArtifacts, body: validZipForm },
   { method: 'DELETE', path: pathTo(routes.fleetArtifact, { moduleName: 'M', version: 1 }) },
   { method: 'POST', path: routes.fleetSync, body: () => JSON.stringify({}) },
   {
@@ -70,7 +89,7 @@ export async function sampleRoutes(
   return Promise.all(
     probes.map(async probe => {
       const route = `${probe.method} ${probe.path}`;
-      const body = probe.body?.();
+      const body = await probe.body?.();
       const headers: Record<string, string> = { authorization: basicAuth(options.credentials) };
       if (typeof body === 'string') headers['content-type'] = 'application/json';
       if (probe.signed) {
