@@ -33,3 +33,24 @@ export function deletePrefix(prefix: string): Promise<number> {
     return deleted;
   });
 }
+
+/**
+ * A fresh prefix with the two connections BullMQ work needs: one for stores, one for queues and
+ * workers (no per-request retry limit). `close` deletes the prefix's keys and disconnects both.
+ */
+export function openQueueRedis(label: string) {
+  const prefix = uniquePrefix(label);
+  const redis = new Redis(REDIS_URL);
+  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  return {
+    prefix,
+    keys: redisKeys(prefix),
+    redis,
+    connection,
+    close: async () => {
+      await deletePrefix(prefix);
+      redis.disconnect();
+      connection.disconnect();
+    },
+  };
+}

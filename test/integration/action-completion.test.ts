@@ -8,7 +8,6 @@ import {
   createLogger,
   createRedisActionStore,
   nodeQueueName,
-  redisKeys,
   toActionObject,
   type ActionStore,
   type ArtifactJob,
@@ -20,10 +19,9 @@ import {
   startActionFinalizer,
 } from '@modfleet/coordinator';
 import { FlowProducer, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pollFor } from '../helpers/poll.js';
-import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { openQueueRedis } from '../helpers/redis.js';
 
 const SHA = 'c'.repeat(64);
 const DEDUPE_KEY = `install|Held@1|${SHA}|all`;
@@ -51,15 +49,8 @@ describe('an action reads as finished only once BullMQ has closed it', () => {
   });
 
   function setup(options: { finalizerActions?: (actions: ActionStore) => ActionStore } = {}) {
-    const prefix = uniquePrefix('action-completion');
-    const keys = redisKeys(prefix);
-    const redis = new Redis(REDIS_URL);
-    const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    closers.push(async () => {
-      await deletePrefix(prefix);
-      redis.disconnect();
-      connection.disconnect();
-    });
+    const { keys, redis, connection, close } = openQueueRedis('action-completion');
+    closers.push(close);
     const actions = createRedisActionStore(redis, keys);
     const inflight = createRedisInflightStore(redis, keys);
     const flows = new FlowProducer({ connection, prefix: keys.queuePrefix });

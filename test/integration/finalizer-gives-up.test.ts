@@ -8,7 +8,6 @@ import {
   createLogger,
   createRedisActionStore,
   nodeQueueName,
-  redisKeys,
   toActionObject,
   type ArtifactJob,
   type OpRecord,
@@ -20,10 +19,9 @@ import {
   startActionFinalizer,
 } from '@modfleet/coordinator';
 import { FlowProducer, Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pollFor } from '../helpers/poll.js';
-import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { openQueueRedis } from '../helpers/redis.js';
 
 const ACTION_UID = 'finalizer-gives-up-0001';
 const logger = createLogger({ name: 'test', level: 'silent' });
@@ -48,15 +46,8 @@ describe('a finalizer that fails its last attempt', () => {
   });
 
   it('leaves the action to the orphan sweep, which closes it failed with the reason', async () => {
-    const prefix = uniquePrefix('finalizer-gives-up');
-    const keys = redisKeys(prefix);
-    const redis = new Redis(REDIS_URL);
-    const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    closers.push(async () => {
-      await deletePrefix(prefix);
-      redis.disconnect();
-      connection.disconnect();
-    });
+    const { keys, redis, connection, close } = openQueueRedis('finalizer-gives-up');
+    closers.push(close);
     const actions = createRedisActionStore(redis, keys);
     const finalizer = startActionFinalizer({
       connection,

@@ -3,7 +3,7 @@
  * without running any processor, so no agent records it: the coordinator's finalizer writes it
  * into the action, from BullMQ's failed reason. Against the real Redis and BullMQ.
  */
-import { createLogger, createRedisActionStore, nodeQueueName, redisKeys, toActionObject } from '@modfleet/common';
+import { createLogger, createRedisActionStore, nodeQueueName, toActionObject } from '@modfleet/common';
 import {
   createDispatcher,
   createRedisFleetArtifacts,
@@ -11,10 +11,9 @@ import {
   startActionFinalizer,
 } from '@modfleet/coordinator';
 import { FlowProducer, Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pollFor } from '../helpers/poll.js';
-import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { openQueueRedis } from '../helpers/redis.js';
 
 const SHA = 'd'.repeat(64);
 
@@ -25,15 +24,8 @@ describe('an op whose job stalled out', () => {
   });
 
   it('ends failed in its action, with BullMQ’s reason, though no processor ever finished it', async () => {
-    const prefix = uniquePrefix('op-stalled-out');
-    const keys = redisKeys(prefix);
-    const redis = new Redis(REDIS_URL);
-    const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    closers.push(async () => {
-      await deletePrefix(prefix);
-      redis.disconnect();
-      connection.disconnect();
-    });
+    const { keys, redis, connection, close } = openQueueRedis('op-stalled-out');
+    closers.push(close);
     const actions = createRedisActionStore(redis, keys);
     const inflight = createRedisInflightStore(redis, keys);
     const flows = new FlowProducer({ connection, prefix: keys.queuePrefix });
