@@ -1,25 +1,10 @@
 import type { BdbObject } from '@modfleet/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endpointClient, killShardsOf, privateDbPorts } from '../helpers/databases.js';
+import { endpointClient, killShardsOf, privateDbPorts, shardInfo } from '../helpers/databases.js';
 import { startFleetCluster, type FleetCluster } from '../helpers/fleet-cluster.js';
 import { createMfverDb, installMfver, shardAnswers, upgradeBdb, waitForMachine } from '../helpers/upgrades.js';
 
 const FILLER_KEYS = 2000;
-
-/** One INFO section of a shard as name → value. */
-async function shardInfo(port: number, section: string): Promise<Record<string, string>> {
-  const client = endpointClient('127.0.0.1', port);
-  try {
-    await client.connect();
-    const text = String(await client.call('INFO', section));
-    const fields = text.split('\r\n').filter(line => line.includes(':') && !line.startsWith('#'));
-    return Object.fromEntries(
-      fields.map(line => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1)]),
-    );
-  } finally {
-    client.disconnect();
-  }
-}
 
 describe('upgrading a replicated database’s module with a rolling restart (real processes)', () => {
   let cluster: FleetCluster;

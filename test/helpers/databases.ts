@@ -69,6 +69,21 @@ export const endpointClient = (host: string, port: number) =>
   new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
 
 /** SIGKILLs every shard redis-server the agents' data dirs name: a test's cleanup after SIGKILLed agents. */
+/** One INFO section of the redis-server at `port` as name → value. */
+export async function shardInfo(port: number, section: string): Promise<Record<string, string>> {
+  const client = endpointClient('127.0.0.1', port);
+  try {
+    await client.connect();
+    const text = String(await client.call('INFO', section));
+    const fields = text.split('\r\n').filter(line => line.includes(':') && !line.startsWith('#'));
+    return Object.fromEntries(
+      fields.map(line => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1)]),
+    );
+  } finally {
+    client.disconnect();
+  }
+}
+
 export async function killShardsOf(dataDirs: string[]): Promise<void> {
   for (const dir of dataDirs) {
     const shards = join(dir, 'shards');

@@ -9,6 +9,7 @@ import { createLogger, redisKeys, shardPlanDigest, type ShardPlan, type ShardRep
 import { startShardSupervisor, type ShardSupervisorDeps } from '@modfleet/agent';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import { shardInfo } from '../helpers/databases.js';
 import { pollFor } from '../helpers/poll.js';
 import { freePortRange } from '../helpers/processes.js';
 import { REDIS_SERVER } from '../helpers/real-module.js';
@@ -21,20 +22,6 @@ afterEach(async () => {
 });
 
 const KEYS = 2000;
-
-async function info(port: number, section: string): Promise<Record<string, string>> {
-  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true });
-  try {
-    await client.connect();
-    const text = String(await client.call('INFO', section));
-    const fields = text.split('\r\n').filter(line => line.includes(':') && !line.startsWith('#'));
-    return Object.fromEntries(
-      fields.map(line => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1)]),
-    );
-  } finally {
-    client.disconnect();
-  }
-}
 
 const exists = (path: string) =>
   access(path).then(
@@ -112,7 +99,7 @@ describe('a replica restarted for a new plan', () => {
       for (let i = 0; i < KEYS; i++) fill.set(`k:${i}`, 'x'.repeat(1024));
       await fill.exec();
       expect(await client.call('WAIT', '1', '10000')).toBe(1);
-      const before = await info(masterPort, 'stats');
+      const before = await shardInfo(masterPort, 'stats');
 
       const restarted: ShardPlan = { ...replica, memory_size: 512 * 1024 * 1024 };
       await redis.hset(keys.nodeShards(2), String(replica.shard_uid), JSON.stringify(restarted));
@@ -120,13 +107,13 @@ describe('a replica restarted for a new plan', () => {
       await client.set('after', '1');
       expect(await client.call('WAIT', '1', '10000')).toBe(1);
 
-      const after = await info(masterPort, 'stats');
+      const after = await shardInfo(masterPort, 'stats');
       expect([Number(after.sync_full), Number(after.sync_partial_ok)]).toEqual([
         Number(before.sync_full),
         Number(before.sync_partial_ok) + 1,
       ]);
-      expect((await info(replica.port, 'keyspace')).db0).toContain(`keys=${KEYS + 1},`);
-      const persisted = await info(replica.port, 'persistence');
+      expect((await shardInfo(replica.port, 'keyspace')).db0).toContain(`keys=${KEYS + 1},`);
+      const persisted = await shardInfo(replica.port, 'persistence');
       expect(persisted.aof_enabled).toBe(persistence === 'aof' ? '1' : '0');
       // Without persistence the data saved for the restart is not left on disk.
       expect(await exists(join(dataDirs[1]!, 'shards', '1', 'dump.rdb'))).toBe(persistence === 'snapshot');
