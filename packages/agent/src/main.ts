@@ -13,7 +13,6 @@ import {
   redisKeys,
   redisTargetOf,
   resolveClusterSecret,
-  resolveTimings,
   watchCcsChanges,
   watchCcsMarker,
   type Logger,
@@ -67,7 +66,6 @@ export async function startAgent(
 ): Promise<RunningAgent> {
   const keys = redisKeys(config.prefix);
   const target = redisTargetOf(config);
-  const timings = resolveTimings(config.testTimings);
   const redis = shared?.redis ?? createRedis(target, 'http', logger);
   const subscriber = shared?.subscriber ?? createRedis(target, 'subscriber', logger);
   const workerConnection = shared?.workerConnection ?? createRedis(target, 'worker', logger);
@@ -80,7 +78,7 @@ export async function startAgent(
       await connectRedis(workerConnection, target);
     }
 
-    const { settings, users, lockout, actions } = createAgentServices(config, redis);
+    const { settings, users, lockout, actions, timings } = createAgentServices(config, redis);
     const auth = createAuthenticator({
       users,
       lockout: lockout && {
