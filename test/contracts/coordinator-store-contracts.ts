@@ -96,6 +96,16 @@ export function nodeRegistryContract(name: string, make: (now: () => number) => 
       });
     });
 
+    it('shows a node that still has to install its certificate down until its first heartbeat', async () => {
+      const { now } = clock();
+      const { registry, heartbeat } = make(now);
+      await registry.register(request('http://a:9444', 'i-a'), { serving: false });
+
+      expect((await registry.get(1))?.status).toBe('down');
+      expect(await heartbeat(1)).toBe(true);
+      expect((await registry.get(1))?.status).toBe('active');
+    });
+
     it('removes a node: gone from the list, its heartbeat refused, and it joins anew', async () => {
       const { now } = clock();
       const { registry, heartbeat } = make(now);

@@ -87,6 +87,9 @@ describe('node registration against a replaying or overreaching caller', () => {
     const signed = await register(url, { ...own, csr: await createCertificateRequest(key, ['10.1.2.43']) });
     expect(signed.status).toBe(200);
     expect(signed.body.certificate).toMatch(/BEGIN CERTIFICATE/);
+    // Not active before it serves that certificate: its first heartbeat comes after it installs it.
+    const listed = await api<NodeView[]>(`${url}${routes.nodes}`, { credentials: ADMIN });
+    expect(listed.body.find(node => node.uid === 43)?.status).toBe('down');
 
     for (const names of [['10.1.2.43', '127.0.0.1', 'localhost'], ['10.1.2.43', 'coordinator'], ['10.1.2.99']]) {
       const csr = await createCertificateRequest(key, names);

@@ -138,23 +138,23 @@ export function joinCluster(deps: MembershipDeps): Membership {
       connection: deps.workerConnection,
       queuePrefix: keys.queuePrefix,
     });
-    heartbeat = setInterval(
-      () => {
-        sendHeartbeat(redis, keys, uid).then(
-          async member => {
-            if (member || stopped || !(await removed())) return;
-            logger.error(
-              { node_uid: uid },
-              'this node was removed from the cluster: fleet ops stop; restart the agent to rejoin',
-            );
-            clearInterval(heartbeat);
-            void worker?.close();
-          },
-          (err: unknown) => logger.warn({ err }, 'heartbeat failed'),
-        );
-      },
-      (deps.timings ?? DEFAULT_TIMINGS).heartbeatIntervalMs,
-    );
+    const beat = () => {
+      sendHeartbeat(redis, keys, uid).then(
+        async member => {
+          if (member || stopped || !(await removed())) return;
+          logger.error(
+            { node_uid: uid },
+            'this node was removed from the cluster: fleet ops stop; restart the agent to rejoin',
+          );
+          clearInterval(heartbeat);
+          void worker?.close();
+        },
+        (err: unknown) => logger.warn({ err }, 'heartbeat failed'),
+      );
+    };
+    heartbeat = setInterval(beat, (deps.timings ?? DEFAULT_TIMINGS).heartbeatIntervalMs);
+    // A node that registered with a certificate request shows active from this first beat on.
+    beat();
     return uid;
   });
 

@@ -20,7 +20,7 @@ export function createFakeNodeRegistry(
     toNodeObject(structuredClone(record), beats.get(record.uid) ?? null, now(), undefined, downAfterMs);
 
   return {
-    register({ uid: claimed, addr, instance_id, host }) {
+    register({ uid: claimed, addr, instance_id, host }, { serving = true } = {}) {
       return Promise.resolve().then(() => {
         const uid = claimed ?? (uidSeq += 1);
         uidSeq = Math.max(uidSeq, uid);
@@ -44,7 +44,7 @@ export function createFakeNodeRegistry(
           ...(host && { host }),
         };
         records.set(uid, node);
-        beats.set(uid, now());
+        if (serving) beats.set(uid, now());
         return { node: structuredClone(node), joined: !existing };
       });
     },

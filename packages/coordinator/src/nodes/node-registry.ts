@@ -15,7 +15,12 @@ export interface Registration {
 }
 
 export interface NodeRegistry {
-  register(request: NodeRegistrationRequest): Promise<Registration>;
+  /**
+   * Records a node. `serving: false` (it still has to install the certificate this registration
+   * signs) records it without a heartbeat: it shows active from its first heartbeat, once peers
+   * and clients can reach it with the cluster CA.
+   */
+  register(request: NodeRegistrationRequest, options?: { serving?: boolean }): Promise<Registration>;
   list(): Promise<NodeView[]>;
   get(uid: number): Promise<NodeView | undefined>;
   uids(): Promise<number[]>;
@@ -47,7 +52,7 @@ export function createRedisNodeRegistry(
   defineRedisCommands(redis, { claimNodeUid: { numberOfKeys: 1, lua: CLAIM_UID } });
 
   const registry: NodeRegistry = {
-    async register({ uid: claimed, addr, instance_id, host }) {
+    async register({ uid: claimed, addr, instance_id, host }, { serving = true } = {}) {
       let uid = claimed;
       if (uid === undefined) uid = await redis.incr(keys.nodeUidSeq);
       else await redis.claimNodeUid(keys.nodeUidSeq, String(uid));
@@ -74,11 +79,9 @@ export function createRedisNodeRegistry(
         registered_at: existing?.registered_at ?? new Date(now()).toISOString(),
         ...(host && { host }),
       };
-      await redis
-        .multi()
-        .hset(keys.nodes, String(uid), JSON.stringify(node))
-        .zadd(keys.nodeHeartbeats, now(), String(uid))
-        .exec();
+      const write = redis.multi().hset(keys.nodes, String(uid), JSON.stringify(node));
+      if (serving) write.zadd(keys.nodeHeartbeats, now(), String(uid));
+      await write.exec();
       return { node, joined: !existing };
     },
     async list() {

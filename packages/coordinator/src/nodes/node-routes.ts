@@ -125,7 +125,7 @@ export function nodeRoutes({
         nodes: await nodes.list(),
       });
     const certificate = csr === undefined ? undefined : await sign(csr, permitted, signCertificate);
-    const { node, joined } = await nodes.register(registration);
+    const { node, joined } = await nodes.register(registration, { serving: certificate === undefined });
     queues.node(node.uid); // caps the node queue's event stream before its first job
     const welcome_action_uid = joined ? await onJoin(node.uid) : undefined;
     req.log.info({ node_uid: node.uid, addr: node.addr, joined, welcome_action_uid }, 'node registered');
