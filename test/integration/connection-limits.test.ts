@@ -1,3 +1,4 @@
+import { Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { listen, type RunningServer } from '@modfleet/common';
 import express from 'express';
@@ -25,6 +26,10 @@ describe('every server cuts connections that hold it without sending', () => {
     app.post('/upload', (req, res) => {
       req.resume();
       req.on('end', () => res.json({ ok: true }));
+    });
+    app.post('/socket-listeners', (req, res) => {
+      req.resume();
+      req.on('end', () => res.json({ close: req.socket.listenerCount('close') }));
     });
     server = await listen(app, { host: '127.0.0.1', port: 0, limits: LIMITS });
   });
@@ -62,5 +67,26 @@ describe('every server cuts connections that hold it without sending', () => {
       }, 50); // 40 KiB/s over about a second: several windows, each well above the minimum
     });
     expect(answer).toMatch(/^HTTP\/1\.1 200/);
+  });
+
+  it('keeps a kept-alive connection free of one close listener per request with a body', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const post = () =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(`${server.url}/socket-listeners`, { method: 'POST', agent }, res => {
+          let body = '';
+          res.on('data', chunk => (body += String(chunk)));
+          res.on('end', () => resolve((JSON.parse(body) as { close: number }).close));
+        });
+        req.on('error', reject);
+        req.end('{"some":"body"}');
+      });
+    try {
+      const counts: number[] = [];
+      for (let i = 0; i < 20; i += 1) counts.push(await post());
+      expect(Math.max(...counts)).toBe(counts[0]);
+    } finally {
+      agent.destroy();
+    }
   });
 });

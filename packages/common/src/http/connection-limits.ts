@@ -43,7 +43,13 @@ export function cutSlowBodies(req: IncomingMessage, limits: ConnectionLimits): v
     seen = read;
   }, limits.bodyWindowMs);
   timer.unref();
-  const stop = () => clearInterval(timer);
+  // A kept-alive socket outlives its requests: each request takes its listener off again.
+  const stop = () => {
+    clearInterval(timer);
+    req.off('end', stop);
+    req.off('close', stop);
+    socket.off('close', stop);
+  };
   req.once('end', stop);
   req.once('close', stop);
   socket.once('close', stop);
