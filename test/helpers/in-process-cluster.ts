@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import { join } from 'node:path';
 import { loadAgentConfig, startAgent, type AgentConfig, type RunningAgent } from '@modfleet/agent';
 import { createLogger } from '@modfleet/common';
@@ -82,6 +83,23 @@ function overHttp<Service extends { url: string; httpUrl: string | undefined }>(
   return Object.assign(service, { url: service.httpUrl });
 }
 
+/** Registration on a loaded machine takes well under this: past it, something refuses the agent. */
+const REGISTRATION_TIMEOUT_MS = 30_000;
+
+/**
+ * An agent that has registered: a test's first push targets it (a push sent before the agent's
+ * record exists would have no node to go to).
+ */
+async function startRegisteredAgent(config: AgentConfig): Promise<RunningAgent> {
+  const agent = overHttp(await startAgent(config, silent('agent')));
+  const timeout = setTimeout(REGISTRATION_TIMEOUT_MS, 'timeout' as const, { ref: false });
+  if ((await Promise.race([agent.registered, timeout])) === 'timeout') {
+    await agent.stop(1_000);
+    throw new Error(`agent ${config.nodeId ?? ''} did not register within ${REGISTRATION_TIMEOUT_MS} ms`);
+  }
+  return agent;
+}
+
 /** Coordinator + N agents in this process, on port 0, against the real Redis under a fresh prefix. */
 export async function startTestCluster(
   options: { nodes?: number; agent?: Partial<AgentConfig>; coordinator?: Partial<CoordinatorConfig> } = {},
@@ -94,9 +112,7 @@ export async function startTestCluster(
   const agentConfigs = Array.from({ length: options.nodes ?? 1 }, (_unused, index) =>
     agentConfig(prefix, dataDir, index + 1, { ...options.agent, coordinatorUrl: [coordinator.url] }),
   );
-  const agents = await Promise.all(
-    agentConfigs.map(async config => overHttp(await startAgent(config, silent('agent')))),
-  );
+  const agents = await Promise.all(agentConfigs.map(config => startRegisteredAgent(config)));
   const cluster: TestCluster = {
     prefix,
     dataDir,
@@ -105,6 +121,7 @@ export async function startTestCluster(
     agentConfigs,
     async restartAgent(index) {
       await agents[index]?.stop(1_000).catch(() => undefined);
+      // Not waited for: the old process's heartbeat holds its uid for a few seconds more.
       const restarted = overHttp(await startAgent(agentConfigs[index]!, silent('agent')));
       agents[index] = restarted;
       return restarted;
