@@ -110,6 +110,7 @@ export function upgradeRoutes(deps: UpgradeRoutesDeps): Router {
       ],
       modules: target.changes,
       preflight,
+      heading: { toward: 'to' },
     });
     if (!begun) {
       throw new ConflictError('db_busy', `Database ${record.uid} changed while the upgrade was checked; try again`);

@@ -1,4 +1,4 @@
-import type { Logger } from '@modfleet/common';
+import type { Logger, UpgradeHeading } from '@modfleet/common';
 import type { BdbRecord, ShardPlacement } from '../bdb-store.js';
 import { describeShard, masterOf, replicaOf, sameModules, shardOps, type ShardOpsDeps } from './rolling-restart.js';
 import type { UpgradeJobData } from './upgrade-job.js';
@@ -15,8 +15,9 @@ const versions = (job: UpgradeJobData, pick: 'from' | 'to') =>
 /**
  * Runs (or resumes) one SMUpgradeBDB: every step reads where the database is from its record and
  * its shards, so a job a dead coordinator left is taken over by another one and goes on from
- * there. On a failure the database ends on one version (forward when the master already moved,
- * back otherwise), `active`, and the machine `failed` with why.
+ * there, the way the machine's heading says. On a failure the database ends on one version
+ * (forward when the master already moved, back otherwise), `active`, and the machine `failed`
+ * with why.
  */
 export async function runUpgrade(deps: UpgradeRunnerDeps, job: UpgradeJobData): Promise<void> {
   const now = deps.now ?? Date.now;
@@ -129,10 +130,25 @@ export async function runUpgrade(deps: UpgradeRunnerDeps, job: UpgradeJobData): 
     await machine!.end('completed', `every shard runs ${versions(job, 'to')}`);
   }
 
-  /** One consistent version again: forward when the master already runs the new one, else back. */
+  /**
+   * One consistent version again: forward when the master already runs the new one, else back;
+   * a resumed roll-back goes on the way it went, with the first failure's words.
+   */
   async function recover(error: string) {
     const record = await load();
-    const forward = sameModules(masterOf(record).plan.modules, job.to);
+    let heading = machine!.heading;
+    if (!heading.failure) {
+      // Saved before any shard moves: a job resumed from here goes on the same way, whatever the shards say then.
+      heading = { toward: sameModules(masterOf(record).plan.modules, job.to) ? 'to' : 'from', failure: error };
+      await machine!.turn(
+        heading,
+        heading.toward === 'to' ? 'rollforward' : 'rollback',
+        heading.toward === 'to'
+          ? `every shard to ${versions(job, 'to')}: the master already runs it`
+          : `every shard back to ${versions(job, 'from')}`,
+      );
+    }
+    const forward = heading.toward === 'to';
     const modules = forward ? job.to : job.from;
     let settled = record;
     for (const shard of record.placement) settled = ops.withModules(settled, shard.plan.shard_uid, modules);
@@ -152,15 +168,32 @@ export async function runUpgrade(deps: UpgradeRunnerDeps, job: UpgradeJobData): 
       module_list: job.changes.map(c => (forward ? c.to : c.from)),
       last_changed_time: new Date(now()).toISOString(),
     });
-    const where = forward
-      ? `rolled forward: every shard on ${versions(job, 'to')}`
-      : `rolled back: every shard on ${versions(job, 'from')}`;
     const still = waited.filter(Boolean);
-    await machine!.end('failed', still.length ? `${where}; not running yet: ${still.join('; ')}` : where, error);
+    const where = ended(heading);
+    const why = heading.failure ?? error;
+    await machine!.end('failed', still.length ? `${where}; not running yet: ${still.join('; ')}` : where, why);
   }
 
+  const ended = (heading: UpgradeHeading) =>
+    heading.toward === 'to'
+      ? `rolled forward: every shard on ${versions(job, 'to')}`
+      : `rolled back: every shard on ${versions(job, 'from')}`;
+
+  /** A run that stopped after the record was settled (finish, recover) ends the machine the way it went. */
+  async function settledAlready(record: BdbRecord): Promise<boolean> {
+    if (record.action_uid === job.action_uid) return false;
+    const { failure } = machine!.heading;
+    if (failure) await machine!.end('failed', ended(machine!.heading), failure);
+    else await machine!.end('completed', `every shard runs ${versions(job, 'to')}`);
+    return true;
+  }
+
+  if (machine.begun) await machine.annotate('resumed here (the run before stopped: its coordinator died or it failed)');
+  const failure = machine.heading.failure;
   try {
     const record = await load();
+    if (await settledAlready(record)) return;
+    if (failure) return await recover(failure);
     await machine.enter('prepare', 5);
     if (record.replication && replicaOf(record)) await replicated();
     else await single();
