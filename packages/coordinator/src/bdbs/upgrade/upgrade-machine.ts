@@ -1,8 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { StateMachineObject, UpgradeHeading } from '@modfleet/common';
 import type { BdbStore } from '../bdb-store.js';
 
 /** The first state the job enters: listed, the job ran before (a crash or a failed attempt) and is resumed. */
 const FIRST_JOB_STATE = 'prepare';
+
+const ENDS = new Set(['completed', 'failed']);
 
 /** The SMUpgradeBDB state machine object, saved to Redis at each state it enters. */
 export class UpgradeMachine {
@@ -10,11 +13,17 @@ export class UpgradeMachine {
     private readonly store: BdbStore,
     public machine: StateMachineObject,
     private readonly now: () => number,
+    private readonly holdMs = 0,
   ) {}
 
-  static async load(store: BdbStore, actionUid: string, now: () => number): Promise<UpgradeMachine | undefined> {
+  static async load(
+    store: BdbStore,
+    actionUid: string,
+    now: () => number,
+    holdMs?: number,
+  ): Promise<UpgradeMachine | undefined> {
     const machine = await store.stateMachine(actionUid);
-    return machine && new UpgradeMachine(store, machine, now);
+    return machine && new UpgradeMachine(store, machine, now, holdMs);
   }
 
   get active(): boolean {
@@ -48,6 +57,7 @@ export class UpgradeMachine {
       heartbeat: at,
     };
     await this.store.saveStateMachine(this.machine);
+    if (!listed && this.holdMs > 0 && !ENDS.has(state)) await sleep(this.holdMs);
   }
 
   /** Turns the job after a failure (saved with the state that says so, before any shard moves). */

@@ -7,6 +7,8 @@ import { UpgradeMachine } from './upgrade-machine.js';
 export interface UpgradeRunnerDeps extends ShardOpsDeps {
   logger: Logger;
   now?: () => number;
+  /** Tests only: each state entered is held this long before the job goes on (a fault lands in it). */
+  stateHoldMs?: number;
 }
 
 const versions = (job: UpgradeJobData, pick: 'from' | 'to') =>
@@ -21,7 +23,7 @@ const versions = (job: UpgradeJobData, pick: 'from' | 'to') =>
  */
 export async function runUpgrade(deps: UpgradeRunnerDeps, job: UpgradeJobData): Promise<void> {
   const now = deps.now ?? Date.now;
-  const machine = await UpgradeMachine.load(deps.store, job.action_uid, now);
+  const machine = await UpgradeMachine.load(deps.store, job.action_uid, now, deps.stateHoldMs);
   if (!machine?.active) return;
   const ops = shardOps(deps);
   const load = async () => {
