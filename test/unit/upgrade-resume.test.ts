@@ -139,3 +139,35 @@ describe('runUpgrade resumed after its coordinator died (fakes)', () => {
     expect(await store.get(1)).toEqual(next);
   });
 });
+
+describe('runUpgrade of a job queued before its change began (fakes)', () => {
+  it('waits for the route to begin the change, then runs it', async () => {
+    const { store, job, deps, create, beginChange } = setupRunner();
+    await create();
+    const run = runUpgrade({ ...deps, beginWaitMs: 5_000 }, job);
+    await new Promise(resolve => setTimeout(resolve, 50));
+    expect(await beginChange()).toBe(true);
+
+    await run;
+
+    expect((await store.stateMachine('a1'))?.status).toBe('completed');
+    expect((await store.get(1))?.module_list).toEqual([entryOf(v110)]);
+  });
+
+  it('gives up a change never begun (its coordinator died first): the database untouched, a late begin refused', async () => {
+    const { store, job, deps, create, beginChange } = setupRunner();
+    await create();
+
+    await runUpgrade({ ...deps, beginWaitMs: 30 }, job);
+
+    expect(await store.stateMachine('a1')).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('never begun') as string,
+    });
+    expect(await beginChange()).toBe(false);
+    const record = (await store.get(1))!;
+    expect(record.status).toBe('active');
+    expect(record.action_uid).toBeUndefined();
+    expect(record.placement.map(s => s.plan.modules[0]!.version)).toEqual([10000, 10000]);
+  });
+});

@@ -82,7 +82,7 @@ export function setupRunner(options: { refuse?: (plan: ShardPlan) => string | un
     pollMs: 1,
     stepTimeoutMs: 200,
   };
-  const begin = async () => {
+  const create = async () => {
     await store.create(record, {
       action_uid: 'c',
       name: 'SMCreateBDB',
@@ -93,7 +93,10 @@ export function setupRunner(options: { refuse?: (plan: ShardPlan) => string | un
       creation_time: 0,
     });
     agentsRun(record);
-    await store.beginChange(
+  };
+  /** What the route does once the job is queued: the record pending, the machine saved; false when refused. */
+  const beginChange = () =>
+    store.beginChange(
       { ...record, status: 'active-change-pending', action_uid: 'a1' },
       {
         action_uid: 'a1',
@@ -106,8 +109,11 @@ export function setupRunner(options: { refuse?: (plan: ShardPlan) => string | un
         states: [{ state: 'init', at: 0 }],
       },
     );
+  const begin = async () => {
+    await create();
+    await beginChange();
   };
-  return { store, shards, calls, job, deps, begin, faults };
+  return { store, shards, calls, job, deps, create, beginChange, begin, faults };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger, UpgradeHeading } from '@modfleet/common';
 import type { BdbRecord, ShardPlacement } from '../bdb-store.js';
 import { describeShard, masterOf, replicaOf, sameModules, shardOps, type ShardOpsDeps } from './rolling-restart.js';
@@ -9,6 +10,40 @@ export interface UpgradeRunnerDeps extends ShardOpsDeps {
   now?: () => number;
   /** Tests only: each state entered is held this long before the job goes on (a fault lands in it). */
   stateHoldMs?: number;
+  /** How long a job waits for the route that queued it to begin the change (it queues first). */
+  beginWaitMs?: number;
+}
+
+/**
+ * The job's machine once the route began the change. Never begun within the wait (the route's
+ * coordinator died, or it was refused), the job saves the machine `failed` itself, which keeps
+ * a late begin out, and there is nothing to run.
+ */
+async function begunMachine(deps: UpgradeRunnerDeps, job: UpgradeJobData, now: () => number) {
+  const deadline = Date.now() + (deps.beginWaitMs ?? 10_000);
+  for (;;) {
+    const machine = await UpgradeMachine.load(deps.store, job.action_uid, now, deps.stateHoldMs);
+    if (machine) return machine;
+    if (Date.now() > deadline) break;
+    await sleep(20);
+  }
+  const at = Math.floor(now() / 1000);
+  const abandoned = await deps.store.saveStateMachineIfAbsent({
+    action_uid: job.action_uid,
+    name: 'SMUpgradeBDB',
+    object_name: `bdb:${job.bdb_uid}`,
+    status: 'failed',
+    progress: 0,
+    heartbeat: at,
+    creation_time: at,
+    state: 'failed',
+    states: [{ state: 'failed', at }],
+    modules: job.changes,
+    error: 'never begun: the request that queued it stopped or was refused first; nothing was restarted',
+  });
+  if (!abandoned) return UpgradeMachine.load(deps.store, job.action_uid, now, deps.stateHoldMs);
+  deps.logger.warn({ action_uid: job.action_uid, bdb: job.bdb_uid }, 'upgrade job never begun: given up');
+  return undefined;
 }
 
 const versions = (job: UpgradeJobData, pick: 'from' | 'to') =>
@@ -23,7 +58,7 @@ const versions = (job: UpgradeJobData, pick: 'from' | 'to') =>
  */
 export async function runUpgrade(deps: UpgradeRunnerDeps, job: UpgradeJobData): Promise<void> {
   const now = deps.now ?? Date.now;
-  const machine = await UpgradeMachine.load(deps.store, job.action_uid, now, deps.stateHoldMs);
+  const machine = await begunMachine(deps, job, now);
   if (!machine?.active) return;
   const ops = shardOps(deps);
   const load = async () => {
