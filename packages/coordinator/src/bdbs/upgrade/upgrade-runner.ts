@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger, UpgradeHeading } from '@modfleet/common';
+import { pollUntil, type Logger, type UpgradeHeading } from '@modfleet/common';
 import type { BdbRecord, ShardPlacement } from '../bdb-store.js';
 import { describeShard, masterOf, replicaOf, sameModules, shardOps, type ShardOpsDeps } from './rolling-restart.js';
 import type { UpgradeJobData } from './upgrade-job.js';
@@ -20,13 +19,12 @@ export interface UpgradeRunnerDeps extends ShardOpsDeps {
  * a late begin out, and there is nothing to run.
  */
 async function begunMachine(deps: UpgradeRunnerDeps, job: UpgradeJobData, now: () => number) {
-  const deadline = Date.now() + (deps.beginWaitMs ?? 10_000);
-  for (;;) {
-    const machine = await UpgradeMachine.load(deps.store, job.action_uid, now, deps.stateHoldMs);
-    if (machine) return machine;
-    if (Date.now() > deadline) break;
-    await sleep(20);
-  }
+  const load = () => UpgradeMachine.load(deps.store, job.action_uid, now, deps.stateHoldMs);
+  const begun = await pollUntil(load, machine => machine !== undefined, {
+    intervalMs: 20,
+    timeoutMs: deps.beginWaitMs ?? 10_000,
+  });
+  if (begun.value) return begun.value;
   const at = Math.floor(now() / 1000);
   const abandoned = await deps.store.saveStateMachineIfAbsent({
     action_uid: job.action_uid,
@@ -41,7 +39,7 @@ async function begunMachine(deps: UpgradeRunnerDeps, job: UpgradeJobData, now: (
     modules: job.changes,
     error: 'never begun: the request that queued it stopped or was refused first; nothing was restarted',
   });
-  if (!abandoned) return UpgradeMachine.load(deps.store, job.action_uid, now, deps.stateHoldMs);
+  if (!abandoned) return load();
   deps.logger.warn({ action_uid: job.action_uid, bdb: job.bdb_uid }, 'upgrade job never begun: given up');
   return undefined;
 }
