@@ -236,7 +236,8 @@ describe('upgrading databases’ modules under load and faults (real processes)'
       );
       const machine = actionUid ? await waitForMachine(cluster, actionUid, 120_000) : undefined;
       if (machine) {
-        console.log(`ended ${machine.status}: ${machine.states!.map(s => s.state).join(' → ')} ${machine.error ?? ''}`);
+        const listed = machine.states!.map(s => `${s.state}${s.detail?.includes('resumed here') ? ' (resumed)' : ''}`);
+        console.log(`ended ${machine.status}: ${listed.join(' → ')} ${machine.error ?? ''}`);
         expect(repeatedStates(machine)).toEqual([]);
       }
       if (point.action === 'broken_module') {
