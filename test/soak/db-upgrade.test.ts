@@ -1,12 +1,28 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathTo, routes, type BdbObject, type ModuleObject } from '@modfleet/common';
+import { pathTo, routes, type BdbObject, type ModuleObject, type StateMachineObject } from '@modfleet/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpointClient, killShardsOf, privateDbPorts, shardsOf } from '../helpers/databases.js';
 import { startFleetCluster, type FleetCluster } from '../helpers/fleet-cluster.js';
 import { pollFor } from '../helpers/poll.js';
 import { expectRsError } from '../helpers/rs-error.js';
 import { createMfverDb, installMfver, shardAnswers, upgradeBdb, waitForMachine } from '../helpers/upgrades.js';
+import {
+  breakModule,
+  describePoint,
+  FAULT_POINTS,
+  reached,
+  repeatedStates,
+  seeded,
+  versionSaid,
+  type FaultedAction,
+} from '../helpers/upgrade-faults.js';
 import { lostWrites, startWriteLoad } from '../helpers/write-load.js';
+
+/** Each state the upgrade enters is held this long (MODFLEET_TEST_TIMINGS), so a SIGKILL lands in it. */
+const HOLD_MS = 1_000;
+/** A SIGKILL during the pre-flight comes this soon after the POST (its rehearsal takes longer on the nodes). */
+const PREFLIGHT_KILL_WITHIN_MS = 600;
+const MFVER_110 = 10100;
 
 /** Every shard answers MFVER.SEMVER with one version, and the key's value on each. */
 async function versionsOf(cluster: FleetCluster, uid: number, key: string) {
@@ -28,7 +44,13 @@ describe('upgrading databases’ modules under load and faults (real processes)'
   const dbs: Record<string, BdbObject> = {};
 
   beforeAll(async () => {
-    cluster = await startFleetCluster({ nodes: 2, coordinatorEnv: { MODFLEET_DB_PORTS: await privateDbPorts(12) } });
+    cluster = await startFleetCluster({
+      nodes: 2,
+      coordinatorEnv: {
+        MODFLEET_DB_PORTS: await privateDbPorts(12),
+        MODFLEET_TEST_TIMINGS: JSON.stringify({ upgradeStateHoldMs: HOLD_MS }),
+      },
+    });
     await installMfver(cluster, '1.0.0');
     for (const [name, replication, data_persistence] of [
       ['load', true, 'disabled'],
@@ -111,44 +133,127 @@ describe('upgrading databases’ modules under load and faults (real processes)'
     expect(await versionsOf(cluster, bdb.uid, 'kept')).toEqual({ semvers: ['1.1.0'], values: ['aof'] });
   });
 
-  for (const victim of ['coordinator', 'agent'] as const) {
-    it(`ends active on one version when the ${victim} is SIGKILLed at a random state`, async () => {
+  /** Starts the faulted action; resolves with the POST's answer (the action's uid when it was accepted). */
+  async function startAction(bdb: BdbObject, action: FaultedAction) {
+    if (action === 'db_rollback') {
+      const first = await upgradeBdb(cluster, bdb.uid, {});
+      expect(first.status, JSON.stringify(first.body)).toBe(200);
+      expect((await waitForMachine(cluster, first.body.action_uid!)).status).toBe('completed');
+    }
+    const body =
+      action === 'preserve_roles'
+        ? { preserve_roles: true }
+        : action === 'db_rollback'
+          ? { modfleet_rollback: true }
+          : {};
+    return upgradeBdb(cluster, bdb.uid, body);
+  }
+
+  const machineOf = (actionUid: string) => cluster.api<StateMachineObject>(pathTo(routes.v1Action, { uid: actionUid }));
+
+  /** The agent of the node that hosts the replica now (the shard an upgrade restarts). */
+  async function replicaAgent(uid: number) {
+    const shards = await shardsOf(cluster.coordinator.url, cluster.admin, uid);
+    return cluster.agent(Number(shards.find(s => s.role === 'slave')!.node_uid));
+  }
+
+  for (const [victim, offset] of [
+    ['coordinator', 0],
+    ['agent', 7],
+  ] as const) {
+    it(`ends active on one version, the action's, when the ${victim} is SIGKILLed at a random state`, async () => {
       const seedValue = Number(process.env.UPGRADE_SEED ?? Date.now() % 100_000);
-      const states = ['check_slaves', 'restart', 'failover'];
-      const chosen = states[seedValue % states.length]!;
-      console.log(`SIGKILL of the ${victim} at state ${chosen} (UPGRADE_SEED=${seedValue})`);
-      const bdb = victim === 'coordinator' ? dbs.crash! : dbs.agentkill!;
-      const started = await upgradeBdb(cluster, bdb.uid, {});
-      expect(started.status, JSON.stringify(started.body)).toBe(200);
-      const actionUid = started.body.action_uid!;
-      await pollFor(
-        () => cluster.api<{ state?: string; status: string }>(pathTo(routes.v1Action, { uid: actionUid })),
-        r => r.body.state === chosen || r.body.status !== 'active',
-        `state ${chosen}`,
-        { timeoutMs: 60_000, intervalMs: 20 },
-      );
-      if (victim === 'coordinator') {
-        await cluster.killCoordinator();
-        await cluster.startCoordinator();
-      } else {
-        const shards = await shardsOf(cluster.coordinator.url, cluster.admin, bdb.uid);
-        const replicaNode = Number(shards.find(s => s.role === 'slave')!.node_uid);
-        const agent = cluster.agent(replicaNode);
-        await cluster.killAgent(agent);
-        await cluster.startAgent(agent);
-      }
-      const machine = await waitForMachine(cluster, actionUid, 120_000);
-      console.log(`ended ${machine.status}: ${machine.states!.map(s => s.state).join(' → ')} ${machine.error ?? ''}`);
-      const after = await cluster.api<BdbObject>(pathTo(routes.bdb, { uid: bdb.uid }));
-      expect(after.body.status).toBe('active');
+      const draw = seeded(seedValue + offset);
+      const point = FAULT_POINTS[Math.floor(draw() * FAULT_POINTS.length)]!;
+      const delayMs = Math.floor(draw() * (point.state === 'preflight' ? PREFLIGHT_KILL_WITHIN_MS : HOLD_MS));
+      const when = point.action === 'broken_module' ? 'once its shards move' : `+ ${delayMs} ms`;
+      console.log(`SIGKILL of the ${victim}: ${describePoint(point)} ${when} (UPGRADE_SEED=${seedValue})`);
       const name = victim === 'coordinator' ? 'crash' : 'agentkill';
+      const bdb = dbs[name]!;
+      const agent = await replicaAgent(bdb.uid);
+      let restore = async () => {};
+
+      const posted = startAction(bdb, point.action);
+      let actionUid: string | undefined;
+      if (point.state === 'preflight') {
+        void posted.catch(() => undefined);
+        await sleep(delayMs);
+      } else {
+        const started = await posted;
+        expect(started.status, JSON.stringify(started.body)).toBe(200);
+        actionUid = started.body.action_uid!;
+        if (point.action === 'broken_module') {
+          await pollFor(
+            () => machineOf(actionUid!),
+            r => reached(r.body, { ...point, state: 'restart' }),
+            'restart',
+            {
+              timeoutMs: 60_000,
+              intervalMs: 20,
+            },
+          );
+          restore = await breakModule(agent.dataDir, 'mfver', MFVER_110);
+        }
+        await pollFor(
+          () => machineOf(actionUid!),
+          r => reached(r.body, point),
+          describePoint(point),
+          {
+            timeoutMs: 60_000,
+            intervalMs: 20,
+          },
+        );
+        if (point.action === 'broken_module') {
+          // Past the hold: the replica's plan is back on the old version, its restart under way.
+          await pollFor(
+            async () => ({
+              machine: (await machineOf(actionUid!)).body,
+              shards: await shardsOf(cluster.coordinator.url, cluster.admin, bdb.uid),
+            }),
+            ({ machine, shards }) => machine.status !== 'active' || shards.every(s => s.report?.state !== 'failed'),
+            'the roll-back under way',
+            { timeoutMs: 30_000, intervalMs: 20 },
+          );
+        } else await sleep(delayMs);
+      }
+      const victimAgent = victim === 'agent' ? await replicaAgent(bdb.uid).catch(() => agent) : undefined;
+      if (victimAgent) await cluster.killAgent(victimAgent);
+      else await cluster.killCoordinator();
+      await restore();
+      if (victimAgent) await cluster.startAgent(victimAgent);
+      else await cluster.startCoordinator();
+
+      if (point.state === 'preflight') {
+        const answer = await posted.catch((err: Error) => err);
+        console.log(`the POST during the pre-flight: ${answer instanceof Error ? answer.message : answer.status}`);
+        if (!(answer instanceof Error) && answer.status === 200) actionUid = answer.body.action_uid;
+      }
+      const after = await pollFor(
+        () => cluster.api<BdbObject>(pathTo(routes.bdb, { uid: bdb.uid })),
+        r => r.body.status === 'active',
+        'the database active again',
+        { timeoutMs: 120_000, intervalMs: 200 },
+      );
+      const machine = actionUid ? await waitForMachine(cluster, actionUid, 120_000) : undefined;
+      if (machine) {
+        const listed = machine.states!.map(s => `${s.state}${s.detail?.includes('resumed here') ? ' (resumed)' : ''}`);
+        console.log(`ended ${machine.status}: ${listed.join(' → ')} ${machine.error ?? ''}`);
+        expect(repeatedStates(machine)).toEqual([]);
+      }
+      if (point.action === 'broken_module') {
+        // The roll-back began before the kill: the resumed job finishes it, though the module loads again.
+        expect(machine?.status).toBe('failed');
+        expect(machine?.states?.at(-1)?.detail).toMatch(/^rolled back/);
+      }
       const seen = await pollFor(
         () => versionsOf(cluster, bdb.uid, 'kept'),
         v => v.semvers.length === 1 && v.values.every(value => value === name),
         'every shard on one version with the data',
         { timeoutMs: 30_000, intervalMs: 200 },
       );
-      expect(seen.semvers).toEqual([after.body.module_list[0]!.semantic_version]);
+      const module = after.body.module_list[0]!.semantic_version;
+      expect(seen.semvers).toEqual([module]);
+      if (machine) expect(module).toBe(versionSaid(machine));
     });
   }
 });

@@ -43,6 +43,7 @@ describe('POST /v1/bdbs/<uid>/upgrade', () => {
     });
     const machine = await harness.store.stateMachine(res.body.action_uid!);
     expect(machine).toMatchObject({ name: 'SMUpgradeBDB', status: 'active', state: 'preflight' });
+    expect(machine?.heading).toEqual({ toward: 'to' });
     expect(machine?.modules?.[0]?.to).toEqual(entryOf(v110, 'LABEL blue'));
     expect(harness.preflightCalls).toBe(1);
     expect(harness.events.events).toEqual([

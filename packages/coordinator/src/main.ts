@@ -181,7 +181,7 @@ export async function startCoordinator(
     const upgrades = startUpgradeWorker({
       connection: queueConnection,
       queuePrefix: keys.queuePrefix,
-      runner: { store: bdbStore, shards: redisShardControl, nodes, logger },
+      runner: { store: bdbStore, shards: redisShardControl, nodes, logger, stateHoldMs: timings.upgradeStateHoldMs },
       logger,
     });
     closers.push(() => upgrades.close());

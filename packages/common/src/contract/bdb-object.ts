@@ -129,6 +129,17 @@ export interface StateMachineObject {
   /** SMUpgradeBDB: the modules it moves and each hosting node's pre-flight (modfleet's own). */
   modules?: UpgradeModuleChange[];
   preflight?: UpgradePreflight;
+  /** SMUpgradeBDB (modfleet's own): where the shards are going; a job resumed after a crash goes on that way. */
+  heading?: UpgradeHeading;
+}
+
+/**
+ * The versions an upgrade moves every shard to: its `modules[].to` until a failure, then `to`
+ * (rolled forward: the master already ran them) or `from` (rolled back), `failure` saying why.
+ */
+export interface UpgradeHeading {
+  toward: 'to' | 'from';
+  failure?: string;
 }
 
 /** A v1 task (`GET /v1/actions` "actions"). */

@@ -63,6 +63,7 @@ export {
   type ShardReport,
   type ShardState,
   type StateMachineObject,
+  type UpgradeHeading,
   type V1ActionList,
   type V1TaskObject,
 } from './bdb-object.js';

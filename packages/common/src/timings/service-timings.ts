@@ -25,6 +25,8 @@ export interface ServiceTimings {
   orphanSweepMs: number;
   /** How often a service reads the CCS marker besides on each Redis reconnect. */
   ccsMarkerCheckMs: number;
+  /** Tests only: how long an upgrade stays in each state it enters before going on, so a fault lands there (0: not at all). */
+  upgradeStateHoldMs: number;
 }
 
 export const DEFAULT_TIMINGS: Readonly<ServiceTimings> = Object.freeze({
@@ -37,6 +39,7 @@ export const DEFAULT_TIMINGS: Readonly<ServiceTimings> = Object.freeze({
   caPollMs: 1_000,
   orphanSweepMs: 60_000,
   ccsMarkerCheckMs: 2_000,
+  upgradeStateHoldMs: 0,
 });
 
 const interval = z.number().int().min(10).max(3_600_000);
@@ -52,6 +55,7 @@ export const timingOverridesSchema = z.strictObject({
   caPollMs: interval.optional(),
   orphanSweepMs: interval.optional(),
   ccsMarkerCheckMs: interval.optional(),
+  upgradeStateHoldMs: z.number().int().min(0).max(60_000).optional(),
 }) satisfies z.ZodType<Partial<ServiceTimings>>;
 
 export type TimingOverrides = z.infer<typeof timingOverridesSchema>;

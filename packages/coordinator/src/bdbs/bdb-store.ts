@@ -53,7 +53,8 @@ export interface BdbStore {
   remove(record: BdbRecord): Promise<void>;
   /**
    * Starts a change of an `active` database (an upgrade): saves the record and its state machine
-   * together, only if the stored record is still `active`; false (nothing written) otherwise.
+   * together, only if the stored record is still `active` and no machine of that action uid is
+   * stored (one its job gave up on, see saveStateMachineIfAbsent); false (nothing written) otherwise.
    */
   beginChange(record: BdbRecord, machine: StateMachineObject): Promise<boolean>;
   /** Saves the record and hands each node its shard's plan from `record.placement`, together. */
@@ -61,6 +62,8 @@ export interface BdbStore {
   stateMachines(): Promise<StateMachineObject[]>;
   stateMachine(actionUid: string): Promise<StateMachineObject | undefined>;
   saveStateMachine(machine: StateMachineObject): Promise<void>;
+  /** Saves the machine only if none of its action uid is stored; false (nothing written) otherwise. */
+  saveStateMachineIfAbsent(machine: StateMachineObject): Promise<boolean>;
 }
 
 /** Stored records carry their placement; clients see the RS object alone. */

@@ -109,7 +109,7 @@ export function createFakeBdbStore(): FakeBdbStore {
       for (const { plan } of record.placement) reports.delete(plan.shard_uid);
     },
     beginChange(record, machine) {
-      if (bdbs.get(record.uid)?.status !== 'active') return false;
+      if (bdbs.get(record.uid)?.status !== 'active' || machines.has(machine.action_uid)) return false;
       bdbs.set(record.uid, copy(record));
       machines.set(machine.action_uid, copy(machine));
       return true;
@@ -127,6 +127,11 @@ export function createFakeBdbStore(): FakeBdbStore {
     },
     saveStateMachine(machine) {
       machines.set(machine.action_uid, copy(machine));
+    },
+    saveStateMachineIfAbsent(machine) {
+      if (machines.has(machine.action_uid)) return false;
+      machines.set(machine.action_uid, copy(machine));
+      return true;
     },
   });
   return {

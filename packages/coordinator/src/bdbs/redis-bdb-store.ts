@@ -76,6 +76,7 @@ return 1`;
 const BEGIN_CHANGE = `
 local stored = redis.call('HGET', KEYS[1], ARGV[1])
 if not stored or cjson.decode(stored).status ~= 'active' then return 0 end
+if redis.call('HEXISTS', KEYS[2], ARGV[3]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
 return 1`;
@@ -86,7 +87,7 @@ declare module 'ioredis' {
     createBdbRecord(numberOfKeys: number, ...keysThenArgs: string[]): Result<string, Context>;
     claimBdbUid(uidSeq: string, uid: string): Result<number, Context>;
     saveBdbIfPresent(bdbs: string, uid: string, json: string): Result<number, Context>;
-    /** 1: the bdb was active and now carries the change; 0: it is gone or not active. */
+    /** 1: the bdb was active and now carries the change; 0: it is gone or not active, or the machine exists. */
     beginBdbChange(
       bdbs: string,
       machines: string,
@@ -236,6 +237,9 @@ export function createRedisBdbStore(redis: Redis, keys: RedisKeys): BdbStore {
     },
     async saveStateMachine(machine) {
       await redis.hset(keys.bdbStateMachines, machine.action_uid, JSON.stringify(machine));
+    },
+    async saveStateMachineIfAbsent(machine) {
+      return (await redis.hsetnx(keys.bdbStateMachines, machine.action_uid, JSON.stringify(machine))) === 1;
     },
   };
 }

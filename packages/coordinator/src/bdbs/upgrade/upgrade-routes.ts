@@ -95,6 +95,19 @@ export function upgradeRoutes(deps: UpgradeRoutesDeps): Router {
       action_uid: actionUid,
       last_changed_time: stamp,
     };
+    // Queued before it begins: a coordinator dying between the two leaves a job that finds the
+    // change begun (or, never begun, gives it up), never a database pending with no job.
+    await deps.upgrades.enqueue({
+      action_uid: actionUid,
+      bdb_uid: record.uid,
+      master_shard: masterOf(record).plan.shard_uid,
+      from: target.from,
+      to: target.to,
+      changes: target.changes,
+      preserve_roles: Boolean(ask.preserve_roles),
+      rollback: preflight.rollback,
+      ...(preflight.rollback_reason && { rollback_reason: preflight.rollback_reason }),
+    });
     const begun = await store.beginChange(changing, {
       action_uid: actionUid,
       name: 'SMUpgradeBDB',
@@ -110,21 +123,11 @@ export function upgradeRoutes(deps: UpgradeRoutesDeps): Router {
       ],
       modules: target.changes,
       preflight,
+      heading: { toward: 'to' },
     });
     if (!begun) {
       throw new ConflictError('db_busy', `Database ${record.uid} changed while the upgrade was checked; try again`);
     }
-    await deps.upgrades.enqueue({
-      action_uid: actionUid,
-      bdb_uid: record.uid,
-      master_shard: masterOf(record).plan.shard_uid,
-      from: target.from,
-      to: target.to,
-      changes: target.changes,
-      preserve_roles: Boolean(ask.preserve_roles),
-      rollback: preflight.rollback,
-      ...(preflight.rollback_reason && { rollback_reason: preflight.rollback_reason }),
-    });
     req.log.info({ uid: record.uid, action_uid: actionUid, modules: target.changes }, 'database upgrade started');
     await recordEvent(deps.events, req, res, 'bdb_upgrade_started', {
       bdb_uid: String(record.uid),

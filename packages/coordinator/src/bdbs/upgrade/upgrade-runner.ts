@@ -1,4 +1,4 @@
-import type { Logger } from '@modfleet/common';
+import { pollUntil, type Logger, type UpgradeHeading } from '@modfleet/common';
 import type { BdbRecord, ShardPlacement } from '../bdb-store.js';
 import { describeShard, masterOf, replicaOf, sameModules, shardOps, type ShardOpsDeps } from './rolling-restart.js';
 import type { UpgradeJobData } from './upgrade-job.js';
@@ -7,6 +7,41 @@ import { UpgradeMachine } from './upgrade-machine.js';
 export interface UpgradeRunnerDeps extends ShardOpsDeps {
   logger: Logger;
   now?: () => number;
+  /** Tests only: each state entered is held this long before the job goes on (a fault lands in it). */
+  stateHoldMs?: number;
+  /** How long a job waits for the route that queued it to begin the change (it queues first). */
+  beginWaitMs?: number;
+}
+
+/**
+ * The job's machine once the route began the change. Never begun within the wait (the route's
+ * coordinator died, or it was refused), the job saves the machine `failed` itself, which keeps
+ * a late begin out, and there is nothing to run.
+ */
+async function begunMachine(deps: UpgradeRunnerDeps, job: UpgradeJobData, now: () => number) {
+  const load = () => UpgradeMachine.load(deps.store, job.action_uid, now, deps.stateHoldMs);
+  const begun = await pollUntil(load, machine => machine !== undefined, {
+    intervalMs: 20,
+    timeoutMs: deps.beginWaitMs ?? 10_000,
+  });
+  if (begun.value) return begun.value;
+  const at = Math.floor(now() / 1000);
+  const abandoned = await deps.store.saveStateMachineIfAbsent({
+    action_uid: job.action_uid,
+    name: 'SMUpgradeBDB',
+    object_name: `bdb:${job.bdb_uid}`,
+    status: 'failed',
+    progress: 0,
+    heartbeat: at,
+    creation_time: at,
+    state: 'failed',
+    states: [{ state: 'failed', at }],
+    modules: job.changes,
+    error: 'never begun: the request that queued it stopped or was refused first; nothing was restarted',
+  });
+  if (!abandoned) return load();
+  deps.logger.warn({ action_uid: job.action_uid, bdb: job.bdb_uid }, 'upgrade job never begun: given up');
+  return undefined;
 }
 
 const versions = (job: UpgradeJobData, pick: 'from' | 'to') =>
@@ -15,12 +50,13 @@ const versions = (job: UpgradeJobData, pick: 'from' | 'to') =>
 /**
  * Runs (or resumes) one SMUpgradeBDB: every step reads where the database is from its record and
  * its shards, so a job a dead coordinator left is taken over by another one and goes on from
- * there. On a failure the database ends on one version (forward when the master already moved,
- * back otherwise), `active`, and the machine `failed` with why.
+ * there, the way the machine's heading says. On a failure the database ends on one version
+ * (forward when the master already moved, back otherwise), `active`, and the machine `failed`
+ * with why.
  */
 export async function runUpgrade(deps: UpgradeRunnerDeps, job: UpgradeJobData): Promise<void> {
   const now = deps.now ?? Date.now;
-  const machine = await UpgradeMachine.load(deps.store, job.action_uid, now);
+  const machine = await begunMachine(deps, job, now);
   if (!machine?.active) return;
   const ops = shardOps(deps);
   const load = async () => {
@@ -129,10 +165,25 @@ export async function runUpgrade(deps: UpgradeRunnerDeps, job: UpgradeJobData): 
     await machine!.end('completed', `every shard runs ${versions(job, 'to')}`);
   }
 
-  /** One consistent version again: forward when the master already runs the new one, else back. */
+  /**
+   * One consistent version again: forward when the master already runs the new one, else back;
+   * a resumed roll-back goes on the way it went, with the first failure's words.
+   */
   async function recover(error: string) {
     const record = await load();
-    const forward = sameModules(masterOf(record).plan.modules, job.to);
+    let heading = machine!.heading;
+    if (!heading.failure) {
+      // Saved before any shard moves: a job resumed from here goes on the same way, whatever the shards say then.
+      heading = { toward: sameModules(masterOf(record).plan.modules, job.to) ? 'to' : 'from', failure: error };
+      await machine!.turn(
+        heading,
+        heading.toward === 'to' ? 'rollforward' : 'rollback',
+        heading.toward === 'to'
+          ? `every shard to ${versions(job, 'to')}: the master already runs it`
+          : `every shard back to ${versions(job, 'from')}`,
+      );
+    }
+    const forward = heading.toward === 'to';
     const modules = forward ? job.to : job.from;
     let settled = record;
     for (const shard of record.placement) settled = ops.withModules(settled, shard.plan.shard_uid, modules);
@@ -152,15 +203,32 @@ export async function runUpgrade(deps: UpgradeRunnerDeps, job: UpgradeJobData): 
       module_list: job.changes.map(c => (forward ? c.to : c.from)),
       last_changed_time: new Date(now()).toISOString(),
     });
-    const where = forward
-      ? `rolled forward: every shard on ${versions(job, 'to')}`
-      : `rolled back: every shard on ${versions(job, 'from')}`;
     const still = waited.filter(Boolean);
-    await machine!.end('failed', still.length ? `${where}; not running yet: ${still.join('; ')}` : where, error);
+    const where = ended(heading);
+    const why = heading.failure ?? error;
+    await machine!.end('failed', still.length ? `${where}; not running yet: ${still.join('; ')}` : where, why);
   }
 
+  const ended = (heading: UpgradeHeading) =>
+    heading.toward === 'to'
+      ? `rolled forward: every shard on ${versions(job, 'to')}`
+      : `rolled back: every shard on ${versions(job, 'from')}`;
+
+  /** A run that stopped after the record was settled (finish, recover) ends the machine the way it went. */
+  async function settledAlready(record: BdbRecord): Promise<boolean> {
+    if (record.action_uid === job.action_uid) return false;
+    const { failure } = machine!.heading;
+    if (failure) await machine!.end('failed', ended(machine!.heading), failure);
+    else await machine!.end('completed', `every shard runs ${versions(job, 'to')}`);
+    return true;
+  }
+
+  if (machine.begun) await machine.annotate('resumed here (the run before stopped: its coordinator died or it failed)');
+  const failure = machine.heading.failure;
   try {
     const record = await load();
+    if (await settledAlready(record)) return;
+    if (failure) return await recover(failure);
     await machine.enter('prepare', 5);
     if (record.replication && replicaOf(record)) await replicated();
     else await single();
