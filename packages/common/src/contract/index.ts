@@ -79,6 +79,7 @@ export type {
   LastUpgrade,
   RollbackVerdict,
   ShardPreflight,
+  ShardRef,
   UpgradeDryRunAnswer,
   UpgradeModuleChange,
   UpgradePreflight,
