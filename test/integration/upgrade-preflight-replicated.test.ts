@@ -39,6 +39,9 @@ describe('upgrade pre-flight of a replicated database: the replica gives the dat
     const preflight = await nodes.run([preflightMfver('1.1.0', 'LABEL new')]);
 
     expect(await forksOf(master().plan.port)).toEqual(before);
+    // The replica's node copied it uncompressed, and switched compression back on once done.
+    for (const { client } of nodes.shards)
+      expect(await client.config('GET', 'rdbcompression')).toEqual(['rdbcompression', 'yes']);
     expect(preflight).toMatchObject({ ok: true, rollback: 'possible' });
     const byNode = new Map(preflight.shards.map(shard => [shard.node_uid, shard]));
     expect(byNode.get(2)).toEqual(

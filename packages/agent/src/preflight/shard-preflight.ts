@@ -13,6 +13,7 @@ import type { LoadedModule } from '../shards/shard-args.js';
 import { extractShardModules } from '../shards/shard-files.js';
 import { copyShardRdb, findRedisCli } from './copy-shard-rdb.js';
 import { copySourceFor } from './copy-source.js';
+import { uncompressedSnapshots } from './uncompressed-snapshots.js';
 import { loadModules, loadRdb, PREFLIGHT_SERVER_ARGS } from './throwaway-steps.js';
 
 export interface ShardPreflightDeps {
@@ -31,7 +32,9 @@ type DataStep = ShardPreflight['data'];
 type RollbackStep = NonNullable<ShardPreflight['rollback']>;
 
 /** How long each step took, in ms, for the agent's log (what the pre-flight's time went to). */
-export type PreflightStepTimes = Partial<Record<'modules' | 'copy' | 'load' | 'save' | 'rehearse', number>>;
+export type PreflightStepTimes = Partial<
+  Record<'extract' | 'modules' | 'source' | 'copy' | 'load' | 'save' | 'rehearse', number>
+>;
 
 /** `<data dir>/preflight`: the throwaway servers' folders and the copied RDBs, each removed after use. */
 export const preflightDirOf = (dataDir: string) => join(dataDir, 'preflight');
@@ -95,11 +98,8 @@ export async function runShardPreflight(
   let targetModules: LoadedModule[];
   let currentModules: LoadedModule[];
   try {
-    targetModules = await extractShardModules(
-      { ...plan, modules: target },
-      deps.dataDir,
-      deps.artifacts,
-      deps.maxModuleBytes,
+    targetModules = await timed('extract', () =>
+      extractShardModules({ ...plan, modules: target }, deps.dataDir, deps.artifacts, deps.maxModuleBytes),
     );
   } catch (err) {
     const why = 'the target modules are not on this node';
@@ -117,6 +117,7 @@ export async function runShardPreflight(
     memoryBytes: memoryFor(plan),
     extraArgs: PREFLIGHT_SERVER_ARGS,
   });
+  let compressAgain: (() => Promise<void>) | undefined;
   try {
     let phase: 'load' | 'data' = 'load';
     let load: Step = { ok: false };
@@ -132,8 +133,10 @@ export async function runShardPreflight(
         phase = 'data';
         if (!redisCli) return { ok: false, error: 'no redis-cli on this node to copy the shard’s data with' };
         const copy = join(server.dir, 'dump.rdb');
-        const source = await copySourceFor(plan, deps.probeHost, options.copyFrom, remaining());
+        const source = await timed('source', () => copySourceFor(plan, deps.probeHost, options.copyFrom, remaining()));
         const copied = source.from && { copied_from: source.from };
+        // Its own shard (a replica gives the other node's copy next): on again once this one is done.
+        if (!source.from) compressAgain = await uncompressedSnapshots(source.host, source.port);
         await timed('copy', () => copyShardRdb({ ...source, redisCli, file: copy, timeoutMs: remaining() }));
         const unread = await timed('load', () => loadRdb(server));
         if (unread) return { ok: false, error: unread, ...copied };
@@ -158,6 +161,7 @@ export async function runShardPreflight(
   } catch (err) {
     return answer({ ok: false, error: message(err) }, notTried('the pre-flight failed'), notRehearsed(message(err)));
   } finally {
+    await compressAgain?.();
     await rm(scratch, { recursive: true, force: true });
   }
 }
