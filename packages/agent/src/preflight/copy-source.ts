@@ -10,7 +10,7 @@ export interface CopySource {
 }
 
 /** How long a copy from the replica waits for the replica's own node to take its copy first. */
-const FIRST_COPY_WAIT_MS = 2000;
+const FIRST_COPY_WAIT_MS = 1000;
 const POLL_MS = 20;
 
 const field = (info: string, name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
@@ -32,14 +32,19 @@ function replicaClient(host: string, port: number): Redis {
 
 /**
  * The replica's node copies the data too, then rehearses with it (the longer chain), and a replica
- * forks for one copy at a time: this copy waits (up to FIRST_COPY_WAIT_MS) until the replica forked
- * for that one, so it runs beside the rehearsal instead of before it.
+ * forks for one copy at a time: this copy waits (up to FIRST_COPY_WAIT_MS) until the replica forks
+ * for that one (a fork running, or one begun since the first look), so it runs beside the
+ * rehearsal instead of before it.
  */
 async function afterFirstCopyBegan(client: Redis, waitMs: number): Promise<void> {
-  const forks = async () => Number(field(String(await client.call('INFO', 'stats')), 'total_forks'));
-  const before = await forks();
+  const forks = async () => {
+    const info = String(await client.call('INFO'));
+    return { count: Number(field(info, 'total_forks')), running: field(info, 'rdb_bgsave_in_progress') === '1' };
+  };
+  const first = await forks();
   const deadline = Date.now() + waitMs;
-  while (Date.now() < deadline && (await forks()) === before) await sleep(POLL_MS);
+  for (let now = first; !now.running && now.count === first.count && Date.now() < deadline; now = await forks())
+    await sleep(POLL_MS);
 }
 
 /**

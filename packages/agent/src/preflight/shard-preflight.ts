@@ -118,6 +118,7 @@ export async function runShardPreflight(
     extraArgs: PREFLIGHT_SERVER_ARGS,
   });
   let compressAgain: (() => Promise<void>) | undefined;
+  let ended = false;
   try {
     let phase: 'load' | 'data' = 'load';
     let load: Step = { ok: false };
@@ -135,8 +136,13 @@ export async function runShardPreflight(
         const copy = join(server.dir, 'dump.rdb');
         const source = await timed('source', () => copySourceFor(plan, deps.probeHost, options.copyFrom, remaining()));
         const copied = source.from && { copied_from: source.from };
-        // Its own shard (a replica gives the other node's copy next): on again once this one is done.
-        if (!source.from) compressAgain = await uncompressedSnapshots(source.host, source.port);
+        // Its own shard: uncompressed for this copy and, a replica, for the other node's right after
+        // it; back on at the end (at once if the session's deadline already ended the pre-flight).
+        if (!source.from) {
+          const restore = await uncompressedSnapshots(source.host, source.port);
+          if (ended) await restore();
+          else compressAgain = restore;
+        }
         await timed('copy', () => copyShardRdb({ ...source, redisCli, file: copy, timeoutMs: remaining() }));
         const unread = await timed('load', () => loadRdb(server));
         if (unread) return { ok: false, error: unread, ...copied };
@@ -161,6 +167,7 @@ export async function runShardPreflight(
   } catch (err) {
     return answer({ ok: false, error: message(err) }, notTried('the pre-flight failed'), notRehearsed(message(err)));
   } finally {
+    ended = true;
     await compressAgain?.();
     await rm(scratch, { recursive: true, force: true });
   }
