@@ -56,7 +56,7 @@ export async function copySourceFor(
   plan: ShardPlan,
   probeHost: string,
   copyFrom: PreflightShardRequest['copy_from'],
-  timeoutMs: number,
+  here: { nodeUid: number; timeoutMs: number },
 ): Promise<CopySource> {
   const own = { host: probeHost, port: plan.port };
   if (!copyFrom) return own;
@@ -69,7 +69,9 @@ export async function copySourceFor(
       field(info, 'master_link_status') === 'up' &&
       Number(field(info, 'master_port')) === plan.port;
     if (!inSync) return own;
-    await afterFirstCopyBegan(client, Math.min(FIRST_COPY_WAIT_MS, timeoutMs / 4));
+    // No wait for a replica on this node: a node takes its shards in turn, so its copy comes after.
+    if (copyFrom.node_uid !== here.nodeUid)
+      await afterFirstCopyBegan(client, Math.min(FIRST_COPY_WAIT_MS, here.timeoutMs / 4));
     return {
       host: copyFrom.host,
       port: copyFrom.port,

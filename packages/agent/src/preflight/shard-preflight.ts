@@ -134,7 +134,9 @@ export async function runShardPreflight(
         phase = 'data';
         if (!redisCli) return { ok: false, error: 'no redis-cli on this node to copy the shard’s data with' };
         const copy = join(server.dir, 'dump.rdb');
-        const source = await timed('source', () => copySourceFor(plan, deps.probeHost, options.copyFrom, remaining()));
+        const source = await timed('source', () =>
+          copySourceFor(plan, deps.probeHost, options.copyFrom, { nodeUid: deps.nodeUid, timeoutMs: remaining() }),
+        );
         const copied = source.from && { copied_from: source.from };
         // Its own shard: uncompressed for this copy and, a replica, for the other node's right after
         // it; back on at the end (at once if the session's deadline already ended the pre-flight).
