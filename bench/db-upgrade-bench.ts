@@ -50,7 +50,7 @@ import {
   verdict,
   writeResult,
 } from './lib/util.js';
-import { traceLines } from './lib/upgrade-trace.js';
+import { preflightLines, traceLines } from './lib/upgrade-trace.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -64,6 +64,8 @@ const sizeMib = Number(flags['size-mib']);
 
 interface UpgradeRun {
   keys: number;
+  /** Each agent's pre-flight answer: when, from the POST, and its step times. */
+  preflight: string[];
   acceptMs: number;
   totalMs: number;
   /** When the bench first saw each state, from the POST. */
@@ -130,6 +132,7 @@ async function upgradeUnderWrites(cluster: FleetCluster, run: number): Promise<U
   });
   await sleep(1000);
   const started = performance.now();
+  const postAt = performance.timeOrigin + started;
   const accepted = await upgradeBdb(cluster, uid, {});
   const acceptMs = performance.now() - started;
   if (accepted.status !== 200 || !accepted.body.action_uid)
@@ -165,6 +168,7 @@ async function upgradeUnderWrites(cluster: FleetCluster, run: number): Promise<U
   await cluster.api(pathTo(routes.bdb, { uid }), { method: 'DELETE' });
   return {
     keys,
+    preflight: preflightLines(cluster.agents, postAt),
     acceptMs,
     totalMs,
     states,
@@ -221,6 +225,7 @@ async function main(): Promise<number> {
         `       by hand: promotion wait ${fixed(hand.promotionWaitMs, 0)} ms (pause → writable ${fixed(hand.pauseToWritableMs, 0)} ms, ` +
           `${hand.promotionLost} lost); restarts ${hand.restartMs.map(ms => fixed(ms, 0)).join(' + ')} ms; full sync ${fixed(hand.fullSyncMs, 0)} ms`,
       );
+      for (const line of up.preflight) console.log(line);
       if (flags.trace) {
         const clients = [
           ...(up.longest ? [{ label: 'longest wait', trace: up.longest, waitMs: up.longestWaitMs }] : []),

@@ -5,22 +5,28 @@
  * that load that RDB (one with the target module, one with the current). Median of each over the
  * runs. Target (issue 18): pre-flight ≤ 1.5 × by hand.
  *
- *   npx tsc -b && npx tsx bench/preflight-bench.ts [--runs 3] [--size-mib 100]
+ * `--replicated`: the database db-upgrade-bench upgrades (100 MiB of 64 KiB values, a master on
+ * node 1 and its replica on node 2, each node with its responder) under a client writing to the
+ * master during the pre-flight; also printed: the client's longest wait, the master's forks and
+ * each node's step times (its `pre-flight answered` log line).
+ *
+ *   npx tsc -b && npx tsx bench/preflight-bench.ts [--runs 3] [--size-mib 100] [--replicated]
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { shardArgs, startPreflightResponder } from '@modfleet/agent';
-import { createLogger, findRedisServer, redisKeys, type ShardModule, type ShardPlan } from '@modfleet/common';
-import { createPreflightRunner, type BdbRecord } from '@modfleet/coordinator';
-import { Redis } from 'ioredis';
+import { findRedisServer } from '@modfleet/common';
+import type { Redis } from 'ioredis';
 import { pollFor } from '../test/helpers/poll.js';
 import { freePort, waitUntil } from '../test/helpers/processes.js';
 import { answersPing } from '../test/helpers/redis-probe.js';
 import { deletePrefix } from '../test/helpers/redis.js';
-import { MFVER_VERSIONS, testModulePath, writeTestModuleZip, type MfverSemver } from '../test/helpers/test-modules.js';
+import { testModulePath } from '../test/helpers/test-modules.js';
+import { preflightMfver, startPreflightNodes } from '../test/helpers/preflight-nodes.js';
+import { startWriteLoop } from '../test/helpers/write-load.js';
+import { fillWithData } from './lib/fill-data.js';
 import {
   benchPrefix,
   checkBuild,
@@ -35,16 +41,16 @@ import {
 } from './lib/util.js';
 
 const { values: flags } = parseArgs({
-  options: { runs: { type: 'string', default: '3' }, 'size-mib': { type: 'string', default: '100' } },
+  options: {
+    runs: { type: 'string', default: '3' },
+    'size-mib': { type: 'string', default: '100' },
+    replicated: { type: 'boolean', default: false },
+  },
 });
 const runs = Number(flags.runs);
 const sizeMib = Number(flags['size-mib']);
+const replicated = flags.replicated;
 const VALUE_BYTES = 1024;
-const mfver = (semver: MfverSemver): ShardModule => ({
-  module_name: 'mfver',
-  version: MFVER_VERSIONS[semver].version,
-  module_args: 'LABEL bench',
-});
 
 /** A redis-server started with `module` and the RDB in `dir`, until it answers PING (loaded); then stopped. */
 async function loadByHand(redisServer: string, module: string, dir: string): Promise<number> {
@@ -78,95 +84,74 @@ async function bgsave(shard: Redis): Promise<number> {
   return performance.now() - started;
 }
 
+/** 1 KiB values (the single shard, as first measured) or db-upgrade-bench's 64 KiB ones (replicated). */
+async function fill(master: Redis, port: number): Promise<number> {
+  if (replicated) return fillWithData({ host: '127.0.0.1', port }, sizeMib);
+  const count = Math.round((sizeMib * MIB) / VALUE_BYTES);
+  for (let i = 0; i < count; i += 1000) {
+    const batch = master.pipeline();
+    for (let j = i; j < Math.min(count, i + 1000); j += 1) batch.set(`k:${j}`, randomBytes(VALUE_BYTES));
+    await batch.exec();
+  }
+  for (let i = 0; i < 100; i += 1) await master.call('MFVER.SET', `typed:${i}`, `value ${i}`);
+  return count + 100;
+}
+
+const totalForks = async (shard: Redis) => Number(/total_forks:(\d+)/.exec(await shard.info('stats'))?.[1]);
+
 async function main(): Promise<number> {
   checkBuild();
   const cleanup = new Cleanup();
   try {
     const prefix = benchPrefix('preflight');
     cleanup.add('redis keys', () => deletePrefix(prefix));
-    const keys = redisKeys(prefix);
     const work = await cleanup.tmpDir('preflight');
     const redisServer = (await findRedisServer())!;
-    const redis = cleanup.redis();
-    const subscriber = cleanup.redis();
-    const zips = new Map<number, string>();
-    for (const semver of ['1.0.0', '1.1.0'] as const)
-      zips.set(MFVER_VERSIONS[semver].version, await writeTestModuleZip(work, semver));
+    const setup = await startPreflightNodes({ work, redisServer, prefix, replicated });
+    cleanup.add('shards and responders', () => setup.stop());
+    const [master, replica] = setup.shards;
+    const count = await fill(master!.client, master!.plan.port);
+    if (replica) await master!.client.call('WAIT', '1', '120000');
+    const used = /used_memory:(\d+)/.exec(await master!.client.info('memory'))?.[1];
 
-    const plan: ShardPlan = {
-      shard_uid: 1,
-      bdb_uid: 1,
-      role: 'master',
-      port: await freePort(),
-      memory_size: 0,
-      data_persistence: 'disabled',
-      modules: [mfver('1.0.0')],
-    };
-    const shardDir = join(work, 'node', 'shards', '1');
-    await mkdir(shardDir, { recursive: true });
-    const modules = [{ path: await testModulePath('1.0.0'), args: 'LABEL bench' }];
-    const shardProcess = spawn(redisServer, shardArgs(plan, { bind: '127.0.0.1', dir: shardDir, modules }), {
-      stdio: 'ignore',
-    });
-    cleanup.add('shard', () => Promise.resolve(shardProcess.kill('SIGKILL')));
-    await waitUntil(() => answersPing(plan.port), 'the shard answering', 15_000);
-    const shard = new Redis({ port: plan.port, host: '127.0.0.1' });
-    cleanup.add('shard client', () => Promise.resolve(shard.disconnect()));
-    const count = Math.round((sizeMib * MIB) / VALUE_BYTES);
-    for (let i = 0; i < count; i += 1000) {
-      const batch = shard.pipeline();
-      for (let j = i; j < Math.min(count, i + 1000); j += 1) batch.set(`k:${j}`, randomBytes(VALUE_BYTES));
-      await batch.exec();
-    }
-    for (let i = 0; i < 100; i += 1) await shard.call('MFVER.SET', `typed:${i}`, `value ${i}`);
-    const used = /used_memory:(\d+)/.exec(await shard.info('memory'))?.[1];
-
-    await redis.hset(keys.nodeShards(1), '1', JSON.stringify(plan));
-    const responder = await startPreflightResponder({
-      redis,
-      subscriber,
-      keys,
-      nodeUid: 1,
-      dataDir: join(work, 'node'),
-      redisServer,
-      artifacts: {
-        get: (module_name, version) =>
-          zips.has(version)
-            ? ({ module_name, version, sha256: String(version).padEnd(64, '0'), module_file: 'mfver.so' } as never)
-            : undefined,
-        zipPath: (_name, version) => zips.get(version)!,
-      },
-      maxModuleBytes: 64 * MIB,
-      probeHost: '127.0.0.1',
-      logger: createLogger({ name: 'agent', level: 'silent' }),
-    });
-    cleanup.add('responder', () => responder.stop());
-    const runner = createPreflightRunner({ redis, keys });
-    const record = { uid: 1, placement: [{ node_uid: 1, plan }] } as unknown as BdbRecord;
     const byHandDir = join(work, 'by-hand');
     await mkdir(byHandDir);
     const [current, target] = [await testModulePath('1.0.0'), await testModulePath('1.1.0')];
 
     const preflightMs: number[] = [];
     const handMs: number[] = [];
+    const waits: number[] = [];
     const parts: { bgsave: number; loadTarget: number; loadCurrent: number }[] = [];
+    const steps: Record<number, unknown[]>[] = [];
     for (let run = 0; run < runs; run += 1) {
+      const forksBefore = await totalForks(master!.client);
+      const writes = replicated
+        ? startWriteLoop(() => Promise.resolve({ host: '127.0.0.1', port: master!.plan.port }))
+        : undefined;
       const started = performance.now();
-      const preflight = await runner.run(record, [mfver('1.1.0')], { rehearseRollback: true, timeoutMs: 300_000 });
+      const preflight = await setup.run([preflightMfver('1.1.0')]);
       preflightMs.push(performance.now() - started);
+      const loop = await writes?.stop();
+      if (loop) waits.push(loop.longestWaitMs);
+      const masterForks = (await totalForks(master!.client)) - forksBefore;
+      steps.push(setup.takeSteps());
       if (!preflight.ok || preflight.rollback !== 'possible')
         throw new Error(`the pre-flight failed: ${JSON.stringify(preflight)}`);
 
-      const saved = await bgsave(shard);
-      await rename(join(shardDir, 'dump.rdb'), join(byHandDir, 'dump.rdb'));
+      const saved = await bgsave(master!.client);
+      await rename(join(master!.dir, 'dump.rdb'), join(byHandDir, 'dump.rdb'));
       const loadTarget = await loadByHand(redisServer, target, byHandDir);
       const loadCurrent = await loadByHand(redisServer, current, byHandDir);
       parts.push({ bgsave: saved, loadTarget, loadCurrent });
       handMs.push(saved + loadTarget + loadCurrent);
       console.log(
-        `run ${run + 1}: pre-flight ${fixed(preflightMs.at(-1)!, 0)} ms (keys ${preflight.shards[0]?.data.keys}); ` +
-          `by hand ${fixed(handMs.at(-1)!, 0)} ms (BGSAVE ${fixed(saved, 0)} + load ${fixed(loadTarget, 0)} + load ${fixed(loadCurrent, 0)})`,
+        `run ${run + 1}: pre-flight ${fixed(preflightMs.at(-1)!, 0)} ms (keys ${preflight.shards.map(s => s.data.keys).join('/')}); ` +
+          `by hand ${fixed(handMs.at(-1)!, 0)} ms (BGSAVE ${fixed(saved, 0)} + load ${fixed(loadTarget, 0)} + load ${fixed(loadCurrent, 0)})` +
+          (loop
+            ? `; client's longest wait ${fixed(loop.longestWaitMs, 0)} ms over ${loop.acknowledged.length} writes; the master forked ${masterForks} time(s)`
+            : ''),
       );
+      console.log(`  steps (ms) by node: ${JSON.stringify(steps.at(-1))}`);
     }
     const pre = median(preflightMs);
     const hand = median(handMs);
@@ -174,18 +159,24 @@ async function main(): Promise<number> {
     const pass = ratio <= 1.5;
     console.log(machineLine());
     console.log(
-      `shard: ${count} keys of ${VALUE_BYTES} B + 100 mfvertype, used_memory ${fixed(Number(used) / MIB, 1)} MiB`,
+      replicated
+        ? `database: ${count} keys (${sizeMib} MiB of 64 KiB values + 100 mfvertype), replicated, used_memory ${fixed(Number(used) / MIB, 1)} MiB`
+        : `shard: ${count - 100} keys of ${VALUE_BYTES} B + 100 mfvertype, used_memory ${fixed(Number(used) / MIB, 1)} MiB`,
     );
     console.log(
       `pre-flight with rehearsal p50 ${fixed(pre, 0)} ms; BGSAVE + two loads by hand p50 ${fixed(hand, 0)} ms`,
     );
+    if (replicated) console.log(`client's longest wait during the pre-flight p50 ${fixed(median(waits), 0)} ms`);
     console.log(`ratio ${fixed(ratio)} (target ≤ 1.5): ${verdict(pass)}`);
     writeResult('preflight-bench', {
       runs,
       sizeMib,
+      replicated,
       preflightMs,
       handMs,
       parts,
+      waits,
+      steps,
       ratio,
       pass,
       usedMemory: Number(used),

@@ -44,3 +44,20 @@ export function traceLines(
   }
   return lines;
 }
+
+/**
+ * Each agent's last `pre-flight answered` line: when it answered, in ms from `postAt` (the POST,
+ * wall clock), and its step times by shard.
+ */
+export function preflightLines(agents: { uid: number; process: Service | undefined }[], postAt: number): string[] {
+  return agents.flatMap(agent => {
+    const answered = (agent.process?.logRecords() ?? [])
+      .filter(r => r.msg === 'pre-flight answered' && typeof r.time === 'number' && r.time >= postAt)
+      .at(-1);
+    if (!answered) return [];
+    const when = fixed((answered.time as number) - postAt, 0);
+    return [
+      `    agent ${agent.uid}: pre-flight answered +${when} ms from the POST, steps (ms) ${JSON.stringify(answered.steps_ms)}`,
+    ];
+  });
+}

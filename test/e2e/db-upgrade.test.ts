@@ -50,6 +50,17 @@ describe('upgrading a replicated database’s module with a rolling restart (rea
       'restart',
       'completed',
     ]);
+    // The pre-flight took the data from the replica for both nodes (the master, written to, was
+    // never forked for it) and rehearsed the rollback once, on the replica's node.
+    const [onMaster, onReplica] = ['master', 'slave'].map(role =>
+      machine.preflight!.shards.find(s => s.role === role)!,
+    );
+    const replicaRef = { node_uid: onReplica!.node_uid, shard_uid: onReplica!.shard_uid };
+    expect(onMaster).toMatchObject({
+      data: { ok: true, copied_from: replicaRef },
+      rollback: { possible: true, rehearsed_by: replicaRef },
+    });
+    expect(onReplica!.rollback).toEqual({ possible: true });
     const after = await cluster.api<BdbObject>(`/v1/bdbs/${bdb.uid}`);
     expect(after.body).toMatchObject({
       status: 'active',

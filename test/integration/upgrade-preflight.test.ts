@@ -164,6 +164,7 @@ describe('upgrade pre-flight: each hosting agent rehearses on throwaway redis-se
     expect(Number((await readFile(join(shardDir, 'redis.pid'), 'utf8')).trim())).toBe(shard.pid);
     expect(await shardClient.call('MFVER.VERSION')).toBe(MFVER_VERSIONS['1.0.0'].version);
     expect(await shardClient.dbsize()).toBe(204);
+    expect(await shardClient.config('GET', 'rdbcompression')).toEqual(['rdbcompression', 'yes']);
     expect((await readdir(shardDir)).sort()).toEqual(filesBefore);
     expect(await readdir(join(work, 'node-1', 'preflight'))).toEqual([]);
     expect(await redis.llen(keys.preflightRequests(NODE))).toBe(0);

@@ -261,6 +261,7 @@ export {
   parsePreflightRequest,
   type PreflightAnswer,
   type PreflightRequest,
+  type PreflightShardRequest,
 } from './preflight/preflight-messages.js';
 export {
   LOAD_CHECK_MODES,

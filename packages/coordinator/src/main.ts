@@ -213,7 +213,7 @@ export async function startCoordinator(
         inventory,
         dbPorts: config.dbPorts,
         upgrades,
-        preflight: createPreflightRunner({ redis, keys }),
+        preflight: createPreflightRunner({ redis, keys, nodes }),
       },
     });
     const server = await listen(app, {

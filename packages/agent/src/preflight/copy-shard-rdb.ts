@@ -8,7 +8,7 @@ export async function findRedisCli(redisServer: string): Promise<string | undefi
 }
 
 /**
- * A fresh RDB of a running shard, written to `file`: `redis-cli --rdb` asks the shard for a
+ * A fresh RDB of a running shard (or its replica), written to `file`: `redis-cli --rdb` asks it for a
  * replica's full sync (rdb-only, diskless on modfleet's shards), so the shard's own folder and
  * dbfilename are never written. Rejects with redis-cli's words, or when `timeoutMs` passes (then
  * redis-cli is killed and the shard drops the transfer).

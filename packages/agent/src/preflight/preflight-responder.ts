@@ -9,7 +9,12 @@ import {
   type ShardPreflight,
 } from '@modfleet/common';
 import type { Redis } from 'ioredis';
-import { preflightDirOf, runShardPreflight, type ShardPreflightDeps } from './shard-preflight.js';
+import {
+  preflightDirOf,
+  runShardPreflight,
+  type PreflightStepTimes,
+  type ShardPreflightDeps,
+} from './shard-preflight.js';
 
 export interface PreflightResponderDeps extends ShardPreflightDeps {
   redis: Redis;
@@ -60,7 +65,8 @@ export async function startPreflightResponder(deps: PreflightResponderDeps): Pro
     const timeoutMs = Math.max(1, request.timeout_ms - ANSWER_MARGIN_MS);
     const deadline = Date.now() + timeoutMs;
     const shards: ShardPreflight[] = [];
-    for (const { shard_uid, target } of request.shards) {
+    const steps: Record<number, PreflightStepTimes> = {};
+    for (const { shard_uid, target, rehearse, copy_from } of request.shards) {
       const plan = plans.get(shard_uid);
       if (!plan) {
         const error = `node ${deps.nodeUid} does not host shard ${shard_uid}`;
@@ -74,9 +80,18 @@ export async function startPreflightResponder(deps: PreflightResponderDeps): Pro
         });
         continue;
       }
-      const rehearseRollback = request.rehearse_rollback;
+      // Another shard with the same data may rehearse for the database (the coordinator says so).
+      const rehearseRollback = request.rehearse_rollback && rehearse !== false;
       const budget = Math.max(1, deadline - Date.now());
-      shards.push(await runShardPreflight(deps, plan, target, { rehearseRollback, timeoutMs: budget }));
+      steps[shard_uid] = {};
+      shards.push(
+        await runShardPreflight(deps, plan, target, {
+          rehearseRollback,
+          timeoutMs: budget,
+          ...(copy_from && { copyFrom: copy_from }),
+          steps: steps[shard_uid],
+        }),
+      );
     }
     const body: PreflightAnswer = { node_uid: deps.nodeUid, shards };
     await redis
@@ -84,7 +99,7 @@ export async function startPreflightResponder(deps: PreflightResponderDeps): Pro
       .hset(answersKey, String(deps.nodeUid), JSON.stringify(body))
       .expire(answersKey, PREFLIGHT_ANSWER_TTL_S)
       .exec();
-    logger.info({ request: request.request_id, shards: shards.length }, 'pre-flight answered');
+    logger.info({ request: request.request_id, shards: shards.length, steps_ms: steps }, 'pre-flight answered');
   }
 
   async function drain() {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   DEFAULT_CHECK_MEMORY_BYTES,
   withThrowawayRedis,
+  type PreflightShardRequest,
   type ShardModule,
   type ShardPlan,
   type ShardPreflight,
@@ -11,6 +12,8 @@ import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { LoadedModule } from '../shards/shard-args.js';
 import { extractShardModules } from '../shards/shard-files.js';
 import { copyShardRdb, findRedisCli } from './copy-shard-rdb.js';
+import { copySourceFor } from './copy-source.js';
+import { uncompressedSnapshots } from './uncompressed-snapshots.js';
 import { loadModules, loadRdb, PREFLIGHT_SERVER_ARGS } from './throwaway-steps.js';
 
 export interface ShardPreflightDeps {
@@ -28,6 +31,11 @@ type Step = ShardPreflight['load'];
 type DataStep = ShardPreflight['data'];
 type RollbackStep = NonNullable<ShardPreflight['rollback']>;
 
+/** How long each step took, in ms, for the agent's log (what the pre-flight's time went to). */
+export type PreflightStepTimes = Partial<
+  Record<'extract' | 'modules' | 'source' | 'copy' | 'load' | 'save' | 'rehearse', number>
+>;
+
 /** `<data dir>/preflight`: the throwaway servers' folders and the copied RDBs, each removed after use. */
 export const preflightDirOf = (dataDir: string) => join(dataDir, 'preflight');
 
@@ -40,17 +48,33 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 
 /**
  * One shard's pre-flight on this node, within `timeoutMs`: (1) the target modules with their new
- * args load into a throwaway redis-server; (2) a fresh copy of the shard's data loads there; (3)
- * when asked, that server saves it with the target versions and a second throwaway server with the
- * current modules and args loads it back. The shard's process and folder are never touched.
+ * args load into a throwaway redis-server; (2) a fresh copy of the shard's data (taken from its
+ * in-sync replica when the coordinator names one) loads there; (3) when asked, that server saves it
+ * with the target versions and a second throwaway server with the current modules and args loads
+ * it back. The shard's process and folder are never touched.
  */
 export async function runShardPreflight(
   deps: ShardPreflightDeps,
   plan: ShardPlan,
   target: ShardModule[],
-  options: { rehearseRollback: boolean; timeoutMs: number },
+  options: {
+    rehearseRollback: boolean;
+    timeoutMs: number;
+    /** The coordinator's word: copy the data from this in-sync replica of the shard (copySourceFor). */
+    copyFrom?: PreflightShardRequest['copy_from'];
+    steps?: PreflightStepTimes;
+  },
 ): Promise<ShardPreflight> {
   const started = Date.now();
+  const steps = options.steps ?? {};
+  const timed = async <T>(step: keyof PreflightStepTimes, run: () => Promise<T>): Promise<T> => {
+    const from = performance.now();
+    try {
+      return await run();
+    } finally {
+      steps[step] = Math.round(performance.now() - from);
+    }
+  };
   const deadline = started + options.timeoutMs;
   const remaining = () => Math.max(1, deadline - Date.now());
   const answer = (load: Step, data: DataStep, rollback?: RollbackStep): ShardPreflight => ({
@@ -74,11 +98,8 @@ export async function runShardPreflight(
   let targetModules: LoadedModule[];
   let currentModules: LoadedModule[];
   try {
-    targetModules = await extractShardModules(
-      { ...plan, modules: target },
-      deps.dataDir,
-      deps.artifacts,
-      deps.maxModuleBytes,
+    targetModules = await timed('extract', () =>
+      extractShardModules({ ...plan, modules: target }, deps.dataDir, deps.artifacts, deps.maxModuleBytes),
     );
   } catch (err) {
     const why = 'the target modules are not on this node';
@@ -96,13 +117,15 @@ export async function runShardPreflight(
     memoryBytes: memoryFor(plan),
     extraArgs: PREFLIGHT_SERVER_ARGS,
   });
+  let compressAgain: (() => Promise<void>) | undefined;
+  let ended = false;
   try {
     let phase: 'load' | 'data' = 'load';
     let load: Step = { ok: false };
     let data: DataStep;
     try {
       data = await withThrowawayRedis(serverOptions(), async server => {
-        const refused = await loadModules(server, targetModules);
+        const refused = await timed('modules', () => loadModules(server, targetModules));
         if (refused) {
           load = { ok: false, error: refused };
           return notTried('the target modules did not load');
@@ -111,15 +134,26 @@ export async function runShardPreflight(
         phase = 'data';
         if (!redisCli) return { ok: false, error: 'no redis-cli on this node to copy the shard’s data with' };
         const copy = join(server.dir, 'dump.rdb');
-        await copyShardRdb({ redisCli, host: deps.probeHost, port: plan.port, file: copy, timeoutMs: remaining() });
-        const unread = await loadRdb(server);
-        if (unread) return { ok: false, error: unread };
+        const source = await timed('source', () =>
+          copySourceFor(plan, deps.probeHost, options.copyFrom, { nodeUid: deps.nodeUid, timeoutMs: remaining() }),
+        );
+        const copied = source.from && { copied_from: source.from };
+        // Its own shard: uncompressed for this copy and, a replica, for the other node's right after
+        // it; back on at the end (at once if the session's deadline already ended the pre-flight).
+        if (!source.from) {
+          const restore = await uncompressedSnapshots(source.host, source.port);
+          if (ended) await restore();
+          else compressAgain = restore;
+        }
+        await timed('copy', () => copyShardRdb({ ...source, redisCli, file: copy, timeoutMs: remaining() }));
+        const unread = await timed('load', () => loadRdb(server));
+        if (unread) return { ok: false, error: unread, ...copied };
         const keys = Number(await server.call('DBSIZE'));
         if (options.rehearseRollback) {
-          await server.call('SAVE');
+          await timed('save', () => server.call('SAVE'));
           await rename(copy, rehearsalRdb);
         }
-        return { ok: true, keys };
+        return { ok: true, keys, ...copied };
       });
     } catch (err) {
       if (phase === 'load') load = { ok: false, error: message(err) };
@@ -128,11 +162,15 @@ export async function runShardPreflight(
     if (!options.rehearseRollback) return answer(load, data);
     if (!data.ok) return answer(load, data, notRehearsed('the data did not load with the target versions'));
     currentModules = await extractShardModules(plan, deps.dataDir, deps.artifacts, deps.maxModuleBytes);
-    const rollback = await rehearse(serverOptions(), currentModules, rehearsalRdb, data.keys ?? 0);
+    const rollback = await timed('rehearse', () =>
+      rehearse(serverOptions(), currentModules, rehearsalRdb, data.keys ?? 0),
+    );
     return answer(load, data, rollback);
   } catch (err) {
     return answer({ ok: false, error: message(err) }, notTried('the pre-flight failed'), notRehearsed(message(err)));
   } finally {
+    ended = true;
+    await compressAgain?.();
     await rm(scratch, { recursive: true, force: true });
   }
 }

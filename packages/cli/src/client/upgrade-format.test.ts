@@ -4,7 +4,13 @@ import type { Io } from './client-context.js';
 import { bashCompletion } from './completion-command.js';
 import { downtimeWarning, upgradeBody, type UpgradeFlags } from './db-upgrade-run.js';
 import { registerClientCommands } from './register-client-commands.js';
-import { newStateLines, renderModuleChanges, rollbackVerdictLine, stateLine } from './upgrade-format.js';
+import {
+  newStateLines,
+  renderModuleChanges,
+  renderPreflight,
+  rollbackVerdictLine,
+  stateLine,
+} from './upgrade-format.js';
 
 const entry = (version: string, args = '') => ({
   module_name: 'mfver',
@@ -30,6 +36,41 @@ describe('upgrade output', () => {
     expect(newStateLines({ ...sm, progress: 0, heartbeat: 0, creation_time: 0, states }, 2)).toEqual([
       'active - SMUpgradeBDB failover',
     ]);
+  });
+
+  it("names the replica a shard's data came from and the node whose rehearsal answers for it, its words once", () => {
+    const error = 'mfver 1.0.0 cannot load mfvertype encoding version 2';
+    const byReplica = { node_uid: 2, shard_uid: 12 };
+    const text = renderPreflight({
+      ok: true,
+      rollback: 'impossible',
+      rollback_reason: error,
+      shards: [
+        {
+          node_uid: 1,
+          shard_uid: 11,
+          role: 'master',
+          load: { ok: true },
+          data: { ok: true, keys: 203, copied_from: byReplica },
+          rollback: { possible: false, error, rehearsed_by: byReplica },
+          duration_ms: 300,
+        },
+        {
+          node_uid: 2,
+          shard_uid: 12,
+          role: 'slave',
+          load: { ok: true },
+          data: { ok: true, keys: 203 },
+          rollback: { possible: false, error },
+          duration_ms: 500,
+        },
+      ],
+    });
+    expect(text.split('\n').slice(1, 3)).toEqual([
+      '1     11     master  ok    ok (203 keys, from shard 12)  impossible (node 2)  300 ms',
+      '2     12     slave   ok    ok (203 keys)                 impossible           500 ms',
+    ]);
+    expect(text.split(error)).toHaveLength(3); // the rehearsing shard's line and the verdict
   });
 
   it('says which args change and what the rehearsal found', () => {

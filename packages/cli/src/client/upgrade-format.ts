@@ -50,7 +50,25 @@ export function rollbackVerdictLine(preflight: Pick<UpgradePreflight, 'rollback'
   }
 }
 
-/** Per node and shard: the load, the data and the rollback rehearsal; then each failure in the loader's words. */
+type ShardEntry = UpgradePreflight['shards'][number];
+
+/** ` (203 keys, from shard 12)`: how many keys loaded, and the replica the copy came from. */
+function dataNote(data: ShardEntry['data']): string {
+  const parts = [
+    ...(data.keys === undefined ? [] : [`${data.keys} keys`]),
+    ...(data.copied_from ? [`from shard ${data.copied_from.shard_uid}`] : []),
+  ];
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+/** ` (node 2)`: the node whose rehearsal answers for this shard. */
+const rehearsedBy = (rollback: NonNullable<ShardEntry['rollback']>) =>
+  rollback.rehearsed_by ? ` (node ${rollback.rehearsed_by.node_uid})` : '';
+
+/**
+ * Per node and shard: the load, the data (and the replica it was copied from) and the rollback
+ * rehearsal (and the node that ran it for this shard); then each failure in the loader's words.
+ */
 export function renderPreflight(preflight: UpgradePreflight): string {
   const shards = [...preflight.shards].sort((a, b) => a.node_uid - b.node_uid || a.shard_uid - b.shard_uid);
   const table = renderTable(
@@ -60,15 +78,18 @@ export function renderPreflight(preflight: UpgradePreflight): string {
       String(s.shard_uid),
       s.role,
       s.load.ok ? 'ok' : 'FAILED',
-      s.data.ok ? `ok${s.data.keys === undefined ? '' : ` (${s.data.keys} keys)`}` : 'FAILED',
-      s.rollback === undefined ? '-' : s.rollback.possible ? 'possible' : 'impossible',
+      s.data.ok ? `ok${dataNote(s.data)}` : 'FAILED',
+      s.rollback === undefined ? '-' : `${s.rollback.possible ? 'possible' : 'impossible'}${rehearsedBy(s.rollback)}`,
       `${s.duration_ms} ms`,
     ]),
   );
   const words = shards.flatMap(s => [
     ...(s.load.error ? [`  node ${s.node_uid} shard ${s.shard_uid}: load: ${s.load.error}\n`] : []),
     ...(s.data.error ? [`  node ${s.node_uid} shard ${s.shard_uid}: data: ${s.data.error}\n`] : []),
-    ...(s.rollback?.error ? [`  node ${s.node_uid} shard ${s.shard_uid}: rollback: ${s.rollback.error}\n`] : []),
+    // A rollback another shard rehearsed is in that shard's words already.
+    ...(s.rollback?.error && !s.rollback.rehearsed_by
+      ? [`  node ${s.node_uid} shard ${s.shard_uid}: rollback: ${s.rollback.error}\n`]
+      : []),
   ]);
   const failed = shards.filter(s => !s.load.ok || !s.data.ok).length;
   const verdict = preflight.ok

@@ -27,6 +27,12 @@ export interface UpgradeModuleChange {
   to: BdbModuleEntry;
 }
 
+/** Another shard of the database and the node hosting it. */
+export interface ShardRef {
+  node_uid: number;
+  shard_uid: number;
+}
+
 /** One hosting node's pre-flight for one shard, each step in the loader's own words when it fails. */
 export interface ShardPreflight {
   node_uid: number;
@@ -34,10 +40,18 @@ export interface ShardPreflight {
   role: 'master' | 'slave';
   /** The target versions, with their new args, loaded into a throwaway redis-server of this node. */
   load: { ok: boolean; error?: string };
-  /** A fresh copy (RDB) of the shard's data, loaded by the target versions; `keys` it held. */
-  data: { ok: boolean; keys?: number; error?: string };
-  /** Rehearsal: that data saved by the target versions and loaded back by the current ones. */
-  rollback?: { possible: boolean; error?: string };
+  /**
+   * A fresh copy (RDB) of the shard's data, loaded by the target versions; `keys` it held.
+   * `copied_from`: the copy was taken from that shard, its in-sync replica (the same data), so the
+   * master is not forked; absent: from this shard itself.
+   */
+  data: { ok: boolean; keys?: number; error?: string; copied_from?: ShardRef };
+  /**
+   * Rehearsal: that data saved by the target versions and loaded back by the current ones.
+   * `rehearsed_by`: another shard holding the same data (the replica) rehearsed it, once for the
+   * database, and this is its outcome; absent: this node rehearsed this shard.
+   */
+  rollback?: { possible: boolean; error?: string; rehearsed_by?: ShardRef };
   duration_ms: number;
 }
 

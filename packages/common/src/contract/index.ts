@@ -80,6 +80,7 @@ export type {
   LastUpgrade,
   RollbackVerdict,
   ShardPreflight,
+  ShardRef,
   UpgradeDryRunAnswer,
   UpgradeModuleChange,
   UpgradePreflight,

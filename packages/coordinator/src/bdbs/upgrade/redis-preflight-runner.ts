@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   parsePreflightAnswer,
+  type NodeView,
   type PreflightRequest,
   type RedisKeys,
   type ShardModule,
@@ -11,6 +12,7 @@ import {
 import type { Redis } from 'ioredis';
 import type { BdbRecord } from '../bdb-store.js';
 import type { PreflightRunner } from './preflight-runner.js';
+import { preflightShardRequests, withBorrowedRollbacks } from './preflight-plan.js';
 import { preflightVerdict, unansweredShard } from './preflight-verdict.js';
 
 export interface PreflightRunnerDeps {
@@ -20,6 +22,8 @@ export interface PreflightRunnerDeps {
   defaultTimeoutMs?: number;
   /** How often the answers are read while waiting. */
   pollMs?: number;
+  /** Where each node is reached (the registry): a replica's address for the other nodes' copy. */
+  nodes?: { list(): Promise<NodeView[]> };
 }
 
 /** Loading and saving a shard's data takes seconds per GiB: a minute covers the databases modfleet runs. */
@@ -27,6 +31,9 @@ export const DEFAULT_PREFLIGHT_TIMEOUT_MS = 60_000;
 /** Requests waiting for a node that is gone: at most this many are kept per node. */
 const MAX_WAITING_REQUESTS = 32;
 const GRACE_MS = 5_000;
+
+/** The host a node's shards listen on, as the rolling restart reaches them. */
+const hostOf = (node: NodeView) => new URL(node.url).hostname.replace(/^\[|\]$/g, '');
 
 /**
  * The pre-flight through Redis: one request per hosting node on its list
@@ -45,6 +52,8 @@ export function createPreflightRunner(deps: PreflightRunnerDeps): PreflightRunne
       for (const shard of record.placement) byNode.set(shard.node_uid, [...(byNode.get(shard.node_uid) ?? []), shard]);
       if (byNode.size === 0) return preflightVerdict([], rehearse);
 
+      const hosts = new Map((await deps.nodes?.list().catch(() => []))?.map(node => [node.uid, hostOf(node)]));
+      const requests = preflightShardRequests(record.placement, target, uid => hosts.get(uid));
       const ttlMs = timeoutMs + GRACE_MS;
       const sending = redis
         .multi()
@@ -54,7 +63,7 @@ export function createPreflightRunner(deps: PreflightRunnerDeps): PreflightRunne
         const request: PreflightRequest = {
           request_id: requestId,
           node_uid: nodeUid,
-          shards: shards.map(shard => ({ shard_uid: shard.plan.shard_uid, target })),
+          shards: shards.map(shard => requests.get(shard.plan.shard_uid)!),
           rehearse_rollback: rehearse,
           timeout_ms: timeoutMs,
           sent_at: Date.now(),
@@ -85,9 +94,10 @@ export function createPreflightRunner(deps: PreflightRunnerDeps): PreflightRunne
 
       const shards = record.placement.map(({ node_uid, plan }) => {
         const said = answered.get(node_uid)?.find(shard => shard.shard_uid === plan.shard_uid);
-        return said ?? unansweredShard({ node_uid, shard_uid: plan.shard_uid, role: plan.role }, timeoutMs, rehearse);
+        const rehearses = rehearse && requests.get(plan.shard_uid)?.rehearse !== false;
+        return said ?? unansweredShard({ node_uid, shard_uid: plan.shard_uid, role: plan.role }, timeoutMs, rehearses);
       });
-      return preflightVerdict(shards, rehearse);
+      return preflightVerdict(rehearse ? withBorrowedRollbacks(shards, requests) : shards, rehearse);
     },
   };
 }
