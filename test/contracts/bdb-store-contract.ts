@@ -202,9 +202,16 @@ export function bdbStoreContract(name: string, make: () => BdbStoreUnderTest) {
 
       const modules = [{ module_name: 'mfver', version: 10100, module_args: '' }];
       const replanned = { ...upgrade, placement: upgrade.placement.map(s => ({ ...s, plan: { ...s.plan, modules } })) };
-      await store.replan(replanned);
+      expect(await store.replan(replanned)).toBe(true);
       expect((await store.get(1))?.placement[1]?.plan.modules).toEqual(modules);
       expect((await store.plans(2)).get(2)?.modules).toEqual(modules);
+
+      // A delete took the database: a late step of the upgrade brings neither it nor its shards back.
+      await store.withdraw({ ...replanned, status: 'delete-pending', action_uid: 'delete-1' });
+      expect(await store.replan(replanned)).toBe(false);
+      expect((await store.get(1))?.status).toBe('delete-pending');
+      expect((await store.plans(1)).size).toBe(0);
+      expect((await store.plans(2)).size).toBe(0);
     });
 
     it('reads the agents’ reports, withdraws the shards, then forgets the bdb, its ports, reports and delete action', async () => {

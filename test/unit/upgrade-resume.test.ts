@@ -74,7 +74,7 @@ describe('runUpgrade resumed after its coordinator died (fakes)', () => {
     const replan = store.replan.bind(store);
     store.replan = async record => {
       switched ||= record.placement.some(s => s.plan.shard_uid === 2 && s.plan.role === 'master');
-      await replan(record);
+      return replan(record);
     };
     faults.dieAtState('rollforward');
     await expect(runUpgrade(deps, job)).rejects.toThrow('the coordinator died');

@@ -57,8 +57,13 @@ export interface BdbStore {
    * stored (one its job gave up on, see saveStateMachineIfAbsent); false (nothing written) otherwise.
    */
   beginChange(record: BdbRecord, machine: StateMachineObject): Promise<boolean>;
-  /** Saves the record and hands each node its shard's plan from `record.placement`, together. */
-  replan(record: BdbRecord): Promise<void>;
+  /**
+   * Saves the record and hands each node its shard's plan from `record.placement`, together, only
+   * while the stored record still carries `record.action_uid` (the change is still its own); false
+   * (nothing written) once it is gone or a delete took it, so a late upgrade step never brings a
+   * deleted database, or its shards, back.
+   */
+  replan(record: BdbRecord): Promise<boolean>;
   stateMachines(): Promise<StateMachineObject[]>;
   stateMachine(actionUid: string): Promise<StateMachineObject | undefined>;
   saveStateMachine(machine: StateMachineObject): Promise<void>;

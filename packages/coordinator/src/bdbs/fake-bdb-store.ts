@@ -115,8 +115,11 @@ export function createFakeBdbStore(): FakeBdbStore {
       return true;
     },
     replan(record) {
+      const stored = bdbs.get(record.uid);
+      if (!stored || !record.action_uid || stored.action_uid !== record.action_uid) return false;
       bdbs.set(record.uid, copy(record));
       for (const { node_uid, plan } of record.placement) plansOf(node_uid).set(plan.shard_uid, copy(plan));
+      return true;
     },
     stateMachines() {
       return [...machines.values()].map(copy).sort((a, b) => a.creation_time - b.creation_time);

@@ -81,6 +81,14 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
 return 1`;
 
+/** KEYS: bdbs, then each shard's node plan hash. ARGV: uid, record, action uid, then per shard: shard uid, plan. */
+const REPLAN_CHANGE = `
+local stored = redis.call('HGET', KEYS[1], ARGV[1])
+if not stored or ARGV[3] == '' or cjson.decode(stored).action_uid ~= ARGV[3] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+for i = 2, #KEYS do redis.call('HSET', KEYS[i], ARGV[2 * i], ARGV[2 * i + 1]) end
+return 1`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     /** `ok:<picked ports>`, `uid_exists`, `port_unavailable:<port>` or `ports_exhausted`. */
@@ -96,6 +104,8 @@ declare module 'ioredis' {
       actionUid: string,
       machine: string,
     ): Result<number, Context>;
+    /** 1: the record and plans written; 0: the bdb is gone or no longer carries the change. */
+    replanBdbChange(numberOfKeys: number, ...keysThenArgs: string[]): Result<number, Context>;
   }
 }
 
@@ -107,6 +117,7 @@ export function createRedisBdbStore(redis: Redis, keys: RedisKeys): BdbStore {
     claimBdbUid: { numberOfKeys: 1, lua: CLAIM_UID },
     saveBdbIfPresent: { numberOfKeys: 1, lua: SAVE_IF_PRESENT },
     beginBdbChange: { numberOfKeys: 2, lua: BEGIN_CHANGE },
+    replanBdbChange: { lua: REPLAN_CHANGE },
   });
   const nudge = (nodeUids: Iterable<number>) =>
     Promise.all([...new Set(nodeUids)].map(node => redis.publish(keys.nodeShardsChanged(node), '1')));
@@ -218,13 +229,18 @@ export function createRedisBdbStore(redis: Redis, keys: RedisKeys): BdbStore {
       return begun === 1;
     },
     async replan(record) {
-      const tx = redis.multi();
-      tx.hset(keys.bdbs, String(record.uid), JSON.stringify(record));
-      for (const { node_uid, plan } of record.placement) {
-        tx.hset(keys.nodeShards(node_uid), String(plan.shard_uid), JSON.stringify(plan));
-      }
-      await tx.exec();
+      const planKeys = [keys.bdbs, ...record.placement.map(s => keys.nodeShards(s.node_uid))];
+      const written = await redis.replanBdbChange(
+        planKeys.length,
+        ...planKeys,
+        String(record.uid),
+        JSON.stringify(record),
+        record.action_uid ?? '',
+        ...record.placement.flatMap(s => [String(s.plan.shard_uid), JSON.stringify(s.plan)]),
+      );
+      if (written !== 1) return false;
       await nudge(record.placement.map(s => s.node_uid));
+      return true;
     },
     async stateMachines() {
       return (await redis.hvals(keys.bdbStateMachines))
