@@ -16,8 +16,8 @@ export interface UpgradeRunnerDeps extends ShardOpsDeps {
 
 /**
  * The job's machine once the route began the change. Never begun within the wait (the route's
- * coordinator died, or it was refused), the job saves the machine `failed` itself, which keeps
- * a late begin out, and there is nothing to run.
+ * coordinator died, or it answered 409 db_busy), the job gives the change up, which keeps a late
+ * begin out, and there is nothing to run. No machine is saved for it: nobody was handed its uid.
  */
 async function begunMachine(deps: UpgradeRunnerDeps, job: UpgradeJobData, now: () => number) {
   const load = () => UpgradeMachine.load(deps.store, job.action_uid, now, deps.stateHoldMs);
@@ -26,22 +26,11 @@ async function begunMachine(deps: UpgradeRunnerDeps, job: UpgradeJobData, now: (
     timeoutMs: deps.beginWaitMs ?? 10_000,
   });
   if (begun.value) return begun.value;
-  const at = Math.floor(now() / 1000);
-  const abandoned = await deps.store.saveStateMachineIfAbsent({
-    action_uid: job.action_uid,
-    name: 'SMUpgradeBDB',
-    object_name: `bdb:${job.bdb_uid}`,
-    status: 'failed',
-    progress: 0,
-    heartbeat: at,
-    creation_time: at,
-    state: 'failed',
-    states: [{ state: 'failed', at }],
-    modules: job.changes,
-    error: 'never begun: the request that queued it stopped or was refused first; nothing was restarted',
-  });
-  if (!abandoned) return load();
-  deps.logger.warn({ action_uid: job.action_uid, bdb: job.bdb_uid }, 'upgrade job never begun: given up');
+  if (!(await deps.store.abandonChange(job.action_uid))) return load();
+  deps.logger.warn(
+    { action_uid: job.action_uid, bdb: job.bdb_uid },
+    'upgrade job never begun (its request stopped or was refused first): given up, nothing restarted',
+  );
   return undefined;
 }
 
