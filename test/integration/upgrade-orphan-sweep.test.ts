@@ -3,11 +3,18 @@
  * BullMQ, from the state a SIGKILLed coordinator leaves (a bdb record mid-upgrade and its active
  * machine); no shard runs, the agents' reports are written as they would be.
  */
-import { createLogger, shardPlanDigest, type ShardModule, type StateMachineObject } from '@modfleet/common';
+import {
+  createLogger,
+  shardPlanDigest,
+  type NodeView,
+  type ShardModule,
+  type StateMachineObject,
+} from '@modfleet/common';
 import {
   closeOrphanedUpgrades,
   createRedisBdbStore,
   queuedUpgradeJobs,
+  startUpgradeWorker,
   UPGRADE_QUEUE,
   type BdbRecord,
   type BdbStore,
@@ -140,5 +147,52 @@ describe('the orphan sweep over upgrades (real Redis and BullMQ)', () => {
 
     expect((await store.stateMachine('upgrade-3'))?.status).toBe('active');
     expect((await store.get(3))?.status).toBe('active-change-pending');
+  });
+
+  it('ends the upgrade as soon as its job fails its last attempt', async () => {
+    const { keys, redis, connection, close } = openQueueRedis('upgrade-gives-up');
+    closers.push(close);
+    const store = createRedisBdbStore(redis, keys);
+    const record = await upgrading(store, redis, keys.shardReports, 4);
+    const down = () => Promise.reject(new Error('Connection is closed.'));
+    const upgrades = startUpgradeWorker({
+      connection,
+      queuePrefix: keys.queuePrefix,
+      // Writing the plans fails every time (Redis down), through the roll-back too.
+      runner: {
+        store: { ...store, replan: down },
+        shards: { replication: down, pauseWrites: down, unpause: down, replicaOf: down, demote: down },
+        nodes: {
+          list: () => Promise.resolve([1, 2].map(uid => ({ uid, url: `https://127.0.0.${uid + 1}:9443` }) as NodeView)),
+        },
+        logger,
+        pollMs: 10,
+      },
+      logger,
+      retry: { attempts: 2, delayMs: 10 },
+    });
+    closers.push(() => upgrades.close());
+
+    await upgrades.enqueue({
+      action_uid: 'upgrade-4',
+      bdb_uid: 4,
+      master_shard: 41,
+      from: record.placement[0]!.plan.modules,
+      to: newModules,
+      changes: [{ module_name: 'mfver', from: entryOf(v100), to: entryOf(v110) }],
+      preserve_roles: false,
+      rollback: 'possible',
+    });
+
+    const machine = await pollFor(
+      () => store.stateMachine('upgrade-4'),
+      found => found?.status !== 'active',
+      'the upgrade to end',
+    );
+    expect(machine?.status).toBe('failed');
+    expect(machine?.error).toBe('its job failed 2 time(s), the last: Connection is closed.');
+    expect(machine?.states?.map(s => s.state)).toEqual(['prepare', 'check_slaves', 'restart', 'rollback', 'failed']);
+    expect(await store.get(4)).toMatchObject({ status: 'active', module_list: [entryOf(v100)] });
+    expect((await store.get(4))?.action_uid).toBeUndefined();
   });
 });

@@ -37,8 +37,10 @@ export function startUpgradeWorker(deps: {
   queuePrefix: string;
   runner: UpgradeRunnerDeps;
   logger: Logger;
+  /** Tests only: how often a job is tried and the first retry's delay (5, 1 s otherwise). */
+  retry?: { attempts: number; delayMs: number };
 }): UpgradeWorker {
-  const { connection, queuePrefix, logger } = deps;
+  const { connection, queuePrefix, logger, retry = { attempts: 5, delayMs: 1000 } } = deps;
   const queue = new Queue<UpgradeJobData>(UPGRADE_QUEUE, { connection, prefix: queuePrefix });
   queue.on('error', err => logger.error({ err }, 'upgrade queue error'));
   const worker = new Worker<UpgradeJobData>(
@@ -74,8 +76,8 @@ export function startUpgradeWorker(deps: {
     async enqueue(data) {
       await queue.add('upgrade', data, {
         jobId: data.action_uid,
-        attempts: 5,
-        backoff: { type: 'exponential', delay: 1000 },
+        attempts: retry.attempts,
+        backoff: { type: 'exponential', delay: retry.delayMs },
         ...FINISHED_JOB_RETENTION,
       });
     },
