@@ -190,21 +190,29 @@ export function bdbStoreContract(name: string, make: () => BdbStoreUnderTest) {
       expect((await store.get(1))?.status).toBe('active-change-pending');
       expect((await store.stateMachine('up-1'))?.name).toBe('SMUpgradeBDB');
       expect(await store.beginChange(upgrade, machineOf(upgrade, 'SMUpgradeBDB'))).toBe(false);
-      expect(await store.saveStateMachineIfAbsent(machineOf(upgrade, 'SMUpgradeBDB'))).toBe(false);
-      // A machine saved first (a job that gave up waiting for its begin) keeps a late begin out.
+      expect(await store.abandonChange('up-1')).toBe(false);
+      // A change its job gave up waiting for keeps a late begin out, and leaves no machine to list.
       const late = { ...record, status: 'active-change-pending' as const, action_uid: 'up-2' };
       await store.save({ ...record, status: 'active' });
-      expect(await store.saveStateMachineIfAbsent({ ...machineOf(late, 'SMUpgradeBDB'), status: 'failed' })).toBe(true);
+      expect(await store.abandonChange('up-2')).toBe(true);
       expect(await store.beginChange(late, machineOf(late, 'SMUpgradeBDB'))).toBe(false);
       expect((await store.get(1))?.status).toBe('active');
-      expect((await store.stateMachine('up-2'))?.status).toBe('failed');
+      expect(await store.stateMachine('up-2')).toBeUndefined();
+      expect((await store.stateMachines()).map(m => m.action_uid)).not.toContain('up-2');
       await store.save(upgrade);
 
       const modules = [{ module_name: 'mfver', version: 10100, module_args: '' }];
       const replanned = { ...upgrade, placement: upgrade.placement.map(s => ({ ...s, plan: { ...s.plan, modules } })) };
-      await store.replan(replanned);
+      expect(await store.replan(replanned)).toBe(true);
       expect((await store.get(1))?.placement[1]?.plan.modules).toEqual(modules);
       expect((await store.plans(2)).get(2)?.modules).toEqual(modules);
+
+      // A delete took the database: a late step of the upgrade brings neither it nor its shards back.
+      await store.withdraw({ ...replanned, status: 'delete-pending', action_uid: 'delete-1' });
+      expect(await store.replan(replanned)).toBe(false);
+      expect((await store.get(1))?.status).toBe('delete-pending');
+      expect((await store.plans(1)).size).toBe(0);
+      expect((await store.plans(2)).size).toBe(0);
     });
 
     it('reads the agents’ reports, withdraws the shards, then forgets the bdb, its ports, reports and delete action', async () => {

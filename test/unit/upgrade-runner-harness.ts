@@ -40,8 +40,9 @@ export function setupRunner(options: { refuse?: (plan: ShardPlan) => string | un
   };
   const replan = store.replan.bind(store);
   store.replan = async record => {
-    await replan(record);
-    agentsRun(record);
+    const written = await replan(record);
+    if (written) agentsRun(record);
+    return written;
   };
   const control: ShardControl = {
     replication: ({ port }: ShardAddress) => {
@@ -107,6 +108,7 @@ export function setupRunner(options: { refuse?: (plan: ShardPlan) => string | un
         heartbeat: 0,
         creation_time: 0,
         states: [{ state: 'init', at: 0 }],
+        modules: job.changes,
       },
     );
   const begin = async () => {

@@ -45,9 +45,10 @@ describe('runUpgrade (SMUpgradeBDB) on fakes', () => {
     store.replan = async record => {
       const port = record.placement.find(s => s.plan.role === 'master')!.plan.port;
       const master = counters.get(port)!;
-      await replan(record);
+      const written = await replan(record);
       if (port === 12000) master.partialOk++;
       else master.full++;
+      return written;
     };
     const shards = {
       ...deps.shards,

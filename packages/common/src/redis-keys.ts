@@ -93,6 +93,8 @@ export function redisKeys(prefix: string) {
     bdbPorts: `${prefix}:bdbs:ports`,
     /** hash: action uid → state machine JSON (SMCreateBDB, SMDeleteBDB) */
     bdbStateMachines: `${prefix}:bdbs:state-machines`,
+    /** string, expires: an upgrade's job gave up waiting for its begin (a begin of that action uid is refused) */
+    bdbAbandonedChange: (actionUid: string) => `${prefix}:bdbs:abandoned-change:${actionUid}`,
     /** hash: shard uid → shard plan JSON: what the node must run */
     nodeShards: (nodeUid: number) => `${prefix}:node:${nodeUid}:shards`,
     /** pub/sub channel: the node's shard plans changed */

@@ -32,6 +32,8 @@ export { preflightVerdict } from './bdbs/upgrade/preflight-verdict.js';
 export { upgradeRoutes, type UpgradeRoutesDeps } from './bdbs/upgrade/upgrade-routes.js';
 export { runUpgrade, type UpgradeRunnerDeps } from './bdbs/upgrade/upgrade-runner.js';
 export type { UpgradeJobData, UpgradeQueue } from './bdbs/upgrade/upgrade-job.js';
+export { closeOrphanedUpgrades, type UpgradeJobs, type UpgradeJobState } from './bdbs/upgrade/upgrade-orphan-sweep.js';
+export { queuedUpgradeJobs, startUpgradeWorker, UPGRADE_QUEUE } from './bdbs/upgrade/upgrade-worker.js';
 export type { PreflightRunner } from './bdbs/upgrade/preflight-runner.js';
 export {
   redisShardControl,

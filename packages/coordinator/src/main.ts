@@ -43,6 +43,7 @@ import { ensureAdmin, redisBootstrapMarker } from './users/bootstrap-admin.js';
 import { restoreCcs } from './ccs/restore-ccs.js';
 import { createRedisBdbStore } from './bdbs/redis-bdb-store.js';
 import { redisShardControl } from './bdbs/upgrade/shard-control.js';
+import { closeOrphanedUpgrades } from './bdbs/upgrade/upgrade-orphan-sweep.js';
 import { startUpgradeWorker } from './bdbs/upgrade/upgrade-worker.js';
 import { createPreflightRunner } from './bdbs/upgrade/redis-preflight-runner.js';
 import { coordinatorTls } from './tls/coordinator-tls.js';
@@ -163,20 +164,6 @@ export async function startCoordinator(
       logger,
     });
     closers.push(() => finalizer.close());
-    const maintenance = await startMaintenance({
-      connection: queueConnection,
-      queuePrefix: keys.queuePrefix,
-      logger,
-      tasks: [
-        {
-          name: 'orphan-sweep',
-          everyMs: timings.orphanSweepMs,
-          run: () => closeOrphanedActions({ actions, actionsQueue: queues.actions, logger }),
-        },
-        { name: 'eviction-policy-check', everyMs: 3_600_000, run: () => warnUnlessNoEviction(redis, logger) },
-      ],
-    });
-    closers.push(() => maintenance.close());
     const bdbStore = createRedisBdbStore(redis, keys);
     const upgrades = startUpgradeWorker({
       connection: queueConnection,
@@ -185,6 +172,23 @@ export async function startCoordinator(
       logger,
     });
     closers.push(() => upgrades.close());
+    const maintenance = await startMaintenance({
+      connection: queueConnection,
+      queuePrefix: keys.queuePrefix,
+      logger,
+      tasks: [
+        {
+          name: 'orphan-sweep',
+          everyMs: timings.orphanSweepMs,
+          run: async () => ({
+            actions: await closeOrphanedActions({ actions, actionsQueue: queues.actions, logger }),
+            upgrades: await closeOrphanedUpgrades({ store: bdbStore, jobs: upgrades, logger }),
+          }),
+        },
+        { name: 'eviction-policy-check', everyMs: 3_600_000, run: () => warnUnlessNoEviction(redis, logger) },
+      ],
+    });
+    closers.push(() => maintenance.close());
 
     const app = createCoordinatorApp({
       ...services,

@@ -53,17 +53,26 @@ export interface BdbStore {
   remove(record: BdbRecord): Promise<void>;
   /**
    * Starts a change of an `active` database (an upgrade): saves the record and its state machine
-   * together, only if the stored record is still `active` and no machine of that action uid is
-   * stored (one its job gave up on, see saveStateMachineIfAbsent); false (nothing written) otherwise.
+   * together, only if the stored record is still `active`, no machine of that action uid is stored
+   * and its job did not give it up (abandonChange); false (nothing written) otherwise.
    */
   beginChange(record: BdbRecord, machine: StateMachineObject): Promise<boolean>;
-  /** Saves the record and hands each node its shard's plan from `record.placement`, together. */
-  replan(record: BdbRecord): Promise<void>;
+  /**
+   * Saves the record and hands each node its shard's plan from `record.placement`, together, only
+   * while the stored record still carries `record.action_uid` (the change is still its own); false
+   * (nothing written) once it is gone or a delete took it, so a late upgrade step never brings a
+   * deleted database, or its shards, back.
+   */
+  replan(record: BdbRecord): Promise<boolean>;
   stateMachines(): Promise<StateMachineObject[]>;
   stateMachine(actionUid: string): Promise<StateMachineObject | undefined>;
   saveStateMachine(machine: StateMachineObject): Promise<void>;
-  /** Saves the machine only if none of its action uid is stored; false (nothing written) otherwise. */
-  saveStateMachineIfAbsent(machine: StateMachineObject): Promise<boolean>;
+  /**
+   * Gives up a change never begun: from then on (for a day) a begin of that action uid is refused.
+   * No state machine is saved: nobody was ever handed its uid (the route that queued it died, or
+   * answered 409). False (nothing written) when its machine is stored: it began.
+   */
+  abandonChange(actionUid: string): Promise<boolean>;
 }
 
 /** Stored records carry their placement; clients see the RS object alone. */

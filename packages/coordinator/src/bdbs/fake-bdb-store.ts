@@ -38,6 +38,7 @@ export function createFakeBdbStore(): FakeBdbStore {
   const bdbs = new Map<number, BdbRecord>();
   const ports = new Map<number, number>();
   const machines = new Map<string, StateMachineObject>();
+  const abandoned = new Set<string>();
   const nodePlans = new Map<number, Map<number, ShardPlan>>();
   const reports = new Map<number, ShardReport>();
   let uidSeq = 0;
@@ -110,13 +111,17 @@ export function createFakeBdbStore(): FakeBdbStore {
     },
     beginChange(record, machine) {
       if (bdbs.get(record.uid)?.status !== 'active' || machines.has(machine.action_uid)) return false;
+      if (abandoned.has(machine.action_uid)) return false;
       bdbs.set(record.uid, copy(record));
       machines.set(machine.action_uid, copy(machine));
       return true;
     },
     replan(record) {
+      const stored = bdbs.get(record.uid);
+      if (!stored || !record.action_uid || stored.action_uid !== record.action_uid) return false;
       bdbs.set(record.uid, copy(record));
       for (const { node_uid, plan } of record.placement) plansOf(node_uid).set(plan.shard_uid, copy(plan));
+      return true;
     },
     stateMachines() {
       return [...machines.values()].map(copy).sort((a, b) => a.creation_time - b.creation_time);
@@ -128,9 +133,9 @@ export function createFakeBdbStore(): FakeBdbStore {
     saveStateMachine(machine) {
       machines.set(machine.action_uid, copy(machine));
     },
-    saveStateMachineIfAbsent(machine) {
-      if (machines.has(machine.action_uid)) return false;
-      machines.set(machine.action_uid, copy(machine));
+    abandonChange(actionUid) {
+      if (machines.has(actionUid)) return false;
+      abandoned.add(actionUid);
       return true;
     },
   });

@@ -72,14 +72,32 @@ if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1`;
 
-/** KEYS: bdbs, machines. ARGV: uid, record, action uid, machine. */
+/** KEYS: bdbs, machines, the action's abandoned-change key. ARGV: uid, record, action uid, machine. */
 const BEGIN_CHANGE = `
 local stored = redis.call('HGET', KEYS[1], ARGV[1])
 if not stored or cjson.decode(stored).status ~= 'active' then return 0 end
 if redis.call('HEXISTS', KEYS[2], ARGV[3]) == 1 then return 0 end
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
 return 1`;
+
+/** KEYS: bdbs, then each shard's node plan hash. ARGV: uid, record, action uid, then per shard: shard uid, plan. */
+const REPLAN_CHANGE = `
+local stored = redis.call('HGET', KEYS[1], ARGV[1])
+if not stored or ARGV[3] == '' or cjson.decode(stored).action_uid ~= ARGV[3] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+for i = 2, #KEYS do redis.call('HSET', KEYS[i], ARGV[2 * i], ARGV[2 * i + 1]) end
+return 1`;
+
+/** KEYS: machines, the action's abandoned-change key. ARGV: action uid, seconds to keep the mark. */
+const ABANDON_CHANGE = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
+redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])
+return 1`;
+
+/** Long past any route that queued a job and has still to begin it. */
+const ABANDONED_MARK_SECONDS = 24 * 3600;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -91,11 +109,16 @@ declare module 'ioredis' {
     beginBdbChange(
       bdbs: string,
       machines: string,
+      abandoned: string,
       uid: string,
       json: string,
       actionUid: string,
       machine: string,
     ): Result<number, Context>;
+    /** 1: the change is marked given up; 0: its machine is stored (it began). */
+    abandonBdbChange(machines: string, abandoned: string, actionUid: string, seconds: string): Result<number, Context>;
+    /** 1: the record and plans written; 0: the bdb is gone or no longer carries the change. */
+    replanBdbChange(numberOfKeys: number, ...keysThenArgs: string[]): Result<number, Context>;
   }
 }
 
@@ -106,7 +129,9 @@ export function createRedisBdbStore(redis: Redis, keys: RedisKeys): BdbStore {
     createBdbRecord: { lua: CREATE_BDB },
     claimBdbUid: { numberOfKeys: 1, lua: CLAIM_UID },
     saveBdbIfPresent: { numberOfKeys: 1, lua: SAVE_IF_PRESENT },
-    beginBdbChange: { numberOfKeys: 2, lua: BEGIN_CHANGE },
+    beginBdbChange: { numberOfKeys: 3, lua: BEGIN_CHANGE },
+    abandonBdbChange: { numberOfKeys: 2, lua: ABANDON_CHANGE },
+    replanBdbChange: { lua: REPLAN_CHANGE },
   });
   const nudge = (nodeUids: Iterable<number>) =>
     Promise.all([...new Set(nodeUids)].map(node => redis.publish(keys.nodeShardsChanged(node), '1')));
@@ -210,6 +235,7 @@ export function createRedisBdbStore(redis: Redis, keys: RedisKeys): BdbStore {
       const begun = await redis.beginBdbChange(
         keys.bdbs,
         keys.bdbStateMachines,
+        keys.bdbAbandonedChange(machine.action_uid),
         String(record.uid),
         JSON.stringify(record),
         machine.action_uid,
@@ -218,13 +244,18 @@ export function createRedisBdbStore(redis: Redis, keys: RedisKeys): BdbStore {
       return begun === 1;
     },
     async replan(record) {
-      const tx = redis.multi();
-      tx.hset(keys.bdbs, String(record.uid), JSON.stringify(record));
-      for (const { node_uid, plan } of record.placement) {
-        tx.hset(keys.nodeShards(node_uid), String(plan.shard_uid), JSON.stringify(plan));
-      }
-      await tx.exec();
+      const planKeys = [keys.bdbs, ...record.placement.map(s => keys.nodeShards(s.node_uid))];
+      const written = await redis.replanBdbChange(
+        planKeys.length,
+        ...planKeys,
+        String(record.uid),
+        JSON.stringify(record),
+        record.action_uid ?? '',
+        ...record.placement.flatMap(s => [String(s.plan.shard_uid), JSON.stringify(s.plan)]),
+      );
+      if (written !== 1) return false;
       await nudge(record.placement.map(s => s.node_uid));
+      return true;
     },
     async stateMachines() {
       return (await redis.hvals(keys.bdbStateMachines))
@@ -238,8 +269,14 @@ export function createRedisBdbStore(redis: Redis, keys: RedisKeys): BdbStore {
     async saveStateMachine(machine) {
       await redis.hset(keys.bdbStateMachines, machine.action_uid, JSON.stringify(machine));
     },
-    async saveStateMachineIfAbsent(machine) {
-      return (await redis.hsetnx(keys.bdbStateMachines, machine.action_uid, JSON.stringify(machine))) === 1;
+    async abandonChange(actionUid) {
+      const marked = await redis.abandonBdbChange(
+        keys.bdbStateMachines,
+        keys.bdbAbandonedChange(actionUid),
+        actionUid,
+        String(ABANDONED_MARK_SECONDS),
+      );
+      return marked === 1;
     },
   };
 }

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { shardPlanDigest, type Logger, type NodeView, type ShardModule, type ShardPlan } from '@modfleet/common';
 import type { BdbRecord, BdbStore, ShardPlacement } from '../bdb-store.js';
 import type { ShardAddress, ShardControl } from './shard-control.js';
+import { DatabaseDeleted } from './database-deleted.js';
 
 export interface ShardOpsDeps {
   store: BdbStore;
@@ -103,8 +104,13 @@ export function shardOps(deps: ShardOpsDeps) {
   const promoted = async (replica: ShardPlacement) =>
     (await deps.shards.replication(await addressOf(replica)).catch(() => undefined))?.role === 'master';
 
-  /** Writes the record and the plans: nodes restart a shard whose modules changed, and apply a role-only change live. */
-  const replan = (record: BdbRecord) => deps.store.replan(record);
+  /**
+   * Writes the record and the plans: nodes restart a shard whose modules changed, and apply a
+   * role-only change live. Refused once a delete took the database (it no longer carries the change).
+   */
+  async function replan(record: BdbRecord): Promise<void> {
+    if (!(await deps.store.replan(record))) throw new DatabaseDeleted(record.uid);
+  }
 
   const withModules = (record: BdbRecord, shardUid: number, modules: ShardModule[]): BdbRecord => ({
     ...record,

@@ -2,6 +2,7 @@ import { pollUntil, type Logger, type UpgradeHeading } from '@modfleet/common';
 import type { BdbRecord, ShardPlacement } from '../bdb-store.js';
 import { describeShard, masterOf, replicaOf, sameModules, shardOps, type ShardOpsDeps } from './rolling-restart.js';
 import type { UpgradeJobData } from './upgrade-job.js';
+import { DatabaseDeleted, deletedUnder } from './database-deleted.js';
 import { UpgradeMachine } from './upgrade-machine.js';
 
 export interface UpgradeRunnerDeps extends ShardOpsDeps {
@@ -15,8 +16,8 @@ export interface UpgradeRunnerDeps extends ShardOpsDeps {
 
 /**
  * The job's machine once the route began the change. Never begun within the wait (the route's
- * coordinator died, or it was refused), the job saves the machine `failed` itself, which keeps
- * a late begin out, and there is nothing to run.
+ * coordinator died, or it answered 409 db_busy), the job gives the change up, which keeps a late
+ * begin out, and there is nothing to run. No machine is saved for it: nobody was handed its uid.
  */
 async function begunMachine(deps: UpgradeRunnerDeps, job: UpgradeJobData, now: () => number) {
   const load = () => UpgradeMachine.load(deps.store, job.action_uid, now, deps.stateHoldMs);
@@ -25,22 +26,11 @@ async function begunMachine(deps: UpgradeRunnerDeps, job: UpgradeJobData, now: (
     timeoutMs: deps.beginWaitMs ?? 10_000,
   });
   if (begun.value) return begun.value;
-  const at = Math.floor(now() / 1000);
-  const abandoned = await deps.store.saveStateMachineIfAbsent({
-    action_uid: job.action_uid,
-    name: 'SMUpgradeBDB',
-    object_name: `bdb:${job.bdb_uid}`,
-    status: 'failed',
-    progress: 0,
-    heartbeat: at,
-    creation_time: at,
-    state: 'failed',
-    states: [{ state: 'failed', at }],
-    modules: job.changes,
-    error: 'never begun: the request that queued it stopped or was refused first; nothing was restarted',
-  });
-  if (!abandoned) return load();
-  deps.logger.warn({ action_uid: job.action_uid, bdb: job.bdb_uid }, 'upgrade job never begun: given up');
+  if (!(await deps.store.abandonChange(job.action_uid))) return load();
+  deps.logger.warn(
+    { action_uid: job.action_uid, bdb: job.bdb_uid },
+    'upgrade job never begun (its request stopped or was refused first): given up, nothing restarted',
+  );
   return undefined;
 }
 
@@ -61,8 +51,8 @@ export async function runUpgrade(deps: UpgradeRunnerDeps, job: UpgradeJobData): 
   const ops = shardOps(deps);
   const load = async () => {
     const record = await deps.store.get(job.bdb_uid);
-    if (!record) throw new Error(`database ${job.bdb_uid} is gone`);
-    return record;
+    if (deletedUnder(record)) throw new DatabaseDeleted(job.bdb_uid);
+    return record!;
   };
 
   /** Notes on the restart state and in the log how the restarted replica resynced. */
@@ -223,20 +213,33 @@ export async function runUpgrade(deps: UpgradeRunnerDeps, job: UpgradeJobData): 
     return true;
   }
 
-  if (machine.begun) await machine.annotate('resumed here (the run before stopped: its coordinator died or it failed)');
-  const failure = machine.heading.failure;
+  async function run() {
+    if (machine!.begun)
+      await machine!.annotate('resumed here (the run before stopped: its coordinator died or it failed)');
+    const failure = machine!.heading.failure;
+    try {
+      const record = await load();
+      if (await settledAlready(record)) return;
+      if (failure) return await recover(failure);
+      await machine!.enter('prepare', 5);
+      if (record.replication && replicaOf(record)) await replicated();
+      else await single();
+      await finish(await load());
+      deps.logger.info({ action_uid: job.action_uid, bdb: job.bdb_uid }, 'database upgrade completed');
+    } catch (err) {
+      if (err instanceof DatabaseDeleted) throw err;
+      const error = err instanceof Error ? err.message : String(err);
+      deps.logger.warn({ action_uid: job.action_uid, bdb: job.bdb_uid, error }, 'database upgrade failed');
+      await recover(error);
+    }
+  }
+
   try {
-    const record = await load();
-    if (await settledAlready(record)) return;
-    if (failure) return await recover(failure);
-    await machine.enter('prepare', 5);
-    if (record.replication && replicaOf(record)) await replicated();
-    else await single();
-    await finish(await load());
-    deps.logger.info({ action_uid: job.action_uid, bdb: job.bdb_uid }, 'database upgrade completed');
+    await run();
   } catch (err) {
-    const error = err instanceof Error ? err.message : String(err);
-    deps.logger.warn({ action_uid: job.action_uid, bdb: job.bdb_uid, error }, 'database upgrade failed');
-    await recover(error);
+    if (!(err instanceof DatabaseDeleted)) throw err;
+    // Its shards are the delete's now: nothing is restarted or rolled back.
+    deps.logger.warn({ action_uid: job.action_uid, bdb: job.bdb_uid }, 'database deleted during its upgrade');
+    await machine.end('failed', err.message, err.message);
   }
 }
