@@ -51,17 +51,33 @@ describe('PieceRing: recently verified pieces in bounded memory', () => {
     expect(ring.borrow(owner, 0)).toBeUndefined();
   });
 
-  it('forgets the pieces of an ended transfer', () => {
+  it('forgets the pieces of an ended transfer but keeps their memory for the next one', () => {
     const ring = new PieceRing(64 * KIB);
     const ended = {};
     const other = {};
-    ring.put(ended, 0, piece(ring, 16 * KIB, 1));
+    const first = piece(ring, 16 * KIB, 1);
+    ring.put(ended, 0, first);
     ring.put(other, 0, piece(ring, 16 * KIB, 2));
     ring.drop(ended);
 
     expect(ring.borrow(ended, 0)).toBeUndefined();
     expect(ring.borrow(other, 0)?.bytes).toEqual(Buffer.alloc(16 * KIB, 2));
-    expect(ring.bytes).toBe(16 * KIB);
+    expect(ring.bytes).toBe(32 * KIB);
+    expect(ring.take(16 * KIB).buffer).toBe(first.buffer);
+  });
+
+  it('reuses the memory of an ended transfer only once its last sender is done', () => {
+    const ring = new PieceRing(16 * KIB);
+    const ended = {};
+    const first = piece(ring, 16 * KIB, 1);
+    ring.put(ended, 0, first);
+    const lent = ring.borrow(ended, 0)!;
+    ring.drop(ended);
+
+    expect(ring.take(16 * KIB).buffer).not.toBe(first.buffer);
+    expect(lent.bytes).toEqual(Buffer.alloc(16 * KIB, 1));
+    lent.release();
+    expect(ring.take(16 * KIB).buffer).toBe(first.buffer);
   });
 });
 

@@ -11,6 +11,8 @@ interface Entry {
   size: number;
   /** Sends still holding the bytes: the slab is not reused before they are done. */
   readers: number;
+  /** Its transfer ended: the slab goes back to the free list once no sender holds it. */
+  dropped: boolean;
 }
 
 /** Bytes lent to a sender; `release()` once the socket is done with them (its write callback). */
@@ -30,21 +32,31 @@ export class PieceRing {
   private readonly entries = new Map<string, Entry>();
   private readonly ids = new WeakMap<object, number>();
   private readonly pooled = new WeakSet<ArrayBuffer>();
+  /** Slabs of ended transfers, ready for the next piece. */
+  private readonly free: ArrayBuffer[] = [];
   private nextId = 0;
   private held = 0;
 
   constructor(readonly maxBytes = PIECE_RING_BYTES) {}
 
-  /** Bytes the ring holds (never above maxBytes); a piece being assembled is not counted. */
+  /** Bytes the ring holds, free slabs included (never above maxBytes); a piece being assembled is not counted. */
   get bytes(): number {
     return this.held;
   }
 
   /**
-   * A buffer of exactly `size` bytes to assemble a piece in: an idle old piece's slab or new ring
-   * memory while the ring has room, else a plain buffer the ring will not keep.
+   * A buffer of exactly `size` bytes to assemble a piece in: a free slab, an idle old piece's
+   * slab, or new ring memory while the ring has room; else a plain buffer the ring will not keep.
    */
   take(size: number): Buffer {
+    const fits = this.free.findIndex(slab => slab.byteLength >= size);
+    if (fits >= 0) {
+      const [slab] = this.free.splice(fits, 1);
+      this.held -= slab!.byteLength;
+      return Buffer.from(slab!, 0, size);
+    }
+    // None fits: the free slabs are too small for this transfer's pieces.
+    while (this.held + size > this.maxBytes && this.free.length > 0) this.held -= this.free.pop()!.byteLength;
     for (const [key, entry] of this.entries) {
       if (this.held + size <= this.maxBytes) break;
       if (entry.readers > 0) continue;
@@ -68,7 +80,7 @@ export class PieceRing {
       if (entry.readers === 0) this.remove(oldest);
     }
     if (this.held + slab.byteLength > this.maxBytes) return;
-    this.entries.set(key, { owner, slab, size: bytes.length, readers: 0 });
+    this.entries.set(key, { owner, slab, size: bytes.length, readers: 0, dropped: false });
     this.held += slab.byteLength;
   }
 
@@ -84,13 +96,28 @@ export class PieceRing {
         if (released) return;
         released = true;
         entry.readers -= 1;
+        if (entry.dropped && entry.readers === 0) this.recycle(entry.slab);
       },
     };
   }
 
-  /** Forgets every piece of `owner` (its transfer ended); bytes still lent stay with their senders. */
+  /**
+   * Forgets every piece of `owner` (its transfer ended). Their slabs stay with the ring for the
+   * next transfer (once no sender holds them), so a node that relays again allocates nothing.
+   */
   drop(owner: object): void {
-    for (const [key, entry] of this.entries) if (entry.owner === owner) this.remove(key);
+    for (const [key, entry] of this.entries) {
+      if (entry.owner !== owner) continue;
+      this.remove(key);
+      entry.dropped = true;
+      if (entry.readers === 0) this.recycle(entry.slab);
+    }
+  }
+
+  private recycle(slab: ArrayBuffer): void {
+    if (this.held + slab.byteLength > this.maxBytes) return;
+    this.free.push(slab);
+    this.held += slab.byteLength;
   }
 
   private keyOf(owner: object, index: number): string {
@@ -102,7 +129,7 @@ export class PieceRing {
     return `${id}:${index}`;
   }
 
-  /** Out of the ring for good: a removed slab is never handed out again unless take() took it. */
+  /** Out of the entries: a removed slab is handed out again only by take() or recycle(). */
   private remove(key: string): void {
     const entry = this.entries.get(key);
     if (!entry) return;
