@@ -10,10 +10,11 @@
  * Per run: the node's CPU (process.cpuUsage, every thread; /proc/<pid>/stat beside it) over the
  * transfer, minus its CPU over an idle window as long, divided by the MiB relayed. Baseline, in
  * the same run: a plain node process that sha256s the same bytes once and writes them with fsync
- * (the least a verifying store must do; no TLS, no serving). Target: ≤ 6 ms per MiB. One untimed
- * warm-up run first (JIT, TLS sessions).
+ * (the least a verifying store must do; no TLS, no serving). Target: ≤ 6 ms per MiB. Untimed
+ * warm-up runs first, at least --warmup-mib (256) relayed: a fresh process runs the relay path
+ * slower while the JIT compiles it, once per process (an agent lives on).
  *
- *   npx tsc -b && npx tsx bench/relay-cpu-bench.ts [--runs 5] [--size-mib 16] [--before DIR] [--cpu-prof]
+ *   npx tsc -b && npx tsx bench/relay-cpu-bench.ts [--runs 5] [--size-mib 16] [--warmup-mib 256] [--before DIR] [--cpu-prof]
  *
  * --before DIR: a second node runs the relay modules in DIR (another commit's
  * packages/agent/src/relay/*.ts, under bench/.out so they resolve this repo's packages), its runs
@@ -59,12 +60,15 @@ const { values: flags } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
     'size-mib': { type: 'string', default: '16' },
+    'warmup-mib': { type: 'string', default: '256' },
     before: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
   },
 });
 const runs = Number(flags.runs);
 const sizeMib = Number(flags['size-mib']);
+/** Untimed runs first, relaying at least --warmup-mib in all: the JIT compiles the relay path once per process. */
+const warmups = Math.max(1, Math.ceil(Number(flags['warmup-mib']) / sizeMib));
 
 interface Run {
   relayMsPerMib: number;
@@ -84,6 +88,7 @@ interface Side {
 async function main(): Promise<number> {
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
   if (!(sizeMib > 0)) throw new Error('--size-mib must be positive');
+  if (!(Number(flags['warmup-mib']) >= 0)) throw new Error('--warmup-mib must be a number of MiB');
   checkBuild();
   const cleanup = new Cleanup();
   try {
@@ -110,13 +115,13 @@ async function main(): Promise<number> {
 
     console.log(machineLine());
     console.log(
-      `relaying ${sizeMib} MiB in ${index.pieces.length} pieces of ${index.piece_size / 1024} KiB over HTTPS, ${runs} runs (+1 warm-up)${flags.before ? `, alternating with ${flags.before}` : ''}`,
+      `relaying ${sizeMib} MiB in ${index.pieces.length} pieces of ${index.piece_size / 1024} KiB over HTTPS, ${runs} runs after ${warmups} untimed${flags.before ? `, alternating with ${flags.before}` : ''}`,
     );
     const baselines: number[] = [];
-    for (let run = 0; run <= runs; run += 1) {
-      for (const side of run % 2 === 0 ? sides : [...sides].reverse()) {
+    for (let run = 1 - warmups; run <= runs; run += 1) {
+      for (const side of (run + warmups) % 2 === 0 ? sides : [...sides].reverse()) {
         const measured = await relayOnce(side.node, index, upstream.url, downstream, dir);
-        if (run === 0) continue;
+        if (run <= 0) continue;
         side.runs.push(measured);
         console.log(
           `run ${run} ${side.label}: relay ${fixed(measured.relayMsPerMib)} ms/MiB (/proc: ${fixed(measured.procMsPerMib)}, idle ${fixed(measured.idleMs, 1)} ms subtracted, GC pauses ${Math.round(measured.gcMs)} ms, ${Math.round(measured.wallMs)} ms wall), load ${fixed(measured.load)}`,
@@ -124,7 +129,7 @@ async function main(): Promise<number> {
       }
       const baselineMs = await baselineCpuMs(blobFile, join(dir, `baseline-${run}`));
       await rm(join(dir, `baseline-${run}`), { force: true });
-      if (run === 0) continue;
+      if (run <= 0) continue;
       baselines.push(baselineMs / sizeMib);
       console.log(`run ${run} baseline: ${fixed(baselineMs / sizeMib)} ms/MiB`);
     }
@@ -146,6 +151,7 @@ async function main(): Promise<number> {
     );
     const result = {
       sizeMib,
+      warmups,
       pieceSize: index.piece_size,
       baseline,
       sides: sides.map(side => ({
