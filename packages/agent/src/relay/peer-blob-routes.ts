@@ -43,24 +43,52 @@ interface Serving {
   transfer?: Transfer;
 }
 
-/** Resolves false once the peer has gone (it moved to another source): nothing to report. */
-function write(res: ServerResponse, bytes: Buffer): Promise<boolean> {
-  if (res.destroyed) return Promise.resolve(false);
-  if (res.write(bytes)) return Promise.resolve(true);
+/**
+ * Resolves once the socket takes more, or false once the peer has gone (it moved to another
+ * source): nothing to report. `done` runs once the socket is done with `bytes` (or gone).
+ */
+function send(res: ServerResponse, bytes: Buffer, done: () => void = () => {}): Promise<boolean> {
+  if (res.destroyed) {
+    done();
+    return Promise.resolve(false);
+  }
+  if (res.write(bytes, () => done())) return Promise.resolve(true);
   return new Promise(resolve => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
+    const ready = () => {
+      res.off('drain', ready);
+      res.off('close', ready);
       resolve(!res.destroyed);
     };
-    res.on('drain', done);
-    res.on('close', done);
+    res.on('drain', ready);
+    res.on('close', ready);
   });
 }
 
 /**
+ * A piece of a transfer in progress, read back from its file: it was verified by this process
+ * just before it was written (and it fell out of the ring since). Undefined if the file is short.
+ */
+async function readPiece(file: FileHandle, range: { start: number; end: number }): Promise<Buffer | undefined> {
+  // A fresh buffer per piece: the socket may still hold the previous one.
+  const bytes = Buffer.allocUnsafe(range.end - range.start);
+  const { bytesRead } = await file.read(bytes, 0, bytes.length, range.start);
+  return bytesRead === bytes.length ? bytes : undefined;
+}
+
+/** A piece of a stored copy, hashed again: the copy could have drifted since it was verified. */
+async function readStoredPiece(
+  file: FileHandle,
+  range: { start: number; end: number },
+  hash: string | undefined,
+): Promise<Buffer | undefined> {
+  const piece = await readPiece(file, range);
+  return piece && sha256Hex(piece) === hash ? piece : undefined;
+}
+
+/**
  * Serves a verified artifact to peers by sha256, with HTTP Range, pieces it is still receiving
- * included (a piece not yet arrived is waited for). Every piece of a stored copy is re-hashed as
+ * included (a piece not yet arrived is waited for); those come from the ring of recently verified
+ * pieces while they are in it, from the file after. Every piece of a stored copy is re-hashed as
  * it is read: a copy that drifted on disk is never sent, the connection is cut instead, and the
  * peer moves on.
  */
@@ -128,21 +156,19 @@ export function peerBlobRoutes({ clusterSecret, blobs, transfers, logger, metric
           return;
         }
         const range = pieceRange(piece, serving.size, serving.pieceSize);
-        // A fresh buffer per piece: the socket may still hold the previous one.
-        const bytes = Buffer.allocUnsafe(range.end - range.start);
-        const { bytesRead } = await file.read(bytes, 0, bytes.length, range.start);
-        // Pieces of a transfer in progress were verified by this process just before they were
-        // written; a stored copy could have drifted since it was verified, so it is checked again.
-        const verified = serving.transfer !== undefined || sha256Hex(bytes) === serving.hashes[piece];
-        if (bytesRead !== bytes.length || !verified) {
+        const from = Math.max(start, range.start) - range.start;
+        const to = Math.min(end, range.end) - range.start;
+        const recent = serving.transfer && transfers.recentPiece(serving.transfer, piece);
+        const bytes =
+          recent?.bytes ??
+          (serving.transfer ? await readPiece(file, range) : await readStoredPiece(file, range, serving.hashes[piece]));
+        if (!bytes) {
           log.warn({ piece }, 'local copy does not match its piece hash (drifted): not serving it');
           await blobs.distrust(sha256);
           res.destroy();
           return;
         }
-        const from = Math.max(start, range.start) - range.start;
-        const to = Math.min(end, range.end) - range.start;
-        if (!(await write(res, bytes.subarray(from, to)))) return;
+        if (!(await send(res, bytes.subarray(from, to), recent?.release))) return;
         metrics.artifactBytesServed.inc(to - from);
       }
       res.end();

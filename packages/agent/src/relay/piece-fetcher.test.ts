@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -72,5 +72,84 @@ describe('fetchPieces: where and when the bytes arrived', () => {
     // The second half came 120 ms after the first: the gap shows between first and last byte.
     expect(last - first).toBeGreaterThanOrEqual(100);
     expect(last).toBeLessThanOrEqual(Date.now());
+  });
+
+  /** Serves BYTES from `bytes=N-` with the byte at `corruptAt` flipped, in two writes 30 ms apart split at `splitAt`. */
+  async function serveCorrupted(corruptAt: number, splitAt: number): Promise<string> {
+    const bad = Buffer.from(BYTES);
+    bad[corruptAt] = bad[corruptAt]! ^ 0xff;
+    server = createServer((req, res) => {
+      const start = Number(/bytes=(\d+)-/.exec(req.headers.range ?? '')?.[1] ?? 0);
+      const body = (req.url === '/corrupt' ? bad : BYTES).subarray(start);
+      res.writeHead(206, { 'content-range': `bytes ${start}-${BYTES.length - 1}/${BYTES.length}` });
+      res.write(body.subarray(0, Math.max(0, splitAt - start)));
+      setTimeout(() => res.end(body.subarray(Math.max(0, splitAt - start))), 30);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  /** A registry that records the bytes of every piece as it is counted (advanced). */
+  function recordingRegistry(): { transfers: TransferRegistry; counted: Buffer[] } {
+    const transfers = new TransferRegistry();
+    const counted: Buffer[] = [];
+    const start = transfers.start.bind(transfers);
+    transfers.start = init => {
+      const handle = start(init);
+      return {
+        ...handle,
+        advance: (count, piece) => {
+          if (piece) counted.push(Buffer.from(piece));
+          handle.advance(count, piece);
+        },
+      };
+    };
+    return { transfers, counted };
+  }
+
+  const request = (base: string, paths: string[], tempDir: string) => ({
+    sha256: sha256Hex(BYTES),
+    size: BYTES.length,
+    pieceSize: PIECE,
+    hashes: HASHES,
+    sources: paths.map((path, index) => ({ id: `node:${index + 2}`, url: `${base}${path}` })),
+    tempDir,
+  });
+  const deps = (transfers: TransferRegistry) => ({
+    clusterSecret: 'fetcher-test-secret-0123456789',
+    resolveUrl: (url: string) => url,
+    transfers,
+    logger: createLogger({ name: 'test', level: 'silent' }),
+  });
+
+  it('refuses a piece whose middle chunk was corrupted and fetches that piece again from the next source', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fetcher-'));
+    // Piece 2 arrives in two chunks; the second, flipped byte and all, lands in its middle.
+    const base = await serveCorrupted(2 * PIECE + PIECE / 2 + 10, 2 * PIECE + PIECE / 2);
+    const { transfers, counted } = recordingRegistry();
+
+    const fetched = await fetchPieces(request(base, ['/corrupt', '/blob'], dir), deps(transfers));
+    fetched.release();
+
+    expect(await readFile(fetched.upload.path)).toEqual(BYTES);
+    expect(fetched.sources).toMatchObject([
+      { source: 'node:2', bytes: 2 * PIECE },
+      { source: 'node:3', bytes: 2 * PIECE },
+    ]);
+    // Every piece counted (and so served onward) was one that matched its sha256, each once.
+    expect(counted.map(bytes => sha256Hex(bytes))).toEqual(HASHES);
+  });
+
+  it('fails with a sha256 mismatch, leaving no temp file, when no source has the right bytes', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fetcher-'));
+    const base = await serveCorrupted(3 * PIECE + 5, 3 * PIECE);
+    const { transfers, counted } = recordingRegistry();
+
+    await expect(fetchPieces(request(base, ['/corrupt'], dir), deps(transfers))).rejects.toThrow(
+      /sha256 mismatch: piece 3/,
+    );
+    expect(counted).toHaveLength(3);
+    expect(await readdir(dir)).toEqual([]);
   });
 });

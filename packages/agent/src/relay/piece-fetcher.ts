@@ -2,8 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  pieceCount,
   pieceRange,
-  sha256Hex,
   sharedClusterHttpClient,
   TEMP_UPLOAD_PREFIX,
   type BlobSource,
@@ -56,18 +56,27 @@ async function writeAt(file: FileHandle, bytes: Buffer, position: number): Promi
 
 /**
  * Pulls an artifact's pieces in order with HTTP Range, from the first source that delivers.
- * Each piece is verified before it is written (and so before it is served onward); a refused
- * piece, an error or a stall moves on to the next source from the current piece. The whole
- * sha256 is checked at the end; the temp file is removed on any failure.
+ * Each chunk is copied once, into ring memory lent by the transfer registry, and hashed there as
+ * it lands; once the piece's sha256 matched, it is written, and only then counted and served
+ * onward (from that memory while the ring keeps it). A refused piece, an error or a stall moves
+ * on to the next source from the start of the current piece. The temp file is fsynced before it
+ * is handed over, and removed on any failure.
+ *
+ * No whole-file sha256 at the end: the pieces cover [0, size) exactly (their count is checked),
+ * and their hashes come from the coordinator, which cut them from the stored blob in the same pass
+ * that checked the blob's sha256 (piece-index-store). Bytes whose every piece matches are that
+ * blob's bytes unless sha256 itself has a second preimage, which the whole-file check would rely
+ * on as well; it added a second hash pass over every byte and no guarantee.
  */
 export async function fetchPieces(request: FetchRequest, deps: FetchDeps): Promise<FetchedBlob> {
   const { sha256, size, pieceSize, hashes, sources, tempDir } = request;
+  if (hashes.length !== pieceCount(size, pieceSize))
+    throw new Error(`the piece list has ${hashes.length} hashes, ${pieceCount(size, pieceSize)} pieces expected`);
   const stallMs = deps.stallMs ?? SOURCE_STALL_MS;
   const http = deps.http ?? sharedClusterHttpClient();
   const path = join(tempDir, `${TEMP_UPLOAD_PREFIX}relay-${randomUUID()}`);
   const file = await open(path, 'wx');
   const handle: TransferHandle = deps.transfers.start({ sha256, path, size, pieceSize, hashes });
-  const whole = createHash('sha256');
   const used: SourceUse[] = [];
   let next = 0;
   const tried: string[] = [];
@@ -76,31 +85,33 @@ export async function fetchPieces(request: FetchRequest, deps: FetchDeps): Promi
     const url = deps.resolveUrl(source.url);
     const offset = pieceRange(next, size, pieceSize).start;
     const use: SourceUse = { source: source.id, bytes: 0 };
-    let piece = Buffer.allocUnsafe(pieceRange(next, size, pieceSize).end - offset);
+    // The current piece: where it goes, its bytes so far and their running hash.
+    let at = pieceRange(next, size, pieceSize);
+    let piece = handle.pieceBuffer(at.end - at.start);
     let filled = 0;
+    let hash = createHash('sha256');
     const takeChunk = async (chunk: Buffer): Promise<'stop' | undefined> => {
       use.first_byte_at ??= new Date().toISOString();
       let data = chunk;
       while (data.length > 0 && next < hashes.length) {
-        const take = Math.min(piece.length - filled, data.length);
-        data.copy(piece, filled, 0, take);
+        const take = data.copy(piece, filled);
+        hash.update(piece.subarray(filled, filled + take));
         filled += take;
         data = data.subarray(take);
         if (filled < piece.length) continue;
-        if (sha256Hex(piece) !== hashes[next])
+        if (hash.digest('hex') !== hashes[next])
           throw new RefusedPiece(`sha256 mismatch: piece ${next} does not match its sha256`);
-        const at = pieceRange(next, size, pieceSize);
         await writeAt(file, piece, at.start);
-        whole.update(piece);
         use.bytes += piece.length;
         use.last_byte_at = new Date().toISOString();
         next += 1;
-        handle.advance(next);
+        handle.advance(next, piece);
         deps.onBytes?.(at.end);
         if (next < hashes.length) {
-          const following = pieceRange(next, size, pieceSize);
-          piece = Buffer.allocUnsafe(following.end - following.start);
+          at = pieceRange(next, size, pieceSize);
+          piece = handle.pieceBuffer(at.end - at.start);
           filled = 0;
+          hash = createHash('sha256');
         }
       }
       return next >= hashes.length ? 'stop' : undefined;
@@ -140,9 +151,6 @@ export async function fetchPieces(request: FetchRequest, deps: FetchDeps): Promi
     }
     if (next < hashes.length)
       throw new Error(`no source delivered piece ${next} of ${hashes.length} (tried ${tried.join(', ')})`);
-    const digest = whole.digest('hex');
-    if (digest !== sha256)
-      throw new Error(`sha256 mismatch: assembled bytes have sha256 ${digest}, expected ${sha256}`);
     // On disk before the store renames it into place, as an upload or a download is.
     await file.sync();
     await file.close();

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { PieceRing, type BorrowedPiece } from './piece-ring.js';
 
 /** An artifact this node is receiving right now: pieces [0, verified) are on disk and verified. */
 export interface Transfer {
@@ -12,8 +13,13 @@ export interface Transfer {
 }
 
 export interface TransferHandle {
-  /** Pieces [0, count) are written and verified. */
-  advance(count: number): void;
+  /** A buffer of `size` bytes to assemble the next piece in (ring memory when the ring can spare it). */
+  pieceBuffer(size: number): Buffer;
+  /**
+   * Pieces [0, count) are written and verified. `piece`: the bytes of piece count − 1, just
+   * verified (a pieceBuffer), kept in the ring so readers get them without reading the file back.
+   */
+  advance(count: number, piece?: Buffer): void;
   complete(): void;
   /** Ends the transfer: waiting readers are told, later ones are not sent here. */
   release(): void;
@@ -31,7 +37,10 @@ export class TransferRegistry {
   private readonly events = new EventEmitter().setMaxListeners(0);
   private waitingStarts = 0;
 
-  constructor(private readonly maxWaitingStarts = MAX_WAITING_STARTS) {}
+  constructor(
+    private readonly maxWaitingStarts = MAX_WAITING_STARTS,
+    private readonly ring = new PieceRing(),
+  ) {}
 
   get(sha256: string): Transfer | undefined {
     return this.transfers.get(sha256);
@@ -48,7 +57,9 @@ export class TransferRegistry {
     this.events.emit(`start:${init.sha256}`);
     const changed = () => this.events.emit(`change:${init.sha256}`);
     return {
-      advance: count => {
+      pieceBuffer: size => this.ring.take(size),
+      advance: (count, piece) => {
+        if (piece) this.ring.put(transfer, count - 1, piece);
         transfer.verified = count;
         changed();
       },
@@ -57,6 +68,7 @@ export class TransferRegistry {
         changed();
       },
       release: () => {
+        this.ring.drop(transfer);
         if (transfer.state !== 'complete') transfer.state = 'failed';
         if (this.transfers.get(init.sha256) === transfer) this.transfers.delete(init.sha256);
         changed();
@@ -85,6 +97,15 @@ export class TransferRegistry {
     const ready = () => transfer.verified > index || transfer.state !== 'receiving';
     if (!ready()) await this.once(`change:${transfer.sha256}`, timeoutMs, ready);
     return transfer.verified > index;
+  }
+
+  /**
+   * The bytes of piece `index` of `transfer` when it is verified and still in the ring, lent until
+   * `release()`; undefined otherwise (read it from the file). A failed transfer serves nothing.
+   */
+  recentPiece(transfer: Transfer, index: number): BorrowedPiece | undefined {
+    if (transfer.state === 'failed' || index >= transfer.verified) return undefined;
+    return this.ring.borrow(transfer, index);
   }
 
   private once(event: string, timeoutMs: number, done: () => boolean): Promise<void> {
