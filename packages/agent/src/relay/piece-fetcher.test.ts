@@ -152,4 +152,28 @@ describe('fetchPieces: where and when the bytes arrived', () => {
     expect(counted).toHaveLength(3);
     expect(await readdir(dir)).toEqual([]);
   });
+
+  it('checks the whole sha256 when asked (a fetched piece list): matching pieces of other bytes are refused', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fetcher-'));
+    const base = await serve(0);
+    const request = {
+      sha256: sha256Hex(Buffer.from('the bytes the job names')),
+      size: BYTES.length,
+      pieceSize: PIECE,
+      hashes: HASHES,
+      sources: [{ id: 'origin', url: `${base}/blob` }],
+      tempDir: dir,
+    };
+    const deps = {
+      clusterSecret: 'fetcher-test-secret-0123456789',
+      resolveUrl: (url: string) => url,
+      transfers: new TransferRegistry(),
+      logger: createLogger({ name: 'test', level: 'silent' }),
+    };
+
+    await expect(fetchPieces({ ...request, verifyWhole: true }, deps)).rejects.toThrow(/sha256 mismatch/);
+    expect(await readdir(dir)).toEqual([]);
+    // Hashes carried in the job are bound to its sha256 already: no second pass.
+    (await fetchPieces(request, deps)).release();
+  });
 });

@@ -24,6 +24,11 @@ export interface FetchRequest {
   hashes: readonly string[];
   sources: readonly BlobSource[];
   tempDir: string;
+  /**
+   * Also check the whole sha256: for a piece list fetched over the network rather than carried in
+   * the job, where nothing else binds the list to the job's sha256.
+   */
+  verifyWhole?: boolean;
 }
 
 export interface FetchDeps {
@@ -62,11 +67,13 @@ async function writeAt(file: FileHandle, bytes: Buffer, position: number): Promi
  * on to the next source from the start of the current piece. The temp file is fsynced before it
  * is handed over, and removed on any failure.
  *
- * No whole-file sha256 at the end: the pieces cover [0, size) exactly (their count is checked),
- * and their hashes come from the coordinator, which cut them from the stored blob in the same pass
- * that checked the blob's sha256 (piece-index-store). Bytes whose every piece matches are that
- * blob's bytes unless sha256 itself has a second preimage, which the whole-file check would rely
- * on as well; it added a second hash pass over every byte and no guarantee.
+ * No whole-file sha256 at the end when the hashes rode in the job: the pieces cover [0, size)
+ * exactly (their count is checked), and their hashes come from the coordinator, which cut them
+ * from the stored blob in the same pass that checked the blob's sha256 (piece-index-store), and
+ * reach the node the way the job's sha256 does. Bytes whose every piece matches are that blob's
+ * bytes unless sha256 itself has a second preimage, which the whole-file check would rely on as
+ * well. A list fetched over HTTP (`verifyWhole`) is not bound to the job's sha256 by anything the
+ * node can check (a plain-HTTP cluster has no TLS), so there the whole file is hashed too.
  */
 export async function fetchPieces(request: FetchRequest, deps: FetchDeps): Promise<FetchedBlob> {
   const { sha256, size, pieceSize, hashes, sources, tempDir } = request;
@@ -77,6 +84,7 @@ export async function fetchPieces(request: FetchRequest, deps: FetchDeps): Promi
   const path = join(tempDir, `${TEMP_UPLOAD_PREFIX}relay-${randomUUID()}`);
   const file = await open(path, 'wx');
   const handle: TransferHandle = deps.transfers.start({ sha256, path, size, pieceSize, hashes });
+  const whole = request.verifyWhole ? createHash('sha256') : undefined;
   const used: SourceUse[] = [];
   let next = 0;
   const tried: string[] = [];
@@ -102,6 +110,7 @@ export async function fetchPieces(request: FetchRequest, deps: FetchDeps): Promi
         if (hash.digest('hex') !== hashes[next])
           throw new RefusedPiece(`sha256 mismatch: piece ${next} does not match its sha256`);
         await writeAt(file, piece, at.start);
+        whole?.update(piece);
         use.bytes += piece.length;
         use.last_byte_at = new Date().toISOString();
         next += 1;
@@ -151,6 +160,9 @@ export async function fetchPieces(request: FetchRequest, deps: FetchDeps): Promi
     }
     if (next < hashes.length)
       throw new Error(`no source delivered piece ${next} of ${hashes.length} (tried ${tried.join(', ')})`);
+    const digest = whole?.digest('hex');
+    if (digest !== undefined && digest !== sha256)
+      throw new Error(`sha256 mismatch: assembled bytes have sha256 ${digest}, expected ${sha256}`);
     // On disk before the store renames it into place, as an upload or a download is.
     await file.sync();
     await file.close();

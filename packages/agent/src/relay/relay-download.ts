@@ -63,7 +63,15 @@ export async function relayFetch(
     hashes = list.pieces;
   }
   const fetched = await fetchPieces(
-    { sha256, size, pieceSize: pieces.size, hashes, sources: onEveryCoordinator(sources, relay.coordinators), tempDir },
+    {
+      sha256,
+      size,
+      pieceSize: pieces.size,
+      hashes,
+      sources: onEveryCoordinator(sources, relay.coordinators),
+      tempDir,
+      verifyWhole: !pieces.hashes,
+    },
     {
       clusterSecret: relay.clusterSecret,
       resolveUrl,
