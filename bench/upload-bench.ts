@@ -4,9 +4,10 @@
  * of the same file on the same filesystem (the agent fsyncs before it answers, so the baseline
  * does too; plain `cp && sha256sum` runs beside it to show what the fsync costs), interleaved,
  * median of N runs each; then the agent's
- * peak RSS growth while it receives a 1 GiB artifact.
+ * peak RSS growth while it receives a 1 GiB artifact. The timed uploads go over HTTPS (the agent's
+ * own CA) unless `--scheme http`.
  *
- *   npx tsx bench/upload-bench.ts [--runs 3] [--client curl|node] [--size-mib 256] [--memory-size-mib 1024]
+ *   npx tsx bench/upload-bench.ts [--runs 3] [--client curl|node] [--size-mib 256] [--memory-size-mib 1024] [--scheme https|http]
  *
  * The agent is the built CLI (`modfleet agent`) in its own process: run `npx tsc -b` first.
  */
@@ -46,16 +47,21 @@ const { values: flags } = parseArgs({
     client: { type: 'string', default: 'curl' },
     'size-mib': { type: 'string', default: '256' },
     'memory-size-mib': { type: 'string', default: '1024' },
+    /** The timed uploads go to the agent's HTTPS port (as RS clients do) or its plain HTTP one. */
+    scheme: { type: 'string', default: 'https' },
   },
 });
 const runs = Number(flags.runs);
 const client = flags.client as UploadClient;
 const timedBytes = Number(flags['size-mib']) * MIB;
 const memoryBytes = Number(flags['memory-size-mib']) * MIB;
+const https = flags.scheme === 'https';
 
 function checkFlags(): void {
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
   if (client !== 'curl' && client !== 'node') throw new Error('--client must be curl or node');
+  if (flags.scheme !== 'https' && flags.scheme !== 'http') throw new Error('--scheme must be https or http');
+  if (https && client === 'node') throw new Error('--client node uploads over plain HTTP: add --scheme http');
   if (!(timedBytes > 0 && memoryBytes > 0)) throw new Error('--size-mib and --memory-size-mib must be positive');
 }
 
@@ -104,10 +110,11 @@ async function deleteArtifact(agent: AgentProcess, moduleName: string, version: 
 async function uploadRun(agent: AgentProcess, artifact: ArtifactFile): Promise<number> {
   await settle();
   const result = await uploadArtifact(client, {
-    url: `${agent.url}${routes.localArtifacts}`,
+    url: `${https ? agent.httpsUrl : agent.url}${routes.localArtifacts}`,
     file: artifact.path,
     size: artifact.size,
     credentials: BENCH_ADMIN,
+    ...(https && { caFile: agent.caFile }),
   });
   if (result.status !== 200) throw new Error(`upload answered ${result.status}: ${result.body}`);
   const body = JSON.parse(result.body) as { sha256?: string; size?: number };
@@ -120,7 +127,7 @@ async function uploadRun(agent: AgentProcess, artifact: ArtifactFile): Promise<n
 
 async function timedComparison(agent: AgentProcess, artifact: ArtifactFile, baselineDest: string) {
   console.log(
-    `\n[1/2] ${artifact.size} byte artifact: upload (${client}) vs cp + sync + sha256sum (and cp + sha256sum), ${runs} runs each`,
+    `\n[1/2] ${artifact.size} byte artifact: upload (${client}, ${https ? 'HTTPS' : 'HTTP'}) vs cp + sync + sha256sum (and cp + sha256sum), ${runs} runs each`,
   );
   const baseline: number[] = [];
   const plain: number[] = [];

@@ -7,7 +7,11 @@ import { REDIS_URL } from '../../test/helpers/redis.js';
 import { assertLoopback } from './util.js';
 
 export interface AgentProcess {
+  /** Plain HTTP, the port benches call by default. */
   url: string;
+  /** HTTPS, with a certificate from the agent's own CA (`caFile`). */
+  httpsUrl: string;
+  caFile: string;
   pid: number;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
   stop(graceMs?: number): Promise<void>;
@@ -50,14 +54,14 @@ export async function spawnAgentProcess(options: AgentProcessOptions): Promise<A
     stderr = (stderr + text).slice(-4000);
   });
 
-  const url = await new Promise<string>((resolve, reject) => {
+  const urls = await new Promise<{ url: string; httpsUrl: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`agent did not start within 20 s\n${stderr}`)), 20_000);
     const lines = createInterface({ input: child.stdout });
     lines.on('line', line => {
       const entry = parseJson(line);
-      if (entry?.msg === 'agent listening' && typeof entry.http_url === 'string') {
+      if (entry?.msg === 'agent listening' && typeof entry.http_url === 'string' && typeof entry.url === 'string') {
         clearTimeout(timer);
-        resolve(entry.http_url);
+        resolve({ url: entry.http_url, httpsUrl: entry.url });
       }
     });
     void exited.then(code => {
@@ -68,10 +72,13 @@ export async function spawnAgentProcess(options: AgentProcessOptions): Promise<A
     await stopChild(child, exited, 2_000);
     throw err;
   });
-  assertLoopback(url);
+  assertLoopback(urls.url);
+  assertLoopback(urls.httpsUrl);
 
   return {
-    url,
+    ...urls,
+    // A standalone agent signs its certificate with a CA of its own, kept in its data dir.
+    caFile: join(options.dataDir, 'tls', 'ca.pem'),
     pid: child.pid!,
     stop: (graceMs = 10_000) => stopChild(child, exited, graceMs),
   };

@@ -21,16 +21,27 @@ export interface UploadRequest {
   credentials: { email: string; password: string };
   field?: string;
   timeoutMs?: number;
+  /** The CA to verify an https:// URL with (curl only). */
+  caFile?: string;
 }
 
 /** POSTs the artifact as multipart field `module`, streaming it from disk, and times it to the last byte of the answer. */
 export function uploadArtifact(client: UploadClient, upload: UploadRequest): Promise<UploadResult> {
   assertLoopback(upload.url);
+  if (client === 'node' && upload.url.startsWith('https:'))
+    throw new Error('the node client uploads over plain HTTP only');
   return client === 'curl' ? uploadWithCurl(upload) : uploadWithNode(upload);
 }
 
 /** What RS users run: `curl -u user:pass -F module=@artifact.zip …` (curl sends `Expect: 100-continue`). */
-async function uploadWithCurl({ url, file, credentials, field = 'module', timeoutMs = 300_000 }: UploadRequest) {
+async function uploadWithCurl({
+  url,
+  file,
+  credentials,
+  field = 'module',
+  timeoutMs = 300_000,
+  caFile,
+}: UploadRequest) {
   const marker = `\n@@status=`;
   const args = [
     '--silent',
@@ -43,6 +54,7 @@ async function uploadWithCurl({ url, file, credentials, field = 'module', timeou
     `${field}=@${file};type=application/zip`,
     '--write-out',
     `${marker}%{http_code}`,
+    ...(caFile ? ['--cacert', caFile] : []),
     url,
   ];
   const started = process.hrtime.bigint();
