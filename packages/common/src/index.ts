@@ -278,4 +278,5 @@ export {
   type ServiceTimings,
   type TimingOverrides,
 } from './timings/service-timings.js';
+export { infoField } from './shards/info-field.js';
 export { sameBesidesRole, shardPlanDigest } from './shards/plan-digest.js';

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PreflightShardRequest, ShardPlan, ShardRef } from '@modfleet/common';
-import { Redis } from 'ioredis';
+import { infoField, type PreflightShardRequest, type ShardPlan, type ShardRef } from '@modfleet/common';
+import type { Redis } from 'ioredis';
+import { directShardClient } from './direct-shard-client.js';
 
 /** Where the pre-flight copies a shard's data from: the shard itself or its replica (`from`). */
 export interface CopySource {
@@ -13,23 +14,6 @@ export interface CopySource {
 const FIRST_COPY_WAIT_MS = 1000;
 const POLL_MS = 20;
 
-const field = (info: string, name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
-
-function replicaClient(host: string, port: number): Redis {
-  const client = new Redis({
-    host,
-    port,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    enableOfflineQueue: false,
-    connectTimeout: 2000,
-    commandTimeout: 2000,
-  });
-  client.on('error', () => undefined);
-  return client;
-}
-
 /**
  * The replica's node copies the data too, then rehearses with it (the longer chain), and a replica
  * forks for one copy at a time: this copy waits (up to FIRST_COPY_WAIT_MS) until the replica forks
@@ -39,7 +23,10 @@ function replicaClient(host: string, port: number): Redis {
 async function afterFirstCopyBegan(client: Redis, waitMs: number): Promise<void> {
   const forks = async () => {
     const info = String(await client.call('INFO'));
-    return { count: Number(field(info, 'total_forks')), running: field(info, 'rdb_bgsave_in_progress') === '1' };
+    return {
+      count: Number(infoField(info, 'total_forks')),
+      running: infoField(info, 'rdb_bgsave_in_progress') === '1',
+    };
   };
   const first = await forks();
   const deadline = Date.now() + waitMs;
@@ -60,14 +47,14 @@ export async function copySourceFor(
 ): Promise<CopySource> {
   const own = { host: probeHost, port: plan.port };
   if (!copyFrom) return own;
-  const client = replicaClient(copyFrom.host, copyFrom.port);
+  const client = directShardClient(copyFrom.host, copyFrom.port);
   try {
     await client.connect();
     const info = String(await client.call('INFO', 'replication'));
     const inSync =
-      field(info, 'role') === 'slave' &&
-      field(info, 'master_link_status') === 'up' &&
-      Number(field(info, 'master_port')) === plan.port;
+      infoField(info, 'role') === 'slave' &&
+      infoField(info, 'master_link_status') === 'up' &&
+      Number(infoField(info, 'master_port')) === plan.port;
     if (!inSync) return own;
     // No wait for a replica on this node: a node takes its shards in turn, so its copy comes after.
     if (copyFrom.node_uid !== here.nodeUid)

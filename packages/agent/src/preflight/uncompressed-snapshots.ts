@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { directShardClient } from './direct-shard-client.js';
 
 /**
  * Turns the shard's `rdbcompression` off, for the pre-flight's copy of its data, and returns what
@@ -11,17 +11,7 @@ import { Redis } from 'ioredis';
  * shard restarts, as the agent's planned restarts already save.
  */
 export async function uncompressedSnapshots(host: string, port: number): Promise<() => Promise<void>> {
-  const client = new Redis({
-    host,
-    port,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    enableOfflineQueue: false,
-    connectTimeout: 2000,
-    commandTimeout: 2000,
-  });
-  client.on('error', () => undefined);
+  const client = directShardClient(host, port);
   const nothing = () => Promise.resolve();
   try {
     await client.connect();

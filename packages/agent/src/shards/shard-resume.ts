@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ShardPlan } from '@modfleet/common';
+import { infoField, type ShardPlan } from '@modfleet/common';
 import { Redis } from 'ioredis';
 import { isAlive, sendInlineCommand, stopShardProcess } from './shard-process.js';
 
@@ -17,8 +17,6 @@ export const resumesFromShutdownSnapshot = (plan: ShardPlan) => plan.role !== 'm
 /** How long the save may take (writing the whole data set to disk) before SIGTERM/SIGKILL. */
 const SAVE_GRACE_MS = 60_000;
 const POLL_MS = 20;
-
-const infoField = (info: string, name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
 
 const shardClient = (host: string, port: number) =>
   new Redis({

@@ -1,3 +1,4 @@
+import { infoField } from '@modfleet/common';
 import { Redis } from 'ioredis';
 
 /** Where a shard's redis-server listens. */
@@ -45,18 +46,19 @@ export interface ShardControl {
   session?(): ShardControl & { close(): void };
 }
 
-const field = (info: string, name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
-
 export function parseReplicationInfo(info: string): ReplicationInfo {
   return {
-    role: field(info, 'role') === 'slave' ? 'slave' : 'master',
-    offset: Number(field(info, 'master_repl_offset') ?? 0),
-    linkUp: field(info, 'master_link_status') === 'up',
+    role: infoField(info, 'role') === 'slave' ? 'slave' : 'master',
+    offset: Number(infoField(info, 'master_repl_offset') ?? 0),
+    linkUp: infoField(info, 'master_link_status') === 'up',
   };
 }
 
 export function parseSyncCounters(info: string): SyncCounters {
-  return { full: Number(field(info, 'sync_full') ?? 0), partialOk: Number(field(info, 'sync_partial_ok') ?? 0) };
+  return {
+    full: Number(infoField(info, 'sync_full') ?? 0),
+    partialOk: Number(infoField(info, 'sync_partial_ok') ?? 0),
+  };
 }
 
 type RunOnShard = <T>(shard: ShardAddress, run: (client: Redis) => Promise<T>) => Promise<T>;
